@@ -1,0 +1,183 @@
+# Helpers for guest tests (busybox sh). A test sources this file, names its table row with
+# tsvm_row, and ends with tsvm_pass / tsvm_na, or fails through tsvm_fail (any non-zero exit
+# is a failure too). Everything a test prints goes to its log, shown on the console on failure.
+
+TS_PORT=10027
+TS_URL=http://127.0.0.1:$TS_PORT/metrics
+TS_LOG=$TSVM_STATE/tunescope.log
+TS_PID=""
+
+tsvm_row() { # PROBE MODE: the cell of the probe x mode x kernel table this test fills
+  echo "$1" >"$TSVM_STATE/probe"
+  echo "$2" >"$TSVM_STATE/mode"
+}
+tsvm_detail() { echo "$*" >"$TSVM_STATE/detail"; }
+tsvm_pass() {
+  tsvm_detail "$*"
+  exit 0
+}
+tsvm_na() { # the probe correctly reported this mode as unsupported on this kernel
+  tsvm_detail "$*"
+  exit 3
+}
+tsvm_fail() {
+  tsvm_detail "$*"
+  echo "FAIL: $*"
+  if [ -n "$TS_PID" ] && [ -s "$TS_LOG" ]; then
+    echo "--- tunescope log (tail) ---"
+    tail -n 30 "$TS_LOG"
+  fi
+  exit 1
+}
+
+# kconfig_has CONFIG_X: true if the booted kernel's config (copied from its package) sets it.
+kconfig_has() { grep -Eq "^$1=(y|m)$" /tsvm/kconfig; }
+
+# ---- the daemon ------------------------------------------------------------------------------
+
+# ts_start ARGS...: start `tunescope serve` with ARGS and wait until /metrics answers.
+ts_start() {
+  echo "+ tunescope serve --web.listen-address=127.0.0.1:$TS_PORT $*"
+  tunescope serve --web.listen-address=127.0.0.1:$TS_PORT "$@" >"$TS_LOG" 2>&1 &
+  TS_PID=$!
+  i=0
+  # Loading and verifying BPF programs under TCG emulation takes seconds, not milliseconds.
+  while [ $i -lt 90 ]; do
+    if ! kill -0 "$TS_PID" 2>/dev/null; then
+      wait "$TS_PID"
+      tsvm_fail "tunescope exited with $? before serving /metrics"
+    fi
+    if wget -q -T 2 -O /dev/null "$TS_URL" 2>/dev/null; then
+      echo "tunescope (pid $TS_PID) serving after ~${i}s"
+      return 0
+    fi
+    sleep 1
+    i=$((i + 1))
+  done
+  tsvm_fail "tunescope did not serve /metrics within 90s"
+}
+
+# ts_scrape FILE
+ts_scrape() {
+  wget -q -T 10 -O "$1" "$TS_URL" || tsvm_fail "scrape of $TS_URL failed"
+  [ -s "$1" ] || tsvm_fail "empty /metrics"
+}
+
+# m_sum FILE METRIC [LABEL_SUBSTRING...]: sum of the samples of METRIC whose label set contains
+# every LABEL_SUBSTRING (e.g. 'vector="net_rx"'); prints 0 if none, and sets no error.
+m_sum() {
+  f=$1 name=$2
+  shift 2
+  awk -v name="$name" -v want="$*" '
+    BEGIN { n = split(want, w, " ") }
+    /^#/ { next }
+    {
+      series = $1; val = $NF
+      base = series; sub(/\{.*/, "", base)
+      if (base != name) next
+      for (i = 1; i <= n; i++) if (index(series, w[i]) == 0) next
+      sum += val; found = 1
+    }
+    END { if (found) printf "%.9g\n", sum; else print 0 }' "$f"
+}
+
+# m_count FILE METRIC [LABEL_SUBSTRING...]: number of samples (series) that match.
+m_count() {
+  f=$1 name=$2
+  shift 2
+  awk -v name="$name" -v want="$*" '
+    BEGIN { n = split(want, w, " ") }
+    /^#/ { next }
+    {
+      base = $1; sub(/\{.*/, "", base)
+      if (base != name) next
+      for (i = 1; i <= n; i++) if (index($1, w[i]) == 0) next
+      c++
+    }
+    END { print c + 0 }' "$f"
+}
+
+# gt A B: A > B for decimal numbers.
+gt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
+
+# ts_probe_mode FILE PROBE: the mode of tunescope_probe_info{probe=PROBE} whose value is 1.
+ts_probe_mode() {
+  awk -v p="probe=\"$2\"" '
+    /^tunescope_probe_info\{/ && index($1, p) && $NF == 1 {
+      m = $1; sub(/.*mode="/, "", m); sub(/".*/, "", m); print m; exit
+    }' "$1"
+}
+ts_probe_up() { m_sum "$1" tunescope_probe_up "probe=\"$2\""; }
+
+# ---- what is loaded in the kernel --------------------------------------------------------------
+
+# IDs of loaded BPF programs whose name starts with ts_ (tunescope's prefix).
+ts_prog_ids() {
+  bpftool prog show 2>/dev/null | awk '/^[0-9]+: / { id = $1; sub(":", "", id)
+    for (i = 2; i < NF; i++) if ($i == "name" && $(i + 1) ~ /^ts_/) print id }'
+}
+# bpf links (any type) whose program is one of ts_prog_ids.
+ts_link_count() {
+  ids=" $(ts_prog_ids | tr '\n' ' ') "
+  bpftool link show 2>/dev/null | awk -v ids="$ids" '/^[0-9]+: / {
+      for (i = 2; i < NF; i++) if ($i == "prog") { if (index(ids, " " $(i + 1) " ")) c++ }
+    } END { print c + 0 }'
+}
+# ftrace sites patched for BPF trampolines or kprobes (fentry/kprobe modes).
+ftrace_sites() { cat /sys/kernel/tracing/enabled_functions 2>/dev/null | wc -l; }
+
+# ts_kill_and_check: positive control (tunescope's programs and links are visible now), then
+# kill -9 and require that no ts_ program, no link to one and no extra ftrace site remains.
+ts_kill_and_check() {
+  nprog=$(ts_prog_ids | wc -l)
+  nlink=$(ts_link_count)
+  echo "before kill: $nprog ts_ programs, $nlink links, $(ftrace_sites) ftrace sites (baseline $TS_FTRACE_BASE)"
+  [ "$nprog" -gt 0 ] || tsvm_fail "no ts_ BPF program loaded while tunescope runs (bpftool sees none)"
+  [ "$nlink" -gt 0 ] || tsvm_fail "no bpf_link to a ts_ program while tunescope runs"
+  kill -9 "$TS_PID"
+  wait "$TS_PID" 2>/dev/null
+  TS_PID=""
+  i=0
+  while [ $i -lt 20 ]; do
+    nprog=$(ts_prog_ids | wc -l)
+    nlink=$(ts_link_count)
+    nsites=$(ftrace_sites)
+    if [ "$nprog" -eq 0 ] && [ "$nlink" -eq 0 ] && [ "$nsites" -le "${TS_FTRACE_BASE:-0}" ]; then
+      echo "after kill -9: nothing left after ~${i}s"
+      return 0
+    fi
+    sleep 1
+    i=$((i + 1))
+  done
+  bpftool prog show
+  bpftool link show
+  cat /sys/kernel/tracing/enabled_functions 2>/dev/null
+  tsvm_fail "after kill -9: $nprog ts_ programs, $nlink links, $nsites ftrace sites remain"
+}
+TS_FTRACE_BASE=$(ftrace_sites)
+
+# ---- traffic on loopback -----------------------------------------------------------------------
+
+# traffic_start SECONDS: ICMP echo as fast as replies come (ping -A) and HTTP requests to a
+# busybox httpd, all on 127.0.0.1, in the background for SECONDS.
+traffic_start() {
+  secs=$1
+  mkdir -p /tmp/www
+  [ -s /tmp/www/index.html ] || head -c 4096 /dev/zero | tr '\0' x >/tmp/www/index.html
+  httpd -p 127.0.0.1:8080 -h /tmp/www
+  ping -A -q -w "$secs" 127.0.0.1 >"$TSVM_STATE/ping.log" 2>&1 &
+  PING_PID=$!
+  (
+    end=$(($(cut -d. -f1 /proc/uptime) + secs))
+    while [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
+      wget -q -O /dev/null http://127.0.0.1:8080/index.html
+    done
+  ) &
+  HTTP_PID=$!
+}
+traffic_wait() {
+  wait "$PING_PID" 2>/dev/null
+  wait "$HTTP_PID" 2>/dev/null
+  cat "$TSVM_STATE/ping.log"
+  for pid in $(pidof httpd); do kill "$pid"; done
+}
