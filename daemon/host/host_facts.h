@@ -1,0 +1,76 @@
+// Everything daemon/host knows about this host, gathered in one call. Every field is a
+// Result: either the value or, in plain words, why it is not available here ("no cpufreq on
+// this host (usual on VMs)", "no target pid given"), so the advisor can say "not measurable
+// here" instead of guessing.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "host/audit.h"
+#include "host/command.h"
+#include "host/cpu_security.h"
+#include "host/cpufreq.h"
+#include "host/ethtool.h"
+#include "host/interrupts.h"
+#include "host/irq_affinity.h"
+#include "host/net_devices.h"
+#include "host/netfilter.h"
+#include "host/paths.h"
+#include "host/processes.h"
+#include "host/qdisc.h"
+#include "host/result.h"
+#include "host/seccomp.h"
+#include "host/snmp.h"
+#include "host/sockets.h"
+#include "host/sockstat.h"
+#include "host/softirqs.h"
+#include "host/softnet_stat.h"
+#include "host/sysctl.h"
+
+namespace tunescope::host {
+
+struct HostOptions {
+  std::optional<int> target_pid;        // for the seccomp mode
+  std::optional<unsigned> target_port;  // for the SO_REUSEPORT group
+  bool query_netfilter = true;          // runs nft / iptables-save
+  bool query_kernel = true;             // netlink and ethtool ioctls (off for fixture trees)
+};
+
+struct DeviceFacts {
+  NetDevice device;
+  Result<DeviceIrqs> irqs = fail<DeviceIrqs>("not read");
+  Result<EthtoolInfo> ethtool = fail<EthtoolInfo>("not read");
+  Result<RootQdisc> root_qdisc = fail<RootQdisc>("not read");
+};
+
+struct HostFacts {
+  Result<SoftirqTable> softirqs = fail<SoftirqTable>("not read");
+  Result<InterruptTable> interrupts = fail<InterruptTable>("not read");
+  Result<SoftnetStat> softnet = fail<SoftnetStat>("not read");
+  Result<CounterTable> netstat = fail<CounterTable>("not read");
+  Result<CounterTable> snmp = fail<CounterTable>("not read");
+  TcpCounters tcp;  // named counters from netstat + snmp; each absent if unavailable
+  Result<SockStat> sockstat = fail<SockStat>("not read");
+  SysctlTable sysctls;
+  Result<VulnerabilityList> vulnerabilities = fail<VulnerabilityList>("not read");
+  Result<KernelCmdline> cmdline = fail<KernelCmdline>("not read");
+  Result<AuditState> audit = fail<AuditState>("not read");
+  Result<SeccompState> target_seccomp = fail<SeccompState>("not read");
+  Result<NetfilterState> netfilter = fail<NetfilterState>("not read");
+  Result<std::vector<int>> irqbalance_pids = fail<std::vector<int>>("not read");
+  Result<CpuFreq> cpufreq = fail<CpuFreq>("not read");
+  Result<std::vector<OwnedPacketSocket>> packet_sockets =
+      fail<std::vector<OwnedPacketSocket>>("not read");
+  Result<PortListeners> target_listeners = fail<PortListeners>("not read");
+  Result<std::vector<DeviceFacts>> devices = fail<std::vector<DeviceFacts>>("not read");
+  int cpus_configured = 0;  // sysconf(_SC_NPROCESSORS_CONF)
+  int cpus_online = 0;      // sysconf(_SC_NPROCESSORS_ONLN)
+};
+
+// `runner` is used for nft / iptables-save; nullptr uses a SystemCommandRunner.
+HostFacts collect_host_facts(const HostPaths& paths, const HostOptions& options,
+                             CommandRunner* runner = nullptr);
+
+}  // namespace tunescope::host

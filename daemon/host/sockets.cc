@@ -1,0 +1,177 @@
+#include "host/sockets.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+
+#include "host/text.h"
+
+namespace tunescope::host {
+
+Result<std::vector<PacketSocket>> parse_proc_net_packet(std::string_view text,
+                                                        std::string_view source) {
+  const std::string src(source);
+  const auto lines = split_lines(text);
+  if (lines.empty() || !starts_with(trim(lines[0]), "sk")) {
+    return fail<std::vector<PacketSocket>>(src + ": missing header");
+  }
+  std::vector<PacketSocket> out;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const auto f = split_whitespace(lines[i]);
+    if (f.empty()) continue;
+    const std::string where = src + ": line " + std::to_string(i + 1);
+    // sk RefCnt Type Proto Iface R Rmem User Inode
+    if (f.size() < 9) {
+      return fail<std::vector<PacketSocket>>(where + ": " + std::to_string(f.size()) +
+                                             " columns, expected 9 (truncated?)");
+    }
+    const auto type = parse_u64(f[2]);
+    const auto proto = parse_u64(f[3], 16);
+    const auto iface = parse_u64(f[4]);
+    const auto running = parse_u64(f[5]);
+    const auto rmem = parse_u64(f[6]);
+    const auto uid = parse_u64(f[7]);
+    const auto inode = parse_u64(f[8]);
+    if (!type || !proto || !iface || !running || !rmem || !uid || !inode || *type > 255 ||
+        *proto > 0xffff || *iface > INT_MAX || *uid > UINT_MAX) {
+      return fail<std::vector<PacketSocket>>(where + ": bad number");
+    }
+    PacketSocket s;
+    s.type = static_cast<int>(*type);
+    s.protocol = static_cast<unsigned>(*proto);
+    s.ifindex = static_cast<int>(*iface);
+    s.running = *running != 0;
+    s.rmem = *rmem;
+    s.uid = static_cast<unsigned>(*uid);
+    s.inode = *inode;
+    out.push_back(s);
+  }
+  return out;
+}
+
+Result<std::vector<PacketSocket>> read_packet_sockets(const HostPaths& paths) {
+  const std::string path = paths.proc + "/net/packet";
+  auto text = read_text_file(path);
+  if (!text) return fail<std::vector<PacketSocket>>(text.error());
+  return parse_proc_net_packet(*text, path);
+}
+
+Result<std::vector<TcpSocket>> parse_proc_net_tcp(std::string_view text, bool ipv6,
+                                                  std::string_view source) {
+  const std::string src(source);
+  const auto lines = split_lines(text);
+  if (lines.empty() || !starts_with(trim(lines[0]), "sl")) {
+    return fail<std::vector<TcpSocket>>(src + ": missing header");
+  }
+  const std::size_t addr_len = ipv6 ? 32 : 8;
+  std::vector<TcpSocket> out;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const auto f = split_whitespace(lines[i]);
+    if (f.empty()) continue;
+    const std::string where = src + ": line " + std::to_string(i + 1);
+    // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
+    if (f.size() < 10) {
+      return fail<std::vector<TcpSocket>>(where + ": " + std::to_string(f.size()) +
+                                          " columns, expected at least 10 (truncated?)");
+    }
+    const std::string_view local = f[1];
+    const std::size_t colon = local.find(':');
+    if (colon != addr_len || local.size() != addr_len + 5) {
+      return fail<std::vector<TcpSocket>>(where + ": bad local address '" + std::string(local) +
+                                          "'");
+    }
+    const auto port = parse_u64(local.substr(colon + 1), 16);
+    const auto addr = parse_u64(local.substr(0, std::min<std::size_t>(colon, 16)), 16);
+    const auto state = parse_u64(f[3], 16);
+    const auto uid = parse_u64(f[7]);
+    const auto inode = parse_u64(f[9]);
+    if (!port || !addr || !state || !uid || !inode || *uid > UINT_MAX) {
+      return fail<std::vector<TcpSocket>>(where + ": bad number");
+    }
+    TcpSocket s;
+    s.local_address = std::string(local.substr(0, colon));
+    s.local_port = static_cast<unsigned>(*port);
+    s.state = static_cast<unsigned>(*state);
+    s.uid = static_cast<unsigned>(*uid);
+    s.inode = *inode;
+    s.ipv6 = ipv6;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::map<std::uint64_t, std::vector<ProcessInfo>> socket_owners(const HostPaths& paths) {
+  std::map<std::uint64_t, std::vector<ProcessInfo>> owners;
+  auto procs = list_processes(paths);
+  if (!procs) return owners;
+  for (const auto& p : *procs) {
+    const std::string fddir = paths.proc + "/" + std::to_string(p.pid) + "/fd";
+    auto fds = list_directory(fddir);
+    if (!fds) continue;
+    for (const auto& fd : *fds) {
+      char buf[64];
+      const ssize_t n = ::readlink((fddir + "/" + fd).c_str(), buf, sizeof(buf) - 1);
+      if (n <= 0) continue;
+      const std::string_view target(buf, static_cast<std::size_t>(n));
+      if (!starts_with(target, "socket:[") || target.back() != ']') continue;
+      const auto inode = parse_u64(target.substr(8, target.size() - 9));
+      if (!inode) continue;
+      auto& list = owners[*inode];
+      if (list.empty() || list.back().pid != p.pid) list.push_back(p);
+    }
+  }
+  return owners;
+}
+
+Result<std::vector<OwnedPacketSocket>> read_owned_packet_sockets(const HostPaths& paths) {
+  auto socks = read_packet_sockets(paths);
+  if (!socks) return fail<std::vector<OwnedPacketSocket>>(socks.error());
+  std::vector<OwnedPacketSocket> out;
+  if (socks->empty()) return out;
+  const auto owners = socket_owners(paths);
+  for (const auto& s : *socks) {
+    OwnedPacketSocket o{s, {}};
+    if (auto it = owners.find(s.inode); it != owners.end()) o.owners = it->second;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+int PortListeners::largest_group() const {
+  std::map<std::pair<bool, std::string>, int> groups;
+  int best = 0;
+  for (const auto& l : listeners) best = std::max(best, ++groups[{l.ipv6, l.local_address}]);
+  return best;
+}
+
+PortListeners find_listeners(const std::vector<TcpSocket>& sockets, unsigned port) {
+  PortListeners pl;
+  pl.port = port;
+  for (const auto& s : sockets) {
+    if (s.state == 0x0A && s.local_port == port) pl.listeners.push_back(s);
+  }
+  return pl;
+}
+
+Result<PortListeners> read_port_listeners(const HostPaths& paths, unsigned port) {
+  std::vector<TcpSocket> all;
+  bool any = false;
+  std::string errors;
+  for (const bool v6 : {false, true}) {
+    const std::string path = paths.proc + (v6 ? "/net/tcp6" : "/net/tcp");
+    auto text = read_text_file(path);
+    if (!text) {
+      errors += (errors.empty() ? "" : "; ") + text.error();
+      continue;
+    }
+    auto socks = parse_proc_net_tcp(*text, v6, path);
+    if (!socks) return fail<PortListeners>(socks.error());
+    any = true;
+    all.insert(all.end(), socks->begin(), socks->end());
+  }
+  if (!any) return fail<PortListeners>(errors);
+  return find_listeners(all, port);
+}
+
+}  // namespace tunescope::host

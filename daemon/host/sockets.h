@@ -1,0 +1,67 @@
+// Sockets from /proc/net: packet sockets (/proc/net/packet; seed 001: dhclient's raw socket
+// cost 6%) and TCP listeners on a port (/proc/net/tcp, tcp6; several listeners on one
+// address and port mean an SO_REUSEPORT group). Owners are found by socket inode in
+// /proc/PID/fd.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "host/paths.h"
+#include "host/processes.h"
+#include "host/result.h"
+
+namespace tunescope::host {
+
+struct PacketSocket {
+  int type = 0;           // SOCK_RAW 3, SOCK_DGRAM 2
+  unsigned protocol = 0;  // ethertype in host order as printed (hex), 0x0003 = ETH_P_ALL
+  int ifindex = 0;        // 0 = all interfaces
+  bool running = false;
+  std::uint64_t rmem = 0;
+  unsigned uid = 0;
+  std::uint64_t inode = 0;
+};
+
+Result<std::vector<PacketSocket>> parse_proc_net_packet(
+    std::string_view text, std::string_view source = "/proc/net/packet");
+Result<std::vector<PacketSocket>> read_packet_sockets(const HostPaths& paths);
+
+struct TcpSocket {
+  std::string local_address;  // hex as printed: "0100007F" or 32 hex digits for tcp6
+  unsigned local_port = 0;
+  unsigned state = 0;  // 0x0A = LISTEN
+  unsigned uid = 0;
+  std::uint64_t inode = 0;
+  bool ipv6 = false;
+};
+
+Result<std::vector<TcpSocket>> parse_proc_net_tcp(std::string_view text, bool ipv6,
+                                                  std::string_view source = "/proc/net/tcp");
+
+// socket inode -> owning processes, from readlink(/proc/PID/fd/N) == "socket:[INODE]".
+std::map<std::uint64_t, std::vector<ProcessInfo>> socket_owners(const HostPaths& paths);
+
+struct OwnedPacketSocket {
+  PacketSocket socket;
+  std::vector<ProcessInfo> owners;  // empty if not found (other netns, or no permission)
+};
+
+Result<std::vector<OwnedPacketSocket>> read_owned_packet_sockets(const HostPaths& paths);
+
+struct PortListeners {
+  unsigned port = 0;
+  std::vector<TcpSocket> listeners;  // tcp and tcp6 sockets in LISTEN on the port
+  // The largest number of listeners sharing one address family and address: > 1 means an
+  // SO_REUSEPORT group (the kernel refuses a second bind otherwise).
+  int largest_group() const;
+  bool reuseport() const { return largest_group() > 1; }
+};
+
+PortListeners find_listeners(const std::vector<TcpSocket>& sockets, unsigned port);
+Result<PortListeners> read_port_listeners(const HostPaths& paths, unsigned port);
+
+}  // namespace tunescope::host
