@@ -124,7 +124,7 @@ ts_link_count() {
     } END { print c + 0 }'
 }
 # ftrace sites patched for BPF trampolines or kprobes (fentry/kprobe modes).
-ftrace_sites() { cat /sys/kernel/tracing/enabled_functions 2>/dev/null | wc -l; }
+ftrace_sites() { { wc -l </sys/kernel/tracing/enabled_functions; } 2>/dev/null || echo 0; }
 
 # ts_kill_and_check: positive control (tunescope's programs and links are visible now), then
 # kill -9 and require that no ts_ program, no link to one and no extra ftrace site remains.

@@ -1,0 +1,38 @@
+/* Common includes and helpers for tunescope's BPF programs. Program names start with "ts_"
+ * so that tests and operators can find what tunescope loaded (bpftool prog show). */
+#ifndef TUNESCOPE_TS_BPF_H
+#define TUNESCOPE_TS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "common/log2_hist.h"
+#include "common/map_full.h"
+
+/* errno values are macros, which vmlinux.h cannot carry. */
+#define E2BIG 7
+
+/* Counts failed inserts per map index (see map_full.h) instead of losing data silently. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, TS_MAP_FULL_SLOTS);
+  __type(key, __u32);
+  __type(value, __u64);
+} ts_map_full SEC(".maps");
+
+static __always_inline void ts_note_map_full(__u32 map_index) {
+  __u64* n = bpf_map_lookup_elem(&ts_map_full, &map_index);
+  if (n) *n += 1;
+}
+
+/* Per-CPU histograms only: plain increments, no atomics on the hot path. */
+static __always_inline void ts_hist_add(struct ts_hist* h, __u64 v) {
+  __u32 slot = ts_hist_slot(v);
+  if (slot >= TS_HIST_SLOTS) return;
+  h->slots[slot] += 1;
+  h->sum += v;
+}
+
+#endif

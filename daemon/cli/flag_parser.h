@@ -1,0 +1,50 @@
+// A declarative table of --flags for one subcommand: each flag has a help line and a setter that
+// validates its value, so every usage error is one line naming the flag.
+#pragma once
+
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace tunescope::cli {
+
+struct ParseOutcome {
+  enum Kind { kRun, kHelp, kUsageError } kind = kRun;
+  std::string error;  // for kUsageError: one line, no trailing newline
+};
+
+class FlagParser {
+ public:
+  using Setter = std::function<Status(std::string_view value)>;
+
+  // A flag that takes a value: --name=VALUE or --name VALUE. Repeatable when the setter appends.
+  void Add(std::string name, std::string value_name, std::string help, Setter set);
+  // A switch without value: --name.
+  void AddSwitch(std::string name, std::string help, bool* target);
+
+  ParseOutcome Parse(std::span<const std::string_view> args) const;
+  std::string Help() const;
+
+ private:
+  struct Flag {
+    std::string name;
+    std::string value_name;  // empty for switches
+    std::string help;
+    Setter set;
+  };
+  const Flag* Find(std::string_view name) const;
+  std::vector<Flag> flags_;
+};
+
+// Value parsers shared by the subcommands; errors name the flag.
+Status ParseUint(std::string_view flag, std::string_view value, uint64_t min, uint64_t max,
+                 uint64_t& out);
+Status ParseDurationSeconds(std::string_view flag, std::string_view value, double& out);
+// Splits "a,b,c" (empty items are an error).
+Status SplitList(std::string_view flag, std::string_view value, std::vector<std::string>& out);
+
+}  // namespace tunescope::cli

@@ -1,0 +1,148 @@
+#include "cli/serve_flags.h"
+
+#include "http/http_server.h"
+#include "probes/catalogue.h"
+
+namespace tunescope::cli {
+namespace {
+
+std::string ProbeNames() {
+  std::string names;
+  for (const auto& entry : probes::Catalogue()) names += (names.empty() ? "" : ",") + std::string(entry.name);
+  return names;
+}
+
+std::string ModeNames(const probes::Probe& probe) {
+  std::string names;
+  for (const auto& mode : probe.modes()) names += (names.empty() ? "" : "|") + std::string(mode.name);
+  return names;
+}
+
+}  // namespace
+
+void AddProbeFlags(FlagParser& parser, ServeOptions& o) {
+  parser.Add("probes", "LIST", "probes to run, comma-separated: all or " + ProbeNames(),
+             [&o](std::string_view v) {
+               std::vector<std::string> names;
+               if (Status s = SplitList("probes", v, names); !s.ok()) return s;
+               o.probes.clear();
+               for (const std::string& n : names) {
+                 if (n == "all") {
+                   for (const auto& e : probes::Catalogue()) o.probes.emplace_back(e.name);
+                 } else if (probes::FindProbe(n) == nullptr) {
+                   return Status::Error("flag --probes: unknown probe \"" + n + "\" (known: " +
+                                        ProbeNames() + ")");
+                 } else {
+                   o.probes.push_back(n);
+                 }
+               }
+               return Status();
+             });
+  for (const auto& entry : probes::Catalogue()) {
+    auto probe = entry.make();
+    std::string flag = std::string(entry.name) + "-mode";
+    std::string modes = ModeNames(*probe);
+    parser.Add(flag, "MODE", "force the " + std::string(entry.name) + " probe's mode: " + modes,
+               [&o, flag, modes, name = std::string(entry.name),
+                probe = std::shared_ptr<probes::Probe>(std::move(probe))](std::string_view v) {
+                 for (const auto& mode : probe->modes()) {
+                   if (mode.name == v) {
+                     o.probe_modes[name] = std::string(v);
+                     return Status();
+                   }
+                 }
+                 return Status::Error("flag --" + flag + ": unknown mode \"" + std::string(v) +
+                                      "\" (known: " + modes + ")");
+               });
+  }
+  parser.Add("target-pid", "PID", "process (thread group) of the server being tuned; repeatable",
+             [&o](std::string_view v) {
+               uint64_t pid = 0;
+               if (Status s = ParseUint("target-pid", v, 1, 4194304, pid); !s.ok()) return s;
+               o.probe_config.target_pids.push_back(static_cast<pid_t>(pid));
+               return Status();
+             });
+  parser.Add("target-comm", "NAME", "thread name (comm) of the server being tuned; repeatable",
+             [&o](std::string_view v) {
+               if (v.empty() || v.size() > 15) {
+                 return Status::Error("flag --target-comm: \"" + std::string(v) +
+                                      "\" must be 1 to 15 characters (the kernel's comm)");
+               }
+               o.probe_config.target_comms.emplace_back(v);
+               return Status();
+             });
+  parser.Add("target-port", "PORT", "local TCP/UDP port of the server being tuned; repeatable",
+             [&o](std::string_view v) {
+               uint64_t port = 0;
+               if (Status s = ParseUint("target-port", v, 1, 65535, port); !s.ok()) return s;
+               o.probe_config.target_ports.push_back(static_cast<uint16_t>(port));
+               return Status();
+             });
+  parser.Add("kernel.btf", "PATH", "kernel BTF for CO-RE (default " + std::string(kDefaultBtfPath) + ")",
+             [&o](std::string_view v) {
+               o.probe_config.btf_path = std::string(v);
+               o.btf_path_given = true;
+               return Status();
+             });
+  parser.Add("runqlat.max-tasks", "N", "bound of runqlat's runnable-task map (default 16384)",
+             [&o](std::string_view v) {
+               uint64_t n = 0;
+               if (Status s = ParseUint("runqlat.max-tasks", v, 64, 1 << 22, n); !s.ok()) return s;
+               o.probe_config.max_tasks = static_cast<uint32_t>(n);
+               return Status();
+             });
+  parser.Add("hardirq.max-irqs", "N", "bound of hardirq's per-IRQ maps (default 1024)",
+             [&o](std::string_view v) {
+               uint64_t n = 0;
+               if (Status s = ParseUint("hardirq.max-irqs", v, 16, 65536, n); !s.ok()) return s;
+               o.probe_config.max_irqs = static_cast<uint32_t>(n);
+               return Status();
+             });
+  parser.Add("log.level", "LEVEL", "debug, info, warn or error (default info)",
+             [&o](std::string_view v) {
+               auto level = log::ParseLevel(v);
+               if (!level) {
+                 return Status::Error("flag --log.level: \"" + std::string(v) +
+                                      "\" is not one of debug, info, warn, error");
+               }
+               o.log_level = *level;
+               return Status();
+             });
+  parser.AddSwitch("bpf-stats",
+                   "turn on kernel BPF run-time stats while running (per-program cost metrics)",
+                   &o.bpf_stats);
+}
+
+void AddServeFlags(FlagParser& parser, ServeOptions& o) {
+  parser.Add("web.listen-address", "[HOST]:PORT",
+             "address for the web endpoints (default " + std::string(kDefaultListenAddress) + ")",
+             [&o](std::string_view v) {
+               std::string civet;
+               if (Status s = http::ToCivetListeningPort(v, civet); !s.ok()) {
+                 return Status::Error("flag --web.listen-address: " + s.message());
+               }
+               o.listen_address = std::string(v);
+               return Status();
+             });
+  parser.Add("web.telemetry-path", "PATH", "path of the metrics endpoint (default /metrics)",
+             [&o](std::string_view v) {
+               if (v.size() < 2 || v.front() != '/' || v == "/healthz") {
+                 return Status::Error("flag --web.telemetry-path: \"" + std::string(v) +
+                                      "\" must start with / and not be / or /healthz");
+               }
+               o.telemetry_path = std::string(v);
+               return Status();
+             });
+  AddProbeFlags(parser, o);
+}
+
+std::vector<std::string> ProbesToRun(const ServeOptions& options) {
+  if (!options.probes.empty()) return options.probes;
+  std::vector<std::string> names;
+  for (const auto& e : probes::Catalogue()) {
+    if (e.default_on) names.emplace_back(e.name);
+  }
+  return names;
+}
+
+}  // namespace tunescope::cli

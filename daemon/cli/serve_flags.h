@@ -1,0 +1,37 @@
+// Flags of `tunescope serve`, in the Prometheus exporter convention.
+#pragma once
+
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/flag_parser.h"
+#include "core/log.h"
+#include "probes/probe_config.h"
+
+namespace tunescope::cli {
+
+inline constexpr std::string_view kDefaultListenAddress = ":10027";
+inline constexpr std::string_view kDefaultBtfPath = "/sys/kernel/btf/vmlinux";
+
+struct ServeOptions {
+  std::string listen_address{kDefaultListenAddress};
+  std::string telemetry_path = "/metrics";
+  std::vector<std::string> probes;                // empty: the catalogue's defaults
+  std::map<std::string, std::string> probe_modes;  // probe -> forced mode
+  log::Level log_level = log::Level::kInfo;
+  bool bpf_stats = false;
+  bool btf_path_given = false;
+  probes::ProbeConfig probe_config;
+};
+
+// Flags that also apply to `advise` and `experiment` (targets, probes, map sizes).
+void AddProbeFlags(FlagParser& parser, ServeOptions& options);
+void AddServeFlags(FlagParser& parser, ServeOptions& options);
+
+// The probes to start: --probes, or every default-on probe of the catalogue.
+std::vector<std::string> ProbesToRun(const ServeOptions& options);
+
+}  // namespace tunescope::cli

@@ -1,0 +1,46 @@
+// tunescope: measures where an API server's CPU time and latency go in the kernel's network
+// path and ranks the documented tunings by predicted payoff.
+#include <bpf/libbpf.h>
+
+#include <iostream>
+#include <string_view>
+#include <vector>
+
+#include "serve.h"
+#include "version.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: tunescope [COMMAND] [flags]\n\n"
+    "commands:\n"
+    "  serve       run the daemon: probes + /metrics (the default command)\n"
+    "  help        show this help (tunescope COMMAND --help shows a command's flags)\n"
+    "  version     print the version\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  std::string_view command = "serve";
+  if (!args.empty() && !args.front().starts_with("--")) {
+    command = args.front();
+    args.erase(args.begin());
+  } else if (!args.empty() && (args.front() == "--version")) {
+    command = "version";
+  } else if (args.size() == 1 && args.front() == "--help") {
+    command = "help";
+  }
+  if (command == "serve") return tunescope::RunServe(args);
+  if (command == "version") {
+    std::cout << "tunescope " << tunescope::kVersion << " (libbpf " << libbpf_version_string()
+              << ")\n";
+    return 0;
+  }
+  if (command == "help" || command == "-h") {
+    std::cout << kUsage;
+    return 0;
+  }
+  std::cerr << "tunescope: unknown command \"" << command << "\" (see tunescope --help)\n";
+  return 2;
+}

@@ -1,0 +1,48 @@
+#include "probes/bpf_stats.h"
+
+#include <bpf/bpf.h>
+
+#include <cerrno>
+#include <fstream>
+#include <string>
+
+namespace tunescope::probes {
+
+Status BpfStats::Enable() {
+  int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+  if (fd < 0) return Status::Error(ErrnoMessage("enable BPF run-time statistics", errno));
+  stats_fd_.reset(fd);
+  return {};
+}
+
+bool BpfStats::Active() {
+  std::ifstream f("/proc/sys/kernel/bpf_stats_enabled");
+  int enabled = 0;
+  return (f >> enabled) && enabled != 0;
+}
+
+ProgramStatsCollector::ProgramStatsCollector()
+    : runs_(metrics::CounterFamily(
+          "tunescope_bpf_program_runs_total",
+          "Runs of each tunescope BPF program (kernel BPF stats; needs bpf_stats_enabled).")),
+      seconds_(metrics::CounterFamily("tunescope_bpf_program_run_seconds_total",
+                                      "Time spent running each tunescope BPF program.")) {}
+
+void ProgramStatsCollector::Add(std::string_view probe,
+                                const std::vector<const bpf_program*>& programs) {
+  for (const bpf_program* prog : programs) {
+    bpf_prog_info info{};
+    __u32 len = sizeof(info);
+    if (bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len) != 0) continue;
+    metrics::Labels labels{{"probe", std::string(probe)}, {"program", bpf_program__name(prog)}};
+    runs_.Counter(labels, static_cast<double>(info.run_cnt));
+    seconds_.Counter(std::move(labels), static_cast<double>(info.run_time_ns) * 1e-9);
+  }
+}
+
+void ProgramStatsCollector::AppendTo(std::vector<prometheus::MetricFamily>& out) {
+  metrics::Append(out, std::move(runs_));
+  metrics::Append(out, std::move(seconds_));
+}
+
+}  // namespace tunescope::probes

@@ -1,0 +1,27 @@
+#include "probes/catalogue.h"
+
+#include "probes/hardirq.h"
+#include "probes/runqlat.h"
+#include "probes/softirq.h"
+
+namespace tunescope::probes {
+namespace {
+
+constexpr CatalogueEntry kCatalogue[] = {
+    {"softirq", true, MakeSoftirqProbe},
+    {"hardirq", true, MakeHardirqProbe},
+    {"runqlat", true, MakeRunqlatProbe},
+};
+
+}  // namespace
+
+std::span<const CatalogueEntry> Catalogue() { return kCatalogue; }
+
+const CatalogueEntry* FindProbe(std::string_view name) {
+  for (const CatalogueEntry& e : kCatalogue) {
+    if (e.name == name) return &e;
+  }
+  return nullptr;
+}
+
+}  // namespace tunescope::probes

@@ -1,0 +1,48 @@
+// The probe interface: a probe names its modes best first; the ProbeSet tries them in order
+// at run time, so one binary adapts to each kernel. A started probe is a Prometheus
+// Collectable that reads its BPF maps on each scrape.
+#pragma once
+
+#include <bpf/libbpf.h>
+#include <prometheus/collectable.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+#include "probes/probe_config.h"
+
+namespace tunescope::probes {
+
+struct ProbeMode {
+  std::string_view name;      // exported as tunescope_probe_info{mode}
+  std::string_view suffix;    // BPF programs of this mode end with it ("_btf")
+  std::string_view needs;     // kernel feature it needs, for logs and --help
+};
+
+struct MapFullCount {
+  std::string map;
+  uint64_t count;
+};
+
+class Probe : public prometheus::Collectable {
+ public:
+  virtual std::string_view name() const = 0;
+  virtual std::string_view description() const = 0;
+  virtual std::span<const ProbeMode> modes() const = 0;
+
+  // Loads and attaches in one mode. On failure nothing stays loaded or attached.
+  virtual Status Start(const ProbeMode& mode, const ProbeConfig& config) = 0;
+  virtual void Stop() = 0;
+
+  // Programs that are loaded now (for BPF run-time stats).
+  virtual std::vector<const bpf_program*> LoadedPrograms() const = 0;
+  // Inserts that failed because a bounded map was full, per map.
+  virtual std::vector<MapFullCount> MapFullCounts() const { return {}; }
+};
+
+}  // namespace tunescope::probes

@@ -1,0 +1,25 @@
+// What the command line tells probes: targets and map bounds. Probes ignore what they do not use.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tunescope::probes {
+
+struct ProbeConfig {
+  // Kernel BTF for CO-RE relocation; empty means the running kernel's own.
+  std::string btf_path;
+  // The API server being tuned: thread-group ids and thread names (comm, 15 chars at most).
+  std::vector<pid_t> target_pids;
+  std::vector<std::string> target_comms;
+  // Local TCP/UDP ports of the server (xcpu, reqlat).
+  std::vector<uint16_t> target_ports;
+  // Map bounds; a full map is counted in tunescope_map_full_total instead of growing.
+  uint32_t max_tasks = 16384;
+  uint32_t max_irqs = 1024;
+};
+
+}  // namespace tunescope::probes

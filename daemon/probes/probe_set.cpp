@@ -1,0 +1,103 @@
+#include "probes/probe_set.h"
+
+#include <mutex>
+
+#include "core/log.h"
+#include "metrics/family.h"
+
+namespace tunescope::probes {
+
+std::vector<const ProbeMode*> ModesToTry(std::span<const ProbeMode> modes, std::string_view forced) {
+  std::vector<const ProbeMode*> out;
+  for (const ProbeMode& m : modes) {
+    if (forced.empty() || m.name == forced) out.push_back(&m);
+  }
+  return out;
+}
+
+void ProbeSet::Add(std::unique_ptr<Probe> probe, std::string forced_mode) {
+  std::unique_lock lock(mutex_);
+  Entry e{std::move(probe), std::move(forced_mode), {}};
+  e.status.name = std::string(e.probe->name());
+  entries_.push_back(std::move(e));
+}
+
+size_t ProbeSet::StartAll(const ProbeConfig& config) {
+  std::unique_lock lock(mutex_);
+  size_t up = 0;
+  for (Entry& e : entries_) {
+    e.status.up = false;
+    e.status.error.clear();
+    for (const ProbeMode* mode : ModesToTry(e.probe->modes(), e.forced_mode)) {
+      Status s = e.probe->Start(*mode, config);
+      if (s.ok()) {
+        e.status.up = true;
+        e.status.mode = std::string(mode->name);
+        TS_LOG(kInfo) << "probe " << e.status.name << ": running in mode " << mode->name;
+        break;
+      }
+      std::string why = "mode " + std::string(mode->name) + ": " + s.message();
+      TS_LOG(kDebug) << "probe " << e.status.name << ": " << why;
+      e.status.error += (e.status.error.empty() ? "" : "; ") + why;
+    }
+    if (e.status.up) {
+      ++up;
+    } else {
+      TS_LOG(kWarn) << "probe " << e.status.name << ": not running (" << e.status.error << ")";
+    }
+  }
+  return up;
+}
+
+void ProbeSet::StopAll() {
+  std::unique_lock lock(mutex_);
+  for (Entry& e : entries_) {
+    e.probe->Stop();
+    e.status.up = false;
+  }
+}
+
+std::vector<ProbeStatus> ProbeSet::Statuses() const {
+  std::shared_lock lock(mutex_);
+  std::vector<ProbeStatus> out;
+  for (const Entry& e : entries_) out.push_back(e.status);
+  return out;
+}
+
+const Probe* ProbeSet::Running(std::string_view name) const {
+  std::shared_lock lock(mutex_);
+  for (const Entry& e : entries_) {
+    if (e.status.name == name && e.status.up) return e.probe.get();
+  }
+  return nullptr;
+}
+
+std::vector<prometheus::MetricFamily> ProbeSet::Collect() const {
+  std::shared_lock lock(mutex_);
+  auto up = metrics::GaugeFamily("tunescope_probe_up",
+                                 "1 if the probe is loaded and attached, 0 if it could not run.");
+  auto info = metrics::GaugeFamily("tunescope_probe_info",
+                                   "The mode each running probe chose for this kernel.");
+  auto map_full = metrics::CounterFamily(
+      "tunescope_map_full_total", "BPF map inserts that failed because the bounded map was full.");
+  ProgramStatsCollector program_stats;
+  const bool stats_active = BpfStats::Active();
+  std::vector<prometheus::MetricFamily> out;
+  for (const Entry& e : entries_) {
+    up.Gauge({{"probe", e.status.name}}, e.status.up ? 1 : 0);
+    if (!e.status.up) continue;
+    info.Gauge({{"probe", e.status.name}, {"mode", e.status.mode}}, 1);
+    for (const MapFullCount& m : e.probe->MapFullCounts()) {
+      map_full.Counter({{"probe", e.status.name}, {"map", m.map}}, static_cast<double>(m.count));
+    }
+    if (stats_active) program_stats.Add(e.status.name, e.probe->LoadedPrograms());
+    for (auto& family : e.probe->Collect()) out.push_back(std::move(family));
+  }
+  metrics::Append(out, std::move(up));
+  metrics::Append(out, std::move(info));
+  metrics::Append(out, std::move(map_full));
+  program_stats.AppendTo(out);
+  return out;
+}
+
+}  // namespace tunescope::probes

@@ -1,0 +1,51 @@
+// Starts the chosen probes, each in the best mode this kernel supports (or a forced one), keeps
+// running the others when one fails, and exports probe health next to the probes' own metrics.
+#pragma once
+
+#include <prometheus/collectable.h>
+
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "probes/bpf_stats.h"
+#include "probes/probe.h"
+
+namespace tunescope::probes {
+
+struct ProbeStatus {
+  std::string name;
+  bool up = false;
+  std::string mode;   // chosen mode when up
+  std::string error;  // why each tried mode failed, when down
+};
+
+// Picks the modes to try: all, best first, or only the forced one.
+std::vector<const ProbeMode*> ModesToTry(std::span<const ProbeMode> modes, std::string_view forced);
+
+class ProbeSet : public prometheus::Collectable {
+ public:
+  void Add(std::unique_ptr<Probe> probe, std::string forced_mode = "");
+  // Starts every probe; returns how many are up.
+  size_t StartAll(const ProbeConfig& config);
+  void StopAll();
+
+  std::vector<ProbeStatus> Statuses() const;
+  // The probe with this name if it is up (for the advisor), else nullptr.
+  const Probe* Running(std::string_view name) const;
+
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  struct Entry {
+    std::unique_ptr<Probe> probe;
+    std::string forced_mode;
+    ProbeStatus status;
+  };
+  mutable std::shared_mutex mutex_;
+  std::vector<Entry> entries_;
+};
+
+}  // namespace tunescope::probes

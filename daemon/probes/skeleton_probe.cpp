@@ -1,0 +1,61 @@
+#include "probes/skeleton_probe.h"
+
+#include <string_view>
+
+namespace tunescope::probes {
+namespace {
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+void SelectModePrograms(bpf_object* obj, std::span<const ProbeMode> modes, const ProbeMode& chosen) {
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, obj) {
+    std::string_view name = bpf_program__name(prog);
+    bool belongs_to_a_mode = false;
+    for (const ProbeMode& m : modes) belongs_to_a_mode |= EndsWith(name, m.suffix);
+    bpf_program__set_autoload(prog, !belongs_to_a_mode || EndsWith(name, chosen.suffix));
+  }
+}
+
+Status AttachLoadedPrograms(bpf_object* obj, std::vector<LinkPtr>& links) {
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, obj) {
+    if (!bpf_program__autoload(prog)) continue;
+    bpf_link* link = bpf_program__attach(prog);
+    if (link == nullptr) {
+      return Status::Error(ErrnoMessage(std::string("attach ") + bpf_program__name(prog), errno));
+    }
+    links.emplace_back(link);
+  }
+  return {};
+}
+
+std::vector<const bpf_program*> LoadedProgramsOf(const bpf_object* obj) {
+  std::vector<const bpf_program*> out;
+  const bpf_program* prog = nullptr;
+  while ((prog = bpf_object__next_program(obj, const_cast<bpf_program*>(prog))) != nullptr) {
+    if (bpf_program__fd(prog) >= 0) out.push_back(prog);
+  }
+  return out;
+}
+
+std::vector<MapFullCount> ReadMapFull(const bpf_object* obj, std::span<const std::string_view> names) {
+  std::vector<MapFullCount> out;
+  const bpf_map* map = bpf_object__find_map_by_name(obj, "ts_map_full");
+  if (map == nullptr || bpf_map__fd(map) < 0) return out;
+  for (uint32_t i = 0; i < names.size(); ++i) {
+    auto per_cpu = ReadPerCpu<uint64_t>(map, i);
+    uint64_t total = 0;
+    if (per_cpu) {
+      for (uint64_t v : *per_cpu) total += v;
+    }
+    out.push_back({std::string(names[i]), total});
+  }
+  return out;
+}
+
+}  // namespace tunescope::probes

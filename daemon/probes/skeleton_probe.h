@@ -1,0 +1,88 @@
+// Shared life cycle of a probe built from a bpftool skeleton: open, keep only the programs of
+// the chosen mode, configure rodata and map sizes, load, fill maps, attach through bpf_links.
+#pragma once
+
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "probes/bpf_handles.h"
+#include "probes/probe.h"
+
+namespace tunescope::probes {
+
+// Programs whose name ends with a mode suffix load only in that mode; the others always.
+void SelectModePrograms(bpf_object* obj, std::span<const ProbeMode> modes, const ProbeMode& chosen);
+
+// Attaches every loaded program through its section's default attach (tp_btf, raw_tp,
+// tracepoint, fentry, kprobe, ...). Appends to `links`; on error returns the failing program.
+Status AttachLoadedPrograms(bpf_object* obj, std::vector<LinkPtr>& links);
+
+std::vector<const bpf_program*> LoadedProgramsOf(const bpf_object* obj);
+
+// Reads the per-CPU "ts_map_full" counters (bpf/common/ts_bpf.h); names[i] labels slot i.
+std::vector<MapFullCount> ReadMapFull(const bpf_object* obj, std::span<const std::string_view> names);
+
+template <typename Skel>
+struct SkeletonOps {
+  Skel* (*open)(const bpf_object_open_opts*);
+  int (*load)(Skel*);
+  void (*destroy)(Skel*);
+};
+
+template <typename Skel>
+class SkeletonProbe : public Probe {
+ public:
+  explicit SkeletonProbe(SkeletonOps<Skel> ops) : ops_(ops), skel_(nullptr, ops.destroy) {}
+
+  Status Start(const ProbeMode& mode, const ProbeConfig& config) final {
+    Stop();
+    Status status = StartSteps(mode, config);
+    if (!status.ok()) Stop();
+    return status;
+  }
+
+  void Stop() override {
+    links_.clear();  // detach before the programs go away
+    skel_.reset();
+  }
+
+  std::vector<const bpf_program*> LoadedPrograms() const override {
+    return skel_ ? LoadedProgramsOf(skel_->obj) : std::vector<const bpf_program*>{};
+  }
+
+ protected:
+  // Before load: rodata and map sizes.
+  virtual Status Configure(Skel& /*skel*/, const ProbeConfig& /*config*/) { return {}; }
+  // After load, before attach: map contents (targets, filters).
+  virtual Status Populate(Skel& /*skel*/, const ProbeConfig& /*config*/) { return {}; }
+  // Attach; by default every loaded program via its section name.
+  virtual Status Attach(Skel& skel, const ProbeMode& /*mode*/, const ProbeConfig& /*config*/) {
+    return AttachLoadedPrograms(skel.obj, links_);
+  }
+
+  Skel* skel() const { return skel_.get(); }
+  std::vector<LinkPtr>& links() { return links_; }
+
+ private:
+  Status StartSteps(const ProbeMode& mode, const ProbeConfig& config) {
+    LIBBPF_OPTS(bpf_object_open_opts, opts);
+    if (!config.btf_path.empty()) opts.btf_custom_path = config.btf_path.c_str();
+    skel_.reset(ops_.open(&opts));
+    if (!skel_) return Status::Error(ErrnoMessage("open", errno));
+    SelectModePrograms(skel_->obj, modes(), mode);
+    if (Status s = Configure(*skel_, config); !s.ok()) return s;
+    if (int err = ops_.load(skel_.get()); err != 0) return Status::Error(ErrnoMessage("load", err));
+    if (Status s = Populate(*skel_, config); !s.ok()) return s;
+    return Attach(*skel_, mode, config);
+  }
+
+  SkeletonOps<Skel> ops_;
+  std::unique_ptr<Skel, void (*)(Skel*)> skel_;
+  std::vector<LinkPtr> links_;
+};
+
+}  // namespace tunescope::probes

@@ -1,0 +1,82 @@
+#include "probes/softirq.h"
+
+#include <array>
+#include <string>
+
+#include "metrics/family.h"
+#include "metrics/log2_histogram.h"
+#include "probes/skeleton_probe.h"
+#include "softirq.skel.h"
+
+extern "C" {
+#include "softirq.bpf.h"
+}
+
+namespace tunescope::probes {
+namespace {
+
+// Names as in /proc/softirqs, lower case.
+constexpr std::array<const char*, TS_NR_SOFTIRQS> kVectors = {
+    "hi", "timer", "net_tx", "net_rx", "block", "irq_poll", "tasklet", "sched", "hrtimer", "rcu"};
+
+constexpr ProbeMode kModes[] = {
+    {"tp_btf", "_btf", "BTF-typed tracepoints (kernel >= 5.5 with BTF)"},
+    {"raw_tp", "_raw", "raw tracepoints (kernel >= 4.17)"},
+    {"tracepoint", "_tp", "perf tracepoints irq:softirq_* (tracefs events)"},
+};
+
+// 256 ns .. 67 ms: softirq runs below 256 ns are all "cheap"; above 67 ms is pathological.
+constexpr metrics::Log2Buckets kDurationBuckets{8, 26};
+
+class SoftirqProbe final : public SkeletonProbe<softirq_bpf> {
+ public:
+  SoftirqProbe()
+      : SkeletonProbe({softirq_bpf__open_opts, softirq_bpf__load, softirq_bpf__destroy}) {}
+
+  std::string_view name() const override { return "softirq"; }
+  std::string_view description() const override {
+    return "softirq handler time per CPU and vector, run durations, NET_RX raise-to-run delay";
+  }
+  std::span<const ProbeMode> modes() const override { return kModes; }
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    auto seconds = metrics::CounterFamily("tunescope_softirq_seconds_total",
+                                          "Time spent in softirq handlers, per CPU and vector.");
+    auto runs = metrics::CounterFamily("tunescope_softirq_runs_total",
+                                       "Softirq handler runs, per CPU and vector.");
+    auto durations = metrics::HistogramFamily("tunescope_softirq_duration_seconds",
+                                              "Duration of single softirq handler runs.");
+    const softirq_bpf& s = *skel();
+    for (uint32_t vec = 0; vec < TS_NR_SOFTIRQS; ++vec) {
+      if (auto per_cpu = ReadPerCpu<softirq_stat>(s.maps.stats, vec)) {
+        for (size_t cpu = 0; cpu < per_cpu->size(); ++cpu) {
+          metrics::Labels labels{{"cpu", std::to_string(cpu)}, {"vector", kVectors[vec]}};
+          seconds.Counter(labels, static_cast<double>((*per_cpu)[cpu].time_ns) * 1e-9);
+          runs.Counter(labels, static_cast<double>((*per_cpu)[cpu].runs));
+        }
+      }
+      if (auto per_cpu = ReadPerCpu<ts_hist>(s.maps.durations, vec)) {
+        durations.Histogram({{"vector", kVectors[vec]}},
+                            metrics::ToPrometheus(metrics::SumPerCpu(*per_cpu), kDurationBuckets));
+      }
+    }
+    auto raise = metrics::HistogramFamily(
+        "tunescope_softirq_net_rx_raise_delay_seconds",
+        "Delay from raising the NET_RX softirq to its handler starting (softirq backlog).");
+    if (auto per_cpu = ReadPerCpu<ts_hist>(s.maps.net_rx_raise_delay, 0)) {
+      raise.Histogram({}, metrics::ToPrometheus(metrics::SumPerCpu(*per_cpu), kDurationBuckets));
+    }
+    std::vector<prometheus::MetricFamily> out;
+    metrics::Append(out, std::move(seconds));
+    metrics::Append(out, std::move(runs));
+    metrics::Append(out, std::move(durations));
+    metrics::Append(out, std::move(raise));
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Probe> MakeSoftirqProbe() { return std::make_unique<SoftirqProbe>(); }
+
+}  // namespace tunescope::probes

@@ -1,0 +1,22 @@
+// Process-wide set-up shared by the subcommands that load BPF programs.
+#pragma once
+
+#include <csignal>
+#include <string>
+
+#include "cli/serve_flags.h"
+#include "core/status.h"
+
+namespace tunescope {
+
+// Routes libbpf's own messages into our log at debug level.
+void RouteLibbpfLogs();
+
+// Checks that kernel BTF exists: CO-RE cannot relocate without it.
+Status CheckKernelBtf(const cli::ServeOptions& options);
+
+// Blocks SIGINT and SIGTERM in this thread and every thread started after it, so that the
+// main thread can wait for them with sigwait and shut down in order.
+sigset_t BlockTerminationSignals();
+
+}  // namespace tunescope

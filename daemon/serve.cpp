@@ -1,0 +1,87 @@
+#include "serve.h"
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli/serve_flags.h"
+#include "core/log.h"
+#include "http/endpoints.h"
+#include "http/http_server.h"
+#include "metrics/build_info.h"
+#include "probes/bpf_stats.h"
+#include "probes/catalogue.h"
+#include "probes/probe_set.h"
+#include "runtime.h"
+
+namespace tunescope {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: tunescope serve [flags]\n\n"
+    "Runs the daemon: loads the probes in the best mode this kernel allows and serves\n"
+    "/metrics (Prometheus), /healthz and a landing page.\n\nflags:\n";
+
+std::shared_ptr<probes::ProbeSet> BuildProbeSet(const cli::ServeOptions& options) {
+  auto set = std::make_shared<probes::ProbeSet>();
+  for (const std::string& name : cli::ProbesToRun(options)) {
+    const probes::CatalogueEntry* entry = probes::FindProbe(name);
+    auto forced = options.probe_modes.find(name);
+    set->Add(entry->make(), forced == options.probe_modes.end() ? "" : forced->second);
+  }
+  return set;
+}
+
+}  // namespace
+
+int RunServe(std::span<const std::string_view> args) {
+  cli::ServeOptions options;
+  cli::FlagParser parser;
+  cli::AddServeFlags(parser, options);
+  cli::ParseOutcome parsed = parser.Parse(args);
+  if (parsed.kind == cli::ParseOutcome::kHelp) {
+    std::cout << kUsage << parser.Help();
+    return 0;
+  }
+  if (parsed.kind == cli::ParseOutcome::kUsageError) {
+    std::cerr << "tunescope serve: " << parsed.error << " (see tunescope serve --help)\n";
+    return 2;
+  }
+  log::SetLevel(options.log_level);
+  if (Status s = CheckKernelBtf(options); !s.ok()) {
+    std::cerr << "tunescope serve: " << s.message() << "\n";
+    return options.btf_path_given ? 2 : 1;
+  }
+  sigset_t termination = BlockTerminationSignals();
+  RouteLibbpfLogs();
+
+  probes::BpfStats bpf_stats;
+  if (options.bpf_stats) {
+    if (Status s = bpf_stats.Enable(); !s.ok()) TS_LOG(kWarn) << s.message();
+  }
+
+  auto probe_set = BuildProbeSet(options);
+  http::HttpServer server;
+  server.Handle(options.telemetry_path,
+                http::MetricsHandler({metrics::MakeSelfRegistry(), probe_set}));
+  server.Handle("/healthz", http::HealthHandler(probe_set));
+  server.Handle("/", http::LandingPageHandler({{options.telemetry_path, "Prometheus metrics"},
+                                               {"/healthz", "probe health"}}));
+  // Listen before loading anything, so a busy port fails without touching the kernel.
+  if (Status s = server.Start(options.listen_address); !s.ok()) {
+    std::cerr << "tunescope serve: " << s.message() << "\n";
+    return 1;
+  }
+  size_t up = probe_set->StartAll(options.probe_config);
+  TS_LOG(kInfo) << "serving on " << options.listen_address << " with " << up << " probe(s) up";
+
+  int signal = 0;
+  sigwait(&termination, &signal);
+  TS_LOG(kInfo) << "received " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ", detaching";
+  server.Stop();
+  probe_set->StopAll();
+  return 0;
+}
+
+}  // namespace tunescope
