@@ -2,20 +2,33 @@
 
 #include <bpf/bpf.h>
 
+#include <atomic>
 #include <cerrno>
 #include <fstream>
 #include <string>
 
 namespace tunescope::probes {
+namespace {
+
+// The sysctl shows only its own setting, not stats turned on through BPF_ENABLE_STATS.
+std::atomic<int> g_enabled_by_fd{0};
+
+}  // namespace
 
 Status BpfStats::Enable() {
   int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
   if (fd < 0) return Status::Error(ErrnoMessage("enable BPF run-time statistics", errno));
+  if (!stats_fd_.valid()) g_enabled_by_fd.fetch_add(1);
   stats_fd_.reset(fd);
   return {};
 }
 
+BpfStats::~BpfStats() {
+  if (stats_fd_.valid()) g_enabled_by_fd.fetch_sub(1);
+}
+
 bool BpfStats::Active() {
+  if (g_enabled_by_fd.load() > 0) return true;
   std::ifstream f("/proc/sys/kernel/bpf_stats_enabled");
   int enabled = 0;
   return (f >> enabled) && enabled != 0;

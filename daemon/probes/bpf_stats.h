@@ -16,6 +16,11 @@ namespace tunescope::probes {
 
 class BpfStats {
  public:
+  BpfStats() = default;
+  BpfStats(const BpfStats&) = delete;
+  BpfStats& operator=(const BpfStats&) = delete;
+  ~BpfStats();
+
   // Turns statistics on for as long as this object lives (BPF_ENABLE_STATS: the kernel turns
   // them off again when the fd closes, also when the daemon is killed).
   Status Enable();

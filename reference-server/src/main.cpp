@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <latch>
 #include <memory>
 #include <string>
 #include <thread>
@@ -87,21 +88,27 @@ int main(int argc, char** argv) {
     if (!pool.back()->Init(error)) return Fail(error);
   }
 
-  std::printf("refserver: listening on %s, %d workers\n",
-              refserver::LocalAddressText(listeners[0].get()).c_str(), workers);
-  std::fflush(stdout);
-
+  // Workers pin themselves first; "listening" is printed once all are pinned and serving.
   std::atomic<bool> failed{false};
+  std::latch pinned(workers);
   std::vector<std::thread> threads;
   for (auto& w : pool) {
-    threads.emplace_back([&failed, worker = w.get()] {
+    threads.emplace_back([&failed, &pinned, worker = w.get()] {
       std::string worker_error;
-      if (!worker->Run(worker_error)) {
+      const bool ok = worker->Pin(worker_error);
+      pinned.count_down();
+      if (!ok || !worker->Run(worker_error)) {
         std::fprintf(stderr, "refserver: %s\n", worker_error.c_str());
         failed = true;
         kill(getpid(), SIGTERM);  // wakes main's sigwait
       }
     });
+  }
+  pinned.wait();
+  if (!failed) {
+    std::printf("refserver: listening on %s, %d workers\n",
+                refserver::LocalAddressText(listeners[0].get()).c_str(), workers);
+    std::fflush(stdout);
   }
 
   int sig = 0;

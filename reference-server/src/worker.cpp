@@ -71,7 +71,7 @@ void Worker::Stop() {
   [[maybe_unused]] const ssize_t n = ::write(wake_.get(), &one, sizeof(one));
 }
 
-bool Worker::Run(std::string& error) {
+bool Worker::Pin(std::string& error) {
   if (config_.cpu >= 0) {
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -82,6 +82,10 @@ bool Worker::Run(std::string& error) {
       return false;
     }
   }
+  return true;
+}
+
+bool Worker::Run(std::string& error) {
   now_ = MonotonicSeconds();
   last_sweep_ = now_;
   epoll_event events[kMaxEvents];

@@ -32,6 +32,8 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   bool Init(std::string& error);
+  // Pins the calling thread to the worker's CPU (if any).
+  bool Pin(std::string& error);
   // Runs the loop on the calling thread until Stop(); returns false on a fatal error.
   bool Run(std::string& error);
   // Thread-safe; makes Run() return.

@@ -186,6 +186,8 @@ build_common_root() {
   install -m 0755 "$here/guest/init" "$root/init"
   mkdir -p "$root/tsvm/tests"
   install -m 0644 "$here/guest/lib.sh" "$root/tsvm/lib.sh"
+  mkdir -p "$root/tsvm/probes"
+  install -m 0644 "$here"/guest/probes/*.sh "$root/tsvm/probes/"
   for t in "$here"/guest/tests/*.sh; do
     install -m 0755 "$t" "$root/tsvm/tests/"
   done

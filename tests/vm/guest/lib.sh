@@ -181,3 +181,68 @@ traffic_wait() {
   cat "$TSVM_STATE/ping.log"
   for pid in $(pidof httpd); do kill "$pid"; done
 }
+
+# ---- checks on exported series -----------------------------------------------------------------
+
+# hist_check FILE HISTOGRAM: every series of HISTOGRAM (a Prometheus histogram) has buckets that
+# never decrease as le grows, a +Inf bucket equal to _count, and a _sum >= 0. Prints problems.
+hist_check() {
+  awk -v name="$2" '
+    function key(s,   k) {
+      k = s; sub(/^[^{]*/, "", k); sub(/,?le="[^"]*"/, "", k); sub(/^\{,/, "{", k); sub(/^\{\}$/, "", k)
+      return k
+    }
+    function le(s,   v) { v = s; sub(/.*le="/, "", v); sub(/".*/, "", v); return v }
+    /^#/ { next }
+    {
+      series = $1; val = $NF + 0; base = series; sub(/\{.*/, "", base)
+      if (base == name "_bucket") {
+        k = key(series); l = le(series)
+        if (l == "+Inf") { inf[k] = val; seen[k] = 1; next }
+        n = ++nb[k]; bl[k, n] = l + 0; bv[k, n] = val; seen[k] = 1
+      } else if (base == name "_count") {
+        k = series; sub(/^[^{]*/, "", k); cnt[k] = val; seen[k] = 1
+      } else if (base == name "_sum") {
+        k = series; sub(/^[^{]*/, "", k); if (val < 0) { print "negative _sum " series; bad++ }
+      }
+    }
+    END {
+      for (k in seen) {
+        total++
+        if (!(k in inf)) { print "no +Inf bucket for " name k; bad++; continue }
+        if (!(k in cnt)) { print "no _count for " name k; bad++; continue }
+        if (inf[k] != cnt[k]) { print name k ": +Inf bucket " inf[k] " != _count " cnt[k]; bad++ }
+        # buckets in le order (insertion sort: at most a few dozen)
+        for (i = 1; i <= nb[k]; i++) { ol[i] = bl[k, i]; ov[i] = bv[k, i] }
+        for (i = 2; i <= nb[k]; i++) for (j = i; j > 1 && ol[j - 1] > ol[j]; j--) {
+          t = ol[j]; ol[j] = ol[j - 1]; ol[j - 1] = t; t = ov[j]; ov[j] = ov[j - 1]; ov[j - 1] = t
+        }
+        for (i = 2; i <= nb[k]; i++) if (ov[i] < ov[i - 1]) {
+          print name k ": bucket le=" ol[i] " (" ov[i] ") < le=" ol[i - 1] " (" ov[i - 1] ")"; bad++
+        }
+        if (nb[k] > 0 && ov[nb[k]] > inf[k]) { print name k ": last bucket > +Inf bucket"; bad++ }
+      }
+      if (total == 0) { print "no series of histogram " name; bad++ }
+      exit bad > 0
+    }' "$1"
+}
+
+# ratio_within A B LO HI: LO <= A/B <= HI (B > 0).
+ratio_within() { awk -v a="$1" -v b="$2" -v lo="$3" -v hi="$4" 'BEGIN { exit !(b > 0 && a / b >= lo && a / b <= hi) }'; }
+
+# proc_softirq VECTOR: the /proc/softirqs total (all CPUs) of e.g. NET_RX.
+proc_softirq() { awk -v v="$1:" '$1 == v { s = 0; for (i = 2; i <= NF; i++) s += $i; print s }' /proc/softirqs; }
+# proc_irq_action NAME: the /proc/interrupts total of the IRQ whose action is NAME, e.g. ttyS0.
+proc_irq_action() {
+  awk -v a="$1" -v n="$(nproc)" '$NF == a { s = 0; for (i = 2; i <= n + 1; i++) s += $i; print s }' /proc/interrupts
+}
+proc_irq_number() { awk -v a="$1" '$NF == a { sub(":", "", $1); print $1 }' /proc/interrupts; }
+proc_ctxt() { awk '$1 == "ctxt" { print $2 }' /proc/stat; }
+
+# ts_expect_mode FILE PROBE MODE: the probe is up and runs in MODE.
+ts_expect_mode() {
+  up=$(ts_probe_up "$1" "$2")
+  mode=$(ts_probe_mode "$1" "$2")
+  [ "$up" = 1 ] || tsvm_fail "tunescope_probe_up{probe=\"$2\"} is '$up', want 1 (mode '$mode')"
+  [ "$mode" = "$3" ] || tsvm_fail "probe $2 runs in mode '$mode', want '$3'"
+}

@@ -1,0 +1,31 @@
+// Test helpers: fixture files and fixture trees under tests/host/fixtures/.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "host/paths.h"
+
+namespace tunescope::host::testing {
+
+inline std::string fixture_path(const std::string& name) {
+  return std::string(TUNESCOPE_HOST_FIXTURES) + "/" + name;
+}
+
+inline std::string read_fixture(const std::string& name) {
+  std::ifstream in(fixture_path(name), std::ios::binary);
+  EXPECT_TRUE(in.good()) << "missing fixture " << name;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A fixture tree with proc/ and sys/ subdirectories.
+inline HostPaths tree_paths(const std::string& tree) {
+  return HostPaths{fixture_path(tree) + "/proc", fixture_path(tree) + "/sys"};
+}
+
+}  // namespace tunescope::host::testing

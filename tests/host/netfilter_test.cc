@@ -1,0 +1,161 @@
+// nft JSON and iptables-save parsers on real output captured in a scratch network namespace
+// (fixtures/nft_ruleset.json, iptables_*_save.txt), and the collector with a fake runner.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "fixtures.h"
+#include "host/json.h"
+#include "host/netfilter.h"
+
+namespace tunescope::host {
+namespace {
+
+using testing::read_fixture;
+
+TEST(Json, ParsesValuesAndRejectsBrokenText) {
+  auto v = parse_json(R"({"a": [1, -2.5e1, true, null, "x\"\u00e9\n"], "b": {}})");
+  ASSERT_TRUE(v.ok()) << v.error();
+  const JsonArray* a = v->get("a")->as_array();
+  ASSERT_NE(a, nullptr);
+  ASSERT_EQ(a->size(), 5u);
+  EXPECT_EQ(*(*a)[1].as_number(), -25.0);
+  EXPECT_TRUE((*a)[3].is_null());
+  EXPECT_EQ(*(*a)[4].as_string(), "x\"\xc3\xa9\n");
+  EXPECT_NE(v->get("b")->as_object(), nullptr);
+  EXPECT_EQ(v->get("c"), nullptr);
+  for (const char* bad :
+       {"", "{", "[1,]", "{\"a\" 1}", "\"abc", "tru", "[1] 2", "{1:2}", "\"\\u12\"", "-"}) {
+    EXPECT_FALSE(parse_json(bad).ok()) << bad;
+  }
+  // Deep nesting is refused, not a stack overflow.
+  EXPECT_FALSE(parse_json(std::string(100000, '[')).ok());
+}
+
+TEST(Nft, CountsTablesChainsAndRules) {
+  auto rs = parse_nft_json(read_fixture("nft_ruleset.json"));
+  ASSERT_TRUE(rs.ok()) << rs.error();
+  const NfTable* filter = rs->find("inet", "filter");
+  ASSERT_NE(filter, nullptr);
+  EXPECT_EQ(filter->chains.size(), 3u);
+  EXPECT_EQ(filter->rules(), 4);
+  EXPECT_EQ(filter->base_chains(), 2);
+  EXPECT_EQ(filter->chains[0].name, "input");
+  EXPECT_EQ(filter->chains[0].hook, "input");
+  EXPECT_EQ(filter->chains[0].policy, "accept");
+  EXPECT_EQ(filter->chains[0].rules, 3);
+  EXPECT_FALSE(filter->chains[2].hook.has_value());  // blocklist: a regular chain
+  const NfTable* nat = rs->find("ip", "nat");
+  ASSERT_NE(nat, nullptr);
+  EXPECT_EQ(nat->rules(), 1);
+  EXPECT_EQ(rs->find("ip", "filter"), nullptr);
+  EXPECT_EQ(rs->rules(), 5);
+}
+
+TEST(Nft, EmptyRulesetFromThisHost) {
+  auto rs = parse_nft_json(read_fixture("nft_empty.json"));
+  ASSERT_TRUE(rs.ok()) << rs.error();
+  EXPECT_TRUE(rs->tables.empty());
+  EXPECT_EQ(rs->rules(), 0);
+}
+
+TEST(Nft, MalformedOutputIsAnError) {
+  const std::string full = read_fixture("nft_ruleset.json");
+  auto cut = parse_nft_json(full.substr(0, full.size() / 2), "nft -j list ruleset");
+  ASSERT_FALSE(cut.ok());
+  EXPECT_NE(cut.error().find("nft -j list ruleset"), std::string::npos);
+  EXPECT_FALSE(parse_nft_json(R"({"other": []})").ok());
+  EXPECT_FALSE(parse_nft_json(R"({"nftables": [{"rule": {"family": "ip"}}]})").ok());
+}
+
+TEST(IptablesSave, CountsRulesPerTableAndChain) {
+  auto rs =
+      parse_iptables_save(read_fixture("iptables_legacy_save.txt"), "ip", "iptables-legacy-save");
+  ASSERT_TRUE(rs.ok()) << rs.error();
+  ASSERT_EQ(rs->tables.size(), 2u);
+  const NfTable* filter = rs->find("ip", "filter");
+  ASSERT_NE(filter, nullptr);
+  EXPECT_EQ(filter->rules(), 3);
+  EXPECT_EQ(filter->chains.size(), 4u);
+  EXPECT_EQ(filter->base_chains(), 3);  // DOCKER is a user chain
+  std::map<std::string, int> per_chain;
+  for (const auto& c : filter->chains) per_chain[c.name] = c.rules;
+  EXPECT_EQ(per_chain["INPUT"], 2);
+  EXPECT_EQ(per_chain["DOCKER"], 1);
+  EXPECT_EQ(per_chain["FORWARD"], 0);
+  EXPECT_EQ(filter->chains[1].policy, "DROP");
+  EXPECT_EQ(rs->find("ip", "nat")->rules(), 1);
+  EXPECT_EQ(rs->rules(), 4);
+
+  auto nftb = parse_iptables_save(read_fixture("iptables_nft_save.txt"), "ip");
+  ASSERT_TRUE(nftb.ok()) << nftb.error();
+  EXPECT_EQ(nftb->rules(), 1);
+  EXPECT_EQ(parse_iptables_save("", "ip")->tables.size(), 0u);
+}
+
+TEST(IptablesSave, MalformedOutputIsAnError) {
+  const std::string full = read_fixture("iptables_legacy_save.txt");
+  const std::string cut = full.substr(0, full.find("COMMIT", full.find("*filter")));
+  auto t = parse_iptables_save(cut, "ip", "iptables-legacy-save");
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().find("iptables-legacy-save"), std::string::npos);
+  EXPECT_NE(t.error().find("truncated"), std::string::npos) << t.error();
+  EXPECT_FALSE(parse_iptables_save("-A INPUT -j ACCEPT\n", "ip").ok());
+  EXPECT_FALSE(parse_iptables_save("*filter\n*nat\nCOMMIT\n", "ip").ok());
+  EXPECT_FALSE(parse_iptables_save("*filter\nbogus\nCOMMIT\n", "ip").ok());
+}
+
+// Answers from fixture text, records what was asked.
+class FakeRunner : public CommandRunner {
+ public:
+  std::map<std::string, std::string> outputs;
+  std::vector<std::string> asked;
+  Result<CommandOutput> run(const std::vector<std::string>& argv) override {
+    asked.push_back(argv[0]);
+    auto it = outputs.find(argv[0]);
+    if (it == outputs.end()) return fail<CommandOutput>(argv[0] + ": not installed");
+    return CommandOutput{0, it->second};
+  }
+};
+
+TEST(Netfilter, CollectorUsesRunnerAndNeverLoadsModules) {
+  // tree4 has no /proc/modules (no module support, like this VM) and no ip_tables_names.
+  FakeRunner runner;
+  runner.outputs["nft"] = read_fixture("nft_ruleset.json");
+  runner.outputs["iptables-nft-save"] = read_fixture("iptables_nft_save.txt");
+  const NetfilterState st = read_netfilter(testing::tree_paths("tree4"), runner);
+  ASSERT_TRUE(st.nft.ok()) << st.nft.error();
+  EXPECT_EQ(st.nft->rules(), 5);
+  ASSERT_TRUE(st.iptables_nft.ok()) << st.iptables_nft.error();
+  EXPECT_EQ(st.iptables_nft->rules(), 1);
+  EXPECT_FALSE(st.iptables_legacy.ok());
+  EXPECT_NE(st.iptables_legacy.error().find("not loaded"), std::string::npos);
+  EXPECT_EQ(st.total_rules(), 5);  // iptables-nft rules are in the nft ruleset already
+  for (const auto& a : runner.asked) EXPECT_EQ(a.find("legacy"), std::string::npos) << a;
+}
+
+TEST(Netfilter, MissingToolsAreReasonsNotErrors) {
+  FakeRunner runner;  // nothing installed
+  const NetfilterState st = read_netfilter(testing::tree_paths("tree4"), runner);
+  ASSERT_FALSE(st.nft.ok());
+  EXPECT_NE(st.nft.error().find("not installed"), std::string::npos);
+  EXPECT_EQ(st.total_rules(), 0);
+}
+
+TEST(Netfilter, SystemRunnerRunsAndReportsMissingPrograms) {
+  SystemCommandRunner runner(5000);
+  auto ok = runner.run({"sh", "-c", "echo hello; exit 3"});
+  ASSERT_TRUE(ok.ok()) << ok.error();
+  EXPECT_EQ(ok->out, "hello\n");
+  EXPECT_EQ(ok->exit_code, 3);
+  auto missing = runner.run({"tunescope-no-such-program"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().find("not installed"), std::string::npos);
+  SystemCommandRunner quick(200);
+  auto slow = quick.run({"sleep", "5"});
+  ASSERT_FALSE(slow.ok());
+  EXPECT_NE(slow.error().find("timed out"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tunescope::host

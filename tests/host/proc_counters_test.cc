@@ -1,0 +1,242 @@
+// Parsers of the counter files: /proc/softirqs, /proc/interrupts, /proc/net/softnet_stat,
+// /proc/net/netstat, /proc/net/snmp, /proc/net/sockstat.
+#include <gtest/gtest.h>
+
+#include "fixtures.h"
+#include "host/interrupts.h"
+#include "host/snmp.h"
+#include "host/sockstat.h"
+#include "host/softirqs.h"
+#include "host/softnet_stat.h"
+
+namespace tunescope::host {
+namespace {
+
+using testing::read_fixture;
+
+TEST(Softirqs, ParsesCopyOfThisHost) {
+  auto t = parse_softirqs(read_fixture("softirqs_live.txt"));
+  ASSERT_TRUE(t.ok()) << t.error();
+  EXPECT_EQ(t->cpus, (std::vector<std::string>{"CPU0", "CPU1"}));
+  EXPECT_EQ(t->rows.size(), 10u);
+  const SoftirqRow* rx = t->find("NET_RX");
+  ASSERT_NE(rx, nullptr);
+  EXPECT_EQ(rx->per_cpu, (std::vector<std::uint64_t>{2312, 2728}));
+  EXPECT_EQ(rx->total(), 5040u);
+  EXPECT_EQ(t->find("NOPE"), nullptr);
+}
+
+TEST(Softirqs, ParsesFourCpus) {
+  auto t = parse_softirqs(read_fixture("softirqs_4cpu.txt"));
+  ASSERT_TRUE(t.ok()) << t.error();
+  ASSERT_EQ(t->cpus.size(), 4u);
+  EXPECT_EQ(t->find("NET_RX")->per_cpu[0], 98765432u);
+  EXPECT_EQ(t->find("NET_TX")->per_cpu[3], 78u);
+  EXPECT_EQ(t->find("HI")->total(), 3u);
+}
+
+TEST(Softirqs, TruncatedInputIsAnErrorNamingTheFile) {
+  auto t = parse_softirqs(read_fixture("softirqs_truncated.txt"), "/proc/softirqs");
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().find("/proc/softirqs"), std::string::npos) << t.error();
+  EXPECT_NE(t.error().find("line 7"), std::string::npos) << t.error();
+}
+
+TEST(Softirqs, GarbageIsAnError) {
+  EXPECT_FALSE(parse_softirqs("").ok());
+  EXPECT_FALSE(parse_softirqs("hello world\n").ok());
+  EXPECT_FALSE(parse_softirqs("  CPU0\n NET_RX: x\n").ok());
+  EXPECT_FALSE(parse_softirqs("  CPU0\n").ok());  // no rows
+  EXPECT_FALSE(parse_softirqs("  CPU0\n NET_RX 1\n").ok());
+}
+
+TEST(Interrupts, ParsesFourCpuHostWithNicQueues) {
+  auto t = parse_interrupts(read_fixture("interrupts_4cpu_nic.txt"));
+  ASSERT_TRUE(t.ok()) << t.error();
+  ASSERT_EQ(t->cpus.size(), 4u);
+  const IrqLine* q1 = t->find_number(41);
+  ASSERT_NE(q1, nullptr);
+  EXPECT_EQ(q1->chip, "IR-PCI-MSI");
+  EXPECT_EQ(q1->hwirq, "524289-edge");
+  EXPECT_EQ(q1->actions, (std::vector<std::string>{"eth0-TxRx-1"}));
+  EXPECT_EQ(q1->per_cpu, (std::vector<std::uint64_t>{0, 5123456, 0, 0}));
+  const IrqLine* shared = t->find_number(46);
+  ASSERT_NE(shared, nullptr);
+  EXPECT_EQ(shared->actions, (std::vector<std::string>{"ahci[0000:00:17.0]", "ehci_hcd:usb1"}));
+  const IrqLine* acpi = t->find_number(9);
+  ASSERT_NE(acpi, nullptr);
+  EXPECT_EQ(acpi->hwirq, "9-fasteoi");
+  EXPECT_EQ(acpi->actions, (std::vector<std::string>{"acpi"}));
+  // Named lines keep their description; ERR has a single total.
+  bool saw_loc = false, saw_err = false;
+  for (const auto& l : t->lines) {
+    if (l.id == "LOC") {
+      saw_loc = true;
+      EXPECT_FALSE(l.number.has_value());
+      EXPECT_EQ(l.description, "Local timer interrupts");
+      EXPECT_EQ(l.total(), 20543123u + 21050456u + 19000000u + 18000000u);
+    }
+    if (l.id == "ERR") {
+      saw_err = true;
+      EXPECT_EQ(l.per_cpu.size(), 1u);
+    }
+  }
+  EXPECT_TRUE(saw_loc);
+  EXPECT_TRUE(saw_err);
+}
+
+TEST(Interrupts, ParsesCopyOfThisHost) {
+  auto t = parse_interrupts(read_fixture("interrupts_live.txt"));
+  ASSERT_TRUE(t.ok()) << t.error();
+  EXPECT_EQ(t->cpus.size(), 2u);
+  const IrqLine* rx = t->find_number(41);
+  ASSERT_NE(rx, nullptr);
+  EXPECT_EQ(rx->chip, "PCI-MSIX-0000:00:04.0");
+  EXPECT_EQ(rx->hwirq, "1-edge");
+  EXPECT_EQ(rx->actions, (std::vector<std::string>{"virtio3-rx"}));
+  EXPECT_EQ(rx->per_cpu[0], 1874u);
+  EXPECT_EQ(t->find_number(24)->actions, (std::vector<std::string>{"ACPI:Ged"}));
+}
+
+TEST(Interrupts, ParsesArmStyleLines) {
+  const char* text =
+      "           CPU0       CPU1\n"
+      " 11:      12345      23456     GICv3  27 Level     arch_timer\n"
+      " 47:          0          0     GICv3  78 Edge      eth0-rx-0\n"
+      "IPI0:       100        200       Rescheduling interrupts\n";
+  auto t = parse_interrupts(text);
+  ASSERT_TRUE(t.ok()) << t.error();
+  EXPECT_EQ(t->find_number(11)->chip, "GICv3");
+  EXPECT_EQ(t->find_number(11)->hwirq, "27 Level");
+  EXPECT_EQ(t->find_number(47)->actions, (std::vector<std::string>{"eth0-rx-0"}));
+  EXPECT_EQ(t->lines[2].description, "Rescheduling interrupts");
+}
+
+TEST(Interrupts, TruncatedInputIsAnError) {
+  auto t = parse_interrupts(read_fixture("interrupts_truncated.txt"), "/proc/interrupts");
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().find("/proc/interrupts"), std::string::npos);
+  EXPECT_NE(t.error().find("IRQ 41"), std::string::npos) << t.error();
+  EXPECT_FALSE(parse_interrupts("").ok());
+  EXPECT_FALSE(parse_interrupts("  CPU0\n no colon here\n").ok());
+  EXPECT_FALSE(parse_interrupts("  CPU0\n NMI: abc\n").ok());
+}
+
+TEST(SoftnetStat, ParsesCopyOfThisHost) {
+  auto s = parse_softnet_stat(read_fixture("softnet_stat_live.txt"));
+  ASSERT_TRUE(s.ok()) << s.error();
+  ASSERT_EQ(s->cpus.size(), 2u);
+  EXPECT_EQ(s->cpus[0].processed, 0x37u);
+  EXPECT_EQ(s->cpus[1].processed, 0x14cdu);
+  EXPECT_EQ(s->cpus[1].cpu, 1);
+  EXPECT_EQ(s->total_dropped(), 0u);
+}
+
+TEST(SoftnetStat, ParsesDropsAndSqueezesInHex) {
+  auto s = parse_softnet_stat(read_fixture("softnet_stat_4cpu.txt"));
+  ASSERT_TRUE(s.ok()) << s.error();
+  ASSERT_EQ(s->cpus.size(), 4u);
+  EXPECT_EQ(s->cpus[0].processed, 0x0a1b2c3du);
+  EXPECT_EQ(s->cpus[0].dropped, 16u);
+  EXPECT_EQ(s->cpus[0].time_squeeze, 1000u);
+  EXPECT_EQ(s->cpus[0].received_rps, 5u);
+  EXPECT_EQ(s->cpus[1].backlog_len, 1u);
+  // The index column says the third line is CPU 3 (CPU 2 offline).
+  EXPECT_EQ(s->cpus[2].cpu, 3);
+  EXPECT_EQ(s->total_dropped(), 17u);
+  EXPECT_EQ(s->total_time_squeeze(), 1002u);
+}
+
+TEST(SoftnetStat, OldKernelWithNineColumnsUsesLineNumber) {
+  auto s = parse_softnet_stat(read_fixture("softnet_stat_old9.txt"));
+  ASSERT_TRUE(s.ok()) << s.error();
+  ASSERT_EQ(s->cpus.size(), 2u);
+  EXPECT_EQ(s->cpus[1].cpu, 1);
+  EXPECT_EQ(s->cpus[1].dropped, 3u);
+  EXPECT_FALSE(s->cpus[1].backlog_len.has_value());
+}
+
+TEST(SoftnetStat, MalformedInputIsAnError) {
+  auto t = parse_softnet_stat(read_fixture("softnet_stat_truncated.txt"));
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().find("softnet_stat"), std::string::npos);
+  auto b = parse_softnet_stat(read_fixture("softnet_stat_badhex.txt"));
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.error().find("0000zz10"), std::string::npos) << b.error();
+  EXPECT_FALSE(parse_softnet_stat("").ok());
+}
+
+TEST(CounterPairs, NetstatAndSnmpFromThisHost) {
+  auto netstat = parse_counter_pairs(read_fixture("netstat_live.txt"), "/proc/net/netstat");
+  auto snmp = parse_counter_pairs(read_fixture("snmp_live.txt"), "/proc/net/snmp");
+  ASSERT_TRUE(netstat.ok()) << netstat.error();
+  ASSERT_TRUE(snmp.ok()) << snmp.error();
+  EXPECT_EQ(netstat->groups.at("TcpExt").size(), 135u);
+  EXPECT_EQ(netstat->get("TcpExt", "TW"), 23);
+  EXPECT_EQ(netstat->get("TcpExt", "ListenOverflows"), 0);
+  EXPECT_FALSE(netstat->get("TcpExt", "NoSuchCounter").has_value());
+  EXPECT_FALSE(netstat->get("NoSuchGroup", "TW").has_value());
+  EXPECT_EQ(snmp->get("Tcp", "MaxConn"), -1);
+  EXPECT_EQ(snmp->get("Tcp", "InSegs"), 5337);
+  const TcpCounters c = tcp_counters(*netstat, *snmp);
+  EXPECT_EQ(c.listen_overflows, 0);
+  EXPECT_EQ(c.listen_drops, 0);
+  EXPECT_EQ(c.backlog_drops, 0);
+  EXPECT_EQ(c.retrans_segs, 0);
+  EXPECT_EQ(c.in_segs, 5337);
+}
+
+TEST(CounterPairs, ReadsNamedValues) {
+  const char* text =
+      "TcpExt: SyncookiesSent ListenOverflows ListenDrops TCPBacklogDrop\n"
+      "TcpExt: 1 230 231 17\n"
+      "Tcp: RtoAlgorithm RetransSegs\n"
+      "Tcp: 1 99\n";
+  auto t = parse_counter_pairs(text, "test");
+  ASSERT_TRUE(t.ok()) << t.error();
+  const TcpCounters c = tcp_counters(*t, *t);
+  EXPECT_EQ(c.listen_overflows, 230);
+  EXPECT_EQ(c.listen_drops, 231);
+  EXPECT_EQ(c.backlog_drops, 17);
+  EXPECT_EQ(c.retrans_segs, 99);
+  EXPECT_FALSE(c.busy_poll_rx_packets.has_value());
+}
+
+TEST(CounterPairs, TruncatedInputIsAnError) {
+  auto t = parse_counter_pairs(read_fixture("netstat_truncated.txt"), "/proc/net/netstat");
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().find("/proc/net/netstat"), std::string::npos);
+  auto s = parse_counter_pairs(read_fixture("netstat_short_values.txt"), "/proc/net/netstat");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().find("truncated"), std::string::npos) << s.error();
+  EXPECT_FALSE(parse_counter_pairs("A: x\nB: 1\n", "t").ok());
+  EXPECT_FALSE(parse_counter_pairs("A: x\nA: one\n", "t").ok());
+  EXPECT_FALSE(parse_counter_pairs("", "t").ok());
+}
+
+TEST(Sockstat, ParsesCopyOfThisHostAndABusyHost) {
+  auto live = parse_sockstat(read_fixture("sockstat_live.txt"));
+  ASSERT_TRUE(live.ok()) << live.error();
+  EXPECT_EQ(live->tcp_tw, 5u);
+  EXPECT_EQ(live->tcp_mem_pages, 401u);
+  EXPECT_EQ(live->sockets_used, 12u);
+  auto busy = parse_sockstat(read_fixture("sockstat_busy.txt"));
+  ASSERT_TRUE(busy.ok()) << busy.error();
+  EXPECT_EQ(busy->tcp_inuse, 1203u);
+  EXPECT_EQ(busy->tcp_orphan, 17u);
+  EXPECT_EQ(busy->tcp_tw, 28731u);
+  EXPECT_EQ(busy->tcp_alloc, 1350u);
+  EXPECT_EQ(busy->udp_inuse, 4u);
+  EXPECT_EQ(busy->all.at("FRAG.memory"), 0u);
+}
+
+TEST(Sockstat, TruncatedInputIsAnError) {
+  auto t = parse_sockstat(read_fixture("sockstat_truncated.txt"), "/proc/net/sockstat");
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().find("/proc/net/sockstat: line 2"), std::string::npos) << t.error();
+  EXPECT_FALSE(parse_sockstat("").ok());
+  EXPECT_FALSE(parse_sockstat("TCP: inuse many\n").ok());
+}
+
+}  // namespace
+}  // namespace tunescope::host

@@ -1,0 +1,122 @@
+#include <gtest/gtest.h>
+
+#include <string_view>
+#include <vector>
+
+#include "cli/serve_flags.h"
+#include "probes/catalogue.h"
+
+namespace tunescope::cli {
+namespace {
+
+struct Parsed {
+  ParseOutcome outcome;
+  ServeOptions options;
+};
+
+Parsed ParseServe(std::vector<std::string_view> args) {
+  Parsed p;
+  FlagParser parser;
+  AddServeFlags(parser, p.options);
+  p.outcome = parser.Parse(args);
+  return p;
+}
+
+TEST(ServeFlags, DefaultsAreTheEmbeddedConfiguration) {
+  Parsed p = ParseServe({});
+  ASSERT_EQ(p.outcome.kind, ParseOutcome::kRun);
+  EXPECT_EQ(p.options.listen_address, ":10027");
+  EXPECT_EQ(p.options.telemetry_path, "/metrics");
+  EXPECT_EQ(p.options.log_level, log::Level::kInfo);
+  std::vector<std::string> defaults = ProbesToRun(p.options);
+  EXPECT_NE(std::find(defaults.begin(), defaults.end(), "softirq"), defaults.end());
+  EXPECT_NE(std::find(defaults.begin(), defaults.end(), "runqlat"), defaults.end());
+}
+
+TEST(ServeFlags, AcceptsBothValueForms) {
+  Parsed p = ParseServe({"--web.listen-address=127.0.0.1:9999", "--web.telemetry-path", "/m",
+                         "--probes=softirq,runqlat", "--target-pid=42", "--target-pid", "43",
+                         "--target-comm=refserver", "--target-port=8080", "--log.level=debug",
+                         "--softirq-mode=raw_tp", "--bpf-stats"});
+  ASSERT_EQ(p.outcome.kind, ParseOutcome::kRun) << p.outcome.error;
+  EXPECT_EQ(p.options.listen_address, "127.0.0.1:9999");
+  EXPECT_EQ(p.options.telemetry_path, "/m");
+  EXPECT_EQ(p.options.probes, (std::vector<std::string>{"softirq", "runqlat"}));
+  EXPECT_EQ(p.options.probe_config.target_pids, (std::vector<pid_t>{42, 43}));
+  EXPECT_EQ(p.options.probe_config.target_comms, (std::vector<std::string>{"refserver"}));
+  EXPECT_EQ(p.options.probe_config.target_ports, (std::vector<uint16_t>{8080}));
+  EXPECT_EQ(p.options.log_level, log::Level::kDebug);
+  EXPECT_EQ(p.options.probe_modes.at("softirq"), "raw_tp");
+  EXPECT_TRUE(p.options.bpf_stats);
+}
+
+TEST(ServeFlags, ProbesAllExpandsToTheCatalogue) {
+  Parsed p = ParseServe({"--probes=all"});
+  ASSERT_EQ(p.outcome.kind, ParseOutcome::kRun);
+  EXPECT_EQ(p.options.probes.size(), probes::Catalogue().size());
+}
+
+TEST(ServeFlags, HelpListsEveryFlag) {
+  ServeOptions o;
+  FlagParser parser;
+  AddServeFlags(parser, o);
+  std::string_view help_arg[] = {"--help"};
+  EXPECT_EQ(parser.Parse(help_arg).kind, ParseOutcome::kHelp);
+  std::string help = parser.Help();
+  for (const char* flag : {"--web.listen-address", "--web.telemetry-path", "--probes",
+                           "--log.level", "--target-pid", "--softirq-mode", "--bpf-stats"}) {
+    EXPECT_NE(help.find(flag), std::string::npos) << flag;
+  }
+}
+
+struct BadCase {
+  std::vector<std::string_view> args;
+  std::string_view message_part;
+};
+
+class ServeFlagErrors : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(ServeFlagErrors, AreOneLineUsageErrorsNamingTheFlag) {
+  Parsed p = ParseServe(GetParam().args);
+  ASSERT_EQ(p.outcome.kind, ParseOutcome::kUsageError);
+  EXPECT_NE(p.outcome.error.find(GetParam().message_part), std::string::npos) << p.outcome.error;
+  EXPECT_EQ(p.outcome.error.find('\n'), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, ServeFlagErrors,
+    ::testing::Values(BadCase{{"--nope"}, "unknown flag --nope"},
+                      BadCase{{"--web.listen-address=10027"}, "needs a port"},
+                      BadCase{{"--web.listen-address=:0"}, "bad port"},
+                      BadCase{{"--web.listen-address=:70000"}, "bad port"},
+                      BadCase{{"--web.listen-address=[::1:80"}, "IPv6"},
+                      BadCase{{"--web.telemetry-path=metrics"}, "--web.telemetry-path"},
+                      BadCase{{"--probes=softirq,bogus"}, "unknown probe \"bogus\""},
+                      BadCase{{"--probes=softirq,,runqlat"}, "empty item"},
+                      BadCase{{"--softirq-mode=fentry"}, "unknown mode"},
+                      BadCase{{"--target-pid=0"}, "--target-pid"},
+                      BadCase{{"--target-pid=abc"}, "--target-pid"},
+                      BadCase{{"--target-port=65536"}, "--target-port"},
+                      BadCase{{"--target-comm=a-name-longer-than-15"}, "15 characters"},
+                      BadCase{{"--log.level=loud"}, "--log.level"},
+                      BadCase{{"--bpf-stats=yes"}, "takes no value"},
+                      BadCase{{"--probes"}, "needs a value"},
+                      BadCase{{"serve"}, "unexpected argument"}));
+
+TEST(Durations, PrometheusStyle) {
+  double s = 0;
+  ASSERT_TRUE(ParseDurationSeconds("duration", "30s", s).ok());
+  EXPECT_EQ(s, 30);
+  ASSERT_TRUE(ParseDurationSeconds("duration", "500ms", s).ok());
+  EXPECT_DOUBLE_EQ(s, 0.5);
+  ASSERT_TRUE(ParseDurationSeconds("duration", "2m", s).ok());
+  EXPECT_EQ(s, 120);
+  ASSERT_TRUE(ParseDurationSeconds("duration", "7", s).ok());
+  EXPECT_EQ(s, 7);
+  EXPECT_FALSE(ParseDurationSeconds("duration", "0s", s).ok());
+  EXPECT_FALSE(ParseDurationSeconds("duration", "s", s).ok());
+  EXPECT_FALSE(ParseDurationSeconds("duration", "5x", s).ok());
+}
+
+}  // namespace
+}  // namespace tunescope::cli
