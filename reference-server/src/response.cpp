@@ -10,6 +10,7 @@ class Writer {
  public:
   explicit Writer(char* out) : begin_(out), p_(out) {}
   void Put(std::string_view s) {
+    if (s.empty()) return;  // an empty view may hold nullptr, which memcpy must not get
     std::memcpy(p_, s.data(), s.size());
     p_ += s.size();
   }

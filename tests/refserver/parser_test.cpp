@@ -78,9 +78,10 @@ TEST(Parser, BodyIsFramedByContentLength) {
   EXPECT_EQ(req.total_bytes, msg.size() - 3);
   EXPECT_EQ(req.header_bytes, msg.size() - 8);
   // Duplicate Content-Length with the same value is allowed.
-  ASSERT_EQ(ParseAll("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\ncontent-length: 2\r\n\r\nab",
-                     req),
-            ParseStatus::kComplete);
+  ASSERT_EQ(
+      ParseAll("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\ncontent-length: 2\r\n\r\nab",
+               req),
+      ParseStatus::kComplete);
   EXPECT_EQ(req.total_bytes, req.header_bytes + 2);
 }
 
@@ -103,7 +104,8 @@ void ExpectSameAtEverySplit(std::string_view msg) {
 
 TEST(Parser, EverySplitPoint) {
   ExpectSameAtEverySplit(kSimple);
-  ExpectSameAtEverySplit("POST /json?q HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\nabc");
+  ExpectSameAtEverySplit(
+      "POST /json?q HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 3\r\n\r\nabc");
   ExpectSameAtEverySplit("GET /plaintext HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
 }
 

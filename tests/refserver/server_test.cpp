@@ -209,8 +209,9 @@ TEST_F(RefServerTest, LargeBodyIs413AndClose) {
 TEST_F(RefServerTest, SmallBodyIsConsumed) {
   StartServer({"--workers", "1"});
   Client c(server_.port());
-  ASSERT_TRUE(c.Send("POST /nope HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n\r\nGET /x H\r\n\r\n" +
-                     Get("/json")));
+  ASSERT_TRUE(
+      c.Send("POST /nope HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n\r\nGET /x H\r\n\r\n" +
+             Get("/json")));
   auto r = c.Read();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 404);
@@ -484,7 +485,8 @@ std::vector<std::string> WorkerAffinities(pid_t pid) {
   std::vector<std::string> out;
   for (const auto& tid : ListDir("/proc/" + std::to_string(pid) + "/task")) {
     if (tid == std::to_string(pid)) continue;
-    const std::string status = ReadFile("/proc/" + std::to_string(pid) + "/task/" + tid + "/status");
+    const std::string status =
+        ReadFile("/proc/" + std::to_string(pid) + "/task/" + tid + "/status");
     const std::size_t at = status.find("Cpus_allowed_list:");
     if (at == std::string::npos) continue;
     std::string v = status.substr(at + 18, status.find('\n', at) - at - 18);
@@ -525,8 +527,8 @@ unsigned long ServerSocketInode(std::uint16_t server_port, std::uint16_t client_
     int uid = 0, timeout = 0;
     char rest[64];
     if (std::sscanf(line.c_str(), " %*d: %x:%x %x:%x %x %63s %63s %63s %d %d %lu", &local_ip,
-                    &local_port, &remote_ip, &remote_port, &state, rest, rest, rest, &uid,
-                    &timeout, &inode) == 11 &&
+                    &local_port, &remote_ip, &remote_port, &state, rest, rest, rest, &uid, &timeout,
+                    &inode) == 11 &&
         local_port == server_port && remote_port == client_port) {
       return inode;
     }
