@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <climits>
 
 #include "host/text.h"
@@ -82,7 +83,9 @@ Result<std::vector<TcpSocket>> parse_proc_net_tcp(std::string_view text, bool ip
                                           "'");
     }
     const auto port = parse_u64(local.substr(colon + 1), 16);
-    const auto addr = parse_u64(local.substr(0, std::min<std::size_t>(colon, 16)), 16);
+    const bool addr = std::all_of(local.begin(), local.begin() + colon, [](char ch) {
+      return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
+    });
     const auto state = parse_u64(f[3], 16);
     const auto uid = parse_u64(f[7]);
     const auto inode = parse_u64(f[9]);

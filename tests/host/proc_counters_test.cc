@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "fixtures.h"
+#include "host/cpu_security.h"
 #include "host/interrupts.h"
+#include "host/netfilter.h"
+#include "host/seccomp.h"
 #include "host/snmp.h"
+#include "host/sockets.h"
 #include "host/sockstat.h"
 #include "host/softirqs.h"
 #include "host/softnet_stat.h"
@@ -236,6 +240,47 @@ TEST(Sockstat, TruncatedInputIsAnError) {
   EXPECT_NE(t.error().find("/proc/net/sockstat: line 2"), std::string::npos) << t.error();
   EXPECT_FALSE(parse_sockstat("").ok());
   EXPECT_FALSE(parse_sockstat("TCP: inuse many\n").ok());
+}
+
+}  // namespace
+}  // namespace tunescope::host
+
+namespace tunescope::host {
+namespace {
+
+// Every prefix of every fixture, through every parser: the answer may be a value or an error,
+// never a crash (run under ASan/UBSan to make that strict).
+TEST(Robustness, EveryTruncationOfEveryFixtureIsHandled) {
+  const char* files[] = {"softirqs_live.txt",     "softirqs_4cpu.txt",
+                         "interrupts_live.txt",   "interrupts_4cpu_nic.txt",
+                         "softnet_stat_4cpu.txt", "netstat_live.txt",
+                         "snmp_live.txt",         "sockstat_busy.txt",
+                         "nft_ruleset.json",      "iptables_legacy_save.txt",
+                         "packet_dhclient.txt",   "tcp_reuseport.txt",
+                         "tcp6_single.txt",       "status_seccomp_filter.txt",
+                         "cmdline_tuned.txt"};
+  std::size_t errors = 0, values = 0;
+  for (const char* name : files) {
+    const std::string text = testing::read_fixture(name);
+    for (std::size_t n = 0; n <= text.size(); ++n) {
+      const std::string_view cut(text.data(), n);
+      const auto count = [&](bool ok) { ok ? ++values : ++errors; };
+      count(parse_softirqs(cut).ok());
+      count(parse_interrupts(cut).ok());
+      count(parse_softnet_stat(cut).ok());
+      count(parse_counter_pairs(cut, name).ok());
+      count(parse_sockstat(cut).ok());
+      count(parse_nft_json(cut).ok());
+      count(parse_iptables_save(cut, "ip").ok());
+      count(parse_proc_net_packet(cut).ok());
+      count(parse_proc_net_tcp(cut, false).ok());
+      count(parse_proc_net_tcp(cut, true).ok());
+      count(parse_seccomp_status(cut).ok());
+      parse_cmdline(cut);
+    }
+  }
+  EXPECT_GT(errors, 0u);
+  EXPECT_GT(values, 0u);
 }
 
 }  // namespace

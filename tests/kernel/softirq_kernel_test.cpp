@@ -1,0 +1,82 @@
+// The softirq probe, in each of its modes, against the kernel's own /proc/softirqs counters
+// under real loopback traffic.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "metric_lookup.h"
+#include "probe_harness.h"
+#include "require_root.h"
+#include "workload.h"
+
+namespace tunescope::testing {
+namespace {
+
+// Sum over CPUs of one row of /proc/softirqs ("NET_RX:").
+double ProcSoftirqs(const std::string& row) {
+  std::ifstream f("/proc/softirqs");
+  std::string line;
+  while (std::getline(f, line)) {
+    std::istringstream in(line);
+    std::string name;
+    in >> name;
+    if (name != row + ":") continue;
+    double sum = 0, v = 0;
+    while (in >> v) sum += v;
+    return sum;
+  }
+  return -1;
+}
+
+class SoftirqKernelTest : public ::testing::TestWithParam<std::string> {};
+
+// /proc/softirqs counts one per handler run of a vector, exactly the events the probe sees,
+// so the deltas over the same window agree; the tolerance covers runs that fall between the
+// two back-to-back reads and eth0 traffic of the host (a few per second).
+TEST_P(SoftirqKernelTest, NetRxRunsAgreeWithProcSoftirqs) {
+  TUNESCOPE_REQUIRE_ROOT();
+  auto probe = StartProbe("softirq", GetParam());
+  ASSERT_NE(probe, nullptr);
+  LabelFilter net_rx{{"vector", "net_rx"}};
+
+  auto before = probe->Collect();
+  double proc_before = ProcSoftirqs("NET_RX");
+  LoopbackTcpTransfer(64u << 20);
+  double proc_after = ProcSoftirqs("NET_RX");
+  auto after = probe->Collect();
+
+  double proc_delta = proc_after - proc_before;
+  double probe_runs = SumValues(after, "tunescope_softirq_runs_total", net_rx) -
+                      SumValues(before, "tunescope_softirq_runs_total", net_rx);
+  double probe_seconds = SumValues(after, "tunescope_softirq_seconds_total", net_rx) -
+                         SumValues(before, "tunescope_softirq_seconds_total", net_rx);
+  std::cout << "NET_RX runs: probe " << probe_runs << ", /proc/softirqs " << proc_delta << "\n";
+  ASSERT_GT(proc_delta, 100) << "64 MiB over loopback must run NET_RX many times";
+  EXPECT_NEAR(probe_runs, proc_delta, 0.02 * proc_delta + 20)
+      << "probe " << probe_runs << " vs /proc/softirqs " << proc_delta;
+  EXPECT_GT(probe_seconds, 0);
+  EXPECT_LT(probe_seconds, 30) << "more NET_RX time than the test's wall time";
+
+  auto durations = Buckets(after, "tunescope_softirq_duration_seconds", net_rx);
+  ASSERT_FALSE(durations.empty());
+  EXPECT_GE(durations.rbegin()->second, probe_runs) << "every run lands in the histogram";
+}
+
+TEST_P(SoftirqKernelTest, NetRxRaiseDelayIsRecorded) {
+  TUNESCOPE_REQUIRE_ROOT();
+  auto probe = StartProbe("softirq", GetParam());
+  ASSERT_NE(probe, nullptr);
+  LoopbackTcpTransfer(8u << 20);
+  auto raise = Buckets(probe->Collect(), "tunescope_softirq_net_rx_raise_delay_seconds");
+  ASSERT_FALSE(raise.empty());
+  EXPECT_GT(raise.rbegin()->second, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, SoftirqKernelTest,
+                         ::testing::ValuesIn(ModeNames("softirq")),
+                         ModeParamName);
+
+}  // namespace
+}  // namespace tunescope::testing
