@@ -4,6 +4,7 @@
 
 TS_PORT=10027
 TS_URL=http://127.0.0.1:$TS_PORT/metrics
+# (busybox 1.35 wget segfaults with -T: time limits come from timeout(1) instead.)
 TS_LOG=$TSVM_STATE/tunescope.log
 TS_PID=""
 
@@ -30,6 +31,8 @@ tsvm_fail() {
   exit 1
 }
 
+uptime_s() { cut -d. -f1 /proc/uptime; }
+
 # kconfig_has CONFIG_X: true if the booted kernel's config (copied from its package) sets it.
 kconfig_has() { grep -Eq "^$1=(y|m)$" /tsvm/kconfig; }
 
@@ -40,26 +43,25 @@ ts_start() {
   echo "+ tunescope serve --web.listen-address=127.0.0.1:$TS_PORT $*"
   tunescope serve --web.listen-address=127.0.0.1:$TS_PORT "$@" >"$TS_LOG" 2>&1 &
   TS_PID=$!
-  i=0
+  t0=$(uptime_s)
   # Loading and verifying BPF programs under TCG emulation takes seconds, not milliseconds.
-  while [ $i -lt 90 ]; do
+  while [ $(($(uptime_s) - t0)) -lt 60 ]; do
     if ! kill -0 "$TS_PID" 2>/dev/null; then
       wait "$TS_PID"
       tsvm_fail "tunescope exited with $? before serving /metrics"
     fi
-    if wget -q -T 2 -O /dev/null "$TS_URL" 2>/dev/null; then
-      echo "tunescope (pid $TS_PID) serving after ~${i}s"
+    if timeout 5 wget -q -O /dev/null "$TS_URL" 2>/dev/null; then
+      echo "tunescope (pid $TS_PID) serving after ~$(($(uptime_s) - t0))s"
       return 0
     fi
     sleep 1
-    i=$((i + 1))
   done
-  tsvm_fail "tunescope did not serve /metrics within 90s"
+  tsvm_fail "tunescope did not serve /metrics within 60s"
 }
 
 # ts_scrape FILE
 ts_scrape() {
-  wget -q -T 10 -O "$1" "$TS_URL" || tsvm_fail "scrape of $TS_URL failed"
+  timeout 20 wget -q -O "$1" "$TS_URL" || tsvm_fail "scrape of $TS_URL failed"
   [ -s "$1" ] || tsvm_fail "empty /metrics"
 }
 
@@ -168,9 +170,9 @@ traffic_start() {
   ping -A -q -w "$secs" 127.0.0.1 >"$TSVM_STATE/ping.log" 2>&1 &
   PING_PID=$!
   (
-    end=$(($(cut -d. -f1 /proc/uptime) + secs))
-    while [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
-      wget -q -O /dev/null http://127.0.0.1:8080/index.html
+    end=$(($(uptime_s) + secs))
+    while [ "$(uptime_s)" -lt $end ]; do
+      timeout 5 wget -q -O /dev/null http://127.0.0.1:8080/index.html
     done
   ) &
   HTTP_PID=$!
