@@ -57,7 +57,8 @@ cleanup() {
   stop_server
   rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 clk_tck="$(getconf CLK_TCK)"
 
@@ -157,16 +158,18 @@ to_us() {  # wrk latency ("512.00us", "1.20ms", "2.00s") -> microseconds
 # other_pct" where other_pct is the CPU (in % of one core) used by everything but the server
 # and wrk during the run.
 measure() {
-  local port="$1" pipelined="$2" script=() out cpu0 cpu1 busy0 busy1 wrk_ticks
+  local port="$1" pipelined="$2" script=() out cpu0 cpu1 busy0 busy1 t0 t1
   [[ "$pipelined" == 1 ]] && script=(-s "$here/pipeline.lua")
   cpu0="$(cpu_ticks "$measure_pid")"
   busy0="$(machine_busy)"
+  t0="$EPOCHREALTIME"
   out="$( { /usr/bin/time -f 'WRKCPU %U %S' taskset -c "$client_cpu" wrk -t1 -c"$conns" \
     -d"${duration}s" --latency "${script[@]}" "http://127.0.0.1:$port/json"; } 2>&1)"
+  t1="$EPOCHREALTIME"
   busy1="$(machine_busy)"
   cpu1="$(cpu_ticks "$measure_pid")"
   awk -v out="$out" -v ticks="$((cpu1 - cpu0))" -v busy="$((busy1 - busy0))" \
-      -v hz="$clk_tck" -v dur="$duration" '
+      -v hz="$clk_tck" -v dur="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" '
     function us(v,   n, u) { n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
       if (u == "ms") n *= 1000; else if (u == "s") n *= 1e6; return n }
     BEGIN {
@@ -198,9 +201,12 @@ mkdir -p "$results"
 
 # Other processes' CPU (in % of one core) over half a second.
 other_load() {
-  local b0 b1
-  b0="$(machine_busy)"; sleep 0.5; b1="$(machine_busy)"
-  awk -v d="$((b1 - b0))" -v hz="$clk_tck" 'BEGIN {printf "%.0f", d / hz / 0.5 * 100}'
+  local b0 b1 t0 t1
+  t0="$EPOCHREALTIME"; b0="$(machine_busy)"
+  sleep 0.5
+  t1="$EPOCHREALTIME"; b1="$(machine_busy)"
+  awk -v d="$((b1 - b0))" -v hz="$clk_tck" -v t0="$t0" -v t1="$t1" \
+    'BEGIN {printf "%.0f", d / hz / (t1 - t0) * 100}'
 }
 
 # Waits (at most 60 s) until the machine is quiet before a run.
