@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Bad input: one line on stderr naming the problem, exit 2 for usage errors and 1 for
+# runtime errors, and nothing loaded into the kernel.
+source "$(dirname "$0")/lib.sh"
+tunescope=$1
+
+# expect CODE PATTERN ARGS...: runs tunescope ARGS, checks exit code and the one-line message.
+expect() {
+  local code=$1 pattern=$2
+  shift 2
+  local err rc=0
+  err=$(timeout 20 "$tunescope" "$@" 2>&1 >/dev/null) || rc=$?
+  ((rc == code)) || fail "tunescope $* exited $rc, want $code (stderr: $err)"
+  [[ $(wc -l <<<"$err") -eq 1 ]] || fail "tunescope $* printed more than one line: $err"
+  grep -q -- "$pattern" <<<"$err" || fail "tunescope $*: message lacks '$pattern': $err"
+}
+
+expect 2 'unknown flag --bogus' serve --bogus
+expect 2 'unknown flag --bogus' --bogus
+expect 2 'unknown command "frobnicate"' frobnicate
+expect 2 'needs a port' serve --web.listen-address=10027
+expect 2 'bad port' serve --web.listen-address=:99999
+expect 2 'unknown probe "nope"' serve --probes=softirq,nope
+expect 2 'unknown mode "warp"' serve --softirq-mode=warp
+expect 2 '--target-pid' serve --target-pid=-3
+expect 2 '--log.level' serve --log.level=chatty
+expect 2 'kernel BTF /nonexistent/btf' serve --kernel.btf=/nonexistent/btf
+
+"$tunescope" --help | grep -q 'serve' || fail "--help does not list serve"
+"$tunescope" serve --help | grep -q -- '--web.listen-address' || fail "serve --help lacks flags"
+"$tunescope" --version | grep -Eq '^tunescope [0-9]+\.[0-9]+\.[0-9]+ \(libbpf v?[0-9]' ||
+  fail "--version format"
+
+if [[ $(id -u) -eq 0 ]]; then
+  # A busy port fails before any program is loaded.
+  portfile=$(mktemp)
+  python3 -c "import socket,time,sys; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(30)" >"$portfile" &
+  holder=$!
+  trap 'kill $holder 2>/dev/null || true; rm -f "$portfile"' EXIT
+  until [[ -s $portfile ]]; do sleep 0.1; done
+  port=$(cat "$portfile")
+  before=$(bpftool prog show -j | jq -r '.[] | select(.name | startswith("ts_")) | .id' | sort)
+  expect 1 "cannot listen on 127.0.0.1:$port" serve --web.listen-address="127.0.0.1:$port"
+  after=$(bpftool prog show -j | jq -r '.[] | select(.name | startswith("ts_")) | .id' | sort)
+  new=$(comm -13 <(echo "$before") <(echo "$after"))
+  [[ -z $new ]] || fail "programs left after a busy-port failure: $new"
+fi
+echo "PASS: bad input"
