@@ -98,6 +98,41 @@ void AddProbeFlags(FlagParser& parser, ServeOptions& o) {
                o.probe_config.max_irqs = static_cast<uint32_t>(n);
                return Status();
              });
+  parser.Add("netfilter.max-inflight", "N",
+             "bound of the netfilter bracket's packets-in-flight map (default 65536)",
+             [&o](std::string_view v) {
+               uint64_t n = 0;
+               if (Status s = ParseUint("netfilter.max-inflight", v, 64, 1 << 22, n); !s.ok())
+                 return s;
+               o.probe_config.max_nf_inflight = static_cast<uint32_t>(n);
+               return Status();
+             });
+  parser.Add("qdisc.max-devices", "N", "bound of the devices the qdisc probe reports (default 256)",
+             [&o](std::string_view v) {
+               uint64_t n = 0;
+               if (Status s = ParseUint("qdisc.max-devices", v, 4, 65536, n); !s.ok()) return s;
+               o.probe_config.max_qdisc_devices = static_cast<uint32_t>(n);
+               return Status();
+             });
+  parser.Add("xcpu.max-sockets", "N",
+             "bound of the target-port sockets the xcpu probe remembers (default 65536)",
+             [&o](std::string_view v) {
+               uint64_t n = 0;
+               if (Status s = ParseUint("xcpu.max-sockets", v, 64, 1 << 22, n); !s.ok()) return s;
+               o.probe_config.max_sockets = static_cast<uint32_t>(n);
+               return Status();
+             });
+  parser.Add("xdp-iface", "IF",
+             "count rx packets per queue and CPU on this interface with XDP (xcpu probe; off by "
+             "default: attaching XDP can reset some NICs' queues)",
+             [&o](std::string_view v) {
+               if (v.empty() || v.size() >= 16 || v.find('/') != std::string_view::npos) {
+                 return Status::Error("flag --xdp-iface: \"" + std::string(v) +
+                                      "\" is not an interface name");
+               }
+               o.probe_config.xdp_iface = std::string(v);
+               return Status();
+             });
   parser.Add("log.level", "LEVEL", "debug, info, warn or error (default info)",
              [&o](std::string_view v) {
                auto level = log::ParseLevel(v);

@@ -1,16 +1,19 @@
 #include "probes/catalogue.h"
 
 #include "probes/hardirq.h"
+#include "probes/netfilter.h"
+#include "probes/qdisc.h"
 #include "probes/runqlat.h"
 #include "probes/softirq.h"
+#include "probes/xcpu.h"
 
 namespace tunescope::probes {
 namespace {
 
 constexpr CatalogueEntry kCatalogue[] = {
-    {"softirq", true, MakeSoftirqProbe},
-    {"hardirq", true, MakeHardirqProbe},
-    {"runqlat", true, MakeRunqlatProbe},
+    {"softirq", true, MakeSoftirqProbe}, {"hardirq", true, MakeHardirqProbe},
+    {"runqlat", true, MakeRunqlatProbe}, {"netfilter", true, MakeNetfilterProbe},
+    {"qdisc", true, MakeQdiscProbe},     {"xcpu", true, MakeXcpuProbe},
 };
 
 }  // namespace

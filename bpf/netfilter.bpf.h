@@ -1,0 +1,30 @@
+/* Shared between netfilter.bpf.c and daemon/probes/netfilter.cpp. */
+#ifndef TUNESCOPE_NETFILTER_H
+#define TUNESCOPE_NETFILTER_H
+
+#include "common/log2_hist.h"
+
+/* Families (index into the stats arrays): ipv4, ipv6, arp, bridge, netdev, other. */
+#define TS_NF_FAMILIES 6
+#define TS_NF_HOOKS 8 /* hook numbers above 6 fold into 7 */
+#define TS_NF_SLOTS (TS_NF_FAMILIES * TS_NF_HOOKS)
+
+/* Nesting depth of nf_hook_slow calls on one CPU (process context, softirq on top of it). */
+#define TS_NF_STACK 8
+
+/* ts_map_full slots. */
+#define TS_NF_FULL_INFLIGHT 0 /* bracket: entry stamp evicted from the LRU before the exit */
+#define TS_NF_FULL_STACK 1    /* fentry/kprobe: nesting deeper than TS_NF_STACK */
+
+struct nf_stat {
+  __u64 packets;  /* hook traversals measured */
+  __u64 time_ns;  /* time in the hooks, the bracket's own cost subtracted */
+  __u64 self_ns;  /* bracket mode: the bracket's own cost that was subtracted */
+};
+
+struct nf_calib {
+  __u64 count;
+  __u64 sum_ns;
+};
+
+#endif

@@ -1,0 +1,31 @@
+/* Shared between qdisc.bpf.c and daemon/probes/qdisc.cpp. */
+#ifndef TUNESCOPE_QDISC_H
+#define TUNESCOPE_QDISC_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define TS_QDISC_NAME_LEN 16
+
+/* ts_map_full slots. */
+#define TS_QDISC_FULL_DEVICES 0
+#define TS_QDISC_FULL_STATS 1
+
+/* One device seen on the transmit path (key: struct net_device pointer). */
+struct qdisc_dev {
+  __u64 last_qdisc; /* the per-queue qdisc whose locks were learned last */
+  __u64 root_qdisc; /* dev->qdisc when name and kind were read */
+  __u32 ifindex;
+  __u32 pad;
+  char name[TS_QDISC_NAME_LEN];
+  char kind[TS_QDISC_NAME_LEN]; /* root qdisc's ops->id: "pfifo", "htb", "mq", "noqueue" */
+};
+
+struct qdisc_stat {
+  __u64 packets;     /* handed to a qdisc with an enqueue function */
+  __u64 contentions; /* contended acquisitions of its root lock or busylock */
+  __u64 wait_ns;     /* time spent waiting in those acquisitions */
+};
+
+#endif

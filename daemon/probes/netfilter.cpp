@@ -1,0 +1,299 @@
+#include "probes/netfilter.h"
+
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <map>
+#include <thread>
+
+#include "core/log.h"
+#include "metrics/family.h"
+#include "metrics/log2_histogram.h"
+#include "netfilter.skel.h"
+#include "probes/skeleton_probe.h"
+
+extern "C" {
+#include "netfilter.bpf.h"
+}
+
+namespace tunescope::probes {
+namespace {
+
+constexpr ProbeMode kModes[] = {
+    {"fentry", "_fentry", "fentry/fexit on nf_hook_slow (BPF trampolines; ftrace not locked down)"},
+    {"kprobe", "_kprobe", "kprobe/kretprobe on nf_hook_slow (CONFIG_KPROBES)"},
+    {"bracket", "_bracket",
+     "BPF netfilter links at the first and last priority of each IPv4/IPv6 hook (kernel >= 6.4)"},
+};
+
+// 64 ns .. 16 ms per hook traversal.
+constexpr metrics::Log2Buckets kCostBuckets{6, 24};
+constexpr std::string_view kMapNames[] = {"inflight", "stack"};
+
+// Calibration: UDP datagrams over loopback in a private network namespace, each one crossing
+// four IPv4 hooks (output, postrouting, prerouting, input) with nothing but the bracket on them.
+constexpr int kCalibrationPackets = 2000;
+constexpr uint64_t kCalibrationMinSamples = 1000;
+
+Status SetLoopbackUp() {
+  UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return Status::Error(ErrnoMessage("socket", errno));
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  if (ioctl(fd.get(), SIOCGIFFLAGS, &ifr) != 0)
+    return Status::Error(ErrnoMessage("SIOCGIFFLAGS lo", errno));
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+  if (ioctl(fd.get(), SIOCSIFFLAGS, &ifr) != 0)
+    return Status::Error(ErrnoMessage("SIOCSIFFLAGS lo", errno));
+  return {};
+}
+
+Status SendLoopbackDatagrams(int count) {
+  UniqueFd rx(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  UniqueFd tx(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!rx.valid() || !tx.valid()) return Status::Error(ErrnoMessage("socket", errno));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (bind(rx.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(rx.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    return Status::Error(ErrnoMessage("bind", errno));
+  }
+  char buf[64] = {};
+  for (int i = 0; i < count; ++i) {
+    if (sendto(tx.get(), buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) <
+        0) {
+      return Status::Error(ErrnoMessage("sendto", errno));
+    }
+    while (recv(rx.get(), buf, sizeof(buf), 0) > 0) {
+    }
+  }
+  return {};
+}
+
+Status AttachBracket(netfilter_bpf& s, const NetfilterAttachPoint& p, std::vector<LinkPtr>& links) {
+  LIBBPF_OPTS(bpf_netfilter_opts, opts, .pf = static_cast<__u32>(p.pf),
+              .hooknum = static_cast<__u32>(p.hook), .priority = p.priority);
+  bpf_program* prog = p.first ? s.progs.ts_nf_first_bracket : s.progs.ts_nf_last_bracket;
+  bpf_link* link = bpf_program__attach_netfilter(prog, &opts);
+  if (link == nullptr) {
+    return Status::Error(ErrnoMessage("attach " + std::string(bpf_program__name(prog)) + " pf " +
+                                          std::to_string(p.pf) + " hook " + std::to_string(p.hook),
+                                      errno));
+  }
+  links.emplace_back(link);
+  return {};
+}
+
+// Runs on its own thread: unshare() moves only this thread into a fresh network namespace,
+// whose hooks carry nothing but the bracket. The links are destroyed before the thread (and
+// with it the namespace) goes away.
+Status CalibrateInPrivateNetns(netfilter_bpf& s, uint64_t& self_ns) {
+  if (unshare(CLONE_NEWNET) != 0)
+    return Status::Error(ErrnoMessage("unshare(CLONE_NEWNET)", errno));
+  if (Status st = SetLoopbackUp(); !st.ok()) return st;
+  std::vector<LinkPtr> links;
+  for (const NetfilterAttachPoint& p : BracketAttachPoints()) {
+    if (p.pf != NFPROTO_IPV4) continue;
+    if (Status st = AttachBracket(s, p, links); !st.ok()) return st;
+  }
+  s.bss->calibrating = 1;
+  Status sent = SendLoopbackDatagrams(kCalibrationPackets);
+  links.clear();
+  s.bss->calibrating = 0;
+  if (!sent.ok()) return sent;
+
+  const uint32_t zero = 0;
+  auto per_cpu = ReadPerCpu<nf_calib>(s.maps.calib, zero);
+  if (!per_cpu) return Status::Error("read calibration samples");
+  std::vector<uint64_t> counts, sums;
+  for (const nf_calib& c : *per_cpu) {
+    counts.push_back(c.count);
+    sums.push_back(c.sum_ns);
+  }
+  self_ns = BracketSelfNs(counts, sums, kCalibrationMinSamples);
+  uint64_t total = 0;
+  for (uint64_t c : counts) total += c;
+  if (self_ns == 0) {
+    return Status::Error("calibration saw " + std::to_string(total) + " samples, want " +
+                         std::to_string(kCalibrationMinSamples));
+  }
+  TS_LOG(kInfo) << "probe netfilter: bracket calibrated at " << self_ns << " ns per hook from "
+                << total << " samples";
+  return {};
+}
+
+class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
+ public:
+  NetfilterProbe()
+      : SkeletonProbe({netfilter_bpf__open_opts, netfilter_bpf__load, netfilter_bpf__destroy}) {}
+
+  std::string_view name() const override { return "netfilter"; }
+  std::string_view description() const override {
+    return "time packets spend in netfilter hooks (rules, conntrack), per family and hook";
+  }
+  std::span<const ProbeMode> modes() const override { return kModes; }
+
+  std::vector<MapFullCount> MapFullCounts() const override {
+    return ReadMapFull(skel()->obj, kMapNames);
+  }
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    auto seconds = metrics::CounterFamily(
+        "tunescope_netfilter_seconds_total",
+        "Time packets spent in netfilter hook functions, per family and hook (the bracket "
+        "mode's own cost excluded).");
+    auto packets = metrics::CounterFamily(
+        "tunescope_netfilter_packets_total",
+        "Packets that ran the netfilter hook functions of a family and hook.");
+    auto costs = metrics::HistogramFamily(
+        "tunescope_netfilter_packet_cost_seconds",
+        "Time one packet spent in the netfilter hook functions of one hook.");
+    auto self_total = metrics::CounterFamily(
+        "tunescope_netfilter_bracket_seconds_total",
+        "Bracket mode: the bracket's own time inside the measured windows, subtracted from "
+        "tunescope_netfilter_seconds_total.");
+    auto self_cost = metrics::GaugeFamily(
+        "tunescope_netfilter_bracket_self_cost_seconds",
+        "Bracket mode: calibrated cost of the bracket itself per hook traversal (measured with "
+        "no other hooks, in a private network namespace).");
+    const netfilter_bpf& s = *skel();
+    for (uint32_t slot = 0; slot < TS_NF_SLOTS; ++slot) {
+      auto per_cpu = ReadPerCpu<nf_stat>(s.maps.stats, slot);
+      if (!per_cpu) continue;
+      nf_stat sum{};
+      for (const nf_stat& st : *per_cpu) {
+        sum.packets += st.packets;
+        sum.time_ns += st.time_ns;
+        sum.self_ns += st.self_ns;
+      }
+      if (sum.packets == 0) continue;
+      NetfilterHookLabels l = NetfilterSlotLabels(slot);
+      metrics::Labels labels{{"family", l.family}, {"hook", l.hook}};
+      seconds.Counter(labels, static_cast<double>(sum.time_ns) * 1e-9);
+      packets.Counter(labels, static_cast<double>(sum.packets));
+      if (bracket_) self_total.Counter(labels, static_cast<double>(sum.self_ns) * 1e-9);
+      if (auto hists = ReadPerCpu<ts_hist>(s.maps.costs, slot)) {
+        costs.Histogram(labels, metrics::ToPrometheus(metrics::SumPerCpu(*hists), kCostBuckets));
+      }
+    }
+    if (bracket_) self_cost.Gauge({}, static_cast<double>(s.bss->bracket_self_ns) * 1e-9);
+    std::vector<prometheus::MetricFamily> out;
+    metrics::Append(out, std::move(seconds));
+    metrics::Append(out, std::move(packets));
+    metrics::Append(out, std::move(costs));
+    metrics::Append(out, std::move(self_total));
+    metrics::Append(out, std::move(self_cost));
+    return out;
+  }
+
+ protected:
+  Status Configure(netfilter_bpf& s, const ProbeConfig& config) override {
+    if (bpf_map__set_max_entries(s.maps.inflight, config.max_nf_inflight) != 0) {
+      return Status::Error(ErrnoMessage("set map size", errno));
+    }
+    return {};
+  }
+
+  Status Attach(netfilter_bpf& s, const ProbeMode& mode, const ProbeConfig&) override {
+    bracket_ = mode.name == "bracket";
+    if (!bracket_) return AttachLoadedPrograms(s.obj, links());
+    uint64_t self_ns = 0;
+    Status calibrated;
+    std::thread([&] { calibrated = CalibrateInPrivateNetns(s, self_ns); }).join();
+    if (!calibrated.ok()) return Status::Error("calibrate bracket: " + calibrated.message());
+    // The calibration's own samples must not count; nothing else is attached yet.
+    const uint32_t zero = 0;
+    std::vector<nf_calib> cleared(static_cast<size_t>(PossibleCpus()));
+    bpf_map_update_elem(bpf_map__fd(s.maps.calib), &zero, cleared.data(), BPF_ANY);
+    s.bss->bracket_self_ns = self_ns;
+    for (const NetfilterAttachPoint& p : BracketAttachPoints()) {
+      Status st = AttachBracket(s, p, links());
+      if (st.ok()) continue;
+      // A kernel booted without IPv6 has no IPv6 hooks; IPv4 alone is still worth measuring.
+      if (p.pf == NFPROTO_IPV6) {
+        TS_LOG(kWarn) << "probe netfilter: " << st.message() << " (IPv6 not measured)";
+        continue;
+      }
+      return st;
+    }
+    return {};
+  }
+
+ private:
+  bool bracket_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Probe> MakeNetfilterProbe() {
+  return std::make_unique<NetfilterProbe>();
+}
+
+std::span<const ProbeMode> NetfilterModes() {
+  return kModes;
+}
+
+NetfilterHookLabels NetfilterSlotLabels(uint32_t slot) {
+  static constexpr const char* kFamilies[TS_NF_FAMILIES] = {"ipv4",   "ipv6",   "arp",
+                                                            "bridge", "netdev", "other"};
+  static constexpr const char* kInet[] = {"prerouting", "input",       "forward",
+                                          "output",     "postrouting", "brouting"};
+  static constexpr const char* kArp[] = {"input", "output", "forward"};
+  static constexpr const char* kNetdev[] = {"ingress", "egress"};
+  const uint32_t family = (slot / TS_NF_HOOKS) % TS_NF_FAMILIES;
+  const uint32_t hook = slot % TS_NF_HOOKS;
+  NetfilterHookLabels out{kFamilies[family], "hook" + std::to_string(hook)};
+  switch (family) {
+    case 0:
+    case 1:
+      if (hook < 5) out.hook = kInet[hook];
+      break;
+    case 2:
+      if (hook < 3) out.hook = kArp[hook];
+      break;
+    case 3:
+      if (hook < 6) out.hook = kInet[hook];
+      break;
+    case 4:
+      if (hook < 2) out.hook = kNetdev[hook];
+      break;
+    default:
+      break;
+  }
+  if (hook == TS_NF_HOOKS - 1) out.hook = "other";
+  return out;
+}
+
+std::vector<NetfilterAttachPoint> BracketAttachPoints() {
+  std::vector<NetfilterAttachPoint> out;
+  for (int pf : {NFPROTO_IPV4, NFPROTO_IPV6}) {
+    for (int hook = NF_INET_PRE_ROUTING; hook <= NF_INET_POST_ROUTING; ++hook) {
+      out.push_back({pf, hook, INT_MIN + 1, true});
+      out.push_back({pf, hook, INT_MAX - 1, false});
+    }
+  }
+  return out;
+}
+
+uint64_t BracketSelfNs(std::span<const uint64_t> counts, std::span<const uint64_t> sums_ns,
+                       uint64_t min_samples) {
+  uint64_t count = 0, sum = 0;
+  for (size_t i = 0; i < counts.size() && i < sums_ns.size(); ++i) {
+    count += counts[i];
+    sum += sums_ns[i];
+  }
+  if (count < min_samples || count == 0) return 0;
+  return (sum + count / 2) / count;
+}
+
+}  // namespace tunescope::probes
