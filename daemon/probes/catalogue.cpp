@@ -11,9 +11,12 @@ namespace tunescope::probes {
 namespace {
 
 constexpr CatalogueEntry kCatalogue[] = {
-    {"softirq", true, MakeSoftirqProbe}, {"hardirq", true, MakeHardirqProbe},
-    {"runqlat", true, MakeRunqlatProbe}, {"netfilter", true, MakeNetfilterProbe},
-    {"qdisc", true, MakeQdiscProbe},     {"xcpu", true, MakeXcpuProbe},
+    {"softirq", true, MakeSoftirqProbe},
+    {"hardirq", true, MakeHardirqProbe},
+    {"runqlat", true, MakeRunqlatProbe},
+    {"netfilter", true, MakeNetfilterProbe},
+    {"qdisc", true, MakeQdiscProbe},
+    {"xcpu", true, MakeXcpuProbe},
 };
 
 }  // namespace
