@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "advise.h"
+#include "experiment.h"
 #include "serve.h"
 #include "version.h"
 
@@ -14,7 +16,9 @@ namespace {
 constexpr const char* kUsage =
     "usage: tunescope [COMMAND] [flags]\n\n"
     "commands:\n"
-    "  serve       run the daemon: probes + /metrics (the default command)\n"
+    "  serve       run the daemon: probes + /metrics + /advice (the default command)\n"
+    "  advise      measure for a while, then rank the documented tunings by predicted payoff\n"
+    "  experiment  apply one reversible tuning under a load, measure before/after, revert\n"
     "  help        show this help (tunescope COMMAND --help shows a command's flags)\n"
     "  version     print the version\n";
 
@@ -32,6 +36,8 @@ int main(int argc, char** argv) {
     command = "help";
   }
   if (command == "serve") return tunescope::RunServe(args);
+  if (command == "advise") return tunescope::RunAdvise(args);
+  if (command == "experiment") return tunescope::RunExperiment(args);
   if (command == "version") {
     std::cout << "tunescope " << tunescope::kVersion << " (libbpf " << libbpf_version_string()
               << ")\n";

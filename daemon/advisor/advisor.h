@@ -1,0 +1,67 @@
+// Evaluates every catalogue entry on one Evidence window and ranks the predictions:
+// measured throughput payoffs first (largest ratio first), then measured latency payoffs
+// (most latency removed first), then documented-only payoffs (the source's number, largest
+// first), then tunings that cannot be judged here, that show nothing to gain, and that are
+// already applied, each with its reason. A measured number outranks a borrowed one.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "advisor/catalogue.h"
+#include "advisor/evidence.h"
+#include "host/host_facts.h"
+
+namespace prometheus {
+class Collectable;
+}
+
+namespace tunescope::advisor {
+
+struct Advice {
+  std::vector<Prediction> ranked;  // rank 1 first
+  double window_seconds = 0;
+  std::string server_cpu_basis;  // how the server's CPU time was counted, or why not
+  std::vector<std::string> probes_up;
+  std::vector<std::string> probes_down;  // "name: reason"
+};
+
+// Sorts predictions into the ranking order above and numbers them from 1.
+void Rank(std::vector<Prediction>& predictions);
+
+Advice Advise(const Evidence& evidence);
+
+// What a measuring window needs from the outside: the probes' metric families now, and who
+// the target is.
+struct MeasureSources {
+  std::function<std::vector<prometheus::MetricFamily>()> collect;
+  host::HostPaths paths;
+  std::vector<int> target_pids;
+  std::vector<std::string> target_comms;
+  std::optional<unsigned> target_port;
+  bool query_kernel = true;
+};
+
+// One window: Start() reads everything, Finish() reads again and builds the Evidence.
+class Window {
+ public:
+  explicit Window(const MeasureSources& sources);
+  Evidence Finish() const;
+  double Elapsed() const;
+
+ private:
+  const MeasureSources* sources_;
+  std::chrono::steady_clock::time_point start_;
+  MetricSnapshot metrics_;
+  std::shared_ptr<const host::HostFacts> host_;
+  std::optional<double> host_busy_;
+  TargetCpuSample target_;
+};
+
+std::shared_ptr<const host::HostFacts> CollectHost(const MeasureSources& sources);
+
+}  // namespace tunescope::advisor

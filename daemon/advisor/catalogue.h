@@ -1,0 +1,84 @@
+// The catalogue of documented tunings (../shared/seeds/): one declarative entry per tuning,
+// with its source, documented gain, the evidence it needs, how to tell it is applied, the
+// commands to apply and revert it, its risk, and the rule that turns evidence into a
+// prediction. Adding a tuning = one entry in catalogue.cpp plus its rule in rules.cpp.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "advisor/evidence.h"
+
+namespace tunescope::advisor {
+
+// How a rule judged a tuning; ranks in this order, best first.
+enum class Verdict {
+  kMeasured,       // payoff predicted from numbers measured on this host
+  kDocumented,     // applicable here, but the payoff is the source's number, not measured
+  kNotMeasured,    // cannot be judged here (a probe, a target or a fact is missing)
+  kNotApplicable,  // the measurements show nothing to gain
+  kApplied,        // already in place
+};
+std::string_view to_string(Verdict v);
+
+struct Number {
+  std::string name;
+  double value = 0;
+  std::string unit;  // "s", "ratio", "count", "/s", ...
+};
+
+struct Tuning;
+
+struct Prediction {
+  const Tuning* tuning = nullptr;
+  Verdict verdict = Verdict::kNotMeasured;
+  // Throughput: s / (1 - s) for a removed CPU share s of a saturated server.
+  std::optional<double> payoff_ratio;
+  // Latency rules: the latency the tuning is predicted to remove per request.
+  std::optional<double> latency_removed_seconds;
+  std::string confidence = "none";  // high, medium, low, none
+  std::vector<Number> numbers;      // what the prediction was computed from
+  std::string reason;               // one line: the evidence and the prediction, or why not
+  int rank = 0;                     // 1 = do this first
+  bool applied() const { return verdict == Verdict::kApplied; }
+};
+
+// Settings an experiment can change and restore exactly (the original text is written back).
+struct SysctlSetting {
+  std::string_view name;
+  std::string_view value;
+};
+enum class ExperimentKind {
+  kNone,     // not automated: manual, not reversible, or weakens security
+  kSysctl,   // writes `sysctls`
+  kRpsMask,  // rps_cpus of every rx queue of the devices that carry traffic := all CPUs
+};
+
+struct Tuning {
+  std::string_view id;     // metric label value; [a-z0-9_]
+  std::string_view title;  // imperative, short
+  std::string_view source;          // seed file name
+  std::string_view documented_gain;  // as the source states it
+  std::optional<double> documented_ratio;  // the source's throughput gain, when it gives one
+  bool latency;                      // ranked by latency removed rather than throughput
+  std::string_view evidence;         // what the rule reads
+  std::string_view applied_when;     // how the rule tells it is already applied
+  std::string_view apply;            // commands
+  std::string_view revert;
+  std::string_view risk;
+  bool weakens_security;
+  ExperimentKind experiment;
+  std::vector<SysctlSetting> sysctls;  // for kSysctl
+  Prediction (*rule)(const Tuning&, const Evidence&);
+};
+
+std::span<const Tuning> Catalogue();
+const Tuning* FindTuning(std::string_view id);
+
+// Experiments only run tunings that are reversible and do not weaken security.
+bool Experimentable(const Tuning& t);
+
+}  // namespace tunescope::advisor

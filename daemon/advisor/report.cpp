@@ -1,0 +1,202 @@
+#include "advisor/report.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "advisor/json_writer.h"
+#include "metrics/family.h"
+
+namespace tunescope::advisor {
+namespace {
+
+std::string Percent(double ratio) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), std::fabs(ratio) >= 0.1 ? "%+.0f%%" : "%+.1f%%", ratio * 100);
+  return buf;
+}
+
+std::string Value(const Number& n) {
+  char buf[64];
+  if (n.unit == "s") {
+    if (n.value != 0 && std::fabs(n.value) < 1e-3) {
+      std::snprintf(buf, sizeof(buf), "%.1f us", n.value * 1e6);
+    } else if (n.value != 0 && std::fabs(n.value) < 1) {
+      std::snprintf(buf, sizeof(buf), "%.2f ms", n.value * 1e3);
+    } else {
+      std::snprintf(buf, sizeof(buf), "%.3f s", n.value);
+    }
+  } else if (n.unit == "ratio") {
+    std::snprintf(buf, sizeof(buf), "%.3f", n.value);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.0f", n.value);
+  }
+  return buf;
+}
+
+void Line(std::string& out, std::string_view label, std::string_view text) {
+  out += "     ";
+  out += label;
+  out.append(label.size() < 9 ? 9 - label.size() : 1, ' ');
+  out += text;
+  out += '\n';
+}
+
+}  // namespace
+
+std::string PayoffText(const Prediction& p) {
+  if (p.verdict == Verdict::kMeasured) {
+    if (p.payoff_ratio) return Percent(*p.payoff_ratio) + " req/s";
+    if (p.latency_removed_seconds) {
+      char buf[48];
+      std::snprintf(buf, sizeof(buf), "-%.0f us/request", *p.latency_removed_seconds * 1e6);
+      return buf;
+    }
+  }
+  if (p.verdict == Verdict::kDocumented) {
+    return p.payoff_ratio ? Percent(*p.payoff_ratio) + " (documented)" : "? (documented)";
+  }
+  return "-";
+}
+
+std::string TextReport(const Advice& a) {
+  std::string out;
+  char head[160];
+  std::snprintf(head, sizeof(head), "tunescope advise: %.0f s window; server CPU = %s\n",
+                a.window_seconds, a.server_cpu_basis.c_str());
+  out += head;
+  std::string up;
+  for (const auto& p : a.probes_up) up += (up.empty() ? "" : ", ") + p;
+  out += "probes up: " + (up.empty() ? std::string("none") : up) + "\n";
+  for (const auto& p : a.probes_down) out += "probe down: " + p + "\n";
+  out += "\n";
+  bool in_tail = false;
+  for (const Prediction& p : a.ranked) {
+    const Tuning& t = *p.tuning;
+    bool tail = p.verdict != Verdict::kMeasured && p.verdict != Verdict::kDocumented;
+    if (tail && !in_tail) {
+      out += "---- not measurable here, nothing to gain, or already applied ----\n";
+      in_tail = true;
+    }
+    char title[256];
+    std::snprintf(title, sizeof(title), "%2d. %-22s %-20s %s [%s%s]\n", p.rank,
+                  std::string(t.id).c_str(), PayoffText(p).c_str(), std::string(t.title).c_str(),
+                  std::string(to_string(p.verdict)).c_str(),
+                  p.confidence == "none" ? "" : (", confidence " + p.confidence).c_str());
+    out += title;
+    Line(out, "why:", p.reason);
+    if (!tail) {
+      if (!p.numbers.empty()) {
+        std::string nums;
+        for (const Number& n : p.numbers) {
+          nums += (nums.empty() ? "" : ", ") + n.name + "=" + Value(n);
+        }
+        Line(out, "numbers:", nums);
+      }
+      Line(out, "apply:", t.apply);
+      Line(out, "revert:", t.revert);
+      Line(out, "risk:", t.risk);
+      Line(out, "source:", std::string(t.source) + ": " + std::string(t.documented_gain));
+      if (Experimentable(t)) {
+        Line(out, "try:", "tunescope experiment --tuning " + std::string(t.id) +
+                              " --load \"YOUR LOAD COMMAND\" --yes");
+      }
+    } else {
+      Line(out, "source:", std::string(t.source) + ": " + std::string(t.documented_gain));
+    }
+  }
+  return out;
+}
+
+std::string JsonReport(const Advice& a) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("window_seconds").Number(a.window_seconds);
+  w.Key("server_cpu_basis").String(a.server_cpu_basis);
+  w.Key("probes_up").BeginArray();
+  for (const auto& p : a.probes_up) w.String(p);
+  w.EndArray();
+  w.Key("probes_down").BeginArray();
+  for (const auto& p : a.probes_down) w.String(p);
+  w.EndArray();
+  w.Key("tunings").BeginArray();
+  for (const Prediction& p : a.ranked) {
+    const Tuning& t = *p.tuning;
+    w.BeginObject();
+    w.Key("rank").Int(p.rank);
+    w.Key("id").String(t.id);
+    w.Key("title").String(t.title);
+    w.Key("verdict").String(to_string(p.verdict));
+    w.Key("applied").Bool(p.applied());
+    w.Key("payoff_ratio");
+    p.payoff_ratio ? w.Number(*p.payoff_ratio) : w.Null();
+    w.Key("latency_removed_seconds");
+    p.latency_removed_seconds ? w.Number(*p.latency_removed_seconds) : w.Null();
+    w.Key("payoff").String(PayoffText(p));
+    w.Key("confidence").String(p.confidence);
+    w.Key("reason").String(p.reason);
+    w.Key("numbers").BeginObject();
+    for (const Number& n : p.numbers) w.Key(n.name).Number(n.value);
+    w.EndObject();
+    w.Key("units").BeginObject();
+    for (const Number& n : p.numbers) w.Key(n.name).String(n.unit);
+    w.EndObject();
+    w.Key("evidence_needed").String(t.evidence);
+    w.Key("applied_when").String(t.applied_when);
+    w.Key("apply").String(t.apply);
+    w.Key("revert").String(t.revert);
+    w.Key("risk").String(t.risk);
+    w.Key("weakens_security").Bool(t.weakens_security);
+    w.Key("experiment").Bool(Experimentable(t));
+    w.Key("source").String(t.source);
+    w.Key("documented_gain").String(t.documented_gain);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return w.str() + "\n";
+}
+
+std::vector<prometheus::MetricFamily> AdviceMetrics(const Advice& a) {
+  auto ratio = metrics::GaugeFamily(
+      "tunescope_tuning_payoff_ratio",
+      "Predicted throughput gain of a documented tuning (0.22 = +22% req/s); measured or, "
+      "when only the source's number applies, documented.");
+  auto latency = metrics::GaugeFamily("tunescope_tuning_latency_removed_seconds",
+                                      "Predicted latency removed per request by a tuning.");
+  auto applied =
+      metrics::GaugeFamily("tunescope_tuning_applied", "1 if the tuning is already applied.");
+  auto rank = metrics::GaugeFamily("tunescope_tuning_rank",
+                                   "Rank of the tuning by predicted payoff (1 = first).");
+  for (const Prediction& p : a.ranked) {
+    metrics::Labels labels{{"tuning", std::string(p.tuning->id)}};
+    if (p.payoff_ratio) ratio.Gauge(labels, *p.payoff_ratio);
+    if (p.latency_removed_seconds) latency.Gauge(labels, *p.latency_removed_seconds);
+    applied.Gauge(labels, p.applied() ? 1 : 0);
+    rank.Gauge(labels, p.rank);
+  }
+  std::vector<prometheus::MetricFamily> out;
+  metrics::Append(out, std::move(ratio));
+  metrics::Append(out, std::move(latency));
+  metrics::Append(out, std::move(applied));
+  metrics::Append(out, std::move(rank));
+  return out;
+}
+
+void AdviceBoard::Publish(Advice advice) {
+  auto next = std::make_shared<const Advice>(std::move(advice));
+  std::lock_guard lock(mutex_);
+  latest_ = std::move(next);
+}
+
+std::shared_ptr<const Advice> AdviceBoard::Latest() const {
+  std::lock_guard lock(mutex_);
+  return latest_;
+}
+
+std::vector<prometheus::MetricFamily> AdviceBoard::Collect() const {
+  auto latest = Latest();
+  if (!latest) return {};
+  return AdviceMetrics(*latest);
+}
+
+}  // namespace tunescope::advisor

@@ -1,0 +1,38 @@
+// Renders Advice: a terminal report for a person, JSON for /advice and --json, and the
+// tunescope_tuning_* metrics.
+#pragma once
+
+#include <prometheus/collectable.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "advisor/advisor.h"
+
+namespace tunescope::advisor {
+
+// "+22% req/s", "-42 us per request", "+28% (documented)", or "-".
+std::string PayoffText(const Prediction& p);
+
+std::string TextReport(const Advice& advice);
+std::string JsonReport(const Advice& advice);
+
+// tunescope_tuning_payoff_ratio / _latency_removed_seconds / _applied / _rank {tuning}, from
+// the latest Advice. Labels are catalogue ids only.
+std::vector<prometheus::MetricFamily> AdviceMetrics(const Advice& advice);
+
+// Holds the latest Advice for /advice and /metrics (thread-safe).
+class AdviceBoard : public prometheus::Collectable {
+ public:
+  void Publish(Advice advice);
+  // nullptr until the first window finished.
+  std::shared_ptr<const Advice> Latest() const;
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Advice> latest_;
+};
+
+}  // namespace tunescope::advisor

@@ -1,0 +1,629 @@
+#include "advisor/rules.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+namespace tunescope::advisor {
+namespace {
+
+// Shares below this are noise on a busy host: nothing worth a change.
+constexpr double kMinShare = 0.005;
+// 001's "perfect locality" step gained 38%: read as removing s = 0.38/1.38 of the CPU when
+// every packet was handled on another CPU than the reader's.
+constexpr double kLocalityMaxShare = 0.38 / 1.38;
+// Run-queue waits at or above this are contention (another task held the CPU for a slice);
+// shorter ones are the cost of a wakeup that no placement removes.
+constexpr double kContentionWait = 64e-6;
+// Latency rules: less than this per request is below what a person would act on (001's
+// busy-polling step removed 69 us at p50).
+constexpr double kMinLatency = 5e-6;
+
+std::string Pct(double ratio) {
+  char buf[32];
+  double p = ratio * 100;
+  std::snprintf(buf, sizeof(buf), p >= 10 || p == 0 ? "%.0f%%" : "%.1f%%", p);
+  return buf;
+}
+
+std::string Seconds(double s) {
+  char buf[32];
+  if (s >= 1) {
+    std::snprintf(buf, sizeof(buf), "%.2f s", s);
+  } else if (s >= 1e-3) {
+    std::snprintf(buf, sizeof(buf), "%.1f ms", s * 1e3);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.0f us", s * 1e6);
+  }
+  return buf;
+}
+
+std::string Count(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.0f", v);
+  return buf;
+}
+
+Prediction Make(const Tuning& t, Verdict v, std::string reason) {
+  Prediction p;
+  p.tuning = &t;
+  p.verdict = v;
+  p.reason = std::move(reason);
+  return p;
+}
+
+Prediction Applied(const Tuning& t, std::string reason) {
+  return Make(t, Verdict::kApplied, "already applied: " + reason);
+}
+Prediction NotApplicable(const Tuning& t, std::string reason) {
+  return Make(t, Verdict::kNotApplicable, "nothing to gain here: " + reason);
+}
+Prediction NotMeasured(const Tuning& t, std::string reason) {
+  return Make(t, Verdict::kNotMeasured, "not measured here: " + reason);
+}
+Prediction NeedsProbe(const Tuning& t, std::string_view probe, std::string_view metric) {
+  return NotMeasured(t, "needs probe " + std::string(probe) + " (" + std::string(metric) + ")");
+}
+// Applicable, but only the source's number is known.
+Prediction Documented(const Tuning& t, std::string evidence) {
+  Prediction p = Make(t, Verdict::kDocumented, std::move(evidence));
+  p.payoff_ratio = t.documented_ratio;
+  p.confidence = "low";
+  p.reason += "; documented " + std::string(t.documented_gain) + " (" + std::string(t.source) +
+              "), not measured here";
+  return p;
+}
+
+// A measured CPU share s of the server: the payoff model.
+Prediction FromShare(const Tuning& t, double share, const std::string& what,
+                     const Evidence::ServerCpu& server, std::vector<Number> numbers) {
+  numbers.push_back({"server_cpu_seconds", server.seconds, "s"});
+  numbers.push_back({"removed_cpu_share", share, "ratio"});
+  if (share < kMinShare) {
+    Prediction p = NotApplicable(t, what + " take " + Pct(share) + " of the server's CPU");
+    p.numbers = std::move(numbers);
+    return p;
+  }
+  Prediction p = Make(t, Verdict::kMeasured, "");
+  p.payoff_ratio = ThroughputPayoff(share);
+  p.confidence = server.basis.starts_with("CPU time of the target") ? "high" : "medium";
+  p.reason = what + " take " + Pct(share) + " of the server's CPU (" + server.basis +
+             "), predicted +" + Pct(*p.payoff_ratio) + " req/s";
+  p.numbers = std::move(numbers);
+  return p;
+}
+
+std::optional<long long> SysctlInt(const Evidence& e, std::string_view name) {
+  return e.host().sysctls.get_int(name);
+}
+std::optional<std::string> SysctlText(const Evidence& e, std::string_view name) {
+  const host::SysctlValue* v = e.host().sysctls.find(name);
+  if (v == nullptr || !v->value.ok()) return std::nullopt;
+  return *v->value;
+}
+
+// Devices that carry the server's traffic: up, not loopback.
+std::vector<const host::DeviceFacts*> TrafficDevices(const Evidence& e, bool physical_only) {
+  std::vector<const host::DeviceFacts*> out;
+  if (!e.host().devices.ok()) return out;
+  for (const host::DeviceFacts& d : *e.host().devices) {
+    if (d.device.name == "lo") continue;
+    if (physical_only && !d.device.has_device) continue;
+    if (d.device.operstate && *d.device.operstate != "up" && *d.device.operstate != "unknown") {
+      continue;
+    }
+    out.push_back(&d);
+  }
+  return out;
+}
+
+std::string Names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+}  // namespace
+
+double ThroughputPayoff(double removed_share) {
+  double s = std::clamp(removed_share, 0.0, 0.95);
+  return s / (1 - s);
+}
+
+Prediction RuleAppCode(const Tuning& t, const Evidence&) {
+  return NotMeasured(t,
+                     "application code (compiler flags, recv/send instead of read/write, thread "
+                     "overhead) is outside the kernel paths tunescope traces; profile the server");
+}
+
+Prediction RuleMitigations(const Tuning& t, const Evidence& e) {
+  const auto& h = e.host();
+  if (h.cmdline.ok() && h.cmdline->mitigations_off()) {
+    return Applied(t, "the kernel was booted with mitigations=off");
+  }
+  if (!h.vulnerabilities.ok()) return NotMeasured(t, h.vulnerabilities.error());
+  std::vector<std::string> mitigated;
+  for (const auto& v : h.vulnerabilities->items) {
+    if (v.state == host::VulnState::kMitigated) mitigated.push_back(v.name);
+  }
+  if (mitigated.empty()) {
+    return NotApplicable(t, "no speculative-execution mitigation is active on this CPU");
+  }
+  Prediction p = Documented(t, std::to_string(mitigated.size()) + " mitigations active (" +
+                                   Names(mitigated) +
+                                   "); their cost is spread over every kernel entry and is not "
+                                   "separable by tracing");
+  p.numbers.push_back({"mitigations_active", static_cast<double>(mitigated.size()), "count"});
+  return p;
+}
+
+Prediction RuleAuditSeccomp(const Tuning& t, const Evidence& e) {
+  const auto& h = e.host();
+  std::optional<bool> audit;
+  if (h.audit.ok()) audit = h.audit->likely_active();
+  std::optional<bool> seccomp;
+  if (h.target_seccomp.ok()) seccomp = h.target_seccomp->mode == host::SeccompMode::kFilter;
+  if (!audit && !seccomp) {
+    return NotMeasured(t, "audit state (" + h.audit.error() + ") and seccomp (" +
+                              h.target_seccomp.error() + ") unknown");
+  }
+  if (!audit.value_or(false) && !seccomp.value_or(false)) {
+    std::string why = std::string(audit ? "syscall auditing is off" : "audit state unknown") +
+                      ", " +
+                      (seccomp ? "the target runs without seccomp filters"
+                               : "seccomp unknown (" + h.target_seccomp.error() + ")");
+    return audit && seccomp ? Applied(t, why) : NotMeasured(t, why);
+  }
+  std::string what;
+  if (audit.value_or(false)) what = "syscall auditing is active";
+  if (seccomp.value_or(false)) {
+    what += std::string(what.empty() ? "" : " and ") + "the target runs under seccomp filters";
+  }
+  Prediction p = Documented(t, what);
+  if (h.audit.ok() && h.audit->kernel.ok() && h.audit->kernel->rule_count) {
+    p.numbers.push_back({"audit_rules", static_cast<double>(*h.audit->kernel->rule_count), "count"});
+  }
+  return p;
+}
+
+Prediction RuleNetfilter(const Tuning& t, const Evidence& e) {
+  std::optional<int> rules;
+  if (e.host().netfilter.ok()) rules = e.host().netfilter->total_rules();
+  if (!e.Has(kNetfilterSeconds)) {
+    if (rules && *rules == 0) return NotApplicable(t, "no netfilter rules are loaded");
+    Prediction p = NeedsProbe(t, "netfilter", kNetfilterSeconds);
+    if (rules) {
+      p.reason += "; " + std::to_string(*rules) + " rules loaded";
+      p.numbers.push_back({"netfilter_rules", static_cast<double>(*rules), "count"});
+    }
+    return p;
+  }
+  double nf = e.CounterDelta(kNetfilterSeconds).value_or(0);
+  double packets = e.CounterDelta(kNetfilterPackets).value_or(0);
+  std::vector<Number> numbers{{"netfilter_seconds", nf, "s"}, {"netfilter_packets", packets, "count"}};
+  if (rules) numbers.push_back({"netfilter_rules", static_cast<double>(*rules), "count"});
+  if (packets > 0) numbers.push_back({"netfilter_seconds_per_packet", nf / packets, "s"});
+  auto server = e.ServerCpuSeconds();
+  if (!server) return NotMeasured(t, "no CPU time of the server was measured");
+  if (nf == 0 && packets == 0 && rules && *rules == 0) {
+    return Applied(t, "no netfilter hook ran and no rules are loaded");
+  }
+  return FromShare(t, nf / server->seconds, "nf hooks", *server, std::move(numbers));
+}
+
+Prediction RuleCpuIsolation(const Tuning& t, const Evidence& e) {
+  if (!e.cpu().target_cpu_seconds) return NotMeasured(t, e.cpu().target_reason);
+  if (!e.Has(kTargetRunqueue)) return NeedsProbe(t, "runqlat", kTargetRunqueue);
+  auto h = e.Histogram(kTargetRunqueue);
+  if (!h || h->count <= 0) {
+    return NotMeasured(t, "the target's threads were not woken in the window (idle server?)");
+  }
+  // Waits of kContentionWait and longer, counted at their bucket's lower bound (log2
+  // buckets: the lower bound is half the upper one), so the estimate errs low.
+  double contention = 0;
+  double prev_cumulative = 0;
+  for (const auto& [le, cumulative] : h->buckets) {
+    double in_bucket = cumulative - prev_cumulative;
+    prev_cumulative = cumulative;
+    if (std::isinf(le) || le / 2 < kContentionWait) continue;
+    contention += in_bucket * (le / 2);
+  }
+  double cpu = *e.cpu().target_cpu_seconds;
+  std::vector<Number> numbers{{"target_runqueue_wait_seconds", h->sum, "s"},
+                              {"target_contended_wait_seconds", contention, "s"},
+                              {"target_cpu_seconds", cpu, "s"},
+                              {"target_wakeups", h->count, "count"}};
+  if (auto p99 = h->QuantileUpperBound(0.99)) {
+    numbers.push_back({"target_runqueue_p99_seconds", *p99, "s"});
+  }
+  if (contention + cpu <= 0) return NotMeasured(t, "the target used no CPU in the window");
+  double share = contention / (contention + cpu);
+  if (share < kMinShare) {
+    Prediction p = NotApplicable(t, "the server's threads waited " + Seconds(h->sum) +
+                                        " for a CPU in total, " + Seconds(contention) +
+                                        " of it behind other tasks");
+    p.numbers = std::move(numbers);
+    return p;
+  }
+  Prediction p = Make(t, Verdict::kMeasured, "");
+  p.payoff_ratio = ThroughputPayoff(share);
+  p.confidence = "medium";
+  p.reason = "the server's threads waited " + Seconds(contention) +
+             " behind other tasks on their CPUs while running " + Seconds(cpu) + " (" +
+             Pct(share) + " of their runnable time), predicted +" + Pct(*p.payoff_ratio) +
+             " req/s once their CPUs are their own";
+  p.numbers = std::move(numbers);
+  return p;
+}
+
+Prediction RuleIrqAffinity(const Tuning& t, const Evidence& e) {
+  const auto& h = e.host();
+  auto devices = TrafficDevices(e, true);
+  int queue_irqs = 0, pinned = 0;
+  for (const auto* d : devices) {
+    if (!d->irqs.ok()) continue;
+    queue_irqs += d->irqs->queue_irqs();
+    pinned += d->irqs->pinned_queue_irqs();
+  }
+  if (queue_irqs == 0) {
+    return NotApplicable(t, "no NIC queue interrupts on this host (virtual devices only)");
+  }
+  bool irqbalance = h.irqbalance_pids.ok() && !h.irqbalance_pids->empty();
+  if (!irqbalance && pinned == queue_irqs) {
+    return Applied(t, "irqbalance is not running and all " + std::to_string(queue_irqs) +
+                          " queue IRQs are pinned to one CPU each");
+  }
+  Prediction p = Documented(t, std::to_string(pinned) + " of " + std::to_string(queue_irqs) +
+                                   " queue IRQs pinned" +
+                                   (irqbalance ? ", irqbalance running" : ""));
+  p.numbers = {{"queue_irqs", static_cast<double>(queue_irqs), "count"},
+               {"pinned_queue_irqs", static_cast<double>(pinned), "count"}};
+  return p;
+}
+
+Prediction RuleReuseportCbpf(const Tuning& t, const Evidence& e) {
+  if (!e.Has(kXcpuReads)) {
+    return NotMeasured(t, "needs probe xcpu with --target-port (" + std::string(kXcpuReads) + ")");
+  }
+  double other = e.CounterDelta(kXcpuReads, {{"locality", "other_cpu"}}).value_or(0);
+  double same = e.CounterDelta(kXcpuReads, {{"locality", "same_cpu"}}).value_or(0);
+  if (other + same <= 0) return NotMeasured(t, "no reads on the target ports in the window");
+  double remote = other / (other + same);
+  std::vector<Number> numbers{{"reads_other_cpu", other, "count"},
+                              {"reads_same_cpu", same, "count"},
+                              {"remote_fraction", remote, "ratio"}};
+  if (remote < 0.05) {
+    Prediction p = NotApplicable(t, Pct(remote) + " of reads happen on another CPU than the "
+                                                  "packet's: locality is already good");
+    p.numbers = std::move(numbers);
+    return p;
+  }
+  double share = remote * kLocalityMaxShare;
+  Prediction p = Make(t, Verdict::kMeasured, "");
+  p.payoff_ratio = ThroughputPayoff(share);
+  p.confidence = "low";
+  p.reason = Pct(remote) + " of the server's reads run on another CPU than the one that " +
+             "received the data; scaled from 001's +38% for full locality, predicted +" +
+             Pct(*p.payoff_ratio) + " req/s";
+  p.numbers = std::move(numbers);
+  return p;
+}
+
+Prediction RuleXps(const Tuning& t, const Evidence& e) {
+  int multi = 0, with_xps = 0;
+  std::vector<std::string> without;
+  for (const auto* d : TrafficDevices(e, true)) {
+    if (d->device.tx_queues <= 1) continue;
+    ++multi;
+    if (d->device.xps_enabled()) {
+      ++with_xps;
+    } else {
+      without.push_back(d->device.name);
+    }
+  }
+  if (multi == 0) return NotApplicable(t, "no multi-queue NIC (XPS needs several tx queues)");
+  if (with_xps == multi) return Applied(t, "every multi-queue NIC has XPS masks");
+  return Documented(t, "no XPS masks on " + Names(without));
+}
+
+Prediction RuleBusyPoll(const Tuning& t, const Evidence& e) {
+  auto busy_read = SysctlInt(e, "net.core.busy_read");
+  auto busy_poll = SysctlInt(e, "net.core.busy_poll");
+  if (busy_read.value_or(0) > 0 || busy_poll.value_or(0) > 0) {
+    return Applied(t, "net.core.busy_read=" + std::to_string(busy_read.value_or(0)) +
+                          ", busy_poll=" + std::to_string(busy_poll.value_or(0)));
+  }
+  if (!e.Has(kNetRxRaiseDelay)) return NeedsProbe(t, "softirq", kNetRxRaiseDelay);
+  auto raise = e.Histogram(kNetRxRaiseDelay);
+  if (!raise || raise->count <= 0) {
+    return NotApplicable(t, "no NET_RX softirq was raised in the window (no receive traffic)");
+  }
+  double removed = raise->Mean().value_or(0);
+  std::vector<Number> numbers{{"net_rx_raise_delay_mean_seconds", removed, "s"},
+                              {"net_rx_raises", raise->count, "count"}};
+  std::string what = "received packets wait " + Seconds(removed) + " from interrupt to NET_RX";
+  if (auto rq = e.Histogram(kTargetRunqueue); rq && rq->count > 0) {
+    double wake = rq->Mean().value_or(0);
+    removed += wake;
+    numbers.push_back({"target_wakeup_mean_seconds", wake, "s"});
+    what += " and the server's threads " + Seconds(wake) + " to be woken";
+  }
+  if (removed < kMinLatency) {
+    Prediction p = NotApplicable(t, what + ": under " + Seconds(kMinLatency) + " to remove");
+    p.numbers = std::move(numbers);
+    return p;
+  }
+  Prediction p = Make(t, Verdict::kMeasured, "");
+  p.latency_removed_seconds = removed;
+  p.confidence = "low";
+  p.reason = what + "; busy polling removes up to " + Seconds(removed) +
+             " per request (001: p50 361 -> 292 us with adaptive-rx)";
+  p.numbers = std::move(numbers);
+  return p;
+}
+
+Prediction RuleAdaptiveRx(const Tuning& t, const Evidence& e) {
+  int with_coalesce = 0, adaptive = 0;
+  std::vector<std::string> fixed;
+  for (const auto* d : TrafficDevices(e, true)) {
+    if (!d->ethtool.ok() || !d->ethtool->coalesce.ok()) continue;
+    ++with_coalesce;
+    if (d->ethtool->coalesce->adaptive_rx) {
+      ++adaptive;
+    } else {
+      fixed.push_back(d->device.name);
+    }
+  }
+  if (with_coalesce == 0) {
+    return NotApplicable(t, "no device here supports interrupt coalescing settings");
+  }
+  if (adaptive == with_coalesce) return Applied(t, "adaptive-rx is on for every NIC");
+  Prediction p = Documented(t, "fixed interrupt coalescing on " + Names(fixed));
+  if (auto hardirq = e.CounterDelta(kHardirqSeconds)) {
+    p.numbers.push_back({"hardirq_seconds", *hardirq, "s"});
+  }
+  return p;
+}
+
+Prediction RulePacketSockets(const Tuning& t, const Evidence& e) {
+  const auto& sockets = e.host().packet_sockets;
+  if (!sockets.ok()) return NotMeasured(t, sockets.error());
+  std::set<std::string> owners;
+  int count = 0;
+  for (const auto& s : *sockets) {
+    ++count;
+    for (const auto& o : s.owners) owners.insert(o.comm + "[" + std::to_string(o.pid) + "]");
+  }
+  if (count == 0) return Applied(t, "no packet socket is open on this host");
+  Prediction p = Documented(t, std::to_string(count) + " packet socket(s) open" +
+                                   (owners.empty() ? std::string()
+                                                   : " (by " +
+                                                         Names({owners.begin(), owners.end()}) +
+                                                         ")") +
+                                   ": each sees every packet");
+  p.numbers.push_back({"packet_sockets", static_cast<double>(count), "count"});
+  return p;
+}
+
+Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
+  if (SysctlText(e, "net.core.default_qdisc") == "noqueue") {
+    return Applied(t, "net.core.default_qdisc=noqueue");
+  }
+  if (!e.Has(kQdiscWaitSeconds)) return NeedsProbe(t, "qdisc", kQdiscWaitSeconds);
+  auto server = e.ServerCpuSeconds();
+  if (!server) return NotMeasured(t, "no CPU time of the server was measured");
+  double wait = e.CounterDelta(kQdiscWaitSeconds).value_or(0);
+  double contentions = e.CounterDelta(kQdiscContentions).value_or(0);
+  return FromShare(t, wait / server->seconds, "qdisc lock waits", *server,
+                   {{"qdisc_lock_wait_seconds", wait, "s"},
+                    {"qdisc_lock_contentions", contentions, "count"}});
+}
+
+Prediction RuleGroOff(const Tuning& t, const Evidence& e) {
+  std::vector<std::string> on;
+  int known = 0;
+  for (const auto* d : TrafficDevices(e, false)) {
+    if (!d->ethtool.ok() || !d->ethtool->offloads.ok() || !d->ethtool->offloads->gro) continue;
+    ++known;
+    if (*d->ethtool->offloads->gro) on.push_back(d->device.name);
+  }
+  if (known == 0) return NotMeasured(t, "no device reports its GRO state");
+  if (on.empty()) return Applied(t, "GRO is off on every device that carries traffic");
+  return Documented(t, "GRO on for " + Names(on));
+}
+
+Prediction RuleCongestionReno(const Tuning& t, const Evidence& e) {
+  auto cc = SysctlText(e, "net.ipv4.tcp_congestion_control");
+  if (!cc) return NotMeasured(t, "net.ipv4.tcp_congestion_control unreadable");
+  if (*cc == "reno") return Applied(t, "net.ipv4.tcp_congestion_control=reno");
+  return Documented(t, "congestion control is " + *cc);
+}
+
+Prediction RuleGovernor(const Tuning& t, const Evidence& e) {
+  const auto& f = e.host().cpufreq;
+  if (!f.ok()) return NotApplicable(t, f.error());
+  if (f->all("performance")) return Applied(t, "every CPU runs the performance governor");
+  return Documented(t, "governors: " + Names(f->governors()));
+}
+
+Prediction RuleNicRings(const Tuning& t, const Evidence& e) {
+  std::vector<std::string> small;
+  int known = 0;
+  for (const auto* d : TrafficDevices(e, true)) {
+    if (!d->ethtool.ok() || !d->ethtool->rings.ok()) continue;
+    const auto& r = *d->ethtool->rings;
+    if (r.rx_max == 0) continue;
+    ++known;
+    if (r.rx < r.rx_max) {
+      small.push_back(d->device.name + " rx " + std::to_string(r.rx) + "/" +
+                      std::to_string(r.rx_max));
+    }
+  }
+  if (known == 0) return NotApplicable(t, "no device here has adjustable rings");
+  if (small.empty()) return Applied(t, "rx rings are at their maximum");
+  Prediction p = Documented(t, "rings below maximum: " + Names(small));
+  if (e.host_before() != nullptr && e.host_before()->softnet.ok() && e.host().softnet.ok()) {
+    double drops = static_cast<double>(e.host().softnet->total_dropped() -
+                                       e.host_before()->softnet->total_dropped());
+    p.numbers.push_back({"softnet_drops", drops, "count"});
+  }
+  return p;
+}
+
+Prediction RuleRpsRfs(const Tuning& t, const Evidence& e) {
+  auto devices = TrafficDevices(e, false);
+  if (devices.empty()) return NotApplicable(t, "no network device carries traffic");
+  int cpus = e.host().cpus_online;
+  std::vector<std::string> candidates;
+  bool all_rps = true;
+  for (const auto* d : devices) {
+    if (d->device.rps_enabled()) continue;
+    all_rps = false;
+    if (d->device.rx_queues < cpus) candidates.push_back(d->device.name);
+  }
+  if (all_rps) return Applied(t, "RPS masks are set on every device");
+  if (candidates.empty()) {
+    return NotApplicable(t, "every device has at least as many rx queues as CPUs (RSS spreads)");
+  }
+  std::vector<Number> numbers{{"cpus_online", static_cast<double>(cpus), "count"}};
+  std::string evidence = "fewer rx queues than CPUs and no RPS on " + Names(candidates);
+  if (e.Has(kSoftirqSeconds)) {
+    std::map<std::string, double> rx;
+    double total = 0;
+    // Only NET_RX time matters here.
+    for (int c = 0; c < cpus; ++c) {
+      double v = e.CounterDelta(kSoftirqSeconds, {{"vector", "net_rx"}, {"cpu", std::to_string(c)}})
+                     .value_or(0);
+      rx[std::to_string(c)] = v;
+      total += v;
+    }
+    if (total > 0) {
+      auto top = std::max_element(rx.begin(), rx.end(),
+                                  [](const auto& a, const auto& b) { return a.second < b.second; });
+      numbers.push_back({"net_rx_seconds", total, "s"});
+      numbers.push_back({"net_rx_busiest_cpu_share", top->second / total, "ratio"});
+      evidence += "; NET_RX runs " + Pct(top->second / total) + " on CPU " + top->first;
+    }
+  }
+  Prediction p = Documented(t, evidence);
+  p.numbers = std::move(numbers);
+  return p;
+}
+
+Prediction RuleFqBbr(const Tuning& t, const Evidence& e) {
+  auto qdisc = SysctlText(e, "net.core.default_qdisc");
+  auto cc = SysctlText(e, "net.ipv4.tcp_congestion_control");
+  if (qdisc == "fq" && cc == "bbr") return Applied(t, "default_qdisc=fq, tcp_congestion_control=bbr");
+  auto retrans = e.TcpDelta(&host::TcpCounters::retrans_segs);
+  auto out = e.TcpDelta(&host::TcpCounters::out_segs);
+  if (!retrans || !out || *out <= 0) {
+    return NotMeasured(t, "no TCP segments sent in the window to judge loss");
+  }
+  double loss = *retrans / *out;
+  std::vector<Number> numbers{{"retransmitted_segments", *retrans, "count"},
+                              {"sent_segments", *out, "count"},
+                              {"retransmit_ratio", loss, "ratio"}};
+  if (loss < 0.01) {
+    Prediction p = NotApplicable(t, "retransmits are " + Pct(loss) +
+                                        " of sent segments: little loss for pacing to remove");
+    p.numbers = std::move(numbers);
+    return p;
+  }
+  Prediction p = Documented(t, "retransmits are " + Pct(loss) + " of sent segments");
+  p.numbers = std::move(numbers);
+  return p;
+}
+
+Prediction RuleNotsentLowat(const Tuning& t, const Evidence&) {
+  return NotMeasured(t,
+                     "head-of-line blocking inside HTTP/2 streams is not visible to the kernel "
+                     "probes; test it with the server's own latency metrics");
+}
+
+Prediction RuleNuma(const Tuning& t, const Evidence& e) {
+  if (!e.cpu().numa_nodes) return NotMeasured(t, "NUMA topology unreadable");
+  if (*e.cpu().numa_nodes <= 1) return NotApplicable(t, "one NUMA node");
+  Prediction p = Documented(t, std::to_string(*e.cpu().numa_nodes) + " NUMA nodes");
+  p.numbers.push_back({"numa_nodes", static_cast<double>(*e.cpu().numa_nodes), "count"});
+  return p;
+}
+
+Prediction RuleSomaxconn(const Tuning& t, const Evidence& e) {
+  auto somaxconn = SysctlInt(e, "net.core.somaxconn");
+  auto drops = e.TcpDelta(&host::TcpCounters::listen_drops);
+  if (!drops) drops = e.TcpDelta(&host::TcpCounters::listen_overflows);
+  if (!drops) return NotMeasured(t, "listen drop counters unreadable over the window");
+  double accepted = e.TcpDelta(&host::TcpCounters::passive_opens).value_or(0);
+  std::vector<Number> numbers{{"listen_drops", *drops, "count"},
+                              {"passive_opens", accepted, "count"}};
+  if (somaxconn) numbers.push_back({"somaxconn", static_cast<double>(*somaxconn), "count"});
+  if (*drops <= 0) {
+    Prediction p = somaxconn && *somaxconn >= 4096
+                       ? Applied(t, "net.core.somaxconn=" + std::to_string(*somaxconn))
+                       : NotApplicable(t, "no connection was dropped at a full listen queue");
+    p.numbers = std::move(numbers);
+    return p;
+  }
+  Prediction p = Make(t, Verdict::kMeasured, "");
+  p.payoff_ratio = accepted > 0 ? *drops / accepted : 1.0;
+  p.confidence = somaxconn && *somaxconn >= 4096 ? "low" : "medium";
+  p.reason = Count(*drops) + " connection attempts dropped at a full listen queue while " +
+             Count(accepted) + " were accepted, predicted +" + Pct(*p.payoff_ratio) +
+             " connections served";
+  if (somaxconn && *somaxconn >= 4096) {
+    p.reason += " (somaxconn is already " + std::to_string(*somaxconn) +
+                ": raise the server's listen() backlog)";
+  }
+  p.numbers = std::move(numbers);
+  return p;
+}
+
+Prediction RuleFileMax(const Tuning& t, const Evidence& e) {
+  auto max = SysctlInt(e, "fs.file-max");
+  if (max && *max >= 2097152) return Applied(t, "fs.file-max=" + std::to_string(*max));
+  return NotMeasured(t, "running out of file descriptors shows as EMFILE/ENFILE in the server, "
+                        "which no probe sees; fs.file-max=" +
+                            (max ? std::to_string(*max) : std::string("unknown")));
+}
+
+Prediction RuleTcpBuffers(const Tuning& t, const Evidence&) {
+  return NotMeasured(t,
+                     "buffer limits matter for high bandwidth-delay paths to clients; the "
+                     "probes do not see window-limited flows");
+}
+
+Prediction RuleTwReuse(const Tuning& t, const Evidence& e) {
+  auto reuse = SysctlInt(e, "net.ipv4.tcp_tw_reuse");
+  if (reuse == 1) return Applied(t, "net.ipv4.tcp_tw_reuse=1");
+  const auto& ss = e.host().sockstat;
+  if (!ss.ok() || !ss->tcp_tw) return NotMeasured(t, "TIME_WAIT count unreadable");
+  double tw = static_cast<double>(*ss->tcp_tw);
+  auto overflow = e.TcpDelta(&host::TcpCounters::timewait_overflow).value_or(0);
+  std::vector<Number> numbers{{"time_wait_sockets", tw, "count"},
+                              {"time_wait_overflows", overflow, "count"}};
+  if (tw < 10000 && overflow <= 0) {
+    Prediction p = NotApplicable(t, Count(tw) + " sockets in TIME_WAIT: far from port exhaustion");
+    p.numbers = std::move(numbers);
+    return p;
+  }
+  Prediction p = Documented(t, Count(tw) + " sockets in TIME_WAIT");
+  p.numbers = std::move(numbers);
+  return p;
+}
+
+Prediction RulePreforkReuseport(const Tuning& t, const Evidence& e) {
+  const auto& l = e.host().target_listeners;
+  if (!l.ok()) return NotMeasured(t, l.error() + " (--target-port)");
+  if (l->listeners.empty()) {
+    return NotMeasured(t, "nothing listens on port " + std::to_string(l->port) + " here");
+  }
+  if (l->reuseport()) {
+    return Applied(t, std::to_string(l->largest_group()) + " sockets share port " +
+                          std::to_string(l->port) + " with SO_REUSEPORT");
+  }
+  if (e.host().cpus_online <= 1) return NotApplicable(t, "one CPU");
+  return Documented(t, "one listening socket on port " + std::to_string(l->port));
+}
+
+}  // namespace tunescope::advisor

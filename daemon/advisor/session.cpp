@@ -1,0 +1,47 @@
+#include "advisor/session.h"
+
+#include "probes/catalogue.h"
+#include "runtime.h"
+
+namespace tunescope::advisor {
+
+std::shared_ptr<probes::ProbeSet> StartProbes(const cli::ServeOptions& options,
+                                              std::string& warning) {
+  auto set = std::make_shared<probes::ProbeSet>();
+  if (Status s = CheckKernelBtf(options); !s.ok()) {
+    warning = s.message() + "; advising from host facts only";
+    return set;
+  }
+  for (const std::string& name : cli::ProbesToRun(options)) {
+    const probes::CatalogueEntry* entry = probes::FindProbe(name);
+    if (entry == nullptr) continue;
+    auto forced = options.probe_modes.find(name);
+    set->Add(entry->make(), forced == options.probe_modes.end() ? "" : forced->second);
+  }
+  set->StartAll(options.probe_config);
+  return set;
+}
+
+MeasureSources SourcesFor(const cli::ServeOptions& options,
+                          std::shared_ptr<const probes::ProbeSet> probe_set) {
+  MeasureSources sources;
+  sources.collect = [probe_set] { return probe_set->Collect(); };
+  for (pid_t pid : options.probe_config.target_pids) sources.target_pids.push_back(pid);
+  sources.target_comms = options.probe_config.target_comms;
+  if (!options.probe_config.target_ports.empty()) {
+    sources.target_port = options.probe_config.target_ports.front();
+  }
+  return sources;
+}
+
+void NoteProbes(Advice& advice, const probes::ProbeSet& probe_set) {
+  for (const probes::ProbeStatus& s : probe_set.Statuses()) {
+    if (s.up) {
+      advice.probes_up.push_back(s.name + " (" + s.mode + ")");
+    } else {
+      advice.probes_down.push_back(s.name + ": " + s.error);
+    }
+  }
+}
+
+}  // namespace tunescope::advisor
