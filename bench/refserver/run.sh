@@ -3,7 +3,7 @@
 #
 #   bench/refserver/run.sh [compare|ladder|all] [--duration S] [--runs N] [--connections C]
 #                          [--refserver PATH] [--server-cpu N] [--client-cpu N]
-#                          [--max-other PCT]
+#                          [--max-other PCT] [--quiet-wait S] [--attempts N]
 #
 # compare: refserver vs nginx (Debian nginx-light, one pinned worker, access log off,
 #          keep-alive, `return 200` with the same JSON body), same wrk parameters.
@@ -12,8 +12,9 @@
 # runs of req/s, wrk's p50/p99 latency, and server CPU time per request (utime+stime of the
 # server's process from /proc/PID/stat divided by the responses wrk counted). Server on
 # --server-cpu (default 0), wrk on --client-cpu (default 1), traffic only to 127.0.0.1.
-# These machines are shared: each run waits for other processes to go quiet and is repeated
-# if they used more than --max-other % of a core (default 25) while it ran.
+# These machines are shared: each run waits (up to --quiet-wait s, default 60) for other
+# processes to go quiet and is repeated (up to --attempts, default 3) if they used more than
+# --max-other % of a core (default 25) while it ran.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,10 +26,12 @@ conns=64
 server_cpu=0
 client_cpu=1
 max_other=25
+quiet_wait=60
+attempts=3
 refserver="$repo/build-refserver/reference-server/refserver"
 [[ -x "$refserver" ]] || refserver="$repo/build/reference-server/refserver"
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 while (($#)); do
   case "$1" in
     compare | ladder | all) mode="$1" ;;
@@ -39,6 +42,8 @@ while (($#)); do
     --server-cpu) server_cpu="$2"; shift ;;
     --client-cpu) client_cpu="$2"; shift ;;
     --max-other) max_other="$2"; shift ;;
+    --quiet-wait) quiet_wait="$2"; shift ;;
+    --attempts) attempts="$2"; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -209,10 +214,10 @@ other_load() {
     'BEGIN {printf "%.0f", d / hz / (t1 - t0) * 100}'
 }
 
-# Waits (at most 60 s) until the machine is quiet before a run.
+# Waits (at most --quiet-wait s) until the machine is quiet before a run.
 wait_quiet() {
   local i load
-  for i in $(seq 1 120); do
+  for i in $(seq 1 $((quiet_wait * 2))); do
     load="$(other_load)"
     ((load <= max_other)) && return 0
     ((i == 1)) && echo "  (waiting for other load to drop: ${load}% of a core)" >&2
@@ -221,13 +226,14 @@ wait_quiet() {
 }
 
 # A run during which other processes used more than --max-other % of a core is repeated
-# (up to 3 attempts; the last one is kept and shows in the 'other' column).
+# (up to --attempts; the last one is kept and shows in the 'other' column).
 record() {  # name pipelined port
   local line attempt
-  for attempt in 1 2 3; do
+  for attempt in $(seq 1 "$attempts"); do
     wait_quiet
     line="$(measure "$3" "$2")"
     (($(awk '{print $5}' <<<"$line") <= max_other)) && break
+    ((attempt == attempts)) && break
     echo "  (run disturbed by other load, retrying)" >&2
   done
   echo "$line" >>"$results/$1.$2"
@@ -255,6 +261,7 @@ describe_machine() {
   echo "machine: $(nproc) vCPU, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), kernel $(uname -r)"
   echo "wrk -t1 -c$conns -d${duration}s on CPU $client_cpu, server on CPU $server_cpu, medians of $runs alternating runs"
   echo "'other' = the most CPU (% of one core) used by other processes during any run of that row"
+  echo "quiet wait ${quiet_wait}s, up to $attempts attempts per run when other load > ${max_other}%"
 }
 
 run_compare() {

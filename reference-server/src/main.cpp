@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <cstdio>
@@ -60,6 +61,24 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);  // write() in --no-recv-send mode
+
+  // Each connection is an fd: raise the soft limit to the hard one, and keep the connection
+  // limit below it (at the fd limit accept() would fail on every wake-up instead of shedding).
+  if (rlimit nofile{}; getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+    getrlimit(RLIMIT_NOFILE, &nofile);
+    constexpr rlim_t kReservedFds = 64;
+    if (nofile.rlim_cur != RLIM_INFINITY &&
+        static_cast<rlim_t>(opts.max_connections) + kReservedFds > nofile.rlim_cur) {
+      const rlim_t limit =
+          nofile.rlim_cur > 2 * kReservedFds ? nofile.rlim_cur - kReservedFds : nofile.rlim_cur / 2;
+      std::fprintf(stderr, "refserver: --max-conns lowered to %llu (RLIMIT_NOFILE %llu)\n",
+                   static_cast<unsigned long long>(limit),
+                   static_cast<unsigned long long>(nofile.rlim_cur));
+      opts.max_connections = static_cast<int>(limit);
+    }
+  }
 
   const std::vector<int> cpus = AllowedCpus();
   const int workers = opts.workers > 0 ? opts.workers : static_cast<int>(cpus.size());
