@@ -31,7 +31,7 @@ attempts=3
 refserver="$repo/build-refserver/reference-server/refserver"
 [[ -x "$refserver" ]] || refserver="$repo/build/reference-server/refserver"
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 while (($#)); do
   case "$1" in
     compare | ladder | all) mode="$1" ;;
