@@ -26,7 +26,7 @@ build_pkgs=(
 test_pkgs=(
   prometheus iproute2 iptables nftables ethtool wrk nginx-light libbpf-tools
   busybox-static qemu-system-x86 curl jq python3 procps systemd util-linux kmod
-  apache2-utils
+  apache2-utils iputils-ping linux-perf
 )
 backport_pkgs=(libbpf-dev bpftool)
 
