@@ -24,7 +24,7 @@ struct qdisc_dev {
 
 struct qdisc_stat {
   __u64 packets;     /* handed to a qdisc with an enqueue function */
-  __u64 contentions; /* contended acquisitions of its root lock or busylock */
+  __u64 contentions; /* contended enqueues + contended root/busylock acquisitions */
   __u64 wait_ns;     /* time spent waiting in those acquisitions */
 };
 

@@ -17,8 +17,10 @@ namespace {
 
 constexpr ProbeMode kModes[] = {
     {"tp_btf", "_btf",
-     "BTF-typed tracepoints net:net_dev_queue and lock:contention_begin/end (kernel >= 5.19)"},
-    {"raw_tp", "_raw", "raw tracepoints net:net_dev_queue and lock:contention_begin/end"},
+     "BTF-typed tracepoints net:net_dev_queue, qdisc:qdisc_enqueue, lock:contention_begin/end "
+     "(kernel >= 5.19)"},
+    {"raw_tp", "_raw",
+     "raw tracepoints net:net_dev_queue, qdisc:qdisc_enqueue, lock:contention_begin/end"},
 };
 
 constexpr std::string_view kMapNames[] = {"devices", "stats"};
@@ -67,12 +69,14 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
         }
       }
     }
-    auto contentions =
-        metrics::CounterFamily("tunescope_qdisc_lock_contentions_total",
-                               "Contended acquisitions of a device's qdisc root lock or busylock.");
-    auto wait =
-        metrics::CounterFamily("tunescope_qdisc_lock_wait_seconds_total",
-                               "Time spent waiting for a device's qdisc root lock or busylock.");
+    auto contentions = metrics::CounterFamily(
+        "tunescope_qdisc_lock_contentions_total",
+        "Contended qdisc lock acquisitions of a device: enqueues that found the qdisc running "
+        "on another CPU (serialized on busylock and root lock), plus contended root lock or "
+        "busylock acquisitions seen by lock:contention_begin elsewhere.");
+    auto wait = metrics::CounterFamily(
+        "tunescope_qdisc_lock_wait_seconds_total",
+        "Time spent waiting for a device's qdisc root lock and busylock in those acquisitions.");
     auto packets = metrics::CounterFamily(
         "tunescope_qdisc_packets_total",
         "Packets handed to a device's qdisc (devices with noqueue have none).");
