@@ -5,6 +5,8 @@
 #include <iostream>
 #include <memory>
 
+#include "advisor/service.h"
+#include "advisor/session.h"
 #include "cli/serve_flags.h"
 #include "core/log.h"
 #include "http/endpoints.h"
@@ -63,23 +65,30 @@ int RunServe(std::span<const std::string_view> args) {
 
   auto probe_set = BuildProbeSet(options);
   http::HttpServer server;
+  // Re-ranks the tunings every 30 s over the window that just ended (daemon/advisor/README.md).
+  advisor::AdviceService advice(advisor::SourcesFor(options, probe_set), probe_set,
+                                std::chrono::seconds(30));
   server.Handle(options.telemetry_path,
-                http::MetricsHandler({metrics::MakeSelfRegistry(), probe_set}));
+                http::MetricsHandler({metrics::MakeSelfRegistry(), probe_set, advice.board()}));
+  server.Handle("/advice", advice.Handler());
   server.Handle("/healthz", http::HealthHandler(probe_set));
   server.Handle("/", http::LandingPageHandler({{options.telemetry_path, "Prometheus metrics"},
-                                               {"/healthz", "probe health"}}));
+                                               {"/healthz", "probe health"},
+                                               {"/advice", "ranked tunings (JSON)"}}));
   // Listen before loading anything, so a busy port fails without touching the kernel.
   if (Status s = server.Start(options.listen_address); !s.ok()) {
     std::cerr << "tunescope serve: " << s.message() << "\n";
     return 1;
   }
   size_t up = probe_set->StartAll(options.probe_config);
+  advice.Start();
   TS_LOG(kInfo) << "serving on " << options.listen_address << " with " << up << " probe(s) up";
 
   int signal = 0;
   sigwait(&termination, &signal);
   TS_LOG(kInfo) << "received " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ", detaching";
   server.Stop();
+  advice.Stop();
   probe_set->StopAll();
   return 0;
 }

@@ -1,0 +1,61 @@
+// Fixture evidence for rule tests: host facts before/after a window, metric snapshots, CPU
+// times. Everything starts "not read" (as on a host where nothing is known) and each test sets
+// only what its rule reads.
+#pragma once
+
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include "advisor/catalogue.h"
+#include "advisor/evidence.h"
+
+namespace tunescope::advisor::testing {
+
+class Fixture {
+ public:
+  Fixture() {
+    before.cpus_online = after.cpus_online = 4;
+    cpu.numa_nodes = 1;
+  }
+  void Counter(const std::string& family, LabelSet labels, double then, double now) {
+    Sample a{labels, then, 0, {}};
+    Sample b{std::move(labels), now, 0, {}};
+    m0.Add(family, std::move(a));
+    m1.Add(family, std::move(b));
+  }
+  // A histogram whose window delta is `count` samples summing to `sum`, all in bucket `le`.
+  void Histogram(const std::string& family, double le, double count, double sum) {
+    Sample a{{}, 0, 0, {{le / 2, 0}, {le, 0}, {INFINITY, 0}}};
+    Sample b{{}, count, sum, {{le / 2, 0}, {le, count}, {INFINITY, count}}};
+    m0.Add(family, std::move(a));
+    m1.Add(family, std::move(b));
+  }
+  void Sysctl(const std::string& name, const std::string& value) {
+    before.sysctls.values.push_back({name, value});
+    after.sysctls.values.push_back({name, value});
+  }
+  void Tcp(std::optional<std::int64_t> host::TcpCounters::*field, std::int64_t then,
+           std::int64_t now) {
+    before.tcp.*field = then;
+    after.tcp.*field = now;
+  }
+  Evidence Build() const {
+    return Evidence(m0, m1, window, std::make_shared<host::HostFacts>(before),
+                    std::make_shared<host::HostFacts>(after), cpu);
+  }
+  Prediction Eval(std::string_view id) const {
+    const Tuning* t = FindTuning(id);
+    if (t == nullptr) return {};
+    Prediction p = t->rule(*t, Build());
+    p.tuning = t;
+    return p;
+  }
+
+  host::HostFacts before, after;
+  MetricSnapshot m0, m1;
+  CpuTimes cpu;
+  double window = 10;
+};
+
+}  // namespace tunescope::advisor::testing

@@ -1,0 +1,98 @@
+// The catalogue table: complete (every step of 001's ladder), well-formed, and safe (tunings
+// that weaken security are never experimentable).
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+
+#include "advisor/catalogue.h"
+#include "experiment.h"
+
+namespace tunescope::advisor {
+namespace {
+
+TEST(Catalogue, IdsAreUniqueBoundedLabelValues) {
+  std::set<std::string_view> ids;
+  std::regex label("^[a-z][a-z0-9_]{1,31}$");
+  for (const Tuning& t : Catalogue()) {
+    EXPECT_TRUE(ids.insert(t.id).second) << "duplicate " << t.id;
+    EXPECT_TRUE(std::regex_match(std::string(t.id), label)) << t.id;
+    EXPECT_EQ(FindTuning(t.id), &t);
+  }
+  EXPECT_EQ(FindTuning("no_such_tuning"), nullptr);
+}
+
+TEST(Catalogue, EveryEntryIsComplete) {
+  std::set<std::string_view> seeds{"001_e966431ac74a6720.txt", "002_06478bf367350d0e.txt",
+                                   "003_a77153c9c34a936a.txt", "004_4c80ccdd4e501c04.txt"};
+  for (const Tuning& t : Catalogue()) {
+    EXPECT_TRUE(seeds.count(t.source)) << t.id << ": " << t.source;
+    EXPECT_FALSE(t.title.empty()) << t.id;
+    EXPECT_FALSE(t.documented_gain.empty()) << t.id;
+    EXPECT_FALSE(t.evidence.empty()) << t.id;
+    EXPECT_FALSE(t.applied_when.empty()) << t.id;
+    EXPECT_FALSE(t.apply.empty()) << t.id;
+    EXPECT_FALSE(t.revert.empty()) << t.id;
+    EXPECT_FALSE(t.risk.empty()) << t.id;
+    EXPECT_NE(t.rule, nullptr) << t.id;
+    if (t.experiment == ExperimentKind::kSysctl) {
+      EXPECT_FALSE(t.sysctls.empty()) << t.id;
+    }
+  }
+}
+
+TEST(Catalogue, EveryStepOf001sLadderIsThere) {
+  for (const char* id : {"app_code", "mitigations_off", "audit_seccomp_off", "netfilter_unload",
+                         "irq_affinity", "reuseport_cbpf", "xps", "busy_poll", "adaptive_rx",
+                         "no_packet_sockets", "noqueue_qdisc", "gro_off", "tcp_cc_reno"}) {
+    const Tuning* t = FindTuning(id);
+    ASSERT_NE(t, nullptr) << id;
+    EXPECT_EQ(t->source, "001_e966431ac74a6720.txt") << id;
+  }
+}
+
+TEST(Catalogue, SecurityWeakeningTuningsSaySoAndAreNeverExperimentable) {
+  for (const char* id : {"mitigations_off", "audit_seccomp_off", "netfilter_unload"}) {
+    const Tuning* t = FindTuning(id);
+    ASSERT_NE(t, nullptr);
+    EXPECT_TRUE(t->weakens_security) << id;
+    EXPECT_FALSE(Experimentable(*t)) << id;
+    EXPECT_TRUE(t->risk.starts_with("WEAKENS SECURITY")) << id;
+  }
+  for (const Tuning& t : Catalogue()) {
+    if (t.weakens_security) {
+      EXPECT_FALSE(Experimentable(t)) << t.id;
+    }
+  }
+}
+
+TEST(ExperimentHelpers, CpuMasksAndRequestsPerSecond) {
+  EXPECT_EQ(AllCpusMask(1), "1");
+  EXPECT_EQ(AllCpusMask(2), "3");
+  EXPECT_EQ(AllCpusMask(32), "ffffffff");
+  EXPECT_EQ(AllCpusMask(33), "1,ffffffff");
+  EXPECT_DOUBLE_EQ(ParseRequestsPerSecond("  Latency 1ms\nRequests/sec:  12345.67\n"), 12345.67);
+  EXPECT_LT(ParseRequestsPerSecond("no number here"), 0);
+  EXPECT_LT(ParseRequestsPerSecond("Requests/sec: oops"), 0);
+}
+
+int Experiment(std::vector<std::string_view> args) { return RunExperiment(args); }
+
+TEST(ExperimentFlags, RefusalsAndUsageErrorsExitTwoWithoutTouchingAnything) {
+  // Without --yes.
+  EXPECT_EQ(Experiment({"--tuning", "busy_poll", "--load", "true"}), 2);
+  // Weakens security, even with --yes.
+  EXPECT_EQ(Experiment({"--tuning", "mitigations_off", "--load", "true", "--yes"}), 2);
+  EXPECT_EQ(Experiment({"--tuning", "netfilter_unload", "--load", "true", "--yes"}), 2);
+  // Not automated (not exactly reversible by tunescope).
+  EXPECT_EQ(Experiment({"--tuning", "irq_affinity", "--load", "true", "--yes"}), 2);
+  // Bad flags.
+  EXPECT_EQ(Experiment({"--tuning", "nope", "--load", "true", "--yes"}), 2);
+  EXPECT_EQ(Experiment({"--tuning", "busy_poll", "--yes"}), 2);
+  EXPECT_EQ(Experiment({"--tuning", "busy_poll", "--load", "true", "--duration", "x", "--yes"}),
+            2);
+  EXPECT_EQ(Experiment({"--bogus"}), 2);
+}
+
+}  // namespace
+}  // namespace tunescope::advisor

@@ -1,0 +1,462 @@
+// Every rule on fixture evidence: it fires, it does not fire, it sees the tuning applied, or it
+// says what is missing. Plus the payoff model and the ranking order.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <set>
+
+#include "advisor/advisor.h"
+#include "advisor/rules.h"
+#include "advisor_fixture.h"
+
+namespace tunescope::advisor::testing {
+namespace {
+
+using host::TcpCounters;
+
+TEST(PayoffModel, EighteenPercentOfCpuIsTwentyTwoPercentMoreThroughput) {
+  // 001: nf_hook_slow at 18% of CPU, +22% after unloading netfilter.
+  EXPECT_NEAR(ThroughputPayoff(0.18), 0.2195, 1e-4);
+  EXPECT_DOUBLE_EQ(ThroughputPayoff(0), 0);
+  EXPECT_DOUBLE_EQ(ThroughputPayoff(0.5), 1.0);
+  EXPECT_NEAR(ThroughputPayoff(2.0), 19.0, 1e-9) << "clamped at s = 0.95";
+  EXPECT_DOUBLE_EQ(ThroughputPayoff(-0.1), 0);
+}
+
+// ---- netfilter ----
+TEST(NetfilterRule, EighteenPercentOfTheTargetsCpuPredictsTwentyTwoPercent) {
+  Fixture f;
+  f.cpu.target_cpu_seconds = 10;
+  f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}}, 5, 6.8);
+  f.Counter(kNetfilterPackets, {{"family", "ipv4"}, {"hook", "input"}}, 0, 1e6);
+  Prediction p = f.Eval("netfilter_unload");
+  EXPECT_EQ(p.verdict, Verdict::kMeasured) << p.reason;
+  ASSERT_TRUE(p.payoff_ratio);
+  EXPECT_NEAR(*p.payoff_ratio, 0.2195, 1e-3);
+  EXPECT_EQ(p.confidence, "high");
+  EXPECT_NE(p.reason.find("nf hooks take 18% of the server's CPU"), std::string::npos) << p.reason;
+  EXPECT_NE(p.reason.find("predicted +22% req/s"), std::string::npos) << p.reason;
+}
+
+TEST(NetfilterRule, NetworkSoftirqTimeCountsAsTheServersCpu) {
+  Fixture f;
+  f.cpu.target_cpu_seconds = 6;
+  f.Counter(kSoftirqSeconds, {{"cpu", "0"}, {"vector", "net_rx"}}, 0, 4);
+  f.Counter(kSoftirqSeconds, {{"cpu", "0"}, {"vector", "timer"}}, 0, 100);  // not network
+  f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}}, 0, 1);
+  Prediction p = f.Eval("netfilter_unload");
+  ASSERT_TRUE(p.payoff_ratio);
+  EXPECT_NEAR(*p.payoff_ratio, 0.1 / 0.9, 1e-9);  // 1 s of 6 + 4 s
+}
+
+TEST(NetfilterRule, WithoutTargetTheWholeHostsBusyTimeIsTheBaseAtMediumConfidence) {
+  Fixture f;
+  f.cpu.host_busy_seconds = 20;
+  f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}}, 0, 2);
+  Prediction p = f.Eval("netfilter_unload");
+  ASSERT_TRUE(p.payoff_ratio);
+  EXPECT_NEAR(*p.payoff_ratio, 0.1 / 0.9, 1e-9);
+  EXPECT_EQ(p.confidence, "medium");
+}
+
+TEST(NetfilterRule, NegligibleHookTimeDoesNotFire) {
+  Fixture f;
+  f.cpu.target_cpu_seconds = 10;
+  f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}}, 1, 1.01);
+  EXPECT_EQ(f.Eval("netfilter_unload").verdict, Verdict::kNotApplicable);
+}
+
+TEST(NetfilterRule, NoHookTimeAndNoRulesIsApplied) {
+  Fixture f;
+  f.cpu.target_cpu_seconds = 10;
+  host::NetfilterState nf;
+  nf.nft = host::NfRuleset{};
+  f.after.netfilter = nf;
+  f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}}, 1, 1);
+  EXPECT_EQ(f.Eval("netfilter_unload").verdict, Verdict::kApplied);
+}
+
+TEST(NetfilterRule, WithoutTheProbeItSaysWhichProbeItNeeds) {
+  Fixture f;
+  f.cpu.target_cpu_seconds = 10;
+  Prediction p = f.Eval("netfilter_unload");
+  EXPECT_EQ(p.verdict, Verdict::kNotMeasured);
+  EXPECT_NE(p.reason.find("needs probe netfilter"), std::string::npos) << p.reason;
+}
+
+// ---- run-queue / CPU isolation ----
+TEST(CpuIsolationRule, LongWaitsBehindOtherTasksFire) {
+  Fixture f;
+  f.cpu.target_cpu_seconds = 2;
+  // 1000 waits in the (2 ms, 4 ms] bucket: counted at 2 ms each = 2 s waiting vs 2 s running.
+  f.Histogram(kTargetRunqueue, 4.096e-3, 1000, 3.0);
+  Prediction p = f.Eval("server_cpu_isolation");
+  EXPECT_EQ(p.verdict, Verdict::kMeasured) << p.reason;
+  ASSERT_TRUE(p.payoff_ratio);
+  EXPECT_NEAR(*p.payoff_ratio, 1.024, 1e-3);  // s = 2.048 / 4.048
+}
+
+TEST(CpuIsolationRule, ShortWakeupWaitsDoNotFire) {
+  Fixture f;
+  f.cpu.target_cpu_seconds = 2;
+  f.Histogram(kTargetRunqueue, 16e-6, 100000, 0.8);  // 8 us wakeups: not contention
+  EXPECT_EQ(f.Eval("server_cpu_isolation").verdict, Verdict::kNotApplicable);
+}
+
+TEST(CpuIsolationRule, NeedsATargetAndTheRunqlatProbe) {
+  Fixture f;
+  f.cpu.target_reason = "no target server given (--target-pid or --target-comm)";
+  EXPECT_EQ(f.Eval("server_cpu_isolation").verdict, Verdict::kNotMeasured);
+  f.cpu.target_cpu_seconds = 1;
+  Prediction p = f.Eval("server_cpu_isolation");
+  EXPECT_EQ(p.verdict, Verdict::kNotMeasured);
+  EXPECT_NE(p.reason.find("needs probe runqlat"), std::string::npos);
+}
+
+// ---- busy polling (latency) ----
+TEST(BusyPollRule, RaiseDelayAndWakeupArePredictedLatencyRemoved) {
+  Fixture f;
+  f.Sysctl("net.core.busy_read", "0");
+  f.Sysctl("net.core.busy_poll", "0");
+  f.Histogram(kNetRxRaiseDelay, 64e-6, 1000, 0.040);  // 40 us mean
+  f.Histogram(kTargetRunqueue, 32e-6, 1000, 0.020);   // 20 us mean
+  Prediction p = f.Eval("busy_poll");
+  EXPECT_EQ(p.verdict, Verdict::kMeasured) << p.reason;
+  ASSERT_TRUE(p.latency_removed_seconds);
+  EXPECT_NEAR(*p.latency_removed_seconds, 60e-6, 1e-9);
+  EXPECT_FALSE(p.payoff_ratio);
+}
+
+TEST(BusyPollRule, AppliedWhenBusyReadIsSet) {
+  Fixture f;
+  f.Sysctl("net.core.busy_read", "50");
+  f.Sysctl("net.core.busy_poll", "0");
+  EXPECT_EQ(f.Eval("busy_poll").verdict, Verdict::kApplied);
+}
+
+TEST(BusyPollRule, TinyDelaysDoNotFire) {
+  Fixture f;
+  f.Sysctl("net.core.busy_read", "0");
+  f.Histogram(kNetRxRaiseDelay, 2e-6, 1000, 0.001);
+  EXPECT_EQ(f.Eval("busy_poll").verdict, Verdict::kNotApplicable);
+}
+
+// ---- qdisc lock ----
+TEST(NoqueueRule, LockWaitShareFiresAndNoqueueIsApplied) {
+  Fixture f;
+  f.cpu.target_cpu_seconds = 10;
+  f.Counter(kQdiscWaitSeconds, {{"device", "eth0"}}, 0, 0.5);
+  Prediction p = f.Eval("noqueue_qdisc");
+  EXPECT_EQ(p.verdict, Verdict::kMeasured);
+  EXPECT_NEAR(*p.payoff_ratio, 0.05 / 0.95, 1e-9);
+  f.Sysctl("net.core.default_qdisc", "noqueue");
+  EXPECT_EQ(f.Eval("noqueue_qdisc").verdict, Verdict::kApplied);
+}
+
+TEST(NoqueueRule, WithoutTheProbeItSaysSo) {
+  Fixture f;
+  f.Sysctl("net.core.default_qdisc", "fq_codel");
+  Prediction p = f.Eval("noqueue_qdisc");
+  EXPECT_EQ(p.verdict, Verdict::kNotMeasured);
+  EXPECT_NE(p.reason.find("needs probe qdisc"), std::string::npos);
+}
+
+// ---- locality ----
+TEST(ReuseportCbpfRule, RemoteReadsScaleTheDocumentedLocalityGain) {
+  Fixture f;
+  f.Counter(kXcpuReads, {{"port", "8080"}, {"locality", "other_cpu"}}, 0, 500);
+  f.Counter(kXcpuReads, {{"port", "8080"}, {"locality", "same_cpu"}}, 0, 500);
+  Prediction p = f.Eval("reuseport_cbpf");
+  EXPECT_EQ(p.verdict, Verdict::kMeasured);
+  double s = 0.5 * 0.38 / 1.38;
+  EXPECT_NEAR(*p.payoff_ratio, s / (1 - s), 1e-9);
+}
+
+TEST(ReuseportCbpfRule, LocalReadsDoNotFire) {
+  Fixture f;
+  f.Counter(kXcpuReads, {{"port", "8080"}, {"locality", "other_cpu"}}, 0, 1);
+  f.Counter(kXcpuReads, {{"port", "8080"}, {"locality", "same_cpu"}}, 0, 999);
+  EXPECT_EQ(f.Eval("reuseport_cbpf").verdict, Verdict::kNotApplicable);
+}
+
+// ---- listen queue ----
+TEST(SomaxconnRule, DropsAtAFullListenQueueFire) {
+  Fixture f;
+  f.Sysctl("net.core.somaxconn", "128");
+  f.Tcp(&TcpCounters::listen_drops, 10, 110);
+  f.Tcp(&TcpCounters::passive_opens, 0, 1000);
+  Prediction p = f.Eval("somaxconn");
+  EXPECT_EQ(p.verdict, Verdict::kMeasured);
+  EXPECT_NEAR(*p.payoff_ratio, 0.1, 1e-9);
+}
+
+TEST(SomaxconnRule, NoDropsWithALargeQueueIsApplied) {
+  Fixture f;
+  f.Sysctl("net.core.somaxconn", "4096");
+  f.Tcp(&TcpCounters::listen_drops, 10, 10);
+  EXPECT_EQ(f.Eval("somaxconn").verdict, Verdict::kApplied);
+  Fixture g;
+  g.Sysctl("net.core.somaxconn", "128");
+  g.Tcp(&TcpCounters::listen_drops, 10, 10);
+  EXPECT_EQ(g.Eval("somaxconn").verdict, Verdict::kNotApplicable);
+}
+
+// ---- security-weakening tunings: documented only, never experimentable ----
+TEST(MitigationsRule, ActiveMitigationsAreDocumentedOffIsApplied) {
+  Fixture f;
+  host::VulnerabilityList v;
+  v.items.push_back({"spectre_v2", "Mitigation: Retpolines", host::VulnState::kMitigated});
+  f.after.vulnerabilities = v;
+  f.after.cmdline = host::parse_cmdline("BOOT_IMAGE=/vmlinuz ro quiet");
+  Prediction p = f.Eval("mitigations_off");
+  EXPECT_EQ(p.verdict, Verdict::kDocumented);
+  EXPECT_DOUBLE_EQ(*p.payoff_ratio, 0.28);
+  EXPECT_EQ(p.confidence, "low");
+  f.after.cmdline = host::parse_cmdline("BOOT_IMAGE=/vmlinuz ro mitigations=off");
+  EXPECT_EQ(f.Eval("mitigations_off").verdict, Verdict::kApplied);
+  host::VulnerabilityList none;
+  none.items.push_back({"meltdown", "Not affected", host::VulnState::kNotAffected});
+  f.after.vulnerabilities = none;
+  f.after.cmdline = host::parse_cmdline("ro");
+  EXPECT_EQ(f.Eval("mitigations_off").verdict, Verdict::kNotApplicable);
+}
+
+TEST(AuditSeccompRule, FiresOnAuditOrSeccompAndIsAppliedWithNeither) {
+  Fixture f;
+  host::AuditState audit;
+  audit.kauditd_present = true;
+  host::KernelAuditStatus kernel;
+  kernel.enabled = 1;
+  audit.kernel = kernel;
+  f.after.audit = audit;
+  f.after.target_seccomp = host::SeccompState{host::SeccompMode::kDisabled, 0};
+  EXPECT_EQ(f.Eval("audit_seccomp_off").verdict, Verdict::kDocumented);
+  kernel.enabled = 0;
+  audit.kernel = kernel;
+  audit.kauditd_present = false;
+  f.after.audit = audit;
+  EXPECT_EQ(f.Eval("audit_seccomp_off").verdict, Verdict::kApplied);
+  f.after.target_seccomp = host::SeccompState{host::SeccompMode::kFilter, 1};
+  EXPECT_EQ(f.Eval("audit_seccomp_off").verdict, Verdict::kDocumented);
+}
+
+// ---- host-fact rules ----
+host::DeviceFacts Device(const std::string& name, int rx_queues, int tx_queues) {
+  host::DeviceFacts d;
+  d.device.name = name;
+  d.device.has_device = true;
+  d.device.operstate = "up";
+  d.device.rx_queues = rx_queues;
+  d.device.tx_queues = tx_queues;
+  for (int i = 0; i < rx_queues; ++i) {
+    d.device.rps.push_back({"rx-" + std::to_string(i), std::vector<int>{}});
+  }
+  for (int i = 0; i < tx_queues; ++i) {
+    d.device.xps.push_back({"tx-" + std::to_string(i), std::vector<int>{}});
+  }
+  return d;
+}
+
+TEST(DeviceRules, GroRenoXpsRpsRingsCoalescing) {
+  Fixture f;
+  host::DeviceFacts eth = Device("eth0", 1, 4);
+  host::EthtoolInfo info;
+  host::Offloads off;
+  off.gro = true;
+  info.offloads = off;
+  host::Rings rings;
+  rings.rx_max = 4096;
+  rings.rx = 256;
+  info.rings = rings;
+  host::Coalesce co;
+  info.coalesce = co;
+  eth.ethtool = info;
+  f.after.devices = std::vector<host::DeviceFacts>{eth};
+  f.Sysctl("net.ipv4.tcp_congestion_control", "cubic");
+  EXPECT_EQ(f.Eval("gro_off").verdict, Verdict::kDocumented);
+  EXPECT_EQ(f.Eval("tcp_cc_reno").verdict, Verdict::kDocumented);
+  EXPECT_EQ(f.Eval("xps").verdict, Verdict::kDocumented);
+  EXPECT_EQ(f.Eval("rps_rfs").verdict, Verdict::kDocumented);
+  EXPECT_EQ(f.Eval("nic_rings").verdict, Verdict::kDocumented);
+  EXPECT_EQ(f.Eval("adaptive_rx").verdict, Verdict::kDocumented);
+
+  off.gro = false;
+  info.offloads = off;
+  rings.rx = 4096;
+  info.rings = rings;
+  co.adaptive_rx = true;
+  info.coalesce = co;
+  eth.ethtool = info;
+  for (auto& q : eth.device.xps) q.cpus = std::vector<int>{0};
+  for (auto& q : eth.device.rps) q.cpus = std::vector<int>{0, 1, 2, 3};
+  f.after.devices = std::vector<host::DeviceFacts>{eth};
+  f.after.sysctls = {};
+  f.after.sysctls.values.push_back({"net.ipv4.tcp_congestion_control", std::string("reno")});
+  EXPECT_EQ(f.Eval("gro_off").verdict, Verdict::kApplied);
+  EXPECT_EQ(f.Eval("tcp_cc_reno").verdict, Verdict::kApplied);
+  EXPECT_EQ(f.Eval("xps").verdict, Verdict::kApplied);
+  EXPECT_EQ(f.Eval("rps_rfs").verdict, Verdict::kApplied);
+  EXPECT_EQ(f.Eval("nic_rings").verdict, Verdict::kApplied);
+  EXPECT_EQ(f.Eval("adaptive_rx").verdict, Verdict::kApplied);
+}
+
+TEST(DeviceRules, VirtualOnlyHostsHaveNothingForNicTunings) {
+  Fixture f;
+  host::DeviceFacts veth = Device("veth0", 1, 1);
+  veth.device.has_device = false;
+  f.after.devices = std::vector<host::DeviceFacts>{veth};
+  EXPECT_EQ(f.Eval("xps").verdict, Verdict::kNotApplicable);
+  EXPECT_EQ(f.Eval("irq_affinity").verdict, Verdict::kNotApplicable);
+  EXPECT_EQ(f.Eval("adaptive_rx").verdict, Verdict::kNotApplicable);
+  EXPECT_EQ(f.Eval("nic_rings").verdict, Verdict::kNotApplicable);
+}
+
+TEST(HostRules, GovernorPacketSocketsPreforkTwReuseFqBbrNumaFileMax) {
+  Fixture f;
+  f.after.cpufreq = host::fail<host::CpuFreq>("no cpufreq on this host (usual on VMs)");
+  EXPECT_EQ(f.Eval("cpu_governor").verdict, Verdict::kNotApplicable);
+  host::CpuFreq freq;
+  freq.governor_by_cpu = {{0, "powersave"}, {1, "performance"}};
+  f.after.cpufreq = freq;
+  EXPECT_EQ(f.Eval("cpu_governor").verdict, Verdict::kDocumented);
+  freq.governor_by_cpu = {{0, "performance"}, {1, "performance"}};
+  f.after.cpufreq = freq;
+  EXPECT_EQ(f.Eval("cpu_governor").verdict, Verdict::kApplied);
+
+  f.after.packet_sockets = std::vector<host::OwnedPacketSocket>{};
+  EXPECT_EQ(f.Eval("no_packet_sockets").verdict, Verdict::kApplied);
+  host::OwnedPacketSocket dhclient;
+  dhclient.socket.protocol = 3;
+  dhclient.owners.push_back({812, "dhclient"});
+  f.after.packet_sockets = std::vector<host::OwnedPacketSocket>{dhclient};
+  Prediction p = f.Eval("no_packet_sockets");
+  EXPECT_EQ(p.verdict, Verdict::kDocumented);
+  EXPECT_NE(p.reason.find("dhclient[812]"), std::string::npos) << p.reason;
+  EXPECT_DOUBLE_EQ(*p.payoff_ratio, 0.06);
+
+  EXPECT_EQ(f.Eval("prefork_reuseport").verdict, Verdict::kNotMeasured);
+  host::PortListeners l;
+  l.port = 8080;
+  l.listeners.push_back({"00000000", 8080, 10, 0, 1, false});
+  f.after.target_listeners = l;
+  EXPECT_EQ(f.Eval("prefork_reuseport").verdict, Verdict::kDocumented);
+  l.listeners.push_back({"00000000", 8080, 10, 0, 2, false});
+  f.after.target_listeners = l;
+  EXPECT_EQ(f.Eval("prefork_reuseport").verdict, Verdict::kApplied);
+
+  host::SockStat ss;
+  ss.tcp_tw = 50;
+  f.after.sockstat = ss;
+  f.Sysctl("net.ipv4.tcp_tw_reuse", "2");
+  EXPECT_EQ(f.Eval("tcp_tw_reuse").verdict, Verdict::kNotApplicable);
+  ss.tcp_tw = 30000;
+  f.after.sockstat = ss;
+  EXPECT_EQ(f.Eval("tcp_tw_reuse").verdict, Verdict::kDocumented);
+
+  f.Sysctl("net.core.default_qdisc", "fq_codel");
+  f.Sysctl("net.ipv4.tcp_congestion_control", "cubic");
+  f.Tcp(&TcpCounters::retrans_segs, 0, 50);
+  f.Tcp(&TcpCounters::out_segs, 0, 1000);
+  EXPECT_EQ(f.Eval("fq_bbr").verdict, Verdict::kDocumented);
+  f.Tcp(&TcpCounters::retrans_segs, 0, 1);
+  EXPECT_EQ(f.Eval("fq_bbr").verdict, Verdict::kNotApplicable);
+
+  EXPECT_EQ(f.Eval("numa_locality").verdict, Verdict::kNotApplicable);
+  f.cpu.numa_nodes = 2;
+  EXPECT_EQ(f.Eval("numa_locality").verdict, Verdict::kDocumented);
+
+  f.Sysctl("fs.file-max", "9223372036854775807");
+  EXPECT_EQ(f.Eval("file_max").verdict, Verdict::kApplied);
+}
+
+TEST(HostRules, UnmeasurableTuningsSaySo) {
+  Fixture f;
+  for (const char* id : {"app_code", "tcp_buffers", "tcp_notsent_lowat", "file_max"}) {
+    Prediction p = f.Eval(id);
+    EXPECT_EQ(p.verdict, Verdict::kNotMeasured) << id;
+    EXPECT_TRUE(p.reason.starts_with("not measured here: ")) << id << ": " << p.reason;
+  }
+}
+
+// ---- ranking ----
+TEST(Ranking, MeasuredThenLatencyThenDocumentedThenTheRest) {
+  auto make = [](const char* id, Verdict v, std::optional<double> ratio,
+                 std::optional<double> latency = std::nullopt) {
+    Prediction p;
+    p.tuning = FindTuning(id);
+    p.verdict = v;
+    p.payoff_ratio = ratio;
+    p.latency_removed_seconds = latency;
+    return p;
+  };
+  std::vector<Prediction> ps{
+      make("file_max", Verdict::kApplied, std::nullopt),
+      make("mitigations_off", Verdict::kDocumented, 0.28),
+      make("noqueue_qdisc", Verdict::kMeasured, 0.02),
+      make("app_code", Verdict::kNotMeasured, std::nullopt),
+      make("busy_poll", Verdict::kMeasured, std::nullopt, 60e-6),
+      make("netfilter_unload", Verdict::kMeasured, 0.22),
+      make("xps", Verdict::kNotApplicable, std::nullopt),
+      make("no_packet_sockets", Verdict::kDocumented, 0.06),
+  };
+  Rank(ps);
+  std::vector<std::string> order;
+  for (const auto& p : ps) order.emplace_back(p.tuning->id);
+  EXPECT_EQ(order, (std::vector<std::string>{"netfilter_unload", "noqueue_qdisc", "busy_poll",
+                                             "mitigations_off", "no_packet_sockets", "app_code",
+                                             "xps", "file_max"}));
+  for (size_t i = 0; i < ps.size(); ++i) EXPECT_EQ(ps[i].rank, static_cast<int>(i) + 1);
+}
+
+TEST(Ranking, AdviseCoversEveryCatalogueEntryOnce) {
+  Fixture f;
+  Advice a = Advise(f.Build());
+  ASSERT_EQ(a.ranked.size(), Catalogue().size());
+  std::set<std::string_view> ids;
+  for (const auto& p : a.ranked) {
+    ASSERT_NE(p.tuning, nullptr);
+    ids.insert(p.tuning->id);
+    EXPECT_FALSE(p.reason.empty()) << p.tuning->id;
+  }
+  EXPECT_EQ(ids.size(), Catalogue().size());
+}
+
+// ---- evidence ----
+TEST(Evidence, CounterDeltasCountNewSeriesAndIgnoreResets) {
+  Fixture f;
+  f.Counter("c", {{"cpu", "0"}}, 10, 15);
+  f.m1.Add("c", Sample{{{"cpu", "1"}}, 7, 0, {}});  // appeared in the window
+  f.Counter("c", {{"cpu", "2"}}, 10, 3);            // reset: probe restarted
+  Evidence e = f.Build();
+  EXPECT_DOUBLE_EQ(*e.CounterDelta("c"), 12);
+  EXPECT_DOUBLE_EQ(*e.CounterDelta("c", {{"cpu", "0"}}), 5);
+  EXPECT_FALSE(e.CounterDelta("absent"));
+  EXPECT_EQ(e.CounterDeltaBy("c", "cpu").at("1"), 7);
+}
+
+TEST(Evidence, StatLineWithSpacesAndParenthesesInTheName) {
+  std::string line =
+      "1234 (my (odd) srv) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 4 0 100 1000 "
+      "10 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0";
+  auto st = ParseStatLine(line);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->ticks, 300u);
+  EXPECT_EQ(st->cpu, 3);
+  EXPECT_FALSE(ParseStatLine("garbage"));
+}
+
+TEST(Evidence, LiveTargetCpuOfThisProcessGrowsWithWork) {
+  host::HostPaths paths;
+  auto before = ReadTargetCpu(paths, {static_cast<int>(::getpid())}, {});
+  ASSERT_TRUE(before.seconds) << before.reason;
+  volatile double x = 0;
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  while (std::chrono::steady_clock::now() < end) x = x + 1;
+  auto after = ReadTargetCpu(paths, {static_cast<int>(::getpid())}, {});
+  EXPECT_GT(*after.seconds - *before.seconds, 0.1);
+  EXPECT_FALSE(ReadTargetCpu(paths, {}, {}).seconds);
+}
+
+}  // namespace
+}  // namespace tunescope::advisor::testing
