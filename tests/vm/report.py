@@ -9,8 +9,8 @@
 DIR/<series>/results.tsv (written by vmtest.sh) has the columns
   series, release, test, status (PASS|FAIL|NA), probe, mode, detail
 Tests with probe "-" check the harness itself; they are in the detailed table only.
-Exit status: 1 if a kernel in --kernels has no results, if any test failed, or on a README
-mismatch with --check-readme.
+Exit status: 1 if a kernel in --kernels has no results or on a README mismatch with
+--check-readme. Failed guest tests are listed but fail their own vm.kernel.* ctest, not this.
 """
 import argparse
 import datetime
@@ -129,8 +129,6 @@ def main():
     failed = [r for r in rows if r["status"] == "FAIL"]
     for r in failed:
         print(f"FAIL {r['series']} {r['test']}: {r['detail']}", file=sys.stderr)
-    if failed:
-        rc = 1
 
     if args.update_readme:
         text = args.update_readme.read_text() if args.update_readme.exists() else ""

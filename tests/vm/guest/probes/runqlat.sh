@@ -13,9 +13,13 @@ runqlat_test() {
   ts_scrape "$TSVM_STATE/m1"
   ts_expect_mode "$TSVM_STATE/m1" runqlat "$mode"
   c1=$(proc_ctxt)
-  for i in 1 2 3; do timeout 3 sh -c 'while :; do :; done' & done
+  hogs=""
+  for i in 1 2 3; do
+    timeout 3 sh -c 'while :; do :; done' &
+    hogs="$hogs $!"
+  done
   ping -A -q -w 3 127.0.0.1 >/dev/null 2>&1
-  wait
+  for pid in $hogs; do wait "$pid"; done
   c2=$(proc_ctxt)
   ts_scrape "$TSVM_STATE/m2"
   n1=$(m_sum "$TSVM_STATE/m1" tunescope_runqueue_latency_seconds_count)
