@@ -172,8 +172,11 @@ struct nf_key {
   __u32 pad;
 };
 
+/* Per-CPU LRU lists (BPF_F_NO_COMMON_LRU): entry and exit of one traversal normally run on
+ * one CPU, and a common LRU list's lock is most of an insert's cost. */
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(map_flags, BPF_F_NO_COMMON_LRU);
   __uint(max_entries, 65536); /* userspace sets --netfilter.max-inflight */
   __type(key, struct nf_key);
   __type(value, __u64);
