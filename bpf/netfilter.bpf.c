@@ -17,6 +17,7 @@
  * bracket keys its stamps by skb (an LRU hash): a packet may be interrupted between the two
  * programs by a softirq that runs the same hook for another packet. */
 #include "common/ts_bpf.h"
+
 #include "netfilter.bpf.h"
 
 #define TS_NF_ACCEPT 1
@@ -54,12 +55,24 @@ struct {
 static __always_inline __u32 slot_of(__u8 pf, __u32 hook) {
   __u32 fam;
   switch (pf) {
-    case TS_NFPROTO_IPV4: fam = 0; break;
-    case TS_NFPROTO_IPV6: fam = 1; break;
-    case TS_NFPROTO_ARP: fam = 2; break;
-    case TS_NFPROTO_BRIDGE: fam = 3; break;
-    case TS_NFPROTO_NETDEV: fam = 4; break;
-    default: fam = 5; break;
+    case TS_NFPROTO_IPV4:
+      fam = 0;
+      break;
+    case TS_NFPROTO_IPV6:
+      fam = 1;
+      break;
+    case TS_NFPROTO_ARP:
+      fam = 2;
+      break;
+    case TS_NFPROTO_BRIDGE:
+      fam = 3;
+      break;
+    case TS_NFPROTO_NETDEV:
+      fam = 4;
+      break;
+    default:
+      fam = 5;
+      break;
   }
   if (hook >= TS_NF_HOOKS) hook = TS_NF_HOOKS - 1;
   return fam * TS_NF_HOOKS + hook;
@@ -154,7 +167,9 @@ int BPF_PROG(ts_nf_enter_fentry, struct sk_buff* skb, const struct nf_hook_state
 }
 
 SEC("fexit/nf_hook_slow")
-int BPF_PROG(ts_nf_exit_fentry) { return pop(); }
+int BPF_PROG(ts_nf_exit_fentry) {
+  return pop();
+}
 
 SEC("kprobe/nf_hook_slow")
 int BPF_KPROBE(ts_nf_enter_kprobe, struct sk_buff* skb, const struct nf_hook_state* state) {
@@ -162,7 +177,9 @@ int BPF_KPROBE(ts_nf_enter_kprobe, struct sk_buff* skb, const struct nf_hook_sta
 }
 
 SEC("kretprobe/nf_hook_slow")
-int BPF_KRETPROBE(ts_nf_exit_kprobe) { return pop(); }
+int BPF_KRETPROBE(ts_nf_exit_kprobe) {
+  return pop();
+}
 
 /* ---- bracket: netfilter programs at the first and last priority of each hook ---- */
 

@@ -17,9 +17,9 @@
 #define TS_NF_FULL_STACK 1    /* fentry/kprobe: nesting deeper than TS_NF_STACK */
 
 struct nf_stat {
-  __u64 packets;  /* hook traversals measured */
-  __u64 time_ns;  /* time in the hooks, the bracket's own cost subtracted */
-  __u64 self_ns;  /* bracket mode: the bracket's own cost that was subtracted */
+  __u64 packets; /* hook traversals measured */
+  __u64 time_ns; /* time in the hooks, the bracket's own cost subtracted */
+  __u64 self_ns; /* bracket mode: the bracket's own cost that was subtracted */
 };
 
 struct nf_calib {

@@ -13,6 +13,7 @@
  *    a lone waiter spinning on the pending bit, or any waiter in a VM using virt_spin_lock,
  *    is invisible to them, which is why the enqueue-side signal exists. */
 #include "common/ts_bpf.h"
+
 #include "qdisc.bpf.h"
 
 struct {
@@ -180,7 +181,9 @@ static __always_inline int on_contention_end(void* lock) {
 }
 
 SEC("tp_btf/net_dev_queue")
-int BPF_PROG(ts_qdisc_dev_queue_btf, struct sk_buff* skb) { return on_dev_queue(skb); }
+int BPF_PROG(ts_qdisc_dev_queue_btf, struct sk_buff* skb) {
+  return on_dev_queue(skb);
+}
 SEC("tp_btf/qdisc_enqueue")
 int BPF_PROG(ts_qdisc_enqueue_btf, struct Qdisc* q, const struct netdev_queue* txq,
              struct sk_buff* skb) {
@@ -191,10 +194,14 @@ int BPF_PROG(ts_qdisc_contention_begin_btf, void* lock, unsigned int flags) {
   return on_contention_begin(lock);
 }
 SEC("tp_btf/contention_end")
-int BPF_PROG(ts_qdisc_contention_end_btf, void* lock, int ret) { return on_contention_end(lock); }
+int BPF_PROG(ts_qdisc_contention_end_btf, void* lock, int ret) {
+  return on_contention_end(lock);
+}
 
 SEC("raw_tp/net_dev_queue")
-int BPF_PROG(ts_qdisc_dev_queue_raw, struct sk_buff* skb) { return on_dev_queue(skb); }
+int BPF_PROG(ts_qdisc_dev_queue_raw, struct sk_buff* skb) {
+  return on_dev_queue(skb);
+}
 SEC("raw_tp/qdisc_enqueue")
 int BPF_PROG(ts_qdisc_enqueue_raw, struct Qdisc* q, const struct netdev_queue* txq,
              struct sk_buff* skb) {
@@ -205,6 +212,8 @@ int BPF_PROG(ts_qdisc_contention_begin_raw, void* lock, unsigned int flags) {
   return on_contention_begin(lock);
 }
 SEC("raw_tp/contention_end")
-int BPF_PROG(ts_qdisc_contention_end_raw, void* lock, int ret) { return on_contention_end(lock); }
+int BPF_PROG(ts_qdisc_contention_end_raw, void* lock, int ret) {
+  return on_contention_end(lock);
+}
 
 char LICENSE[] SEC("license") = "GPL";

@@ -8,6 +8,7 @@
  * The optional XDP program counts packets per rx queue; the per-CPU array gives the CPU,
  * so userspace gets the rx-queue -> CPU matrix (IRQ affinity / RSS placement). */
 #include "common/ts_bpf.h"
+
 #include "xcpu.bpf.h"
 
 #define TS_MSG_PEEK 2
@@ -80,14 +81,18 @@ static __always_inline int on_recv(const struct sock* sk, int ret, int flags) {
 }
 
 SEC("tp_btf/sk_data_ready")
-int BPF_PROG(ts_xcpu_data_ready_btf, const struct sock* sk) { return on_data_ready(sk); }
+int BPF_PROG(ts_xcpu_data_ready_btf, const struct sock* sk) {
+  return on_data_ready(sk);
+}
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(ts_xcpu_recv_btf, struct sock* sk, int ret, int flags) {
   return on_recv(sk, ret, flags);
 }
 
 SEC("raw_tp/sk_data_ready")
-int BPF_PROG(ts_xcpu_data_ready_raw, const struct sock* sk) { return on_data_ready(sk); }
+int BPF_PROG(ts_xcpu_data_ready_raw, const struct sock* sk) {
+  return on_data_ready(sk);
+}
 SEC("raw_tp/sock_recv_length")
 int BPF_PROG(ts_xcpu_recv_raw, struct sock* sk, int ret, int flags) {
   return on_recv(sk, ret, flags);
