@@ -26,12 +26,14 @@ int LibbpfPrint(enum libbpf_print_level level, const char* format, va_list args)
 
 }  // namespace
 
-void RouteLibbpfLogs() { libbpf_set_print(LibbpfPrint); }
+void RouteLibbpfLogs() {
+  libbpf_set_print(LibbpfPrint);
+}
 
 Status CheckKernelBtf(const cli::ServeOptions& options) {
-  std::string path = options.btf_path_given ? options.probe_config.btf_path
-                                            : std::string(cli::kDefaultBtfPath);
-  struct stat st{};
+  std::string path =
+      options.btf_path_given ? options.probe_config.btf_path : std::string(cli::kDefaultBtfPath);
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     return Status::Error(ErrnoMessage("kernel BTF " + path, errno) +
                          " (CO-RE needs CONFIG_DEBUG_INFO_BTF=y, or pass --kernel.btf=FILE)");

@@ -95,7 +95,8 @@ Status ParseDurationSeconds(std::string_view flag, std::string_view value, doubl
   std::string_view number = value;
   double scale = 1;
   for (const Unit& u : kUnits) {
-    if (value.size() > u.suffix.size() && value.substr(value.size() - u.suffix.size()) == u.suffix) {
+    if (value.size() > u.suffix.size() &&
+        value.substr(value.size() - u.suffix.size()) == u.suffix) {
       number = value.substr(0, value.size() - u.suffix.size());
       scale = u.seconds;
       break;
@@ -115,7 +116,8 @@ Status SplitList(std::string_view flag, std::string_view value, std::vector<std:
   size_t start = 0;
   while (true) {
     size_t comma = value.find(',', start);
-    std::string_view item = value.substr(start, comma == std::string_view::npos ? value.npos : comma - start);
+    std::string_view item =
+        value.substr(start, comma == std::string_view::npos ? value.npos : comma - start);
     if (item.empty()) {
       return Status::Error("flag --" + std::string(flag) + ": empty item in \"" +
                            std::string(value) + "\"");

@@ -8,13 +8,15 @@ namespace {
 
 std::string ProbeNames() {
   std::string names;
-  for (const auto& entry : probes::Catalogue()) names += (names.empty() ? "" : ",") + std::string(entry.name);
+  for (const auto& entry : probes::Catalogue())
+    names += (names.empty() ? "" : ",") + std::string(entry.name);
   return names;
 }
 
 std::string ModeNames(const probes::Probe& probe) {
   std::string names;
-  for (const auto& mode : probe.modes()) names += (names.empty() ? "" : "|") + std::string(mode.name);
+  for (const auto& mode : probe.modes())
+    names += (names.empty() ? "" : "|") + std::string(mode.name);
   return names;
 }
 
@@ -30,8 +32,8 @@ void AddProbeFlags(FlagParser& parser, ServeOptions& o) {
                  if (n == "all") {
                    for (const auto& e : probes::Catalogue()) o.probes.emplace_back(e.name);
                  } else if (probes::FindProbe(n) == nullptr) {
-                   return Status::Error("flag --probes: unknown probe \"" + n + "\" (known: " +
-                                        ProbeNames() + ")");
+                   return Status::Error("flag --probes: unknown probe \"" + n +
+                                        "\" (known: " + ProbeNames() + ")");
                  } else {
                    o.probes.push_back(n);
                  }
@@ -78,7 +80,8 @@ void AddProbeFlags(FlagParser& parser, ServeOptions& o) {
                o.probe_config.target_ports.push_back(static_cast<uint16_t>(port));
                return Status();
              });
-  parser.Add("kernel.btf", "PATH", "kernel BTF for CO-RE (default " + std::string(kDefaultBtfPath) + ")",
+  parser.Add("kernel.btf", "PATH",
+             "kernel BTF for CO-RE (default " + std::string(kDefaultBtfPath) + ")",
              [&o](std::string_view v) {
                o.probe_config.btf_path = std::string(v);
                o.btf_path_given = true;
@@ -120,6 +123,31 @@ void AddProbeFlags(FlagParser& parser, ServeOptions& o) {
                uint64_t n = 0;
                if (Status s = ParseUint("xcpu.max-sockets", v, 64, 1 << 22, n); !s.ok()) return s;
                o.probe_config.max_sockets = static_cast<uint32_t>(n);
+               return Status();
+             });
+  parser.Add("reqlat.usdt-binary", "PATH",
+             "refserver executable whose USDT notes the reqlat probe attaches to (usdt mode, "
+             "chosen over socket when given; --target-pid restricts it to those processes)",
+             [&o](std::string_view v) {
+               if (v.empty()) return Status::Error("flag --reqlat.usdt-binary: empty path");
+               o.probe_config.usdt_binary = std::string(v);
+               return Status();
+             });
+  parser.Add("reqlat.max-sockets", "N",
+             "bound of the server sockets the reqlat probe follows (default 65536)",
+             [&o](std::string_view v) {
+               uint64_t n = 0;
+               if (Status s = ParseUint("reqlat.max-sockets", v, 64, 1 << 22, n); !s.ok()) return s;
+               o.probe_config.max_request_sockets = static_cast<uint32_t>(n);
+               return Status();
+             });
+  parser.Add("reqlat.max-inflight", "N",
+             "bound of the parsed, not yet answered requests of usdt mode (default 65536)",
+             [&o](std::string_view v) {
+               uint64_t n = 0;
+               if (Status s = ParseUint("reqlat.max-inflight", v, 64, 1 << 22, n); !s.ok())
+                 return s;
+               o.probe_config.max_requests_inflight = static_cast<uint32_t>(n);
                return Status();
              });
   parser.Add("xdp-iface", "IF",

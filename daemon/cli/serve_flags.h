@@ -19,7 +19,7 @@ inline constexpr std::string_view kDefaultBtfPath = "/sys/kernel/btf/vmlinux";
 struct ServeOptions {
   std::string listen_address{kDefaultListenAddress};
   std::string telemetry_path = "/metrics";
-  std::vector<std::string> probes;                // empty: the catalogue's defaults
+  std::vector<std::string> probes;                 // empty: the catalogue's defaults
   std::map<std::string, std::string> probe_modes;  // probe -> forced mode
   log::Level log_level = log::Level::kInfo;
   bool bpf_stats = false;

@@ -33,14 +33,18 @@ std::optional<Level> ParseLevel(std::string_view name) {
   return std::nullopt;
 }
 
-void SetLevel(Level level) { g_level.store(level); }
-bool Enabled(Level level) { return level >= g_level.load(); }
+void SetLevel(Level level) {
+  g_level.store(level);
+}
+bool Enabled(Level level) {
+  return level >= g_level.load();
+}
 
 void Write(Level level, std::string_view message) {
   if (!Enabled(level)) return;
   std::lock_guard lock(g_write_mutex);
-  std::fprintf(stderr, "level=%s msg=\"%.*s\"\n", LevelName(level), static_cast<int>(message.size()),
-               message.data());
+  std::fprintf(stderr, "level=%s msg=\"%.*s\"\n", LevelName(level),
+               static_cast<int>(message.size()), message.data());
 }
 
 }  // namespace tunescope::log

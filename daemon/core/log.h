@@ -36,7 +36,7 @@ class Line {
 }  // namespace tunescope::log
 
 // A for statement rather than an if, so that TS_LOG inside an unbraced if/else stays unambiguous.
-#define TS_LOG(level)                                                                   \
+#define TS_LOG(level)                                                                 \
   for (bool ts_log_once_ = ::tunescope::log::Enabled(::tunescope::log::Level::level); \
-       ts_log_once_; ts_log_once_ = false)                                              \
+       ts_log_once_; ts_log_once_ = false)                                            \
   ::tunescope::log::Line(::tunescope::log::Level::level)

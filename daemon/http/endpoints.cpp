@@ -40,7 +40,8 @@ HttpHandler HealthHandler(std::shared_ptr<const probes::ProbeSet> probe_set) {
       any_up |= s.up;
       body += s.name + ": " + (s.up ? "up (" + s.mode + ")" : "down: " + s.error) + "\n";
     }
-    return HttpResponse{any_up ? 200 : 503, "text/plain; charset=utf-8",
+    return HttpResponse{any_up ? 200 : 503,
+                        "text/plain; charset=utf-8",
                         (any_up ? "ok\n" : "no probe is running\n") + body,
                         {}};
   };

@@ -45,19 +45,22 @@ void Send(mg_connection* conn, const HttpResponse& r) {
 Status ToCivetListeningPort(std::string_view address, std::string& out) {
   const size_t colon = address.rfind(':');
   if (colon == std::string_view::npos) {
-    return Status::Error("listen address \"" + std::string(address) + "\" needs a port ([host]:port)");
+    return Status::Error("listen address \"" + std::string(address) +
+                         "\" needs a port ([host]:port)");
   }
   std::string_view host = address.substr(0, colon);
   std::string_view port_text = address.substr(colon + 1);
   unsigned port = 0;
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 ||
+      port > 65535) {
     return Status::Error("listen address \"" + std::string(address) + "\" has a bad port");
   }
   if (host.empty()) {
     out = std::to_string(port);
   } else if (host.front() == '[') {
-    if (host.back() != ']') return Status::Error("bad IPv6 host in \"" + std::string(address) + "\"");
+    if (host.back() != ']')
+      return Status::Error("bad IPv6 host in \"" + std::string(address) + "\"");
     // CivetWeb binds IPv6 with a "+" (dual stack) or as "[addr]:port".
     out = std::string(host) + ":" + std::to_string(port);
   } else {
@@ -106,8 +109,9 @@ Status HttpServer::Start(const std::string& listen_address) {
 
   std::string ports;
   if (Status s = ToCivetListeningPort(listen_address, ports); !s.ok()) return s;
-  const char* options[] = {"listening_ports", ports.c_str(), "num_threads", "8",
-                           "request_timeout_ms", "10000", "enable_keep_alive", "yes", nullptr};
+  const char* options[] = {
+      "listening_ports", ports.c_str(),       "num_threads", "8",    "request_timeout_ms",
+      "10000",           "enable_keep_alive", "yes",         nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = &HttpServer::OnLog;
   mg_init_data init{};

@@ -5,7 +5,9 @@
 
 namespace tunescope::metrics {
 
-double SlotUpperBoundSeconds(uint32_t slot) { return std::ldexp(1.0, static_cast<int>(slot)) * 1e-9; }
+double SlotUpperBoundSeconds(uint32_t slot) {
+  return std::ldexp(1.0, static_cast<int>(slot)) * 1e-9;
+}
 
 void Accumulate(ts_hist& into, const ts_hist& from) {
   for (uint32_t i = 0; i < TS_HIST_SLOTS; ++i) into.slots[i] += from.slots[i];

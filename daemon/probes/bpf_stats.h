@@ -31,7 +31,6 @@ class BpfStats {
   UniqueFd stats_fd_;
 };
 
-
 // Appends run count and run time of `programs` labelled with the probe name.
 class ProgramStatsCollector {
  public:

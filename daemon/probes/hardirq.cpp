@@ -3,9 +3,9 @@
 #include <cstring>
 #include <string>
 
+#include "hardirq.skel.h"
 #include "metrics/family.h"
 #include "probes/skeleton_probe.h"
-#include "hardirq.skel.h"
 
 extern "C" {
 #include "hardirq.bpf.h"
@@ -86,6 +86,8 @@ class HardirqProbe final : public SkeletonProbe<hardirq_bpf> {
 
 }  // namespace
 
-std::unique_ptr<Probe> MakeHardirqProbe() { return std::make_unique<HardirqProbe>(); }
+std::unique_ptr<Probe> MakeHardirqProbe() {
+  return std::make_unique<HardirqProbe>();
+}
 
 }  // namespace tunescope::probes

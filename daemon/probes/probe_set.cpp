@@ -7,7 +7,8 @@
 
 namespace tunescope::probes {
 
-std::vector<const ProbeMode*> ModesToTry(std::span<const ProbeMode> modes, std::string_view forced) {
+std::vector<const ProbeMode*> ModesToTry(std::span<const ProbeMode> modes,
+                                         std::string_view forced) {
   std::vector<const ProbeMode*> out;
   for (const ProbeMode& m : modes) {
     if (forced.empty() || m.name == forced) out.push_back(&m);

@@ -99,6 +99,8 @@ class RunqlatProbe final : public SkeletonProbe<runqlat_bpf> {
 
 }  // namespace
 
-std::unique_ptr<Probe> MakeRunqlatProbe() { return std::make_unique<RunqlatProbe>(); }
+std::unique_ptr<Probe> MakeRunqlatProbe() {
+  return std::make_unique<RunqlatProbe>();
+}
 
 }  // namespace tunescope::probes

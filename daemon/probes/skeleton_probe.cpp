@@ -11,7 +11,8 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 
 }  // namespace
 
-void SelectModePrograms(bpf_object* obj, std::span<const ProbeMode> modes, const ProbeMode& chosen) {
+void SelectModePrograms(bpf_object* obj, std::span<const ProbeMode> modes,
+                        const ProbeMode& chosen) {
   bpf_program* prog;
   bpf_object__for_each_program(prog, obj) {
     std::string_view name = bpf_program__name(prog);
@@ -43,7 +44,8 @@ std::vector<const bpf_program*> LoadedProgramsOf(const bpf_object* obj) {
   return out;
 }
 
-std::vector<MapFullCount> ReadMapFull(const bpf_object* obj, std::span<const std::string_view> names) {
+std::vector<MapFullCount> ReadMapFull(const bpf_object* obj,
+                                      std::span<const std::string_view> names) {
   std::vector<MapFullCount> out;
   const bpf_map* map = bpf_object__find_map_by_name(obj, "ts_map_full");
   if (map == nullptr || bpf_map__fd(map) < 0) return out;

@@ -24,7 +24,8 @@ Status AttachLoadedPrograms(bpf_object* obj, std::vector<LinkPtr>& links);
 std::vector<const bpf_program*> LoadedProgramsOf(const bpf_object* obj);
 
 // Reads the per-CPU "ts_map_full" counters (bpf/common/ts_bpf.h); names[i] labels slot i.
-std::vector<MapFullCount> ReadMapFull(const bpf_object* obj, std::span<const std::string_view> names);
+std::vector<MapFullCount> ReadMapFull(const bpf_object* obj,
+                                      std::span<const std::string_view> names);
 
 template <typename Skel>
 struct SkeletonOps {

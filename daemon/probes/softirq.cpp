@@ -77,6 +77,8 @@ class SoftirqProbe final : public SkeletonProbe<softirq_bpf> {
 
 }  // namespace
 
-std::unique_ptr<Probe> MakeSoftirqProbe() { return std::make_unique<SoftirqProbe>(); }
+std::unique_ptr<Probe> MakeSoftirqProbe() {
+  return std::make_unique<SoftirqProbe>();
+}
 
 }  // namespace tunescope::probes

@@ -15,9 +15,8 @@ using LabelFilter = std::map<std::string, std::string>;
 
 inline bool Matches(const prometheus::ClientMetric& m, const LabelFilter& filter) {
   for (const auto& [name, value] : filter) {
-    bool found = std::any_of(m.label.begin(), m.label.end(), [&](const auto& l) {
-      return l.name == name && l.value == value;
-    });
+    bool found = std::any_of(m.label.begin(), m.label.end(),
+                             [&](const auto& l) { return l.name == name && l.value == value; });
     if (!found) return false;
   }
   return true;
@@ -52,7 +51,8 @@ inline std::map<double, double> Buckets(const std::vector<prometheus::MetricFami
   if (f == nullptr) return out;
   for (const auto& m : f->metric) {
     if (!Matches(m, filter)) continue;
-    for (const auto& b : m.histogram.bucket) out[b.upper_bound] += static_cast<double>(b.cumulative_count);
+    for (const auto& b : m.histogram.bucket)
+      out[b.upper_bound] += static_cast<double>(b.cumulative_count);
   }
   return out;
 }

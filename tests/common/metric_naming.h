@@ -10,10 +10,12 @@
 namespace tunescope::testing {
 
 inline bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-inline std::vector<std::string> NamingProblems(const std::vector<prometheus::MetricFamily>& families) {
+inline std::vector<std::string> NamingProblems(
+    const std::vector<prometheus::MetricFamily>& families) {
   std::vector<std::string> problems;
   for (const auto& f : families) {
     const std::string& n = f.name;
@@ -31,8 +33,8 @@ inline std::vector<std::string> NamingProblems(const std::vector<prometheus::Met
         !EndsWith(n, "_bytes")) {
       problems.push_back(n + ": histogram without a base unit (_seconds or _bytes)");
     }
-    for (const char* bad_unit : {"_ms", "_us", "_ns", "_milliseconds", "_microseconds",
-                                 "_nanoseconds", "_kb", "_mb"}) {
+    for (const char* bad_unit :
+         {"_ms", "_us", "_ns", "_milliseconds", "_microseconds", "_nanoseconds", "_kb", "_mb"}) {
       if (n.find(std::string(bad_unit) + "_") != std::string::npos || EndsWith(n, bad_unit)) {
         problems.push_back(n + ": not in base units");
       }

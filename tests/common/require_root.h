@@ -17,12 +17,12 @@ inline bool RunningInCi() {
 
 }  // namespace tunescope::testing
 
-#define TUNESCOPE_REQUIRE_ROOT()                                                      \
-  do {                                                                                \
-    if (::geteuid() != 0) {                                                           \
-      if (::tunescope::testing::RunningInCi()) {                                      \
-        FAIL() << "kernel test needs root, and CI=true forbids skipping it";          \
-      }                                                                               \
-      GTEST_SKIP() << "kernel test needs root (loads BPF programs); run as root";     \
-    }                                                                                 \
+#define TUNESCOPE_REQUIRE_ROOT()                                                  \
+  do {                                                                            \
+    if (::geteuid() != 0) {                                                       \
+      if (::tunescope::testing::RunningInCi()) {                                  \
+        FAIL() << "kernel test needs root, and CI=true forbids skipping it";      \
+      }                                                                           \
+      GTEST_SKIP() << "kernel test needs root (loads BPF programs); run as root"; \
+    }                                                                             \
   } while (0)

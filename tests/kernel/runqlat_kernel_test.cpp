@@ -40,7 +40,8 @@ TEST_P(RunqlatKernelTest, TargetP99RisesWithAHogOnItsCpu) {
   double quiet_p99 = QuantileUpperBound(quiet, 0.99);
 
   std::vector<std::unique_ptr<ChildProcess>> hogs;
-  for (int i = 0; i < 3; ++i) hogs.push_back(std::make_unique<ChildProcess>([] {
+  for (int i = 0; i < 3; ++i)
+    hogs.push_back(std::make_unique<ChildProcess>([] {
       // Heavier than the sleeper, so the scheduler cannot hide the contention behind wakeup
       // preemption; the hogs model a batch job or a noisy neighbour on the server CPU.
       (void)nice(-10);
@@ -50,11 +51,13 @@ TEST_P(RunqlatKernelTest, TargetP99RisesWithAHogOnItsCpu) {
   double busy_p99 = QuantileUpperBound(busy, 0.99);
   hogs.clear();
 
-  std::cout << "target run-queue p99: quiet " << quiet_p99 << " s, with hogs " << busy_p99 << " s\n";
+  std::cout << "target run-queue p99: quiet " << quiet_p99 << " s, with hogs " << busy_p99
+            << " s\n";
   ASSERT_GT(quiet.rbegin()->second, 500) << "the sleeper wakes ~2000 times a second";
   ASSERT_GT(busy.rbegin()->second, 100);
   // Log2 buckets: "clearly higher" = at least two buckets (4x) up.
-  EXPECT_GE(busy_p99, 4 * quiet_p99) << "p99 quiet " << quiet_p99 << " s, busy " << busy_p99 << " s";
+  EXPECT_GE(busy_p99, 4 * quiet_p99)
+      << "p99 quiet " << quiet_p99 << " s, busy " << busy_p99 << " s";
 
   // The per-CPU histogram sees everything, targets or not.
   auto all = Buckets(probe->Collect(), "tunescope_runqueue_latency_seconds", {{"cpu", "0"}});

@@ -74,8 +74,7 @@ TEST_P(SoftirqKernelTest, NetRxRaiseDelayIsRecorded) {
   EXPECT_GT(raise.rbegin()->second, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, SoftirqKernelTest,
-                         ::testing::ValuesIn(ModeNames("softirq")),
+INSTANTIATE_TEST_SUITE_P(Modes, SoftirqKernelTest, ::testing::ValuesIn(ModeNames("softirq")),
                          ModeParamName);
 
 }  // namespace

@@ -30,8 +30,10 @@ TEST(Log2Slot, EverySlotHoldsExactlyItsRange) {
 }
 
 TEST(Log2Floor, MatchesLibm) {
-  for (uint64_t v : {1ULL, 2ULL, 3ULL, 255ULL, 256ULL, 65535ULL, 65536ULL, 1ULL << 40, 1ULL << 63}) {
-    EXPECT_EQ(ts_log2_floor(v), static_cast<uint32_t>(std::floor(std::log2(static_cast<double>(v)))))
+  for (uint64_t v :
+       {1ULL, 2ULL, 3ULL, 255ULL, 256ULL, 65535ULL, 65536ULL, 1ULL << 40, 1ULL << 63}) {
+    EXPECT_EQ(ts_log2_floor(v),
+              static_cast<uint32_t>(std::floor(std::log2(static_cast<double>(v)))))
         << v;
   }
 }
@@ -66,7 +68,7 @@ TEST(ToPrometheus, BoundaryValueIsInsideItsLe) {
 
 TEST(ToPrometheus, SmallValuesFoldIntoFirstBucketLargeOnlyIntoInf) {
   auto p = ToPrometheus(HistOf({1, 100, 5000, 1ULL << 35}), {8, 13});
-  EXPECT_EQ(p.bucket.front().cumulative_count, 2u);  // 1 and 100 ns <= 256 ns
+  EXPECT_EQ(p.bucket.front().cumulative_count, 2u);               // 1 and 100 ns <= 256 ns
   EXPECT_EQ(p.bucket[p.bucket.size() - 2].cumulative_count, 3u);  // + 5000 ns <= 8.192 us
   EXPECT_EQ(p.bucket.back().cumulative_count, 4u);
   EXPECT_EQ(p.sample_count, 4u);

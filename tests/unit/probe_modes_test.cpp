@@ -23,7 +23,8 @@ class ScriptedProbe final : public Probe {
   std::span<const ProbeMode> modes() const override { return kModes; }
   Status Start(const ProbeMode& mode, const ProbeConfig&) override {
     tried_->push_back(name_ + ":" + std::string(mode.name));
-    if (refused_.count(std::string(mode.name))) return Status::Error("load: Operation not permitted");
+    if (refused_.count(std::string(mode.name)))
+      return Status::Error("load: Operation not permitted");
     return {};
   }
   void Stop() override {}
@@ -52,10 +53,11 @@ TEST(ProbeSet, FallsBackInOrderAndKeepsOthersRunning) {
   ProbeSet set;
   set.Add(std::make_unique<ScriptedProbe>("a", std::set<std::string>{}, &tried));
   set.Add(std::make_unique<ScriptedProbe>("b", std::set<std::string>{"best"}, &tried));
-  set.Add(std::make_unique<ScriptedProbe>("c", std::set<std::string>{"best", "good", "last"}, &tried));
+  set.Add(
+      std::make_unique<ScriptedProbe>("c", std::set<std::string>{"best", "good", "last"}, &tried));
   EXPECT_EQ(set.StartAll({}), 2u);
-  EXPECT_EQ(tried, (std::vector<std::string>{"a:best", "b:best", "b:good", "c:best", "c:good",
-                                             "c:last"}));
+  EXPECT_EQ(tried,
+            (std::vector<std::string>{"a:best", "b:best", "b:good", "c:best", "c:good", "c:last"}));
   auto statuses = set.Statuses();
   EXPECT_EQ(statuses[0].mode, "best");
   EXPECT_EQ(statuses[1].mode, "good");
@@ -65,7 +67,8 @@ TEST(ProbeSet, FallsBackInOrderAndKeepsOthersRunning) {
   auto families = set.Collect();
   EXPECT_EQ(testing::SumValues(families, "tunescope_probe_up", {{"probe", "a"}}), 1);
   EXPECT_EQ(testing::SumValues(families, "tunescope_probe_up", {{"probe", "c"}}), 0);
-  EXPECT_EQ(testing::SumValues(families, "tunescope_probe_info", {{"probe", "b"}, {"mode", "good"}}), 1);
+  EXPECT_EQ(
+      testing::SumValues(families, "tunescope_probe_info", {{"probe", "b"}, {"mode", "good"}}), 1);
   EXPECT_EQ(set.Running("c"), nullptr);
   EXPECT_NE(set.Running("b"), nullptr);
 }
