@@ -24,8 +24,10 @@ function(tunescope_bpf_skeleton name)
   file(GLOB bpf_headers ${CMAKE_SOURCE_DIR}/bpf/*.bpf.h ${CMAKE_SOURCE_DIR}/bpf/common/*.h)
   add_custom_command(
     OUTPUT ${obj}
+    # The multiarch directory last: libbpf's usdt.bpf.h includes <linux/errno.h> -> <asm/errno.h>.
     COMMAND ${BPF_CLANG} -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror
-            -I${BPF_GEN_DIR} -I${CMAKE_SOURCE_DIR}/bpf -c ${src} -o ${obj}.tmp
+            -I${BPF_GEN_DIR} -I${CMAKE_SOURCE_DIR}/bpf
+            -idirafter /usr/include/${CMAKE_LIBRARY_ARCHITECTURE} -c ${src} -o ${obj}.tmp
     # Linking through bpftool strips DWARF and keeps BTF, shrinking the embedded object.
     COMMAND ${BPFTOOL} gen object ${obj} ${obj}.tmp
     COMMAND ${CMAKE_COMMAND} -E remove ${obj}.tmp

@@ -3,6 +3,7 @@
 #include "probes/hardirq.h"
 #include "probes/netfilter.h"
 #include "probes/qdisc.h"
+#include "probes/reqlat.h"
 #include "probes/runqlat.h"
 #include "probes/softirq.h"
 #include "probes/xcpu.h"
@@ -17,6 +18,7 @@ constexpr CatalogueEntry kCatalogue[] = {
     {"netfilter", true, MakeNetfilterProbe},
     {"qdisc", true, MakeQdiscProbe},
     {"xcpu", true, MakeXcpuProbe},
+    {"reqlat", true, MakeReqlatProbe},
 };
 
 }  // namespace

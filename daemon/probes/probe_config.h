@@ -25,6 +25,12 @@ struct ProbeConfig {
   uint32_t max_qdisc_devices = 256;  // qdisc: devices (label values) remembered
   uint32_t max_sockets = 65536;      // xcpu: sockets of the target ports remembered
   std::string xdp_iface;             // xcpu: count rx packets per queue and CPU here (XDP)
+  // reqlat: usdt mode attaches to this binary's refserver USDT notes (in target_pids only,
+  // when given); server sockets with a request in progress, and requests parsed but not yet
+  // answered (usdt), that it remembers.
+  std::string usdt_binary;
+  uint32_t max_request_sockets = 65536;
+  uint32_t max_requests_inflight = 65536;
 };
 
 }  // namespace tunescope::probes

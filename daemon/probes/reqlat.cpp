@@ -1,0 +1,172 @@
+#include "probes/reqlat.h"
+
+#include <set>
+#include <string>
+
+#include "core/log.h"
+#include "metrics/family.h"
+#include "metrics/log2_histogram.h"
+#include "probes/skeleton_probe.h"
+#include "reqlat.skel.h"
+
+extern "C" {
+#include "reqlat.bpf.h"
+}
+
+namespace tunescope::probes {
+namespace {
+
+// Best first. usdt runs only when asked for (--reqlat.usdt-binary): it is the richer view of
+// refserver but costs a uprobe hit per sampled request. Otherwise socket, the always-on mode,
+// and socket_syscall where sock:sock_send_length does not exist (kernels before 6.3).
+constexpr ProbeMode kModes[] = {
+    {"usdt", "_usdt",
+     "uprobes on refserver's USDT notes (--reqlat.usdt-binary); the arrival part also needs "
+     "sock:sock_recv_length (kernel >= 6.3)"},
+    {"socket", "_sock", "raw tracepoints tcp:tcp_probe and sock:sock_send_length (kernel >= 6.3)"},
+    {"socket_syscall", "_sys",
+     "raw tracepoint tcp:tcp_probe and syscalls:sys_enter_{write,writev,sendto,sendmsg}"},
+};
+
+constexpr std::string_view kMapNames[] = {"sockets", "inflight_requests"};
+
+// 1.024 us .. 1.07 s: sub-10 us buckets for fast servers, anything above a second is +Inf.
+constexpr metrics::Log2Buckets kLatencyBuckets{10, 30};
+
+class ReqlatProbe final : public SkeletonProbe<reqlat_bpf> {
+ public:
+  ReqlatProbe() : SkeletonProbe({reqlat_bpf__open_opts, reqlat_bpf__load, reqlat_bpf__destroy}) {}
+
+  std::string_view name() const override { return "reqlat"; }
+  std::string_view description() const override {
+    return "request latency: refserver USDT (parsed -> queued, arrival -> parsed) or, for any "
+           "TCP server port, request bytes queued -> response written";
+  }
+  std::span<const ProbeMode> modes() const override { return kModes; }
+
+  std::vector<MapFullCount> MapFullCounts() const override {
+    return ReadMapFull(skel()->obj, kMapNames);
+  }
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    const reqlat_bpf& s = *skel();
+    auto latency = metrics::HistogramFamily(
+        "tunescope_request_latency_seconds",
+        "Server-side request latency seen from the kernel. mode=socket|socket_syscall: from the "
+        "first request bytes queued on the server's socket to the server's next write on it "
+        "(one sample per request/response exchange); mode=usdt: refserver request parsed -> "
+        "response queued (sampled requests).");
+    auto arrival = metrics::HistogramFamily(
+        "tunescope_request_arrival_to_parsed_seconds",
+        "refserver (usdt mode): from the arrival of the request bytes the server read last to "
+        "the request being parsed (sampled requests).");
+    if (usdt_) {
+      latency.Histogram({{"mode", "usdt"}}, Read(s, TS_REQLAT_HIST_USDT_SERVE));
+      if (arrival_part_) arrival.Histogram({}, Read(s, TS_REQLAT_HIST_USDT_ARRIVAL));
+    } else {
+      for (size_t slot = 0; slot < ports_.size(); ++slot) {
+        latency.Histogram({{"mode", mode_}, {"port", std::to_string(ports_[slot])}},
+                          Read(s, static_cast<uint32_t>(slot)));
+      }
+    }
+    std::vector<prometheus::MetricFamily> out;
+    metrics::Append(out, std::move(latency));
+    metrics::Append(out, std::move(arrival));
+    return out;
+  }
+
+ protected:
+  Status Configure(reqlat_bpf& s, const ProbeConfig& config) override {
+    ports_.clear();
+    std::set<uint16_t> seen;
+    for (uint16_t port : config.target_ports) {
+      if (seen.insert(port).second) ports_.push_back(port);
+    }
+    if (ports_.size() > TS_REQLAT_MAX_PORTS) {
+      return Status::Error("at most " + std::to_string(TS_REQLAT_MAX_PORTS) + " target ports");
+    }
+    if (bpf_map__set_max_entries(s.maps.socks, config.max_request_sockets) != 0 ||
+        bpf_map__set_max_entries(s.maps.inflight, config.max_requests_inflight) != 0) {
+      return Status::Error(ErrnoMessage("set map size", errno));
+    }
+    return {};
+  }
+
+  Status Populate(reqlat_bpf& s, const ProbeConfig&) override {
+    for (size_t slot = 0; slot < ports_.size(); ++slot) {
+      uint32_t port = ports_[slot];
+      uint32_t value = static_cast<uint32_t>(slot + 1);
+      if (bpf_map_update_elem(bpf_map__fd(s.maps.ports), &port, &value, BPF_ANY) != 0) {
+        return Status::Error(ErrnoMessage("add target port " + std::to_string(port), errno));
+      }
+    }
+    return {};
+  }
+
+  Status Attach(reqlat_bpf& s, const ProbeMode& mode, const ProbeConfig& config) override {
+    mode_ = std::string(mode.name);
+    usdt_ = mode.name == "usdt";
+    arrival_part_ = false;
+    if (!usdt_) {
+      if (ports_.empty()) {
+        TS_LOG(kInfo) << "probe reqlat: no --target-port, so no socket is watched";
+      }
+      return AttachLoadedPrograms(s.obj, links());
+    }
+    if (config.usdt_binary.empty()) {
+      return Status::Error("usdt mode needs --reqlat.usdt-binary (the refserver executable)");
+    }
+    std::vector<pid_t> pids = config.target_pids;
+    if (pids.empty()) pids.push_back(-1);  // every process running the binary
+    for (pid_t pid : pids) {
+      for (auto [prog, note] : {std::pair{s.progs.ts_reqlat_parsed_usdt, "request_parsed"},
+                                std::pair{s.progs.ts_reqlat_queued_usdt, "response_queued"}}) {
+        bpf_link* link = bpf_program__attach_usdt(prog, pid, config.usdt_binary.c_str(),
+                                                  "refserver", note, nullptr);
+        if (link == nullptr) {
+          return Status::Error(ErrnoMessage("attach USDT refserver:" + std::string(note) + " in " +
+                                                config.usdt_binary +
+                                                (pid > 0 ? " pid " + std::to_string(pid) : ""),
+                                            errno));
+        }
+        links().emplace_back(link);
+      }
+    }
+    // The arrival -> parsed part is optional: it needs sock:sock_recv_length.
+    std::vector<LinkPtr> optional;
+    for (bpf_program* prog :
+         {s.progs.ts_reqlat_arrival, s.progs.ts_reqlat_close, s.progs.ts_reqlat_read_usdt}) {
+      bpf_link* link = bpf_program__attach(prog);
+      if (link == nullptr) {
+        TS_LOG(kInfo) << "probe reqlat: no arrival -> parsed histogram ("
+                      << ErrnoMessage(std::string("attach ") + bpf_program__name(prog), errno)
+                      << ")";
+        return {};
+      }
+      optional.emplace_back(link);
+    }
+    for (LinkPtr& link : optional) links().push_back(std::move(link));
+    arrival_part_ = true;
+    return {};
+  }
+
+ private:
+  static prometheus::ClientMetric::Histogram Read(const reqlat_bpf& s, uint32_t index) {
+    ts_hist sum{};
+    if (auto per_cpu = ReadPerCpu<ts_hist>(s.maps.hists, index)) sum = metrics::SumPerCpu(*per_cpu);
+    return metrics::ToPrometheus(sum, kLatencyBuckets);
+  }
+
+  std::vector<uint16_t> ports_;
+  std::string mode_;
+  bool usdt_ = false;
+  bool arrival_part_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Probe> MakeReqlatProbe() {
+  return std::make_unique<ReqlatProbe>();
+}
+
+}  // namespace tunescope::probes
