@@ -174,11 +174,20 @@ build_common_root() {
     copy_with_libs "$root" "$tunescope" /usr/bin/tunescope
   fi
   # bpftool lists what is loaded/attached after the daemon is gone; nft registers netfilter
-  # hooks so nf_hook_slow runs for the netfilter probe's fentry/kprobe modes.
+  # hooks so nf_hook_slow runs for the netfilter probe's fentry/kprobe modes;
   copy_with_libs "$root" "$(command -v bpftool)" /usr/sbin/bpftool
-  if command -v nft >/dev/null; then
-    copy_with_libs "$root" "$(command -v nft)" /usr/sbin/nft
-  fi
+  # tc (iproute2) puts a locking qdisc on lo for the qdisc probe (busybox tc cannot add one).
+  local tool
+  for tool in nft tc; do
+    command -v $tool >/dev/null || die "$tool not found (packages nftables, iproute2)"
+    copy_with_libs "$root" "$(command -v $tool)" /usr/sbin/$tool
+  done
+  # Guest-side helpers written for the tests (static, so they need no library).
+  local src
+  for src in "$here"/guest/tools/*.c; do
+    cc -static -O2 -Wall -o "$root/usr/bin/$(basename "$src" .c)" "$src" ||
+      die "cannot build $src (needs cc and the static libc: build-essential)"
+  done
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
   printf '127.0.0.1 localhost\n::1 localhost\n' >"$root/etc/hosts"
