@@ -25,16 +25,6 @@ constexpr const char* kUsage =
     "Runs the daemon: loads the probes in the best mode this kernel allows and serves\n"
     "/metrics (Prometheus), /healthz and a landing page.\n\nflags:\n";
 
-std::shared_ptr<probes::ProbeSet> BuildProbeSet(const cli::ServeOptions& options) {
-  auto set = std::make_shared<probes::ProbeSet>();
-  for (const std::string& name : cli::ProbesToRun(options)) {
-    const probes::CatalogueEntry* entry = probes::FindProbe(name);
-    auto forced = options.probe_modes.find(name);
-    set->Add(entry->make(), forced == options.probe_modes.end() ? "" : forced->second);
-  }
-  return set;
-}
-
 }  // namespace
 
 int RunServe(std::span<const std::string_view> args) {
@@ -63,7 +53,7 @@ int RunServe(std::span<const std::string_view> args) {
     if (Status s = bpf_stats.Enable(); !s.ok()) TS_LOG(kWarn) << s.message();
   }
 
-  auto probe_set = BuildProbeSet(options);
+  auto probe_set = cli::MakeProbeSet(options);
   http::HttpServer server;
   // Re-ranks the tunings every 30 s over the window that just ended (daemon/advisor/README.md).
   advisor::AdviceService advice(advisor::SourcesFor(options, probe_set), probe_set,

@@ -12,12 +12,7 @@ std::shared_ptr<probes::ProbeSet> StartProbes(const cli::ServeOptions& options,
     warning = s.message() + "; advising from host facts only";
     return set;
   }
-  for (const std::string& name : cli::ProbesToRun(options)) {
-    const probes::CatalogueEntry* entry = probes::FindProbe(name);
-    if (entry == nullptr) continue;
-    auto forced = options.probe_modes.find(name);
-    set->Add(entry->make(), forced == options.probe_modes.end() ? "" : forced->second);
-  }
+  set = cli::MakeProbeSet(options);
   set->StartAll(options.probe_config);
   return set;
 }

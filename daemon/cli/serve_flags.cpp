@@ -1,5 +1,7 @@
 #include "cli/serve_flags.h"
 
+#include <algorithm>
+
 #include "http/http_server.h"
 #include "probes/catalogue.h"
 
@@ -206,6 +208,19 @@ std::vector<std::string> ProbesToRun(const ServeOptions& options) {
     if (e.default_on) names.emplace_back(e.name);
   }
   return names;
+}
+
+std::shared_ptr<probes::ProbeSet> MakeProbeSet(const ServeOptions& options) {
+  auto set = std::make_shared<probes::ProbeSet>();
+  for (const std::string& name : ProbesToRun(options)) {
+    const probes::CatalogueEntry* entry = probes::FindProbe(name);
+    if (entry == nullptr) continue;
+    auto forced = options.probe_modes.find(name);
+    bool named =
+        std::find(options.probes.begin(), options.probes.end(), name) != options.probes.end();
+    set->Add(entry->make(), forced == options.probe_modes.end() ? "" : forced->second, named);
+  }
+  return set;
 }
 
 }  // namespace tunescope::cli

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "cli/flag_parser.h"
 #include "core/log.h"
 #include "probes/probe_config.h"
+#include "probes/probe_set.h"
 
 namespace tunescope::cli {
 
@@ -33,5 +35,9 @@ void AddServeFlags(FlagParser& parser, ServeOptions& options);
 
 // The probes to start: --probes, or every default-on probe of the catalogue.
 std::vector<std::string> ProbesToRun(const ServeOptions& options);
+
+// A ProbeSet (not started) of ProbesToRun, with forced modes; probes named in --probes may
+// pick opt-in modes.
+std::shared_ptr<probes::ProbeSet> MakeProbeSet(const ServeOptions& options);
 
 }  // namespace tunescope::cli

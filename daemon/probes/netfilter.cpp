@@ -31,7 +31,9 @@ constexpr ProbeMode kModes[] = {
     {"fentry", "_fentry", "fentry/fexit on nf_hook_slow (BPF trampolines; ftrace not locked down)"},
     {"kprobe", "_kprobe", "kprobe/kretprobe on nf_hook_slow (CONFIG_KPROBES)"},
     {"bracket", "_bracket",
-     "BPF netfilter links at the first and last priority of each IPv4/IPv6 hook (kernel >= 6.4)"},
+     "BPF netfilter links at the first and last priority of each IPv4/IPv6 hook (kernel >= 6.4)",
+     // ~450 ns of CPU per packet and hook: too much to add to every packet unasked.
+     /*opt_in=*/true},
 };
 
 // 64 ns .. 16 ms per hook traversal.

@@ -7,18 +7,35 @@
 
 namespace tunescope::probes {
 
-std::vector<const ProbeMode*> ModesToTry(std::span<const ProbeMode> modes,
-                                         std::string_view forced) {
+std::vector<const ProbeMode*> ModesToTry(std::span<const ProbeMode> modes, std::string_view forced,
+                                         bool allow_opt_in) {
   std::vector<const ProbeMode*> out;
   for (const ProbeMode& m : modes) {
-    if (forced.empty() || m.name == forced) out.push_back(&m);
+    if (forced.empty() ? (!m.opt_in || allow_opt_in) : m.name == forced) out.push_back(&m);
   }
   return out;
 }
 
-void ProbeSet::Add(std::unique_ptr<Probe> probe, std::string forced_mode) {
+namespace {
+
+// Why the opt-in modes that were passed over were not tried, for the probe's error text.
+std::string SkippedOptInModes(const Probe& probe, const std::string& forced, bool allow_opt_in) {
+  if (!forced.empty() || allow_opt_in) return "";
+  std::string out;
+  for (const ProbeMode& m : probe.modes()) {
+    if (!m.opt_in) continue;
+    out += (out.empty() ? "" : "; ") + std::string("mode ") + std::string(m.name) +
+           ": opt-in, not tried (choose it with --" + std::string(probe.name()) + "-mode=" +
+           std::string(m.name) + " or name the probe in --probes)";
+  }
+  return out;
+}
+
+}  // namespace
+
+void ProbeSet::Add(std::unique_ptr<Probe> probe, std::string forced_mode, bool allow_opt_in) {
   std::unique_lock lock(mutex_);
-  Entry e{std::move(probe), std::move(forced_mode), {}};
+  Entry e{std::move(probe), std::move(forced_mode), allow_opt_in, {}};
   e.status.name = std::string(e.probe->name());
   entries_.push_back(std::move(e));
 }
@@ -29,7 +46,7 @@ size_t ProbeSet::StartAll(const ProbeConfig& config) {
   for (Entry& e : entries_) {
     e.status.up = false;
     e.status.error.clear();
-    for (const ProbeMode* mode : ModesToTry(e.probe->modes(), e.forced_mode)) {
+    for (const ProbeMode* mode : ModesToTry(e.probe->modes(), e.forced_mode, e.allow_opt_in)) {
       Status s = e.probe->Start(*mode, config);
       if (s.ok()) {
         e.status.up = true;
@@ -40,6 +57,10 @@ size_t ProbeSet::StartAll(const ProbeConfig& config) {
       std::string why = "mode " + std::string(mode->name) + ": " + s.message();
       TS_LOG(kDebug) << "probe " << e.status.name << ": " << why;
       e.status.error += (e.status.error.empty() ? "" : "; ") + why;
+    }
+    if (!e.status.up) {
+      std::string skipped = SkippedOptInModes(*e.probe, e.forced_mode, e.allow_opt_in);
+      if (!skipped.empty()) e.status.error += (e.status.error.empty() ? "" : "; ") + skipped;
     }
     if (e.status.up) {
       ++up;

@@ -22,12 +22,15 @@ struct ProbeStatus {
   std::string error;  // why each tried mode failed, when down
 };
 
-// Picks the modes to try: all, best first, or only the forced one.
-std::vector<const ProbeMode*> ModesToTry(std::span<const ProbeMode> modes, std::string_view forced);
+// Picks the modes to try: only the forced one, or all best first (opt-in modes only when
+// allowed).
+std::vector<const ProbeMode*> ModesToTry(std::span<const ProbeMode> modes, std::string_view forced,
+                                         bool allow_opt_in);
 
 class ProbeSet : public prometheus::Collectable {
  public:
-  void Add(std::unique_ptr<Probe> probe, std::string forced_mode = "");
+  // allow_opt_in: the user asked for this probe by name, so costly modes may be chosen.
+  void Add(std::unique_ptr<Probe> probe, std::string forced_mode = "", bool allow_opt_in = false);
   // Starts every probe; returns how many are up.
   size_t StartAll(const ProbeConfig& config);
   void StopAll();
@@ -42,6 +45,7 @@ class ProbeSet : public prometheus::Collectable {
   struct Entry {
     std::unique_ptr<Probe> probe;
     std::string forced_mode;
+    bool allow_opt_in;
     ProbeStatus status;
   };
   mutable std::shared_mutex mutex_;

@@ -67,16 +67,28 @@ class RefusingProbe final : public Probe {
   std::vector<std::string>* tried_;
 };
 
-TEST(NetfilterModes, CiHostFallsBackToBracket) {
+// Bracketing costs ~450 ns per packet and hook, so it is opt-in: chosen when the user names
+// the probe in --probes (allow_opt_in) or forces the mode.
+TEST(NetfilterModes, CiHostFallsBackToBracketWhenTheProbeIsNamed) {
   std::vector<std::string> tried;
   ProbeSet set;
-  set.Add(std::make_unique<RefusingProbe>(std::set<std::string>{"fentry", "kprobe"}, &tried));
+  set.Add(std::make_unique<RefusingProbe>(std::set<std::string>{"fentry", "kprobe"}, &tried), "",
+          /*allow_opt_in=*/true);
   EXPECT_EQ(set.StartAll({}), 1u);
   EXPECT_EQ(tried, (std::vector<std::string>{"fentry", "kprobe", "bracket"}));
   EXPECT_EQ(set.Statuses()[0].mode, "bracket");
   EXPECT_EQ(testing::SumValues(set.Collect(), "tunescope_probe_info",
                                {{"probe", "netfilter"}, {"mode", "bracket"}}),
             1);
+}
+
+TEST(NetfilterModes, BracketIsNotPickedUnasked) {
+  std::vector<std::string> tried;
+  ProbeSet set;
+  set.Add(std::make_unique<RefusingProbe>(std::set<std::string>{"fentry", "kprobe"}, &tried));
+  EXPECT_EQ(set.StartAll({}), 0u);
+  EXPECT_EQ(tried, (std::vector<std::string>{"fentry", "kprobe"}));
+  EXPECT_NE(set.Statuses()[0].error.find("--netfilter-mode=bracket"), std::string::npos);
 }
 
 TEST(NetfilterModes, StockKernelsUseFentryAndKprobeWhenAllowed) {

@@ -12,7 +12,8 @@
 namespace tunescope::probes {
 namespace {
 
-constexpr ProbeMode kModes[] = {{"best", "_b", ""}, {"good", "_g", ""}, {"last", "_l", ""}};
+constexpr ProbeMode kModes[] = {
+    {"best", "_b", ""}, {"good", "_g", ""}, {"last", "_l", ""}, {"costly", "_c", "", true}};
 
 class ScriptedProbe final : public Probe {
  public:
@@ -38,14 +39,14 @@ class ScriptedProbe final : public Probe {
 };
 
 TEST(ModesToTry, AllBestFirstOrOnlyTheForcedOne) {
-  auto all = ModesToTry(kModes, "");
-  ASSERT_EQ(all.size(), 3u);
+  auto all = ModesToTry(kModes, "", false);
+  ASSERT_EQ(all.size(), 3u) << "the opt-in mode is left out";
   EXPECT_EQ(all[0]->name, "best");
   EXPECT_EQ(all[2]->name, "last");
-  auto forced = ModesToTry(kModes, "good");
+  auto forced = ModesToTry(kModes, "good", false);
   ASSERT_EQ(forced.size(), 1u);
   EXPECT_EQ(forced[0]->name, "good");
-  EXPECT_TRUE(ModesToTry(kModes, "absent").empty());
+  EXPECT_TRUE(ModesToTry(kModes, "absent", false).empty());
 }
 
 TEST(ProbeSet, FallsBackInOrderAndKeepsOthersRunning) {
@@ -71,6 +72,34 @@ TEST(ProbeSet, FallsBackInOrderAndKeepsOthersRunning) {
       testing::SumValues(families, "tunescope_probe_info", {{"probe", "b"}, {"mode", "good"}}), 1);
   EXPECT_EQ(set.Running("c"), nullptr);
   EXPECT_NE(set.Running("b"), nullptr);
+}
+
+TEST(ModesToTry, OptInModesOnlyWhenAllowedOrForced) {
+  auto allowed = ModesToTry(kModes, "", true);
+  ASSERT_EQ(allowed.size(), 4u);
+  EXPECT_EQ(allowed.back()->name, "costly");
+  auto forced = ModesToTry(kModes, "costly", false);
+  ASSERT_EQ(forced.size(), 1u);
+  EXPECT_EQ(forced[0]->name, "costly");
+}
+
+TEST(ProbeSet, OptInModeIsNamedInTheErrorWhenPassedOver) {
+  std::vector<std::string> tried;
+  ProbeSet set;
+  set.Add(std::make_unique<ScriptedProbe>("x", std::set<std::string>{"best", "good", "last"}, &tried));
+  EXPECT_EQ(set.StartAll({}), 0u);
+  EXPECT_EQ(tried.size(), 3u);
+  EXPECT_NE(set.Statuses()[0].error.find("mode costly: opt-in, not tried (choose it with --x-mode=costly"),
+            std::string::npos)
+      << set.Statuses()[0].error;
+
+  std::vector<std::string> tried_named;
+  ProbeSet named;
+  named.Add(std::make_unique<ScriptedProbe>("x", std::set<std::string>{"best", "good", "last"},
+                                            &tried_named),
+            "", /*allow_opt_in=*/true);
+  EXPECT_EQ(named.StartAll({}), 1u);
+  EXPECT_EQ(named.Statuses()[0].mode, "costly");
 }
 
 TEST(ProbeSet, ForcedModeIsTheOnlyOneTried) {
