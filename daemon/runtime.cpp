@@ -15,12 +15,25 @@ namespace {
 
 int LibbpfPrint(enum libbpf_print_level level, const char* format, va_list args) {
   if (!log::Enabled(log::Level::kDebug)) return 0;
-  char buffer[1024];
-  int n = std::vsnprintf(buffer, sizeof(buffer), format, args);
+  va_list copy;
+  va_copy(copy, args);
+  int n = std::vsnprintf(nullptr, 0, format, copy);
+  va_end(copy);
   if (n <= 0) return n;
-  std::string line(buffer);
-  while (!line.empty() && line.back() == '\n') line.pop_back();
-  TS_LOG(kDebug) << "libbpf(" << static_cast<int>(level) << "): " << line;
+  // Verifier logs arrive as one message of many lines; keep all of them, one log line each.
+  std::string text(static_cast<size_t>(n) + 1, '\0');
+  std::vsnprintf(text.data(), text.size(), format, args);
+  text.resize(static_cast<size_t>(n));
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) {
+      TS_LOG(kDebug) << "libbpf(" << static_cast<int>(level)
+                     << "): " << text.substr(start, end - start);
+    }
+    start = end + 1;
+  }
   return n;
 }
 

@@ -11,7 +11,9 @@
 #include <linux/types.h>
 #endif
 
-#define TS_HIST_SLOTS 40 /* 2^39 ns ~ 550 s; the last slot also takes anything larger */
+/* A power of two, so BPF code can bound a slot index with a mask (see ts_hist_add). Slot 63
+ * (2^63 ns) also takes anything larger. */
+#define TS_HIST_SLOTS 64
 
 struct ts_hist {
   __u64 slots[TS_HIST_SLOTS];

@@ -30,8 +30,11 @@ static __always_inline void ts_note_map_full(__u32 map_index) {
 /* Per-CPU histograms only: plain increments, no atomics on the hot path. */
 static __always_inline void ts_hist_add(struct ts_hist* h, __u64 v) {
   __u32 slot = ts_hist_slot(v);
-  if (slot >= TS_HIST_SLOTS) return;
-  h->slots[slot] += 1;
+  /* clang knows slot < TS_HIST_SLOTS and would drop any bound check, and older verifiers (6.1)
+   * lose that bound through its 32-bit arithmetic and reject the access as unbounded: hide
+   * the value from clang, then bound it with a mask the verifier can follow. */
+  barrier_var(slot);
+  h->slots[slot & (TS_HIST_SLOTS - 1)] += 1;
   h->sum += v;
 }
 
