@@ -17,10 +17,11 @@
  * usdt mode: refserver's request_parsed / response_queued notes, keyed by (tgid, fd, seq).
  * When sock:sock_recv_length exists, the arrival of the bytes the server read last gives the
  * arrival -> parsed part too (the socket is found from the fd; its port is learned). */
-#include "reqlat.bpf.h"
 #include "common/ts_bpf.h"
 
 #include <bpf/usdt.bpf.h>
+
+#include "reqlat.bpf.h"
 
 #define TS_IPPROTO_TCP 6
 #define TS_TCP_CLOSE 7

@@ -82,18 +82,28 @@ Status SendLoopbackDatagrams(int count) {
   return {};
 }
 
+// The kernel allows one BPF netfilter program per hook and priority (EBUSY otherwise), e.g.
+// when a second tunescope runs: step inwards from the edge priority a few times.
+constexpr int kBracketPrioritySteps = 8;
+
 Status AttachBracket(netfilter_bpf& s, const NetfilterAttachPoint& p, std::vector<LinkPtr>& links) {
-  LIBBPF_OPTS(bpf_netfilter_opts, opts, .pf = static_cast<__u32>(p.pf),
-              .hooknum = static_cast<__u32>(p.hook), .priority = p.priority);
   bpf_program* prog = p.first ? s.progs.ts_nf_first_bracket : s.progs.ts_nf_last_bracket;
-  bpf_link* link = bpf_program__attach_netfilter(prog, &opts);
-  if (link == nullptr) {
-    return Status::Error(ErrnoMessage("attach " + std::string(bpf_program__name(prog)) + " pf " +
-                                          std::to_string(p.pf) + " hook " + std::to_string(p.hook),
-                                      errno));
+  int err = 0;
+  for (int step = 0; step < kBracketPrioritySteps; ++step) {
+    LIBBPF_OPTS(bpf_netfilter_opts, opts, .pf = static_cast<__u32>(p.pf),
+                .hooknum = static_cast<__u32>(p.hook),
+                .priority = p.first ? p.priority + step : p.priority - step);
+    bpf_link* link = bpf_program__attach_netfilter(prog, &opts);
+    if (link != nullptr) {
+      links.emplace_back(link);
+      return {};
+    }
+    err = errno;
+    if (err != EBUSY) break;
   }
-  links.emplace_back(link);
-  return {};
+  return Status::Error(ErrnoMessage("attach " + std::string(bpf_program__name(prog)) + " pf " +
+                                        std::to_string(p.pf) + " hook " + std::to_string(p.hook),
+                                    err));
 }
 
 // Runs on its own thread: unshare() moves only this thread into a fresh network namespace,
