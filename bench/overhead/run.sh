@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# tunescope's overhead on refserver: server throughput and server CPU time per request with
+# tunescope's probes attached vs none, in one run, variants alternating (rotated order each
+# round), medians per variant. Server on --server-cpu (default 0), wrk on --client-cpu
+# (default 1), loopback, plain keep-alive and pipelined (16 per write).
+#
+#   bench/overhead/run.sh [--duration S] [--runs N] [--connections C]
+#                         [--tunescope PATH] [--refserver PATH]
+#
+# Variants: none | all (tunescope serve --probes all --target-port P: every probe in its
+# default mode, reqlat in socket mode) | reqlat-socket (only reqlat) | reqlat-usdt-1 and
+# reqlat-usdt-100 (only reqlat in usdt mode; refserver runs with --usdt-sample 1 or 100, and
+# with no tracer attached its semaphores keep the probes off in every other variant).
+# CPU us/req = utime+stime of refserver (/proc/PID/stat) / responses wrk counted; `tunescope`
+# = the daemon's own CPU during the run in % of one core; `other` = CPU of everything else.
+# Needs root, wrk, taskset, curl.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+duration=5
+runs=3
+conns=64
+server_cpu=0
+client_cpu=1
+tunescope="$repo/build/daemon/tunescope"
+refserver="$repo/build/reference-server/refserver"
+
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+while (($#)); do
+  case "$1" in
+    --duration) duration="$2"; shift ;;
+    --runs) runs="$2"; shift ;;
+    --connections) conns="$2"; shift ;;
+    --tunescope) tunescope="$2"; shift ;;
+    --refserver) refserver="$2"; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+((duration >= 1 && duration <= 60)) || { echo "run.sh: --duration must be 1..60" >&2; exit 2; }
+((runs >= 1 && runs <= 15)) || { echo "run.sh: --runs must be 1..15" >&2; exit 2; }
+[[ $(id -u) -eq 0 ]] || { echo "run.sh: needs root (loads BPF programs)" >&2; exit 1; }
+for tool in wrk taskset curl; do
+  command -v "$tool" >/dev/null || { echo "run.sh: $tool not found" >&2; exit 1; }
+done
+[[ -x "$tunescope" ]] || { echo "run.sh: no tunescope at $tunescope (--tunescope)" >&2; exit 1; }
+[[ -x "$refserver" ]] || { echo "run.sh: no refserver at $refserver (--refserver)" >&2; exit 1; }
+
+work="$(mktemp -d /tmp/overhead-bench.XXXXXX)"
+server_pid=""
+daemon_pid=""
+stop_pid() {  # stop_pid PID: TERM, wait
+  [[ -n "$1" ]] || return 0
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+cleanup() {
+  stop_pid "$daemon_pid"
+  stop_pid "$server_pid"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+clk_tck="$(getconf CLK_TCK)"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+machine_busy() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+
+free_port() {
+  local p
+  for p in $(seq "$1" $(($1 + 100))); do
+    if ! ss -Htln "sport = :$p" 2>/dev/null | grep -q .; then echo "$p"; return; fi
+  done
+  echo "run.sh: no free port from $1" >&2
+  exit 1
+}
+
+port="$(free_port 18280)"
+mport="$(free_port 18480)"
+
+start_server() {  # start_server USDT_SAMPLE
+  stop_pid "$server_pid"
+  taskset -c "$server_cpu" "$refserver" --listen "127.0.0.1:$port" --workers 1 \
+    --usdt-sample "$1" >"$work/refserver.log" 2>&1 &
+  server_pid=$!
+  local i
+  for i in $(seq 1 100); do
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/json")" == 200 ]] &&
+      return 0
+    sleep 0.05
+  done
+  echo "run.sh: refserver did not answer" >&2
+  exit 1
+}
+
+start_daemon() {  # start_daemon VARIANT ARGS...: waits until the daemon serves; notes its probes
+  local variant="$1" i
+  shift
+  "$tunescope" serve --web.listen-address "127.0.0.1:$mport" "$@" >"$work/daemon.log" 2>&1 &
+  daemon_pid=$!
+  for i in $(seq 1 200); do
+    if grep -q "serving on" "$work/daemon.log" &&
+      curl -sf -o "$work/metrics" "http://127.0.0.1:$mport/metrics"; then
+      sed -n 's/^tunescope_probe_info{.*mode="\([a-z_]*\)",probe="\([a-z]*\)".*/\2:\1/p;
+                s/^tunescope_probe_info{.*probe="\([a-z]*\)",mode="\([a-z_]*\)".*/\1:\2/p' "$work/metrics" |
+        sort | tr '\n' ' ' >>"$work/probes.$variant"
+      echo >>"$work/probes.$variant"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "run.sh: tunescope did not start:" >&2
+  cat "$work/daemon.log" >&2
+  exit 1
+}
+
+# The variant's setup: the server with the right sample rate, the daemon with its probes.
+server_sample=""
+setup() {
+  stop_pid "$daemon_pid"
+  daemon_pid=""
+  local want=1000000
+  case "$1" in
+    reqlat-usdt-1) want=1 ;;
+    reqlat-usdt-100) want=100 ;;
+  esac
+  if [[ "$server_sample" != "$want" ]]; then
+    start_server "$want"
+    server_sample="$want"
+  fi
+  case "$1" in
+    none) ;;
+    all) start_daemon "$1" --probes all --target-port "$port" --target-pid "$server_pid" ;;
+    reqlat-socket) start_daemon "$1" --probes reqlat --target-port "$port" ;;
+    reqlat-usdt-*)
+      start_daemon "$1" --probes reqlat --reqlat.usdt-binary "$refserver" --target-pid "$server_pid" ;;
+  esac
+  sleep 0.5
+}
+
+# One wrk run: "rps cpu_us_per_req daemon_pct other_pct".
+measure() {
+  local pipelined="$1" script=() out s0 s1 d0=0 d1=0 b0 b1 t0 t1
+  [[ "$pipelined" == 1 ]] && script=(-s "$repo/bench/refserver/pipeline.lua")
+  s0="$(cpu_ticks "$server_pid")"
+  [[ -n "$daemon_pid" ]] && d0="$(cpu_ticks "$daemon_pid")"
+  b0="$(machine_busy)"
+  t0="$EPOCHREALTIME"
+  out="$( { /usr/bin/time -f 'WRKCPU %U %S' taskset -c "$client_cpu" wrk -t1 -c"$conns" \
+    -d"${duration}s" "${script[@]}" "http://127.0.0.1:$port/json"; } 2>&1)"
+  t1="$EPOCHREALTIME"
+  b1="$(machine_busy)"
+  s1="$(cpu_ticks "$server_pid")"
+  [[ -n "$daemon_pid" ]] && d1="$(cpu_ticks "$daemon_pid")"
+  awk -v out="$out" -v st="$((s1 - s0))" -v dt="$((d1 - d0))" -v busy="$((b1 - b0))" \
+      -v hz="$clk_tck" -v t0="$t0" -v t1="$t1" '
+    BEGIN {
+      n = split(out, lines, "\n")
+      for (i = 1; i <= n; i++) {
+        l = lines[i]
+        if (l ~ /requests in/) { split(l, f, " "); reqs = f[1] }
+        if (l ~ /^Requests\/sec:/) { split(l, f, " "); rps = f[2] }
+        if (l ~ /^WRKCPU/) { split(l, f, " "); wrk_s = f[2] + f[3] }
+      }
+      if (reqs == 0) { print "wrk failed: " out > "/dev/stderr"; exit 1 }
+      dur = t1 - t0
+      other = (busy / hz - st / hz - dt / hz - wrk_s) / dur * 100
+      if (other < 0) other = 0
+      printf "%.0f %.3f %.1f %.0f\n", rps, st / hz * 1e6 / reqs, dt / hz / dur * 100, other
+    }'
+}
+
+median() { sort -g | awk '{v[NR] = $1} END { if (NR % 2) print v[(NR + 1) / 2];
+  else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+variants=(none all reqlat-socket reqlat-usdt-100 reqlat-usdt-1)
+echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)," \
+  "kernel $(uname -r)"
+echo "wrk -t1 -c$conns -d${duration}s on CPU $client_cpu, refserver --workers 1 on CPU" \
+  "$server_cpu; $runs rounds, variants alternate in rotated order; medians"
+for pipelined in 0 1; do
+  for v in "${variants[@]}"; do : >"$work/$v.$pipelined"; done
+  for ((r = 0; r < runs; r++)); do
+    for ((k = 0; k < ${#variants[@]}; k++)); do
+      v="${variants[$(((k + r) % ${#variants[@]}))]}"
+      setup "$v"
+      measure "$pipelined" >>"$work/$v.$pipelined"
+    done
+  done
+  stop_pid "$daemon_pid"
+  daemon_pid=""
+  echo
+  [[ "$pipelined" == 1 ]] && echo "Pipelined, 16 requests per write" || echo "Plain keep-alive"
+  echo
+  printf '| %-16s | %9s | %10s | %10s | %12s | %9s | %5s |\n' variant req/s 'vs none' \
+    'CPU us/req' 'CPU vs none' tunescope other
+  echo '|------------------|-----------|------------|------------|--------------|-----------|-------|'
+  base_rps="$(awk '{print $1}' "$work/none.$pipelined" | median)"
+  base_cpu="$(awk '{print $2}' "$work/none.$pipelined" | median)"
+  for v in "${variants[@]}"; do
+    rps="$(awk '{print $1}' "$work/$v.$pipelined" | median)"
+    cpu="$(awk '{print $2}' "$work/$v.$pipelined" | median)"
+    dpct="$(awk '{print $3}' "$work/$v.$pipelined" | median)"
+    other="$(awk '{print $4}' "$work/$v.$pipelined" | sort -g | tail -1)"
+    awk -v v="$v" -v rps="$rps" -v cpu="$cpu" -v br="$base_rps" -v bc="$base_cpu" \
+        -v d="$dpct" -v o="$other" 'BEGIN {
+      printf "| %-16s | %9.0f | %+9.1f%% | %10.3f | %+11.1f%% | %8.1f%% | %4.0f%% |\n",
+        v, rps, (rps / br - 1) * 100, cpu, (cpu / bc - 1) * 100, d, o }'
+  done
+done
+echo
+echo "probes up per variant (probe:mode; a probe missing here could not start):"
+for v in "${variants[@]}"; do
+  [[ -s "$work/probes.$v" ]] && echo "  $v: $(sort -u "$work/probes.$v" | head -3 | paste -sd'/' -)"
+done
