@@ -8,9 +8,11 @@
 #include "advisor/service.h"
 #include "advisor/session.h"
 #include "cli/serve_flags.h"
+#include "core/capabilities.h"
 #include "core/log.h"
 #include "http/endpoints.h"
 #include "http/http_server.h"
+#include "http/web_config.h"
 #include "metrics/build_info.h"
 #include "probes/bpf_stats.h"
 #include "probes/catalogue.h"
@@ -41,6 +43,13 @@ int RunServe(std::span<const std::string_view> args) {
     return 2;
   }
   log::SetLevel(options.log_level);
+  http::WebConfig web_config;
+  if (!options.web_config_file.empty()) {
+    if (Status s = http::LoadWebConfig(options.web_config_file, web_config); !s.ok()) {
+      std::cerr << "tunescope serve: " << s.message() << "\n";
+      return 2;
+    }
+  }
   if (Status s = CheckKernelBtf(options); !s.ok()) {
     std::cerr << "tunescope serve: " << s.message() << "\n";
     return options.btf_path_given ? 2 : 1;
@@ -55,6 +64,12 @@ int RunServe(std::span<const std::string_view> args) {
 
   auto probe_set = cli::MakeProbeSet(options);
   http::HttpServer server;
+  if (!web_config.basic_auth_users.empty()) {
+    server.SetGate(http::BasicAuthGate(
+        std::make_shared<const http::BasicAuth>(std::move(web_config.basic_auth_users))));
+  } else if (!options.web_config_file.empty()) {
+    TS_LOG(kWarn) << options.web_config_file << " has no basic_auth_users: endpoints are open";
+  }
   // Re-ranks the tunings every 30 s over the window that just ended (daemon/advisor/README.md).
   advisor::AdviceService advice(advisor::SourcesFor(options, probe_set), probe_set,
                                 std::chrono::seconds(30));
@@ -71,6 +86,15 @@ int RunServe(std::span<const std::string_view> args) {
     return 1;
   }
   size_t up = probe_set->StartAll(options.probe_config);
+  if (options.drop_capabilities) {
+    if (Status s = caps::DropAllCapabilities(); !s.ok()) {
+      std::cerr << "tunescope serve: " << s.message() << "\n";
+      server.Stop();
+      probe_set->StopAll();
+      return 1;
+    }
+    TS_LOG(kInfo) << "dropped all capabilities after attaching";
+  }
   advice.Start();
   TS_LOG(kInfo) << "serving on " << options.listen_address << " with " << up << " probe(s) up";
 

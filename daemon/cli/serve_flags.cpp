@@ -198,6 +198,17 @@ void AddServeFlags(FlagParser& parser, ServeOptions& o) {
                o.telemetry_path = std::string(v);
                return Status();
              });
+  parser.Add("web.config.file", "PATH",
+             "exporter-toolkit web config: basic_auth_users with bcrypt hashes (no TLS)",
+             [&o](std::string_view v) {
+               if (v.empty()) return Status::Error("flag --web.config.file: empty path");
+               o.web_config_file = std::string(v);
+               return Status();
+             });
+  parser.AddSwitch("drop-capabilities",
+                   "drop every capability once the probes are attached (maps are read through "
+                   "descriptors already held)",
+                   &o.drop_capabilities);
   AddProbeFlags(parser, o);
 }
 

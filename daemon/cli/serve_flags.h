@@ -26,6 +26,8 @@ struct ServeOptions {
   log::Level log_level = log::Level::kInfo;
   bool bpf_stats = false;
   bool btf_path_given = false;
+  std::string web_config_file;     // --web.config.file: basic auth users (empty: no auth)
+  bool drop_capabilities = false;  // --drop-capabilities: none kept once the probes attached
   probes::ProbeConfig probe_config;
 };
 
