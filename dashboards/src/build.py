@@ -1,0 +1,429 @@
+#!/usr/bin/env python3
+"""Writes the Grafana dashboards in dashboards/*.json from the panel lists below.
+
+Run it after editing a panel: `python3 dashboards/src/build.py` (`--out DIR` writes elsewhere;
+the deploy test checks that the committed JSON is what this script writes). The JSON files are what users
+import and what tests/deploy/check_dashboards.py and the e2e test read; this script keeps the
+conventions (datasource/job/instance variables, every selector filtered, $__rate_interval)
+in one place so a new panel cannot forget them.
+"""
+import json
+import os
+import sys
+
+SEL = 'job=~"$job",instance=~"$instance"'
+DS = {"type": "prometheus", "uid": "${datasource}"}
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.dirname(HERE)
+
+
+def m(name, extra=""):
+    """A selector of tunescope metric `name` filtered by job and instance (+ extra matchers)."""
+    return "%s{%s%s}" % (name, SEL, "," + extra if extra else "")
+
+
+def rate(name, extra=""):
+    return "rate(%s[$__rate_interval])" % m(name, extra)
+
+
+def increase(name, extra=""):
+    return "increase(%s[$__rate_interval])" % m(name, extra)
+
+
+# Number of CPUs the softirq probe sees: the denominator of "share of the host's CPU".
+CPUS = "count(count by (cpu) (%s))" % rate("tunescope_softirq_seconds_total")
+
+
+def quantile(q, name, extra="", by=""):
+    group = "le" + (", " + by if by else "")
+    return "histogram_quantile(%s, sum by (%s) (%s))" % (q, group, rate(name + "_bucket", extra))
+
+
+class Builder:
+    def __init__(self):
+        self.panels = []
+        self.y = 0
+        self.x = 0
+        self.row_h = 0
+        self.next_id = 1
+
+    def _place(self, w, h):
+        if self.x + w > 24:
+            self.y += self.row_h
+            self.x = 0
+            self.row_h = 0
+        pos = {"x": self.x, "y": self.y, "w": w, "h": h}
+        self.x += w
+        self.row_h = max(self.row_h, h)
+        return pos
+
+    def row(self, title):
+        self.y += self.row_h
+        self.x = 0
+        self.row_h = 0
+        self.panels.append({"type": "row", "title": title, "id": self._id(), "collapsed": False,
+                            "gridPos": {"x": 0, "y": self.y, "w": 24, "h": 1}, "panels": []})
+        self.y += 1
+
+    def _id(self):
+        i = self.next_id
+        self.next_id += 1
+        return i
+
+    def panel(self, kind, title, description, unit, targets, w=12, h=8, **extra):
+        refs = "ABCDEFGH"
+        tgts = []
+        for i, t in enumerate(targets):
+            if isinstance(t, str):
+                t = {"expr": t}
+            t = dict(t)
+            t.setdefault("legendFormat", "__auto")
+            t["refId"] = refs[i]
+            t["datasource"] = DS
+            tgts.append(t)
+        p = {"type": kind, "title": title, "description": description, "id": self._id(),
+             "datasource": DS, "gridPos": self._place(w, h), "targets": tgts,
+             "fieldConfig": {"defaults": {"unit": unit}, "overrides": []}, "options": {}}
+        p.update(extra)
+        self.panels.append(p)
+        return p
+
+    def timeseries(self, title, description, unit, targets, **kw):
+        return self.panel("timeseries", title, description, unit, targets, **kw)
+
+    def stat(self, title, description, unit, expr, thresholds=None, **kw):
+        p = self.panel("stat", title, description, unit, [expr], w=kw.pop("w", 4),
+                       h=kw.pop("h", 4), **kw)
+        p["options"] = {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+                        "colorMode": "background", "graphMode": "area"}
+        if thresholds:
+            steps = [{"color": "green", "value": None}]
+            for color, value in thresholds:
+                steps.append({"color": color, "value": value})
+            p["fieldConfig"]["defaults"]["thresholds"] = {"mode": "absolute", "steps": steps}
+        return p
+
+    def heatmap(self, title, description, unit, expr, **kw):
+        """A log2 histogram as a heatmap: increase per bucket, summed by le."""
+        p = self.panel("heatmap", title, description, unit,
+                       [{"expr": expr, "format": "heatmap", "legendFormat": "{{le}}"}], **kw)
+        p["options"] = {"calculate": False, "yAxis": {"unit": unit},
+                        "cellGap": 1, "color": {"scheme": "Oranges", "mode": "scheme"},
+                        "rowsFrame": {"layout": "auto"}, "tooltip": {"show": True}}
+        return p
+
+    def table(self, title, description, unit, targets, transformations, **kw):
+        tg = []
+        for t in targets:
+            t = dict(t) if isinstance(t, dict) else {"expr": t}
+            t.update({"instant": True, "range": False, "format": "table"})
+            tg.append(t)
+        p = self.panel("table", title, description, unit, tg, **kw)
+        p["transformations"] = transformations
+        return p
+
+
+def variables():
+    def query_var(name, label, query):
+        return {"name": name, "label": label, "type": "query", "datasource": DS,
+                "query": {"query": query, "refId": name}, "definition": query,
+                "refresh": 2, "includeAll": True, "multi": True, "allValue": ".+",
+                "current": {"selected": True, "text": ["All"], "value": ["$__all"]},
+                "sort": 1}
+    return [
+        {"name": "datasource", "label": "Data source", "type": "datasource",
+         "query": "prometheus", "current": {}, "hide": 0},
+        query_var("job", "Job", "label_values(tunescope_build_info, job)"),
+        query_var("instance", "Instance",
+                  'label_values(tunescope_build_info{job=~"$job"}, instance)'),
+    ]
+
+
+def dashboard(uid, title, description, builder, links=()):
+    return {
+        "uid": uid, "title": title, "description": description, "editable": True,
+        "tags": ["tunescope"], "timezone": "browser", "schemaVersion": 39, "version": 1,
+        "refresh": "30s", "time": {"from": "now-1h", "to": "now"},
+        "templating": {"list": variables()}, "annotations": {"list": []},
+        "links": [{"type": "dashboards", "tags": ["tunescope"], "title": "tunescope",
+                   "asDropdown": True, "includeVars": True, "keepTime": True}],
+        "panels": builder.panels,
+    }
+
+
+def overview():
+    b = Builder()
+    b.row("What to tune next")
+    b.table(
+        "Next tunings, best predicted payoff first",
+        "Each documented tuning with its rank (1 = do it first), the throughput gain the "
+        "measurements on this host predict (payoff ratio s/(1-s)) and whether it is already "
+        "applied. Apply the top row that is not applied; the evidence and the exact apply and "
+        "revert commands are in tunescope's /advice JSON and `tunescope advise`.",
+        "none",
+        [m("tunescope_tuning_rank"), m("tunescope_tuning_payoff_ratio"),
+         m("tunescope_tuning_applied")],
+        [{"id": "merge", "options": {}},
+         {"id": "organize", "options": {
+             "excludeByName": {"Time": True, "__name__": True},
+             "renameByName": {"Value #A": "rank", "Value #B": "predicted payoff",
+                              "Value #C": "applied (1 = yes)"}}},
+         {"id": "sortBy", "options": {"sort": [{"field": "rank"}]}}],
+        w=24, h=10)["fieldConfig"]["overrides"] = [
+            {"matcher": {"id": "byName", "options": "predicted payoff"},
+             "properties": [{"id": "unit", "value": "percentunit"}]}]
+
+    b.row("Requests")
+    b.timeseries(
+        "Request latency p50 and p99",
+        "Server-side request latency from the kernel (first request bytes queued on the "
+        "socket to the response write). A p99 far above p50 points to queueing: check the "
+        "run-queue and softirq rows before tuning the application.",
+        "s",
+        [{"expr": quantile(0.5, "tunescope_request_latency_seconds"), "legendFormat": "p50"},
+         {"expr": quantile(0.99, "tunescope_request_latency_seconds"), "legendFormat": "p99"}])
+    b.heatmap(
+        "Request latency distribution",
+        "Requests per latency bucket (log2 buckets). A second band above the main one means a "
+        "share of requests waits for something: a CPU, a lock or a retransmit.",
+        "s", "sum by (le) (%s)" % increase("tunescope_request_latency_seconds_bucket"))
+    b.timeseries(
+        "Throughput",
+        "Requests per second the probed server answered, per port. A tuning's payoff shows "
+        "here as more requests per second at the same CPU.",
+        "reqps",
+        [{"expr": "sum by (port) (%s)" % rate("tunescope_request_latency_seconds_count"),
+          "legendFormat": "port {{port}}"}], w=24, h=7)
+
+    b.row("Probe headlines")
+    b.stat("NET_RX softirq share of CPU",
+           "Share of all CPUs spent in the NET_RX softirq. Above ~10% the receive path is a "
+           "real cost: see the softirq row and the RPS/IRQ-affinity tunings.",
+           "percentunit",
+           "sum(%s) / %s" % (rate("tunescope_softirq_seconds_total", 'vector="net_rx"'), CPUS),
+           [("orange", 0.1), ("red", 0.25)])
+    b.stat("Hardirq rate",
+           "Hardware interrupts handled per second on all CPUs. Very high rates with few "
+           "packets per interrupt suggest interrupt coalescing (adaptive-rx).",
+           "cps", "sum(%s)" % rate("tunescope_hardirq_handled_total"))
+    b.stat("Run-queue p99",
+           "99th percentile of the time runnable threads wait for a CPU. Above a few ms the "
+           "server is CPU-starved or badly placed, whatever the network does.",
+           "s", quantile(0.99, "tunescope_runqueue_latency_seconds"),
+           [("orange", 0.002), ("red", 0.01)])
+    b.stat("Netfilter share of CPU",
+           "Share of all CPUs spent in netfilter hooks. The article behind the netfilter "
+           "tuning measured 18% and gained 22% by unloading it.",
+           "percentunit",
+           "sum(%s) / %s" % (rate("tunescope_netfilter_seconds_total"), CPUS),
+           [("orange", 0.05), ("red", 0.15)])
+    b.stat("Qdisc lock contention",
+           "Contended qdisc lock acquisitions per second. Anything sustained means CPUs queue "
+           "behind one transmit lock: consider a multiqueue qdisc or XPS.",
+           "cps", "sum(%s)" % rate("tunescope_qdisc_lock_contentions_total"),
+           [("orange", 100), ("red", 10000)])
+    b.stat("Cross-CPU reads",
+           "Share of socket reads on a different CPU than the one that received the data. "
+           "High values cost cache misses: consider RFS or CPU-pinned workers.",
+           "percentunit",
+           "sum(%s) / sum(%s)" % (rate("tunescope_xcpu_reads_total", 'locality="other_cpu"'),
+                                  rate("tunescope_xcpu_reads_total")),
+           [("orange", 0.3), ("red", 0.6)])
+    b.stat("Request p99",
+           "99th percentile request latency across the probed ports.",
+           "s", quantile(0.99, "tunescope_request_latency_seconds"),
+           [("orange", 0.05), ("red", 0.25)])
+    b.stat("Probes up",
+           "Share of tunescope's probes running. Below 100%: the probe health row of the probes "
+           "dashboard says which one and why.",
+           "percentunit",
+           "sum(%s) / count(%s)" % (m("tunescope_probe_up"), m("tunescope_probe_up")),
+           w=4)["fieldConfig"]["defaults"]["thresholds"] = {
+               "mode": "absolute", "steps": [{"color": "red", "value": None},
+                                             {"color": "orange", "value": 0.5},
+                                             {"color": "green", "value": 1}]}
+    return dashboard("tunescope-overview", "tunescope / Overview",
+                     "Where the network path's CPU time and latency go, and which tuning to "
+                     "apply next.", b)
+
+
+def probes():
+    b = Builder()
+    b.row("Softirq")
+    b.timeseries(
+        "Softirq CPU share per CPU and vector",
+        "Share of each CPU spent in each softirq vector. One CPU far above the others in "
+        "net_rx means the NIC's queues land on one CPU: spread them (RSS, RPS, IRQ affinity).",
+        "percentunit",
+        [{"expr": "sum by (cpu, vector) (%s)" % rate("tunescope_softirq_seconds_total"),
+          "legendFormat": "cpu {{cpu}} {{vector}}"}],
+        fieldConfig={"defaults": {"unit": "percentunit", "custom": {"stacking": {
+            "mode": "normal"}}}, "overrides": []})
+    b.heatmap(
+        "NET_RX softirq run durations",
+        "How long each NET_RX softirq run lasts. Runs near 2 ms hit the netdev budget and "
+        "defer work to ksoftirqd: latency then depends on the scheduler.",
+        "s", "sum by (le) (%s)" % increase("tunescope_softirq_duration_seconds_bucket",
+                                           'vector="net_rx"'))
+    b.heatmap(
+        "NET_RX raise-to-run delay",
+        "Time from raising NET_RX to running it. Long delays mean softirqs wait behind other "
+        "work on that CPU (or in ksoftirqd).",
+        "s", "sum by (le) (%s)" % increase("tunescope_softirq_net_rx_raise_delay_seconds_bucket"))
+
+    b.row("Hardirq")
+    b.timeseries(
+        "Interrupts per CPU and handler",
+        "Interrupt rate of each handler on each CPU. All NIC queue interrupts on one CPU means "
+        "irqbalance or smp_affinity leaves the other CPUs idle for receive work.",
+        "cps",
+        [{"expr": "sum by (cpu, action) (%s)" % rate("tunescope_hardirq_handled_total"),
+          "legendFormat": "cpu {{cpu}} {{action}}"}])
+    b.timeseries(
+        "Hardirq CPU share per CPU",
+        "Share of each CPU spent in hardirq handlers. A few % is normal; more means interrupt "
+        "storms: raise coalescing.",
+        "percentunit",
+        [{"expr": "sum by (cpu) (%s)" % rate("tunescope_hardirq_seconds_total"),
+          "legendFormat": "cpu {{cpu}}"}])
+
+    b.row("Netfilter")
+    b.timeseries(
+        "Netfilter cost per packet by hook",
+        "Mean time a packet spends in the netfilter hook functions of each family and hook. "
+        "Long rule chains or conntrack show as hundreds of ns or more.",
+        "s",
+        [{"expr": "sum by (family, hook) (%s) / sum by (family, hook) (%s)" % (
+            rate("tunescope_netfilter_seconds_total"), rate("tunescope_netfilter_packets_total")),
+          "legendFormat": "{{family}} {{hook}}"}], w=8)
+    b.timeseries(
+        "Netfilter share of CPU",
+        "Share of all CPUs spent in netfilter. This is the s of the netfilter tuning's payoff "
+        "s/(1-s): at 18% unloading netfilter gains ~22% throughput.",
+        "percentunit",
+        [{"expr": "sum(%s) / %s" % (rate("tunescope_netfilter_seconds_total"), CPUS),
+          "legendFormat": "netfilter"}], w=8)
+    b.heatmap(
+        "Netfilter cost per packet distribution",
+        "Per-packet netfilter time. A tail far above the median suggests expensive rules "
+        "matched by few packets (or conntrack table pressure).",
+        "s", "sum by (le) (%s)" % increase("tunescope_netfilter_packet_cost_seconds_bucket"),
+        w=8)
+
+    b.row("Run queue")
+    b.heatmap(
+        "Run-queue latency, all CPUs",
+        "Time runnable threads wait for a CPU. A band in the ms range means CPU saturation or "
+        "bad placement: network tunings cannot help until it is gone.",
+        "s", "sum by (le) (%s)" % increase("tunescope_runqueue_latency_seconds_bucket"))
+    b.heatmap(
+        "Run-queue latency, target server threads",
+        "The same for the threads of the server being tuned (--target-pid/--target-comm). "
+        "Compare with all CPUs: higher here means the server competes with other work.",
+        "s", "sum by (le) (%s)" % increase("tunescope_runqueue_target_latency_seconds_bucket"))
+    b.timeseries(
+        "Run-queue p99 per CPU",
+        "99th percentile wait per CPU. One CPU much worse than the rest: something is pinned "
+        "there (IRQs, a hot thread).",
+        "s",
+        [{"expr": quantile(0.99, "tunescope_runqueue_latency_seconds", by="cpu"),
+          "legendFormat": "cpu {{cpu}}"}], w=24)
+
+    b.row("Qdisc")
+    b.timeseries(
+        "Qdisc lock contention ratio per device",
+        "Share of packets whose enqueue found the qdisc busy on another CPU. Sustained "
+        "contention on a single-queue qdisc: switch to mq/fq with XPS.",
+        "percentunit",
+        [{"expr": "sum by (device) (%s) / sum by (device) (%s)" % (
+            rate("tunescope_qdisc_lock_contentions_total"),
+            rate("tunescope_qdisc_packets_total")), "legendFormat": "{{device}}"}], w=8)
+    b.timeseries(
+        "Qdisc lock wait per device",
+        "CPU time per second spent waiting for a device's qdisc locks (1 = one CPU fully "
+        "waiting).",
+        "percentunit",
+        [{"expr": "sum by (device) (%s)" % rate("tunescope_qdisc_lock_wait_seconds_total"),
+          "legendFormat": "{{device}}"}], w=8)
+    b.table(
+        "Root qdisc per device",
+        "The root qdisc kind of each device. noqueue on virtual devices is normal; pfifo_fast "
+        "on a busy multi-queue NIC is worth replacing with mq + fq.",
+        "none", [m("tunescope_qdisc_info")],
+        [{"id": "organize", "options": {"excludeByName": {"Time": True, "__name__": True,
+                                                          "Value": True}}}], w=8)
+
+    b.row("Cross-CPU")
+    b.timeseries(
+        "Cross-CPU read ratio per port",
+        "Share of reads on a CPU other than the one that queued the data. Near 0 is ideal; "
+        "high ratios: enable RFS or pin workers to the CPUs of their queues.",
+        "percentunit",
+        [{"expr": "sum by (port) (%s) / sum by (port) (%s)" % (
+            rate("tunescope_xcpu_reads_total", 'locality="other_cpu"'),
+            rate("tunescope_xcpu_reads_total")), "legendFormat": "port {{port}}"}])
+    b.table(
+        "RX queue to CPU matrix",
+        "Packets per second from each receive queue (rows) handled on each CPU (columns), "
+        "from the optional XDP counter (--xdp-iface). A queue spread over many CPUs or many "
+        "queues on one CPU: fix IRQ affinity.",
+        "pps",
+        [{"expr": "sum by (queue, cpu) (%s)" % rate("tunescope_xdp_rx_packets_total")}],
+        [{"id": "groupingToMatrix", "options": {"rowField": "queue", "columnField": "cpu",
+                                                "valueField": "Value"}}])
+
+    b.row("Probe health")
+    b.table(
+        "Probe modes",
+        "Each running probe and the mode it chose on this kernel (tp_btf is best). A probe "
+        "missing here is down: see the next panel and tunescope's /healthz for why.",
+        "none", [m("tunescope_probe_info")],
+        [{"id": "organize", "options": {"excludeByName": {"Time": True, "__name__": True,
+                                                          "Value": True}}}], w=8)
+    b.timeseries(
+        "Probes up",
+        "1 while a probe runs, 0 when it could not run in any mode. The others keep working.",
+        "bool_yes_no",
+        [{"expr": "max by (probe) (%s)" % m("tunescope_probe_up"), "legendFormat": "{{probe}}"}],
+        w=8)
+    b.timeseries(
+        "Map inserts lost",
+        "Inserts dropped because a bounded BPF map was full. Non-zero: raise the probe's map "
+        "bound flag (e.g. --runqlat.max-tasks).",
+        "cps",
+        [{"expr": "sum by (probe, map) (%s)" % rate("tunescope_map_full_total"),
+          "legendFormat": "{{probe}} {{map}}"}], w=8)
+    b.timeseries(
+        "BPF program cost per run",
+        "Mean time per run of each tunescope BPF program (needs --bpf-stats). Tens of ns is "
+        "the budget for the hot-path programs.",
+        "ns",
+        [{"expr": "sum by (probe, program) (%s) / sum by (probe, program) (%s) * 1e9" % (
+            rate("tunescope_bpf_program_run_seconds_total"),
+            rate("tunescope_bpf_program_runs_total")),
+          "legendFormat": "{{probe}} {{program}}"}])
+    b.timeseries(
+        "BPF programs' share of CPU",
+        "Share of all CPUs tunescope's programs take (needs --bpf-stats): the observer's own "
+        "overhead.",
+        "percentunit",
+        [{"expr": "sum by (probe) (%s) / %s" % (
+            rate("tunescope_bpf_program_run_seconds_total"), CPUS),
+          "legendFormat": "{{probe}}"}])
+    return dashboard("tunescope-probes", "tunescope / Probes",
+                     "One row per probe: what each kernel probe measures and what to conclude.",
+                     b)
+
+
+def main():
+    out = sys.argv[2] if len(sys.argv) == 3 and sys.argv[1] == "--out" else OUT
+    for name, board in (("overview", overview()), ("probes", probes())):
+        path = os.path.join(out, "tunescope-%s.json" % name)
+        with open(path, "w") as f:
+            json.dump(board, f, indent=2, sort_keys=True)
+            f.write("\n")
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
