@@ -147,7 +147,7 @@ module_load_order() {
       return 0 # built in
     fi
     file=$(find "$moddir/kernel" -regextype posix-extended \
-      -regex ".*/${name//_/[_-]}\.ko(\.(xz|zst|gz))?" | head -n1)
+      -regex ".*/${name//_/[_-]}\.ko(\.(xz|zst|gz))?" -print -quit)
     [[ -n $file ]] || die "module $name not found in $moddir"
     for dep in $(modinfo -F depends "$file" | tr ',' ' '); do
       visit "$dep"
@@ -354,10 +354,14 @@ cmd_run() {
   [[ ${#kernels[@]} -gt 0 ]] || kernels=(6.1 6.12)
   command -v qemu-system-x86_64 >/dev/null ||
     missing_prereq "qemu-system-x86_64 not found (scripts/install-deps.sh --with-tests)"
-  busybox --list 2>/dev/null | grep -qx cpio ||
+  # (Whole outputs into variables: with pipefail, `producer | grep -q` fails when grep exits
+  # before the producer has written everything.)
+  local applets linkage
+  applets=$(busybox --list 2>/dev/null || true)
+  [[ $'\n'$applets$'\n' == *$'\ncpio\n'* ]] ||
     missing_prereq "busybox (static, with cpio) not found (scripts/install-deps.sh --with-tests)"
-  file -L "$(command -v busybox)" 2>/dev/null | grep -q 'statically linked' ||
-    ldd "$(command -v busybox)" 2>&1 | grep -q 'not a dynamic' ||
+  linkage=$(ldd "$(command -v busybox)" 2>&1 || true)
+  [[ $linkage == *"not a dynamic executable"* ]] ||
     missing_prereq "busybox is not static: install busybox-static"
   command -v bpftool >/dev/null || missing_prereq "bpftool not found"
   if [[ -n $tunescope && ! -x $tunescope ]]; then
