@@ -12,8 +12,14 @@ std::shared_ptr<probes::ProbeSet> StartProbes(const cli::ServeOptions& options,
     warning = s.message() + "; advising from host facts only";
     return set;
   }
-  set = cli::MakeProbeSet(options);
-  set->StartAll(options.probe_config);
+  // A one-shot session may spend more than the daemon: every probe, costly modes included,
+  // unless the user chose the probes.
+  cli::ServeOptions session = options;
+  if (session.probes.empty()) {
+    for (const auto& entry : probes::Catalogue()) session.probes.emplace_back(entry.name);
+  }
+  set = cli::MakeProbeSet(session);
+  set->StartAll(session.probe_config);
   return set;
 }
 

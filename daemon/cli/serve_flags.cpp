@@ -216,7 +216,11 @@ std::vector<std::string> ProbesToRun(const ServeOptions& options) {
   if (!options.probes.empty()) return options.probes;
   std::vector<std::string> names;
   for (const auto& e : probes::Catalogue()) {
-    if (e.default_on) names.emplace_back(e.name);
+    if (e.default_on == probes::DefaultOn::kAlways ||
+        (e.default_on == probes::DefaultOn::kWithTargetPort &&
+         !options.probe_config.target_ports.empty())) {
+      names.emplace_back(e.name);
+    }
   }
   return names;
 }

@@ -35,7 +35,7 @@ struct ServeOptions {
 void AddProbeFlags(FlagParser& parser, ServeOptions& options);
 void AddServeFlags(FlagParser& parser, ServeOptions& options);
 
-// The probes to start: --probes, or every default-on probe of the catalogue.
+// The probes to start: --probes, or the catalogue's default set (see DefaultOn).
 std::vector<std::string> ProbesToRun(const ServeOptions& options);
 
 // A ProbeSet (not started) of ProbesToRun, with forced modes; probes named in --probes may

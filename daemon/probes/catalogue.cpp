@@ -11,14 +11,16 @@
 namespace tunescope::probes {
 namespace {
 
+// netfilter is always on: its fentry and kprobe modes cost tens of ns per hook call, and its
+// costly bracket mode is opt-in (see netfilter.cpp). qdisc hooks every transmitted packet.
 constexpr CatalogueEntry kCatalogue[] = {
-    {"softirq", true, MakeSoftirqProbe},
-    {"hardirq", true, MakeHardirqProbe},
-    {"runqlat", true, MakeRunqlatProbe},
-    {"netfilter", true, MakeNetfilterProbe},
-    {"qdisc", true, MakeQdiscProbe},
-    {"xcpu", true, MakeXcpuProbe},
-    {"reqlat", true, MakeReqlatProbe},
+    {"softirq", DefaultOn::kAlways, MakeSoftirqProbe},
+    {"hardirq", DefaultOn::kAlways, MakeHardirqProbe},
+    {"runqlat", DefaultOn::kAlways, MakeRunqlatProbe},
+    {"netfilter", DefaultOn::kAlways, MakeNetfilterProbe},
+    {"qdisc", DefaultOn::kNever, MakeQdiscProbe},
+    {"xcpu", DefaultOn::kWithTargetPort, MakeXcpuProbe},
+    {"reqlat", DefaultOn::kWithTargetPort, MakeReqlatProbe},
 };
 
 }  // namespace

@@ -10,9 +10,17 @@
 
 namespace tunescope::probes {
 
+// Which probes `serve` starts when --probes is not given: the always-on set must stay cheap
+// beside a production server (target: <= 1% of its CPU).
+enum class DefaultOn {
+  kAlways,
+  kWithTargetPort,  // per-packet hooks that only make sense for a --target-port
+  kNever,           // per-packet cost on every packet: run it by naming it in --probes
+};
+
 struct CatalogueEntry {
   std::string_view name;
-  bool default_on;  // started when --probes is not given
+  DefaultOn default_on;
   std::unique_ptr<Probe> (*make)();
 };
 

@@ -31,6 +31,15 @@ TEST(ServeFlags, DefaultsAreTheEmbeddedConfiguration) {
   std::vector<std::string> defaults = ProbesToRun(p.options);
   EXPECT_NE(std::find(defaults.begin(), defaults.end(), "softirq"), defaults.end());
   EXPECT_NE(std::find(defaults.begin(), defaults.end(), "runqlat"), defaults.end());
+  // Per-packet probes stay off unless asked for (or, for port probes, given a port).
+  EXPECT_EQ(std::find(defaults.begin(), defaults.end(), "qdisc"), defaults.end());
+  EXPECT_EQ(std::find(defaults.begin(), defaults.end(), "xcpu"), defaults.end());
+
+  Parsed with_port = ParseServe({"--target-port=8080"});
+  std::vector<std::string> port_defaults = ProbesToRun(with_port.options);
+  EXPECT_NE(std::find(port_defaults.begin(), port_defaults.end(), "xcpu"), port_defaults.end());
+  EXPECT_NE(std::find(port_defaults.begin(), port_defaults.end(), "reqlat"), port_defaults.end());
+  EXPECT_EQ(std::find(port_defaults.begin(), port_defaults.end(), "qdisc"), port_defaults.end());
 }
 
 TEST(ServeFlags, AcceptsBothValueForms) {
