@@ -25,17 +25,11 @@ constexpr std::string_view kMapNames[] = {"stats", "names"};
 class HardirqProbe final : public SkeletonProbe<hardirq_bpf> {
  public:
   HardirqProbe()
-      : SkeletonProbe({hardirq_bpf__open_opts, hardirq_bpf__load, hardirq_bpf__destroy}) {}
-
-  std::string_view name() const override { return "hardirq"; }
-  std::string_view description() const override {
-    return "hardirq handler count and time per IRQ and CPU (NIC queue interrupt spread)";
-  }
-  std::span<const ProbeMode> modes() const override { return kModes; }
-
-  std::vector<MapFullCount> MapFullCounts() const override {
-    return ReadMapFull(skel()->obj, kMapNames);
-  }
+      : SkeletonProbe(
+            {hardirq_bpf__open_opts, hardirq_bpf__load, hardirq_bpf__destroy},
+            {"hardirq",
+             "hardirq handler count and time per IRQ and CPU (NIC queue interrupt spread)", kModes,
+             kMapNames}) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     auto seconds = metrics::CounterFamily("tunescope_hardirq_seconds_total",

@@ -147,17 +147,11 @@ Status CalibrateInPrivateNetns(netfilter_bpf& s, uint64_t& self_ns) {
 class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
  public:
   NetfilterProbe()
-      : SkeletonProbe({netfilter_bpf__open_opts, netfilter_bpf__load, netfilter_bpf__destroy}) {}
-
-  std::string_view name() const override { return "netfilter"; }
-  std::string_view description() const override {
-    return "time packets spend in netfilter hooks (rules, conntrack), per family and hook";
-  }
-  std::span<const ProbeMode> modes() const override { return kModes; }
-
-  std::vector<MapFullCount> MapFullCounts() const override {
-    return ReadMapFull(skel()->obj, kMapNames);
-  }
+      : SkeletonProbe(
+            {netfilter_bpf__open_opts, netfilter_bpf__load, netfilter_bpf__destroy},
+            {"netfilter",
+             "time packets spend in netfilter hooks (rules, conntrack), per family and hook",
+             kModes, kMapNames}) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     auto seconds = metrics::CounterFamily(

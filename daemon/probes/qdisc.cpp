@@ -31,17 +31,12 @@ std::string CString(const char* s, size_t max) {
 
 class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
  public:
-  QdiscProbe() : SkeletonProbe({qdisc_bpf__open_opts, qdisc_bpf__load, qdisc_bpf__destroy}) {}
-
-  std::string_view name() const override { return "qdisc"; }
-  std::string_view description() const override {
-    return "qdisc root lock and busylock contention per device, packets enqueued, qdisc kind";
-  }
-  std::span<const ProbeMode> modes() const override { return kModes; }
-
-  std::vector<MapFullCount> MapFullCounts() const override {
-    return ReadMapFull(skel()->obj, kMapNames);
-  }
+  QdiscProbe()
+      : SkeletonProbe(
+            {qdisc_bpf__open_opts, qdisc_bpf__load, qdisc_bpf__destroy},
+            {"qdisc",
+             "qdisc root lock and busylock contention per device, packets enqueued, qdisc kind",
+             kModes, kMapNames}) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     struct Row {

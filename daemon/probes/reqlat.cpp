@@ -35,18 +35,13 @@ constexpr metrics::Log2Buckets kLatencyBuckets{10, 30};
 
 class ReqlatProbe final : public SkeletonProbe<reqlat_bpf> {
  public:
-  ReqlatProbe() : SkeletonProbe({reqlat_bpf__open_opts, reqlat_bpf__load, reqlat_bpf__destroy}) {}
-
-  std::string_view name() const override { return "reqlat"; }
-  std::string_view description() const override {
-    return "request latency: refserver USDT (parsed -> queued, arrival -> parsed) or, for any "
-           "TCP server port, request bytes queued -> response written";
-  }
-  std::span<const ProbeMode> modes() const override { return kModes; }
-
-  std::vector<MapFullCount> MapFullCounts() const override {
-    return ReadMapFull(skel()->obj, kMapNames);
-  }
+  ReqlatProbe()
+      : SkeletonProbe(
+            {reqlat_bpf__open_opts, reqlat_bpf__load, reqlat_bpf__destroy},
+            {"reqlat",
+             "request latency: refserver USDT (parsed -> queued, arrival -> parsed) or, for any "
+             "TCP server port, request bytes queued -> response written",
+             kModes, kMapNames}) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     const reqlat_bpf& s = *skel();

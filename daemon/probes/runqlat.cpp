@@ -27,17 +27,9 @@ constexpr std::string_view kMapNames[] = {"enqueued_ns"};
 class RunqlatProbe final : public SkeletonProbe<runqlat_bpf> {
  public:
   RunqlatProbe()
-      : SkeletonProbe({runqlat_bpf__open_opts, runqlat_bpf__load, runqlat_bpf__destroy}) {}
-
-  std::string_view name() const override { return "runqlat"; }
-  std::string_view description() const override {
-    return "run-queue latency per CPU and for the target server's threads";
-  }
-  std::span<const ProbeMode> modes() const override { return kModes; }
-
-  std::vector<MapFullCount> MapFullCounts() const override {
-    return ReadMapFull(skel()->obj, kMapNames);
-  }
+      : SkeletonProbe({runqlat_bpf__open_opts, runqlat_bpf__load, runqlat_bpf__destroy},
+                      {"runqlat", "run-queue latency per CPU and for the target server's threads",
+                       kModes, kMapNames}) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     const runqlat_bpf& s = *skel();

@@ -34,10 +34,28 @@ struct SkeletonOps {
   void (*destroy)(Skel*);
 };
 
+// What a probe declares about itself; map_full_names[i] labels slot i of its ts_map_full.
+struct ProbeInfo {
+  std::string_view name;
+  std::string_view description;
+  std::span<const ProbeMode> modes;
+  std::span<const std::string_view> map_full_names;
+};
+
 template <typename Skel>
 class SkeletonProbe : public Probe {
  public:
-  explicit SkeletonProbe(SkeletonOps<Skel> ops) : ops_(ops), skel_(nullptr, ops.destroy) {}
+  SkeletonProbe(SkeletonOps<Skel> ops, ProbeInfo info)
+      : ops_(ops), info_(info), skel_(nullptr, ops.destroy) {}
+
+  std::string_view name() const override { return info_.name; }
+  std::string_view description() const override { return info_.description; }
+  std::span<const ProbeMode> modes() const override { return info_.modes; }
+
+  std::vector<MapFullCount> MapFullCounts() const override {
+    if (!skel_ || info_.map_full_names.empty()) return {};
+    return ReadMapFull(skel_->obj, info_.map_full_names);
+  }
 
   Status Start(const ProbeMode& mode, const ProbeConfig& config) final {
     Stop();
@@ -82,6 +100,7 @@ class SkeletonProbe : public Probe {
   }
 
   SkeletonOps<Skel> ops_;
+  ProbeInfo info_;
   std::unique_ptr<Skel, void (*)(Skel*)> skel_;
   std::vector<LinkPtr> links_;
 };

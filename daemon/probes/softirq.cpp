@@ -31,13 +31,12 @@ constexpr metrics::Log2Buckets kDurationBuckets{8, 26};
 class SoftirqProbe final : public SkeletonProbe<softirq_bpf> {
  public:
   SoftirqProbe()
-      : SkeletonProbe({softirq_bpf__open_opts, softirq_bpf__load, softirq_bpf__destroy}) {}
-
-  std::string_view name() const override { return "softirq"; }
-  std::string_view description() const override {
-    return "softirq handler time per CPU and vector, run durations, NET_RX raise-to-run delay";
-  }
-  std::span<const ProbeMode> modes() const override { return kModes; }
+      : SkeletonProbe(
+            {softirq_bpf__open_opts, softirq_bpf__load, softirq_bpf__destroy},
+            {"softirq",
+             "softirq handler time per CPU and vector, run durations, NET_RX raise-to-run delay",
+             kModes,
+             {}}) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     auto seconds = metrics::CounterFamily("tunescope_softirq_seconds_total",

@@ -26,18 +26,12 @@ constexpr std::string_view kMapNames[] = {"sockets", "xdp_queues"};
 
 class XcpuProbe final : public SkeletonProbe<xcpu_bpf> {
  public:
-  XcpuProbe() : SkeletonProbe({xcpu_bpf__open_opts, xcpu_bpf__load, xcpu_bpf__destroy}) {}
-
-  std::string_view name() const override { return "xcpu"; }
-  std::string_view description() const override {
-    return "reads of the target ports on the CPU that queued the data vs another CPU; "
-           "optional XDP rx-queue -> CPU counts";
-  }
-  std::span<const ProbeMode> modes() const override { return kModes; }
-
-  std::vector<MapFullCount> MapFullCounts() const override {
-    return ReadMapFull(skel()->obj, kMapNames);
-  }
+  XcpuProbe()
+      : SkeletonProbe({xcpu_bpf__open_opts, xcpu_bpf__load, xcpu_bpf__destroy},
+                      {"xcpu",
+                       "reads of the target ports on the CPU that queued the data vs another CPU; "
+                       "optional XDP rx-queue -> CPU counts",
+                       kModes, kMapNames}) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     const xcpu_bpf& s = *skel();
