@@ -4,9 +4,10 @@
 # collects one result per guest test per kernel.
 #
 #   vmtest.sh run --kernel 6.1 [--kernel 6.12] --out DIR [--tunescope PATH] [--only REGEX]
+#                 [--refserver PATH (for the reqlat usdt test)]
 #                 [--extra DIR] [--timeout SECONDS] [--verbose (print every test's log)]
 #   vmtest.sh fetch --kernel 6.1          # download + unpack into the cache, print the dir
-#   vmtest.sh report --out DIR [--readme FILE --update|--check]   # see report.py
+#   vmtest.sh report --out DIR [--update-readme F | --check-readme F]   # report.py
 #
 # Kernels are fetched with `apt-get download` from the configured Debian sources and unpacked
 # with `dpkg -x` into the cache ($TUNESCOPE_VM_CACHE, default /var/cache/tunescope-vm when
@@ -160,7 +161,7 @@ module_load_order() {
 }
 
 build_common_root() {
-  local root=$1 tunescope=$2 d a
+  local root=$1 tunescope=$2 refserver=$3 d a
   rm -rf "$root"
   mkdir -p "$root"/{usr/bin,usr/sbin,usr/lib/$arch_triplet,usr/lib64,etc,proc,sys,dev,tmp,run,root,var/log}
   mkdir -p "$root/sys/fs/bpf"
@@ -172,6 +173,9 @@ build_common_root() {
   done
   if [[ -n $tunescope ]]; then
     copy_with_libs "$root" "$tunescope" /usr/bin/tunescope
+  fi
+  if [[ -n $refserver ]]; then
+    copy_with_libs "$root" "$refserver" /usr/bin/refserver
   fi
   # bpftool lists what is loaded/attached after the daemon is gone; nft registers netfilter
   # hooks so nf_hook_slow runs for the netfilter probe's fentry/kprobe modes;
@@ -308,7 +312,7 @@ parse_console() {
     tail -n 40 "$work/console.txt" >&2
     return 1
   fi
-  npass=$(awk -F'\t' '$4 == "PASS"' "$work/results.tsv" | wc -l)
+  npass=$(awk -F'\t' '$4 == "PASS" || $4 == "NA"' "$work/results.tsv" | wc -l)
   nfail=$(awk -F'\t' '$4 == "FAIL"' "$work/results.tsv" | wc -l)
   awk -F'\t' '{ printf "vmtest: [%s] %-4s %-28s %s %s %s\n", $1, $4, $3, $5, $6, $7 }' \
     "$work/results.tsv" >&2
@@ -335,7 +339,7 @@ missing_prereq() {
 }
 
 cmd_run() {
-  local kernels=() out="" tunescope="" k rc=0
+  local kernels=() out="" tunescope="" refserver="" k rc=0
   only="" extra="" verbose=""
   vm_timeout=${TUNESCOPE_VM_TIMEOUT:-300}
   while [[ $# -gt 0 ]]; do
@@ -343,6 +347,7 @@ cmd_run() {
       --kernel) kernels+=("$2"); shift 2 ;;
       --out) out=$2; shift 2 ;;
       --tunescope) tunescope=$2; shift 2 ;;
+      --refserver) refserver=$2; shift 2 ;;
       --only) only=$2; shift 2 ;;
       --verbose) verbose=1; shift ;;
       --extra) extra=$(cd "$2" && pwd); shift 2 ;;
@@ -367,13 +372,16 @@ cmd_run() {
   if [[ -n $tunescope && ! -x $tunescope ]]; then
     die "tunescope binary $tunescope does not exist (build the tunescope target first)"
   fi
+  if [[ -n $refserver && ! -x $refserver ]]; then
+    die "refserver binary $refserver does not exist (build the refserver target first)"
+  fi
   mkdir -p "$out"
   out=$(cd "$out" && pwd)
   # ctest runs one kernel per test, possibly in parallel: keep the shared part private.
   local common t0
   common=$(mktemp -d "$out/.common.XXXXXX")
   t0=$(date +%s)
-  build_common_root "$common/root" "$tunescope"
+  build_common_root "$common/root" "$tunescope" "$refserver"
   make_cpio "$common/root" "$common/common.cpio.gz"
   log "initramfs common part: $(du -h "$common/common.cpio.gz" | cut -f1)"
   for k in "${kernels[@]}"; do
@@ -395,7 +403,7 @@ main() {
       ;;
     report) exec python3 "$here/report.py" "$@" ;;
     *)
-      sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+      sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
       exit 2
       ;;
   esac

@@ -21,6 +21,10 @@ tsvm_na() { # the probe correctly reported this mode as unsupported on this kern
   tsvm_detail "$*"
   exit 3
 }
+tsvm_skip() { # the initramfs lacks what the test needs (not the kernel: that is tsvm_na)
+  tsvm_detail "$*"
+  exit 4
+}
 tsvm_fail() {
   tsvm_detail "$*"
   echo "FAIL: $*"

@@ -53,3 +53,46 @@ reqlat_test() {
   ts_kill_and_check
   tsvm_pass "$n samples for $req requests, mean $(awk -v a="$s1" -v b="$s2" -v n="$n" 'BEGIN { printf "%.0f us", (b - a) / n * 1e6 }')"
 }
+
+# reqlat_usdt_test: usdt mode on refserver's USDT notes (every request sampled). The samples
+# must follow the requests made; with sock:sock_recv_length (6.3+) the arrival-to-parsed part
+# must have samples too.
+reqlat_usdt_test() {
+  tsvm_row reqlat usdt
+  command -v refserver >/dev/null || tsvm_skip "no refserver in the initramfs (vmtest.sh --refserver)"
+  refserver --listen 127.0.0.1:8080 --usdt-sample 1 >"$TSVM_STATE/refserver.log" 2>&1 &
+  REF_PID=$!
+  i=0
+  until grep -q 'listening' "$TSVM_STATE/refserver.log"; do
+    i=$((i + 1))
+    [ $i -lt 30 ] || tsvm_fail "refserver did not start: $(cat "$TSVM_STATE/refserver.log")"
+    sleep 1
+  done
+  ts_start --probes=reqlat --target-port=8080 --reqlat-mode=usdt --reqlat.usdt-binary=/usr/bin/refserver
+  ts_scrape "$TSVM_STATE/m1"
+  ts_expect_mode "$TSVM_STATE/m1" reqlat usdt
+  end=$(($(uptime_s) + 3))
+  req=0
+  while [ "$(uptime_s)" -lt $end ]; do
+    timeout 5 wget -q -O /dev/null http://127.0.0.1:8080/plaintext && req=$((req + 1))
+  done
+  sleep 1
+  ts_scrape "$TSVM_STATE/m2"
+  sel='mode="usdt"'
+  n=$(($(m_sum "$TSVM_STATE/m2" tunescope_request_latency_seconds_count $sel) - $(m_sum "$TSVM_STATE/m1" tunescope_request_latency_seconds_count $sel)))
+  a=$(($(m_sum "$TSVM_STATE/m2" tunescope_request_arrival_to_parsed_seconds_count) - $(m_sum "$TSVM_STATE/m1" tunescope_request_arrival_to_parsed_seconds_count)))
+  echo "$req requests answered by refserver; probe: $n parsed->queued samples, $a arrival->parsed samples"
+  [ "$req" -ge 10 ] || tsvm_fail "only $req requests in 3 s"
+  ratio_within "$n" "$req" 0.9 1.1 || tsvm_fail "$n usdt latency samples for $req requests"
+  problems=$(hist_check "$TSVM_STATE/m2" tunescope_request_latency_seconds) ||
+    tsvm_fail "histogram: $problems"
+  if [ -d /sys/kernel/tracing/events/sock/sock_recv_length ]; then
+    ratio_within "$a" "$req" 0.9 1.1 || tsvm_fail "$a arrival->parsed samples for $req requests"
+    extra=", arrival part $a samples"
+  else
+    extra=", no arrival part (no sock:sock_recv_length before 6.3)"
+  fi
+  ts_kill_and_check
+  kill "$REF_PID"
+  tsvm_pass "$n samples for $req requests$extra"
+}
