@@ -5,9 +5,10 @@
 # (default 1), loopback, plain keep-alive and pipelined (16 per write).
 #
 #   bench/overhead/run.sh [--duration S] [--runs N] [--connections C]
-#                         [--tunescope PATH] [--refserver PATH]
+#                         [--tunescope PATH] [--refserver PATH] [--variants a,b,...]
 #
-# Variants: none | all (tunescope serve --probes all --target-port P: every probe in its
+# Variants: none | default (`tunescope serve` with no flags: the always-on probe set) |
+# default-port (the same with --target-port P, which adds xcpu and reqlat in socket mode) | all (tunescope serve --probes all --target-port P: every probe in its
 # default mode, reqlat in socket mode) | reqlat-socket (only reqlat) | reqlat-usdt-1 and
 # reqlat-usdt-100 (only reqlat in usdt mode; refserver runs with --usdt-sample 1 or 100, and
 # with no tracer attached its semaphores keep the probes off in every other variant).
@@ -25,8 +26,9 @@ server_cpu=0
 client_cpu=1
 tunescope="$repo/build/daemon/tunescope"
 refserver="$repo/build/reference-server/refserver"
+variants=(none default default-port all reqlat-socket reqlat-usdt-100 reqlat-usdt-1)
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 while (($#)); do
   case "$1" in
     --duration) duration="$2"; shift ;;
@@ -34,6 +36,7 @@ while (($#)); do
     --connections) conns="$2"; shift ;;
     --tunescope) tunescope="$2"; shift ;;
     --refserver) refserver="$2"; shift ;;
+    --variants) IFS=, read -r -a variants <<<"$2"; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -132,6 +135,8 @@ setup() {
   fi
   case "$1" in
     none) ;;
+    default) start_daemon "$1" ;;
+    default-port) start_daemon "$1" --target-port "$port" ;;
     all) start_daemon "$1" --probes all --target-port "$port" --target-pid "$server_pid" ;;
     reqlat-socket) start_daemon "$1" --probes reqlat --target-port "$port" ;;
     reqlat-usdt-*)
@@ -175,7 +180,6 @@ measure() {
 median() { sort -g | awk '{v[NR] = $1} END { if (NR % 2) print v[(NR + 1) / 2];
   else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-variants=(none all reqlat-socket reqlat-usdt-100 reqlat-usdt-1)
 echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)," \
   "kernel $(uname -r)"
 echo "wrk -t1 -c$conns -d${duration}s on CPU $client_cpu, refserver --workers 1 on CPU" \
