@@ -8,6 +8,32 @@
 namespace tunescope::cli {
 namespace {
 
+// Map bounds: a full map is counted in tunescope_map_full_total instead of growing.
+struct MapBoundFlag {
+  std::string_view name;
+  std::string_view help;
+  uint64_t min;
+  uint64_t max;
+  uint32_t probes::ProbeConfig::*field;
+};
+
+constexpr MapBoundFlag kMapBoundFlags[] = {
+    {"runqlat.max-tasks", "bound of runqlat's runnable-task map", 64, 1 << 22,
+     &probes::ProbeConfig::max_tasks},
+    {"hardirq.max-irqs", "bound of hardirq's per-IRQ maps", 16, 65536,
+     &probes::ProbeConfig::max_irqs},
+    {"netfilter.max-inflight", "bound of the netfilter bracket's packets-in-flight map", 64,
+     1 << 22, &probes::ProbeConfig::max_nf_inflight},
+    {"qdisc.max-devices", "bound of the devices the qdisc probe reports", 4, 65536,
+     &probes::ProbeConfig::max_qdisc_devices},
+    {"xcpu.max-sockets", "bound of the target-port sockets the xcpu probe remembers", 64, 1 << 22,
+     &probes::ProbeConfig::max_sockets},
+    {"reqlat.max-sockets", "bound of the server sockets the reqlat probe follows", 64, 1 << 22,
+     &probes::ProbeConfig::max_request_sockets},
+    {"reqlat.max-inflight", "bound of the parsed, not yet answered requests of usdt mode", 64,
+     1 << 22, &probes::ProbeConfig::max_requests_inflight},
+};
+
 std::string ProbeNames() {
   std::string names;
   for (const auto& entry : probes::Catalogue())
@@ -89,67 +115,23 @@ void AddProbeFlags(FlagParser& parser, ServeOptions& o) {
                o.btf_path_given = true;
                return Status();
              });
-  parser.Add("runqlat.max-tasks", "N", "bound of runqlat's runnable-task map (default 16384)",
-             [&o](std::string_view v) {
-               uint64_t n = 0;
-               if (Status s = ParseUint("runqlat.max-tasks", v, 64, 1 << 22, n); !s.ok()) return s;
-               o.probe_config.max_tasks = static_cast<uint32_t>(n);
-               return Status();
-             });
-  parser.Add("hardirq.max-irqs", "N", "bound of hardirq's per-IRQ maps (default 1024)",
-             [&o](std::string_view v) {
-               uint64_t n = 0;
-               if (Status s = ParseUint("hardirq.max-irqs", v, 16, 65536, n); !s.ok()) return s;
-               o.probe_config.max_irqs = static_cast<uint32_t>(n);
-               return Status();
-             });
-  parser.Add("netfilter.max-inflight", "N",
-             "bound of the netfilter bracket's packets-in-flight map (default 65536)",
-             [&o](std::string_view v) {
-               uint64_t n = 0;
-               if (Status s = ParseUint("netfilter.max-inflight", v, 64, 1 << 22, n); !s.ok())
-                 return s;
-               o.probe_config.max_nf_inflight = static_cast<uint32_t>(n);
-               return Status();
-             });
-  parser.Add("qdisc.max-devices", "N", "bound of the devices the qdisc probe reports (default 256)",
-             [&o](std::string_view v) {
-               uint64_t n = 0;
-               if (Status s = ParseUint("qdisc.max-devices", v, 4, 65536, n); !s.ok()) return s;
-               o.probe_config.max_qdisc_devices = static_cast<uint32_t>(n);
-               return Status();
-             });
-  parser.Add("xcpu.max-sockets", "N",
-             "bound of the target-port sockets the xcpu probe remembers (default 65536)",
-             [&o](std::string_view v) {
-               uint64_t n = 0;
-               if (Status s = ParseUint("xcpu.max-sockets", v, 64, 1 << 22, n); !s.ok()) return s;
-               o.probe_config.max_sockets = static_cast<uint32_t>(n);
-               return Status();
-             });
+  for (const MapBoundFlag& f : kMapBoundFlags) {
+    uint32_t probes::ProbeConfig::*field = f.field;
+    parser.Add(std::string(f.name), "N",
+               std::string(f.help) + " (default " + std::to_string(o.probe_config.*field) + ")",
+               [&o, f](std::string_view v) {
+                 uint64_t n = 0;
+                 if (Status s = ParseUint(f.name, v, f.min, f.max, n); !s.ok()) return s;
+                 o.probe_config.*f.field = static_cast<uint32_t>(n);
+                 return Status();
+               });
+  }
   parser.Add("reqlat.usdt-binary", "PATH",
              "refserver executable whose USDT notes the reqlat probe attaches to (usdt mode, "
              "chosen over socket when given; --target-pid restricts it to those processes)",
              [&o](std::string_view v) {
                if (v.empty()) return Status::Error("flag --reqlat.usdt-binary: empty path");
                o.probe_config.usdt_binary = std::string(v);
-               return Status();
-             });
-  parser.Add("reqlat.max-sockets", "N",
-             "bound of the server sockets the reqlat probe follows (default 65536)",
-             [&o](std::string_view v) {
-               uint64_t n = 0;
-               if (Status s = ParseUint("reqlat.max-sockets", v, 64, 1 << 22, n); !s.ok()) return s;
-               o.probe_config.max_request_sockets = static_cast<uint32_t>(n);
-               return Status();
-             });
-  parser.Add("reqlat.max-inflight", "N",
-             "bound of the parsed, not yet answered requests of usdt mode (default 65536)",
-             [&o](std::string_view v) {
-               uint64_t n = 0;
-               if (Status s = ParseUint("reqlat.max-inflight", v, 64, 1 << 22, n); !s.ok())
-                 return s;
-               o.probe_config.max_requests_inflight = static_cast<uint32_t>(n);
                return Status();
              });
   parser.Add("xdp-iface", "IF",
