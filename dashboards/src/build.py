@@ -407,7 +407,7 @@ def probes():
         "Share of all CPUs tunescope's programs take (needs --bpf-stats): the observer's own "
         "overhead.",
         "percentunit",
-        [{"expr": "sum by (probe) (%s) / %s" % (
+        [{"expr": "sum by (probe) (%s) / on () group_left () %s" % (
             rate("tunescope_bpf_program_run_seconds_total"), CPUS),
           "legendFormat": "{{probe}}"}])
     return dashboard("tunescope-probes", "tunescope / Probes",

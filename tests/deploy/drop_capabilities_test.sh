@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# --drop-capabilities: once the probes are attached every thread of the daemon has empty
+# effective, permitted, inheritable and ambient sets (and, as root, an empty bounding set), the
+# probes keep counting, and SIGTERM still detaches everything. Without the flag the
+# capabilities stay (so the check can tell the two apart).
+# usage: drop_capabilities_test.sh TUNESCOPE SOURCE_DIR
+set -euo pipefail
+tunescope=$1 src=$2
+source "$src/tests/process/lib.sh"
+require_root
+command -v bpftool >/dev/null || fail "bpftool is not installed"
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+  if [[ -n $pid ]]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# caps PID FIELD: the distinct values of FIELD over all threads of PID.
+caps() { cat /proc/"$1"/task/*/status | awk -v f="$2:" '$1 == f {print $2}' | sort -u | tr '\n' ' '; }
+runs() { curl -fsS "http://127.0.0.1:$1/metrics" | awk '/^tunescope_softirq_runs_total/ {s += $2} END {printf "%d", s}'; }
+
+start() {  # start PORT [FLAGS...]
+  local port=$1
+  shift
+  "$tunescope" serve --web.listen-address="127.0.0.1:$port" --probes=softirq,runqlat "$@" \
+    >"$tmp/log" 2>&1 &
+  pid=$!
+  wait_http "http://127.0.0.1:$port/healthz" 30 || { cat "$tmp/log" >&2; fail "daemon did not come up"; }
+}
+
+port=$(free_port)
+start "$port"
+[[ $(caps "$pid" CapEff) != "0000000000000000 " ]] || fail "without the flag the daemon has no capabilities: the test cannot tell"
+kill "$pid"
+wait "$pid"
+pid=
+
+port=$(free_port)
+start "$port" --drop-capabilities
+threads=$(ls /proc/"$pid"/task | wc -l)
+((threads > 1)) || fail "expected the HTTP server's threads too, found $threads thread(s)"
+for field in CapEff CapPrm CapInh CapAmb CapBnd; do
+  [[ $(caps "$pid" $field) == "0000000000000000 " ]] || fail "$field after the drop: $(caps "$pid" $field)"
+done
+grep -q 'dropped all capabilities' "$tmp/log" || fail "no log line about the drop"
+progs=$(owned_bpf_ids prog "$pid")
+[[ -n $progs ]] || fail "the daemon holds no BPF programs"
+before=$(runs "$port")
+sleep 3  # timers and the scrapes themselves raise softirqs
+after=$(runs "$port")
+((after > before)) || fail "softirq runs did not advance after the drop ($before -> $after)"
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+pid=
+[[ $rc -eq 0 ]] || fail "exit $rc on SIGTERM after the drop"
+# shellcheck disable=SC2086
+if any_prog_alive $progs; then fail "programs remain after exit: $progs"; fi
+echo "PASS ($threads threads without capabilities)"

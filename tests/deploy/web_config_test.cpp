@@ -1,0 +1,138 @@
+// --web.config.file parsing and basic auth checks, without sockets.
+#include "http/web_config.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace tunescope::http {
+namespace {
+
+// htpasswd -nbBC 4 alice 's3cret:x' (cost 4 keeps the test fast; a colon in the password).
+constexpr const char* kAliceHash = "$2y$04$lzA0PbIikABWZFO7/2eHm.oA3YNxJFuGxoTx2YELH4aI5HRn/Cx7e";
+
+std::string Encode(const std::string& in) {
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                 (static_cast<unsigned char>(in[i + 1]) << 8) |
+                 static_cast<unsigned char>(in[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
+  }
+  if (i + 1 == in.size()) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    out += std::string{kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], '=', '='};
+  } else if (i + 2 == in.size()) {
+    unsigned v =
+        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    out += std::string{kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63],
+                       kAlphabet[(v >> 6) & 63], '='};
+  }
+  return out;
+}
+
+std::string Basic(const std::string& user, const std::string& password) {
+  return "Basic " + Encode(user + ":" + password);
+}
+
+TEST(WebConfig, ParsesUsersWithCommentsAndQuotes) {
+  WebConfig config;
+  std::string text = std::string("# tunescope\n---\nbasic_auth_users:   # who may scrape\n") +
+                     "  alice: " + kAliceHash + "\n" + "  'bob smith': \"" + kAliceHash +
+                     "\"  # same hash\n\n";
+  Status s = ParseWebConfig(text, config);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(config.basic_auth_users.size(), 2u);
+  EXPECT_EQ(config.basic_auth_users.at("alice"), kAliceHash);
+  EXPECT_EQ(config.basic_auth_users.at("bob smith"), kAliceHash);
+}
+
+TEST(WebConfig, EmptyFileMeansNoUsers) {
+  WebConfig config;
+  ASSERT_TRUE(ParseWebConfig("", config).ok());
+  ASSERT_TRUE(ParseWebConfig("basic_auth_users: {}\n", config).ok());
+  EXPECT_TRUE(config.basic_auth_users.empty());
+}
+
+void ExpectError(const std::string& text, const std::string& fragment) {
+  WebConfig config;
+  Status s = ParseWebConfig(text, config);
+  ASSERT_FALSE(s.ok()) << text;
+  EXPECT_NE(s.message().find(fragment), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().find('\n'), std::string::npos) << "one line: " << s.message();
+}
+
+TEST(WebConfig, RejectsWhatItCannotHonour) {
+  ExpectError("basic_auth_users:\n  alice: secret\n", "line 2: the password of user \"alice\"");
+  ExpectError("basic_auth_users:\n  alice: $1$abc$def\n", "not a bcrypt hash");
+  ExpectError(std::string("basic_auth_users:\n  a: ") + kAliceHash + "\n  a: " + kAliceHash,
+              "line 3: user \"a\" appears twice");
+  ExpectError("tls_server_config:\n  cert_file: c.pem\n", "line 1: tls_server_config is not");
+  ExpectError("http_server_config:\n  http2: false\n", "http_server_config is not supported");
+  ExpectError("basic_auth_user:\n", "unknown key \"basic_auth_user\"");
+  ExpectError("  alice: x\n", "line 1: unexpected indentation");
+  ExpectError("basic_auth_users:\n\talice: x\n", "line 2: tab");
+  ExpectError(std::string("basic_auth_users:\n  a: ") + kAliceHash + "\n    b: " + kAliceHash,
+              "line 3: indentation");
+  ExpectError("basic_auth_users: alice\n", "must be a map");
+  ExpectError("basic_auth_users\n", "line 1: expected \"key: value\"");
+  ExpectError("basic_auth_users:\n  alice: \"$2y$04$abc\n", "unterminated");
+}
+
+TEST(WebConfig, LoadNamesTheFile) {
+  WebConfig config;
+  Status s = LoadWebConfig("/nonexistent/web.yml", config);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("/nonexistent/web.yml"), std::string::npos);
+}
+
+TEST(Base64, DecodesPaddedAndRejectsJunk) {
+  std::string out;
+  ASSERT_TRUE(DecodeBase64("YWxpY2U6czNjcmV0", out));
+  EXPECT_EQ(out, "alice:s3cret");
+  ASSERT_TRUE(DecodeBase64("YQ==", out));
+  EXPECT_EQ(out, "a");
+  ASSERT_TRUE(DecodeBase64("YWI=", out));
+  EXPECT_EQ(out, "ab");
+  EXPECT_FALSE(DecodeBase64("YWI", out));
+  EXPECT_FALSE(DecodeBase64("Y=Q=", out));
+  EXPECT_FALSE(DecodeBase64("YW*=", out));
+}
+
+TEST(BasicAuth, AcceptsOnlyTheRightPassword) {
+  BasicAuth auth(std::map<std::string, std::string>{{"alice", kAliceHash}});
+  EXPECT_TRUE(auth.Allows(Basic("alice", "s3cret:x")));  // the password may hold a colon
+  EXPECT_TRUE(auth.Allows(Basic("alice", "s3cret:x")));  // cached
+  EXPECT_TRUE(auth.Allows("basic " + Encode("alice:s3cret:x")));
+  EXPECT_FALSE(auth.Allows(Basic("alice", "s3cret")));
+  EXPECT_FALSE(auth.Allows(Basic("alice", "")));
+  EXPECT_FALSE(auth.Allows(Basic("bob", "s3cret:x")));
+  EXPECT_FALSE(auth.Allows(""));
+  EXPECT_FALSE(auth.Allows("Bearer abc"));
+  EXPECT_FALSE(auth.Allows("Basic !!!!"));
+  EXPECT_FALSE(auth.Allows("Basic " + Encode("no-colon")));
+  EXPECT_TRUE(auth.Allows(Basic("alice", "s3cret:x")));  // a failure does not evict
+}
+
+TEST(BasicAuth, GateAnswers401WithAChallenge) {
+  HttpServer server;
+  server.Handle("/metrics", [](const HttpRequest&) {
+    return HttpResponse{200, "text/plain", "m", {}};
+  });
+  server.SetGate(BasicAuthGate(std::make_shared<const BasicAuth>(
+      std::map<std::string, std::string>{{"alice", kAliceHash}})));
+  HttpRequest request{"GET", "/metrics", "", ""};
+  HttpResponse denied = server.Dispatch(request);
+  EXPECT_EQ(denied.status, 401);
+  EXPECT_NE(denied.headers["WWW-Authenticate"].find("Basic realm="), std::string::npos);
+  request.path = "/nowhere";  // unknown paths are gated too: no probing without credentials
+  EXPECT_EQ(server.Dispatch(request).status, 401);
+  request.path = "/metrics";
+  request.authorization = Basic("alice", "s3cret:x");
+  EXPECT_EQ(server.Dispatch(request).status, 200);
+}
+
+}  // namespace
+}  // namespace tunescope::http

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# End to end: refserver under wrk, tunescope with every probe, Debian's prometheus scraping it
+# every second with the alert rules loaded. Then every dashboard panel's query must return data
+# (a finite value), every alert rule must be healthy, and /metrics must pass promtool.
+# usage: prometheus_e2e_test.sh TUNESCOPE REFSERVER SOURCE_DIR
+set -euo pipefail
+tunescope=$1 refserver=$2 src=$3
+source "$src/tests/process/lib.sh"
+require_root
+for tool in prometheus promtool wrk curl jq python3 ip ping; do
+  command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/install-deps.sh --with-tests)"
+done
+
+tmp=$(mktemp -d)
+ns=tse2e$$
+veth=tse$$a  # host side; the peer lives in $ns
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  ip link del "$veth" 2>/dev/null || true
+  ip netns del "$ns" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+rs_port=$(free_port) ts_port=$(free_port) prom_port=$(free_port)
+instance=127.0.0.1:$ts_port
+prom=http://127.0.0.1:$prom_port
+
+# A veth pair to a private namespace: pings from it arrive on $veth (the XDP rx-queue counts)
+# and the replies leave through a pfifo qdisc on $veth (the qdisc probe's counts).
+ip netns add "$ns"
+ip link add "$veth" type veth peer name tse$$b
+ip link set tse$$b netns "$ns"
+ip addr add 198.18.77.1/30 dev "$veth"
+ip link set "$veth" up
+tc qdisc replace dev "$veth" root pfifo limit 1000
+ip -n "$ns" addr add 198.18.77.2/30 dev tse$$b
+ip -n "$ns" link set tse$$b up
+ip -n "$ns" link set lo up
+
+"$refserver" --listen "127.0.0.1:$rs_port" >"$tmp/refserver.log" 2>&1 &
+pids+=($!)
+"$tunescope" serve --web.listen-address="$instance" --target-port="$rs_port" \
+  --target-comm=refserver --netfilter-mode=bracket --xdp-iface="$veth" --bpf-stats \
+  >"$tmp/tunescope.log" 2>&1 &
+ts_pid=$!
+pids+=($ts_pid)
+wait_http "http://$instance/healthz" 30 || { cat "$tmp/tunescope.log" >&2; fail "tunescope did not come up"; }
+
+cat >"$tmp/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files:
+  - $src/deploy/prometheus/tunescope-rules.yml
+scrape_configs:
+  - job_name: tunescope
+    static_configs:
+      - targets: ['$instance']
+EOF
+prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/tsdb" \
+  --web.listen-address="127.0.0.1:$prom_port" >"$tmp/prometheus.log" 2>&1 &
+pids+=($!)
+wait_http "$prom/-/ready" 30 || { tail -20 "$tmp/prometheus.log" >&2; fail "prometheus did not start"; }
+
+# Load, bounded in time: HTTP on loopback for reqlat/xcpu/netfilter/softirq, pings through the
+# veth for XDP and the qdisc.
+wrk -t2 -c32 -d90s "http://127.0.0.1:$rs_port/plaintext" >"$tmp/wrk.log" 2>&1 &
+pids+=($!)
+ip netns exec "$ns" ping -q -i 0.002 -w 90 198.18.77.1 >/dev/null 2>&1 &
+pids+=($!)
+
+query() {  # query EXPR -> the JSON answer of an instant query
+  curl -fsS --max-time 10 "$prom/api/v1/query" --data-urlencode "query=$1"
+}
+# Finite samples in an instant query's answer.
+finite() { jq '[.data.result[].value[1] | select(. != "NaN" and . != "+Inf" and . != "-Inf")] | length'; }
+
+# The advisor publishes after its first 30 s window; wait for it and for 15 s of data.
+deadline=$((SECONDS + 75))
+until [[ $(query "tunescope_tuning_rank{instance=\"$instance\"}" | jq '.data.result | length') -gt 0 ]]; do
+  ((SECONDS < deadline)) || fail "no tunescope_tuning_rank in prometheus after 75 s"
+  sleep 2
+done
+sleep 15
+kill -0 "$ts_pid" || fail "tunescope died under load"
+
+[[ $(query "up{job=\"tunescope\"}" | jq -r '.data.result[0].value[1]') == 1 ]] || fail "target not up"
+
+# Every panel query, variables substituted, must return at least one finite value.
+failures=0 count=0
+while IFS= read -r line; do
+  expr=$(jq -r .expr <<<"$line")
+  panel=$(jq -r '.file + ": " + .panel + " " + .ref' <<<"$line")
+  expr=${expr//'$__rate_interval'/10s}
+  expr=${expr//'$job'/tunescope}
+  expr=${expr//'$instance'/$instance}
+  answer=$(query "$expr") || { echo "FAIL query error: $panel: $expr" >&2; failures=$((failures + 1)); continue; }
+  n=$(finite <<<"$answer")
+  count=$((count + 1))
+  if [[ $n -eq 0 ]]; then
+    echo "FAIL no data: $panel: $expr -> $(jq -c .data.result <<<"$answer" | head -c 300)" >&2
+    failures=$((failures + 1))
+  fi
+done < <(python3 "$src/tests/deploy/check_dashboards.py" --queries "$src"/dashboards/*.json)
+((count > 0)) || fail "no panel queries found"
+((failures == 0)) || fail "$failures of $count panel queries failed"
+echo "ok: all $count panel queries return data"
+
+# Every alert rule loaded and evaluated without error.
+want=$(grep -c '^ *- alert:' "$src/deploy/prometheus/tunescope-rules.yml")
+rules=$(curl -fsS "$prom/api/v1/rules")
+got=$(jq '[.data.groups[].rules[]] | length' <<<"$rules")
+[[ $got -eq $want ]] || fail "prometheus loaded $got rules, the file has $want"
+bad=$(jq -r '[.data.groups[].rules[] | select(.health != "ok") | .name + ": " + .health + " " + (.lastError // "")] | .[]' <<<"$rules")
+[[ -z $bad ]] || fail "unhealthy rules: $bad"
+echo "ok: $want alert rules healthy"
+
+# The exposition is clean.
+curl -fsS "http://$instance/metrics" >"$tmp/metrics.txt"
+lint=$(promtool check metrics <"$tmp/metrics.txt" 2>&1) || fail "promtool check metrics: $lint"
+[[ -z $lint ]] || fail "promtool check metrics: $lint"
+echo "ok: promtool check metrics clean"
+
+kill -0 "$ts_pid" || fail "tunescope died"
+echo "PASS"
