@@ -218,8 +218,9 @@ def overview():
            "sum(%s) / %s" % (rate("tunescope_netfilter_seconds_total"), CPUS),
            [("orange", 0.05), ("red", 0.15)])
     b.stat("Qdisc lock contention",
-           "Contended qdisc lock acquisitions per second. Anything sustained means CPUs queue "
-           "behind one transmit lock: consider a multiqueue qdisc or XPS.",
+           "Contended qdisc lock acquisitions per second (opt-in probe: --probes=...,qdisc). "
+           "Anything sustained means CPUs queue behind one transmit lock: consider a "
+           "multiqueue qdisc or XPS.",
            "cps", "sum(%s)" % rate("tunescope_qdisc_lock_contentions_total"),
            [("orange", 100), ("red", 10000)])
     b.stat("Cross-CPU reads",
@@ -332,8 +333,9 @@ def probes():
     b.row("Qdisc")
     b.timeseries(
         "Qdisc lock contention ratio per device",
-        "Share of packets whose enqueue found the qdisc busy on another CPU. Sustained "
-        "contention on a single-queue qdisc: switch to mq/fq with XPS.",
+        "Share of packets whose enqueue found the qdisc busy on another CPU (the qdisc probe "
+        "is opt-in: --probes=...,qdisc). Sustained contention on a single-queue qdisc: switch "
+        "to mq/fq with XPS.",
         "percentunit",
         [{"expr": "sum by (device) (%s) / sum by (device) (%s)" % (
             rate("tunescope_qdisc_lock_contentions_total"),

@@ -43,7 +43,7 @@ ip -n "$ns" link set lo up
 "$refserver" --listen "127.0.0.1:$rs_port" >"$tmp/refserver.log" 2>&1 &
 pids+=($!)
 "$tunescope" serve --web.listen-address="$instance" --target-port="$rs_port" \
-  --target-comm=refserver --netfilter-mode=bracket --xdp-iface="$veth" --bpf-stats \
+  --target-comm=refserver --probes=all --netfilter-mode=bracket --xdp-iface="$veth" --bpf-stats \
   >"$tmp/tunescope.log" 2>&1 &
 ts_pid=$!
 pids+=($ts_pid)

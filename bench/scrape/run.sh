@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# /metrics latency and the daemon's memory: starts refserver under wrk and tunescope with every
+# probe, times N scrapes at concurrency C with curl, and prints p50/p99/max scrape latency, the
+# exposition size and tunescope's RSS before and after. A benchmark: it prints, it does not
+# judge. Needs root (loads BPF programs).
+#
+# usage: bench/scrape/run.sh [--scrapes N] [--concurrency C] [--build DIR] [-- serve flags...]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+build=$here/build
+scrapes=500
+concurrency=4
+while (($#)); do
+  case $1 in
+    --scrapes) scrapes=$2; shift 2 ;;
+    --concurrency) concurrency=$2; shift 2 ;;
+    --build) build=$2; shift 2 ;;
+    --) shift; break ;;
+    -h | --help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[[ $(id -u) -eq 0 ]] || { echo "bench/scrape: needs root (loads BPF programs)" >&2; exit 1; }
+tunescope=$build/daemon/tunescope refserver=$build/reference-server/refserver
+[[ -x $tunescope && -x $refserver ]] || { echo "build first: $tunescope, $refserver" >&2; exit 1; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+rs_port=$(free_port) ts_port=$(free_port)
+"$refserver" --listen "127.0.0.1:$rs_port" >/dev/null 2>&1 &
+pids+=($!)
+"$tunescope" serve --web.listen-address="127.0.0.1:$ts_port" --target-port="$rs_port" \
+  --target-comm=refserver "$@" >"$tmp/log" 2>&1 &
+ts=$!
+pids+=($ts)
+for _ in $(seq 100); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$ts_port/healthz" 2>/dev/null && break
+  sleep 0.2
+done
+rss() { awk '/VmRSS/ {print $2}' /proc/"$ts"/status; }
+rss_start=$(rss)
+wrk -t1 -c16 -d600s "http://127.0.0.1:$rs_port/plaintext" >/dev/null 2>&1 &
+pids+=($!)
+sleep 5  # let the maps fill with the load's keys
+size=$(curl -fsS "http://127.0.0.1:$ts_port/metrics" | wc -c)
+series=$(curl -fsS "http://127.0.0.1:$ts_port/metrics" | grep -vc '^#')
+
+seq "$scrapes" | xargs -P "$concurrency" -I{} curl -s -o /dev/null \
+  -w '%{http_code} %{time_total}\n' "http://127.0.0.1:$ts_port/metrics" >"$tmp/times"
+errors=$(awk '$1 != 200' "$tmp/times" | wc -l)
+awk '$1 == 200 {print $2 * 1000}' "$tmp/times" | sort -n >"$tmp/ms"
+n=$(wc -l <"$tmp/ms")
+pct() { awk -v p="$1" -v n="$n" 'NR == int((n - 1) * p) + 1 {printf "%.2f", $1}' "$tmp/ms"; }
+
+printf '| scrapes | concurrency | errors | p50 ms | p99 ms | max ms | bytes | series | RSS start KiB | RSS end KiB |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| %d | %d | %d | %s | %s | %s | %d | %d | %d | %d |\n' "$scrapes" "$concurrency" "$errors" \
+  "$(pct 0.5)" "$(pct 0.99)" "$(tail -1 "$tmp/ms")" "$size" "$series" "$rss_start" "$(rss)"
