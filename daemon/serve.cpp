@@ -70,7 +70,7 @@ int RunServe(std::span<const std::string_view> args) {
   } else if (!options.web_config_file.empty()) {
     TS_LOG(kWarn) << options.web_config_file << " has no basic_auth_users: endpoints are open";
   }
-  // Re-ranks the tunings every 30 s over the window that just ended (daemon/advisor/README.md).
+  // Re-ranks the tunings every 30 s over the window that just ended (README.md, "Tuning advice").
   advisor::AdviceService advice(advisor::SourcesFor(options, probe_set), probe_set,
                                 std::chrono::seconds(30));
   server.Handle(options.telemetry_path,
