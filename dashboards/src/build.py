@@ -260,6 +260,15 @@ def probes():
           "legendFormat": "cpu {{cpu}} {{vector}}"}],
         fieldConfig={"defaults": {"unit": "percentunit", "custom": {"stacking": {
             "mode": "normal"}}}, "overrides": []})
+    b.timeseries(
+        "NET_RX time per softirq run, per CPU",
+        "Mean time one NET_RX softirq run takes on each CPU. Growing per-run time at the same "
+        "packet rate means more work per packet (GRO off, netfilter, small batches).",
+        "s",
+        [{"expr": "sum by (cpu) (%s) / sum by (cpu) (%s)" % (
+            rate("tunescope_softirq_seconds_total", 'vector="net_rx"'),
+            rate("tunescope_softirq_runs_total", 'vector="net_rx"')),
+          "legendFormat": "cpu {{cpu}}"}])
     b.heatmap(
         "NET_RX softirq run durations",
         "How long each NET_RX softirq run lasts. Runs near 2 ms hit the netdev budget and "
@@ -304,6 +313,18 @@ def probes():
         "percentunit",
         [{"expr": "sum(%s) / %s" % (rate("tunescope_netfilter_seconds_total"), CPUS),
           "legendFormat": "netfilter"}], w=8)
+    b.timeseries(
+        "Netfilter bracket mode's own cost",
+        "Only in bracket mode: CPU share of the bracket programs themselves (already "
+        "subtracted from the netfilter time) and their calibrated cost per hook traversal. "
+        "If the share is close to netfilter's own, prefer the fentry or kprobe mode.",
+        "percentunit",
+        [{"expr": "sum(%s) / %s" % (rate("tunescope_netfilter_bracket_seconds_total"), CPUS),
+          "legendFormat": "bracket share of CPU"}], w=8)
+    b.stat("Bracket cost per hook",
+           "Calibrated cost of one bracket traversal (bracket mode only), measured at start-up "
+           "in a private network namespace.",
+           "s", "max(%s)" % m("tunescope_netfilter_bracket_self_cost_seconds"), w=8, h=8)
     b.heatmap(
         "Netfilter cost per packet distribution",
         "Per-packet netfilter time. A tail far above the median suggests expensive rules "
