@@ -1,6 +1,5 @@
 #include "probes/reqlat.h"
 
-#include <set>
 #include <string>
 
 #include "core/log.h"
@@ -72,14 +71,7 @@ class ReqlatProbe final : public SkeletonProbe<reqlat_bpf> {
 
  protected:
   Status Configure(reqlat_bpf& s, const ProbeConfig& config) override {
-    ports_.clear();
-    std::set<uint16_t> seen;
-    for (uint16_t port : config.target_ports) {
-      if (seen.insert(port).second) ports_.push_back(port);
-    }
-    if (ports_.size() > TS_REQLAT_MAX_PORTS) {
-      return Status::Error("at most " + std::to_string(TS_REQLAT_MAX_PORTS) + " target ports");
-    }
+    if (Status st = UniqueTargetPorts(config, TS_REQLAT_MAX_PORTS, ports_); !st.ok()) return st;
     if (bpf_map__set_max_entries(s.maps.socks, config.max_request_sockets) != 0 ||
         bpf_map__set_max_entries(s.maps.inflight, config.max_requests_inflight) != 0) {
       return Status::Error(ErrnoMessage("set map size", errno));

@@ -1,5 +1,7 @@
 #include "probes/skeleton_probe.h"
 
+#include <algorithm>
+#include <string>
 #include <string_view>
 
 namespace tunescope::probes {
@@ -42,6 +44,15 @@ std::vector<const bpf_program*> LoadedProgramsOf(const bpf_object* obj) {
     if (bpf_program__fd(prog) >= 0) out.push_back(prog);
   }
   return out;
+}
+
+Status UniqueTargetPorts(const ProbeConfig& config, size_t max, std::vector<uint16_t>& ports) {
+  ports.clear();
+  for (uint16_t port : config.target_ports) {
+    if (std::find(ports.begin(), ports.end(), port) == ports.end()) ports.push_back(port);
+  }
+  if (ports.size() > max) return Status::Error("at most " + std::to_string(max) + " target ports");
+  return {};
 }
 
 std::vector<MapFullCount> ReadMapFull(const bpf_object* obj,

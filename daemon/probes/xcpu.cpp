@@ -2,7 +2,6 @@
 
 #include <net/if.h>
 
-#include <set>
 #include <string>
 
 #include "metrics/family.h"
@@ -75,14 +74,7 @@ class XcpuProbe final : public SkeletonProbe<xcpu_bpf> {
 
  protected:
   Status Configure(xcpu_bpf& s, const ProbeConfig& config) override {
-    ports_.clear();
-    std::set<uint16_t> seen;
-    for (uint16_t port : config.target_ports) {
-      if (seen.insert(port).second) ports_.push_back(port);
-    }
-    if (ports_.size() > TS_XCPU_MAX_PORTS) {
-      return Status::Error("at most " + std::to_string(TS_XCPU_MAX_PORTS) + " target ports");
-    }
+    if (Status st = UniqueTargetPorts(config, TS_XCPU_MAX_PORTS, ports_); !st.ok()) return st;
     xdp_iface_ = config.xdp_iface;
     bpf_program__set_autoload(s.progs.ts_xcpu_xdp, !xdp_iface_.empty());
     if (bpf_map__set_max_entries(s.maps.queued_on, config.max_sockets) != 0) {
