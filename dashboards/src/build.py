@@ -157,21 +157,25 @@ def overview():
     b.table(
         "Next tunings, best predicted payoff first",
         "Each documented tuning with its rank (1 = do it first), the throughput gain the "
-        "measurements on this host predict (payoff ratio s/(1-s)) and whether it is already "
-        "applied. Apply the top row that is not applied; the evidence and the exact apply and "
-        "revert commands are in tunescope's /advice JSON and `tunescope advise`.",
+        "measurements on this host predict (payoff ratio s/(1-s)), the request latency a "
+        "latency tuning removes, and whether it is already applied. Apply the top row that is "
+        "not applied; the evidence and the exact apply and revert commands are in tunescope's "
+        "/advice JSON and `tunescope advise`.",
         "none",
         [m("tunescope_tuning_rank"), m("tunescope_tuning_payoff_ratio"),
-         m("tunescope_tuning_applied")],
+         m("tunescope_tuning_applied"), m("tunescope_tuning_latency_removed_seconds")],
         [{"id": "merge", "options": {}},
          {"id": "organize", "options": {
              "excludeByName": {"Time": True, "__name__": True},
              "renameByName": {"Value #A": "rank", "Value #B": "predicted payoff",
-                              "Value #C": "applied (1 = yes)"}}},
+                              "Value #C": "applied (1 = yes)",
+                              "Value #D": "latency removed per request"}}},
          {"id": "sortBy", "options": {"sort": [{"field": "rank"}]}}],
         w=24, h=10)["fieldConfig"]["overrides"] = [
             {"matcher": {"id": "byName", "options": "predicted payoff"},
-             "properties": [{"id": "unit", "value": "percentunit"}]}]
+             "properties": [{"id": "unit", "value": "percentunit"}]},
+            {"matcher": {"id": "byName", "options": "latency removed per request"},
+             "properties": [{"id": "unit", "value": "s"}]}]
 
     b.row("Requests")
     b.timeseries(
