@@ -65,15 +65,7 @@ int RunAdvise(std::span<const std::string_view> args) {
              });
   parser.AddSwitch("json", "print the report as JSON", &json);
   cli::AddProbeFlags(parser, options);
-  cli::ParseOutcome parsed = parser.Parse(args);
-  if (parsed.kind == cli::ParseOutcome::kHelp) {
-    std::cout << kUsage << parser.Help();
-    return 0;
-  }
-  if (parsed.kind == cli::ParseOutcome::kUsageError) {
-    std::cerr << "tunescope advise: " << parsed.error << " (see tunescope advise --help)\n";
-    return 2;
-  }
+  if (auto exit_code = cli::ParseCommand(parser, args, "advise", kUsage)) return *exit_code;
   log::SetLevel(options.log_level);
   sigset_t termination = BlockTerminationSignals();
   RouteLibbpfLogs();
@@ -90,8 +82,7 @@ int RunAdvise(std::span<const std::string_view> args) {
     progress.Update(window.Elapsed());
     double left = duration - window.Elapsed();
     double step = std::min(left, 0.5);
-    timespec timeout{static_cast<time_t>(step),
-                     static_cast<long>((step - std::floor(step)) * 1e9)};
+    timespec timeout{static_cast<time_t>(step), static_cast<long>((step - std::floor(step)) * 1e9)};
     int sig = sigtimedwait(&termination, nullptr, &timeout);
     if (sig == SIGINT || sig == SIGTERM) {
       interrupted = true;
@@ -100,8 +91,8 @@ int RunAdvise(std::span<const std::string_view> args) {
   }
   progress.Done();
   if (interrupted) {
-    std::cerr << "tunescope advise: interrupted; reporting on the " << static_cast<int>(window.Elapsed())
-              << " s measured\n";
+    std::cerr << "tunescope advise: interrupted; reporting on the "
+              << static_cast<int>(window.Elapsed()) << " s measured\n";
   }
   advisor::Advice advice = advisor::Advise(window.Finish());
   advisor::NoteProbes(advice, *probe_set);

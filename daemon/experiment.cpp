@@ -121,8 +121,7 @@ class Applier {
       const Setting& s = applied_.back();
       if (Status st = WriteText(s.path, s.original); !st.ok()) {
         std::cerr << "tunescope experiment: could not restore " << s.what << ": " << st.message()
-                  << " (restore it by hand: write \"" << s.original << "\" to " << s.path
-                  << ")\n";
+                  << " (restore it by hand: write \"" << s.original << "\" to " << s.path << ")\n";
         result = st;
       } else {
         std::cerr << "restored " << s.what << " = " << s.original << "\n";
@@ -281,7 +280,8 @@ void PrintPhase(const char* label, const Phase& p) {
   } else {
     std::cout << "no prediction\n";
   }
-  if (p.requests_per_second >= 0) std::cout << "    load Requests/sec = " << p.requests_per_second << "\n";
+  if (p.requests_per_second >= 0)
+    std::cout << "    load Requests/sec = " << p.requests_per_second << "\n";
   if (p.load_elapsed) std::cout << "    load finished in " << *p.load_elapsed << " s\n";
 }
 
@@ -338,15 +338,7 @@ int RunExperiment(std::span<const std::string_view> args) {
   parser.AddSwitch("keep", "keep the tuning applied afterwards", &keep);
   parser.AddSwitch("yes", "confirm that the experiment may change kernel settings", &yes);
   cli::AddProbeFlags(parser, options);
-  cli::ParseOutcome parsed = parser.Parse(args);
-  if (parsed.kind == cli::ParseOutcome::kHelp) {
-    std::cout << kUsage << parser.Help();
-    return 0;
-  }
-  if (parsed.kind == cli::ParseOutcome::kUsageError) {
-    std::cerr << "tunescope experiment: " << parsed.error << " (see tunescope experiment --help)\n";
-    return 2;
-  }
+  if (auto exit_code = cli::ParseCommand(parser, args, "experiment", kUsage)) return *exit_code;
   if (tuning_id.empty() || load.empty()) {
     std::cerr << "tunescope experiment: --tuning and --load are required (see tunescope "
                  "experiment --help)\n";
@@ -440,7 +432,8 @@ int RunExperiment(std::span<const std::string_view> args) {
       std::cout << "predicted: " << advisor::PayoffText(*before.prediction) << "\n";
     }
     if (before.requests_per_second > 0 && after.requests_per_second >= 0) {
-      std::cout << "realized:  " << Percent(after.requests_per_second / before.requests_per_second - 1)
+      std::cout << "realized:  "
+                << Percent(after.requests_per_second / before.requests_per_second - 1)
                 << " req/s (Requests/sec " << before.requests_per_second << " -> "
                 << after.requests_per_second << ")\n";
     } else if (before.load_elapsed && after.load_elapsed && *after.load_elapsed > 0) {

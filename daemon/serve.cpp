@@ -33,15 +33,7 @@ int RunServe(std::span<const std::string_view> args) {
   cli::ServeOptions options;
   cli::FlagParser parser;
   cli::AddServeFlags(parser, options);
-  cli::ParseOutcome parsed = parser.Parse(args);
-  if (parsed.kind == cli::ParseOutcome::kHelp) {
-    std::cout << kUsage << parser.Help();
-    return 0;
-  }
-  if (parsed.kind == cli::ParseOutcome::kUsageError) {
-    std::cerr << "tunescope serve: " << parsed.error << " (see tunescope serve --help)\n";
-    return 2;
-  }
+  if (auto exit_code = cli::ParseCommand(parser, args, "serve", kUsage)) return *exit_code;
   log::SetLevel(options.log_level);
   http::WebConfig web_config;
   if (!options.web_config_file.empty()) {

@@ -1,6 +1,7 @@
 #include "cli/flag_parser.h"
 
 #include <charconv>
+#include <iostream>
 
 namespace tunescope::cli {
 
@@ -69,6 +70,23 @@ std::string FlagParser::Help() const {
     out += left + f.help + "\n";
   }
   return out;
+}
+
+std::optional<int> ParseCommand(const FlagParser& parser, std::span<const std::string_view> args,
+                                std::string_view command, std::string_view usage) {
+  ParseOutcome parsed = parser.Parse(args);
+  switch (parsed.kind) {
+    case ParseOutcome::kHelp:
+      std::cout << usage << parser.Help();
+      return 0;
+    case ParseOutcome::kUsageError:
+      std::cerr << "tunescope " << command << ": " << parsed.error << " (see tunescope " << command
+                << " --help)\n";
+      return 2;
+    case ParseOutcome::kRun:
+      break;
+  }
+  return std::nullopt;
 }
 
 Status ParseUint(std::string_view flag, std::string_view value, uint64_t min, uint64_t max,

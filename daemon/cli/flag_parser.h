@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,6 +40,11 @@ class FlagParser {
   const Flag* Find(std::string_view name) const;
   std::vector<Flag> flags_;
 };
+
+// Parses a subcommand's flags; prints --help or a one-line usage error. Returns the exit code
+// when the command should stop here (0 after help, 2 after a usage error).
+std::optional<int> ParseCommand(const FlagParser& parser, std::span<const std::string_view> args,
+                                std::string_view command, std::string_view usage);
 
 // Value parsers shared by the subcommands; errors name the flag.
 Status ParseUint(std::string_view flag, std::string_view value, uint64_t min, uint64_t max,
