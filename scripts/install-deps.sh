@@ -25,7 +25,7 @@ build_pkgs=(
 )
 test_pkgs=(
   prometheus iproute2 iptables nftables ethtool wrk nginx-light libbpf-tools
-  busybox-static qemu-system-x86 curl jq python3 procps systemd util-linux kmod
+  busybox-static qemu-system-x86 curl jq python3 python3-yaml procps systemd util-linux kmod
   apache2-utils iputils-ping linux-perf
 )
 backport_pkgs=(libbpf-dev bpftool)
