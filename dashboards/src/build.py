@@ -293,6 +293,15 @@ def probes():
         "cps",
         [{"expr": "sum by (cpu, action) (%s)" % rate("tunescope_hardirq_handled_total"),
           "legendFormat": "cpu {{cpu}} {{action}}"}])
+    b.table(
+        "Interrupt spread: handler x CPU",
+        "Interrupts per second of each handler (rows) on each CPU (columns). A NIC queue "
+        "handler whose interrupts land on several CPUs, or all queues on one CPU, needs "
+        "smp_affinity pinning (tuning irq_affinity).",
+        "cps",
+        [{"expr": "sum by (action, cpu) (%s)" % rate("tunescope_hardirq_handled_total")}],
+        [{"id": "groupingToMatrix", "options": {"rowField": "action", "columnField": "cpu",
+                                                "valueField": "Value"}}])
     b.timeseries(
         "Hardirq CPU share per CPU",
         "Share of each CPU spent in hardirq handlers. A few % is normal; more means interrupt "

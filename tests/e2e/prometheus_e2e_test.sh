@@ -117,6 +117,9 @@ got=$(jq '[.data.groups[].rules[]] | length' <<<"$rules")
 bad=$(jq -r '[.data.groups[].rules[] | select(.health != "ok") | .name + ": " + .health + " " + (.lastError // "")] | .[]' <<<"$rules")
 [[ -z $bad ]] || fail "unhealthy rules: $bad"
 echo "ok: $want alert rules healthy"
+# With every probe up and the target scraped, the health alerts must not even be pending.
+health_alerts=$(query 'ALERTS{alertname=~"TunescopeDown|TunescopeProbeDown"}' | jq -c '.data.result')
+[[ $health_alerts == "[]" ]] || fail "health alerts pending or firing on a healthy daemon: $health_alerts"
 
 # The exposition is clean.
 curl -fsS "http://$instance/metrics" >"$tmp/metrics.txt"
