@@ -7,7 +7,8 @@ src=$1
 fail() { echo "FAIL: $*" >&2; exit 1; }
 command -v promtool >/dev/null || fail "promtool is not installed (package prometheus)"
 dir=$src/deploy/prometheus
-promtool check rules "$dir/tunescope-rules.yml" || fail "promtool check rules"
+promtool check rules "$dir/tunescope-rules.yml" "$dir/tunescope-tuning-commands.yml" ||
+  fail "promtool check rules"
 promtool check config "$dir/prometheus.yml" || fail "promtool check config"
 (cd "$dir" && promtool test rules tunescope-rules.test.yml) || fail "promtool test rules"
 for alert in $(awk '/^ *- alert:/ {print $3}' "$dir/tunescope-rules.yml"); do

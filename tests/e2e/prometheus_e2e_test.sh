@@ -55,6 +55,7 @@ global:
   evaluation_interval: 1s
 rule_files:
   - $src/deploy/prometheus/tunescope-rules.yml
+  - $src/deploy/prometheus/tunescope-tuning-commands.yml
 scrape_configs:
   - job_name: tunescope
     static_configs:
@@ -110,13 +111,16 @@ done < <(python3 "$src/tests/deploy/check_dashboards.py" --queries "$src"/dashbo
 echo "ok: all $count panel queries return data"
 
 # Every alert rule loaded and evaluated without error.
-want=$(grep -c '^ *- alert:' "$src/deploy/prometheus/tunescope-rules.yml")
+want=$(cat "$src"/deploy/prometheus/tunescope-{rules,tuning-commands}.yml | grep -cE '^ *- (alert|record):')
 rules=$(curl -fsS "$prom/api/v1/rules")
 got=$(jq '[.data.groups[].rules[]] | length' <<<"$rules")
 [[ $got -eq $want ]] || fail "prometheus loaded $got rules, the file has $want"
 bad=$(jq -r '[.data.groups[].rules[] | select(.health != "ok") | .name + ": " + .health + " " + (.lastError // "")] | .[]' <<<"$rules")
 [[ -z $bad ]] || fail "unhealthy rules: $bad"
-echo "ok: $want alert rules healthy"
+echo "ok: $want alert and recording rules healthy"
+# The commands the tuning alerts quote are the daemon's catalogue.
+python3 "$src/deploy/prometheus/tuning_commands.py" --check "http://$instance/advice" ||
+  fail "deploy/prometheus/tunescope-tuning-commands.yml differs from the daemon's catalogue"
 # With every probe up and the target scraped, the health alerts must not even be pending.
 health_alerts=$(query 'ALERTS{alertname=~"TunescopeDown|TunescopeProbeDown"}' | jq -c '.data.result')
 [[ $health_alerts == "[]" ]] || fail "health alerts pending or firing on a healthy daemon: $health_alerts"
