@@ -150,10 +150,10 @@ Prediction RuleMitigations(const Tuning& t, const Evidence& e) {
   if (mitigated.empty()) {
     return NotApplicable(t, "no speculative-execution mitigation is active on this CPU");
   }
-  Prediction p = Documented(t, std::to_string(mitigated.size()) + " mitigations active (" +
-                                   Names(mitigated) +
-                                   "); their cost is spread over every kernel entry and is not "
-                                   "separable by tracing");
+  Prediction p =
+      Documented(t, std::to_string(mitigated.size()) + " mitigations active (" + Names(mitigated) +
+                        "); their cost is spread over every kernel entry and is not "
+                        "separable by tracing");
   p.numbers.push_back({"mitigations_active", static_cast<double>(mitigated.size()), "count"});
   return p;
 }
@@ -162,14 +162,20 @@ Prediction RuleAuditSeccomp(const Tuning& t, const Evidence& e) {
   const auto& h = e.host();
   std::optional<bool> audit;
   if (h.audit.ok()) audit = h.audit->likely_active();
+  // Without CAP_AUDIT_CONTROL the kernel cannot be asked; say so rather than guess.
+  const std::string audit_unknown =
+      !h.audit.ok()          ? h.audit.error()
+      : h.audit->kernel.ok() ? std::string("no answer")
+                             : "the kernel could not be asked: " + h.audit->kernel.error();
   std::optional<bool> seccomp;
   if (h.target_seccomp.ok()) seccomp = h.target_seccomp->mode == host::SeccompMode::kFilter;
   if (!audit && !seccomp) {
-    return NotMeasured(t, "audit state (" + h.audit.error() + ") and seccomp (" +
+    return NotMeasured(t, "audit state (" + audit_unknown + ") and seccomp (" +
                               h.target_seccomp.error() + ") unknown");
   }
   if (!audit.value_or(false) && !seccomp.value_or(false)) {
-    std::string why = std::string(audit ? "syscall auditing is off" : "audit state unknown") +
+    std::string why = (audit ? std::string("syscall auditing is off")
+                             : "audit state unknown (" + audit_unknown + ")") +
                       ", " +
                       (seccomp ? "the target runs without seccomp filters"
                                : "seccomp unknown (" + h.target_seccomp.error() + ")");
@@ -182,7 +188,8 @@ Prediction RuleAuditSeccomp(const Tuning& t, const Evidence& e) {
   }
   Prediction p = Documented(t, what);
   if (h.audit.ok() && h.audit->kernel.ok() && h.audit->kernel->rule_count) {
-    p.numbers.push_back({"audit_rules", static_cast<double>(*h.audit->kernel->rule_count), "count"});
+    p.numbers.push_back(
+        {"audit_rules", static_cast<double>(*h.audit->kernel->rule_count), "count"});
   }
   return p;
 }
@@ -201,7 +208,8 @@ Prediction RuleNetfilter(const Tuning& t, const Evidence& e) {
   }
   double nf = e.CounterDelta(kNetfilterSeconds).value_or(0);
   double packets = e.CounterDelta(kNetfilterPackets).value_or(0);
-  std::vector<Number> numbers{{"netfilter_seconds", nf, "s"}, {"netfilter_packets", packets, "count"}};
+  std::vector<Number> numbers{{"netfilter_seconds", nf, "s"},
+                              {"netfilter_packets", packets, "count"}};
   if (rules) numbers.push_back({"netfilter_rules", static_cast<double>(*rules), "count"});
   if (packets > 0) numbers.push_back({"netfilter_seconds_per_packet", nf / packets, "s"});
   auto server = e.ServerCpuSeconds();
@@ -250,8 +258,8 @@ Prediction RuleCpuIsolation(const Tuning& t, const Evidence& e) {
   p.payoff_ratio = ThroughputPayoff(share);
   p.confidence = "medium";
   p.reason = "the server's threads waited " + Seconds(contention) +
-             " behind other tasks on their CPUs while running " + Seconds(cpu) + " (" +
-             Pct(share) + " of their runnable time), predicted +" + Pct(*p.payoff_ratio) +
+             " behind other tasks on their CPUs while running " + Seconds(cpu) + " (" + Pct(share) +
+             " of their runnable time), predicted +" + Pct(*p.payoff_ratio) +
              " req/s once their CPUs are their own";
   p.numbers = std::move(numbers);
   return p;
@@ -274,9 +282,9 @@ Prediction RuleIrqAffinity(const Tuning& t, const Evidence& e) {
     return Applied(t, "irqbalance is not running and all " + std::to_string(queue_irqs) +
                           " queue IRQs are pinned to one CPU each");
   }
-  Prediction p = Documented(t, std::to_string(pinned) + " of " + std::to_string(queue_irqs) +
-                                   " queue IRQs pinned" +
-                                   (irqbalance ? ", irqbalance running" : ""));
+  Prediction p =
+      Documented(t, std::to_string(pinned) + " of " + std::to_string(queue_irqs) +
+                        " queue IRQs pinned" + (irqbalance ? ", irqbalance running" : ""));
   p.numbers = {{"queue_irqs", static_cast<double>(queue_irqs), "count"},
                {"pinned_queue_irqs", static_cast<double>(pinned), "count"}};
   return p;
@@ -294,8 +302,9 @@ Prediction RuleReuseportCbpf(const Tuning& t, const Evidence& e) {
                               {"reads_same_cpu", same, "count"},
                               {"remote_fraction", remote, "ratio"}};
   if (remote < 0.05) {
-    Prediction p = NotApplicable(t, Pct(remote) + " of reads happen on another CPU than the "
-                                                  "packet's: locality is already good");
+    Prediction p = NotApplicable(t, Pct(remote) +
+                                        " of reads happen on another CPU than the "
+                                        "packet's: locality is already good");
     p.numbers = std::move(numbers);
     return p;
   }
@@ -396,12 +405,11 @@ Prediction RulePacketSockets(const Tuning& t, const Evidence& e) {
     for (const auto& o : s.owners) owners.insert(o.comm + "[" + std::to_string(o.pid) + "]");
   }
   if (count == 0) return Applied(t, "no packet socket is open on this host");
-  Prediction p = Documented(t, std::to_string(count) + " packet socket(s) open" +
-                                   (owners.empty() ? std::string()
-                                                   : " (by " +
-                                                         Names({owners.begin(), owners.end()}) +
-                                                         ")") +
-                                   ": each sees every packet");
+  Prediction p = Documented(
+      t,
+      std::to_string(count) + " packet socket(s) open" +
+          (owners.empty() ? std::string() : " (by " + Names({owners.begin(), owners.end()}) + ")") +
+          ": each sees every packet");
   p.numbers.push_back({"packet_sockets", static_cast<double>(count), "count"});
   return p;
 }
@@ -415,9 +423,9 @@ Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
   if (!server) return NotMeasured(t, "no CPU time of the server was measured");
   double wait = e.CounterDelta(kQdiscWaitSeconds).value_or(0);
   double contentions = e.CounterDelta(kQdiscContentions).value_or(0);
-  return FromShare(t, wait / server->seconds, "qdisc lock waits", *server,
-                   {{"qdisc_lock_wait_seconds", wait, "s"},
-                    {"qdisc_lock_contentions", contentions, "count"}});
+  return FromShare(
+      t, wait / server->seconds, "qdisc lock waits", *server,
+      {{"qdisc_lock_wait_seconds", wait, "s"}, {"qdisc_lock_contentions", contentions, "count"}});
 }
 
 Prediction RuleGroOff(const Tuning& t, const Evidence& e) {
@@ -514,7 +522,8 @@ Prediction RuleRpsRfs(const Tuning& t, const Evidence& e) {
 Prediction RuleFqBbr(const Tuning& t, const Evidence& e) {
   auto qdisc = SysctlText(e, "net.core.default_qdisc");
   auto cc = SysctlText(e, "net.ipv4.tcp_congestion_control");
-  if (qdisc == "fq" && cc == "bbr") return Applied(t, "default_qdisc=fq, tcp_congestion_control=bbr");
+  if (qdisc == "fq" && cc == "bbr")
+    return Applied(t, "default_qdisc=fq, tcp_congestion_control=bbr");
   auto retrans = e.TcpDelta(&host::TcpCounters::retrans_segs);
   auto out = e.TcpDelta(&host::TcpCounters::out_segs);
   if (!retrans || !out || *out <= 0) {
@@ -525,8 +534,8 @@ Prediction RuleFqBbr(const Tuning& t, const Evidence& e) {
                               {"sent_segments", *out, "count"},
                               {"retransmit_ratio", loss, "ratio"}};
   if (loss < 0.01) {
-    Prediction p = NotApplicable(t, "retransmits are " + Pct(loss) +
-                                        " of sent segments: little loss for pacing to remove");
+    Prediction p = NotApplicable(
+        t, "retransmits are " + Pct(loss) + " of sent segments: little loss for pacing to remove");
     p.numbers = std::move(numbers);
     return p;
   }
@@ -582,9 +591,10 @@ Prediction RuleSomaxconn(const Tuning& t, const Evidence& e) {
 Prediction RuleFileMax(const Tuning& t, const Evidence& e) {
   auto max = SysctlInt(e, "fs.file-max");
   if (max && *max >= 2097152) return Applied(t, "fs.file-max=" + std::to_string(*max));
-  return NotMeasured(t, "running out of file descriptors shows as EMFILE/ENFILE in the server, "
-                        "which no probe sees; fs.file-max=" +
-                            (max ? std::to_string(*max) : std::string("unknown")));
+  return NotMeasured(t,
+                     "running out of file descriptors shows as EMFILE/ENFILE in the server, "
+                     "which no probe sees; fs.file-max=" +
+                         (max ? std::to_string(*max) : std::string("unknown")));
 }
 
 Prediction RuleTcpBuffers(const Tuning& t, const Evidence&) {

@@ -54,10 +54,11 @@ Result<KernelAuditStatus> query_kernel_audit() {
   return st;
 }
 
-bool AuditState::likely_active() const {
+std::optional<bool> AuditState::likely_active() const {
   if (kernel) return kernel->enabled != 0;
   if (cmdline_audit == false) return false;
-  return kauditd_present || !auditd_pids.empty();
+  if (!auditd_pids.empty()) return true;
+  return std::nullopt;
 }
 
 AuditState assess_audit(const std::vector<ProcessInfo>& procs, const KernelCmdline& cmdline,

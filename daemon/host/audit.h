@@ -30,9 +30,10 @@ struct AuditState {
   std::optional<bool> cmdline_audit;  // audit=0 / audit=1 on the kernel command line
   Result<KernelAuditStatus> kernel = fail<KernelAuditStatus>("not queried");
 
-  // Syscall auditing can cost time: audit enabled in the kernel (or, if the kernel cannot be
-  // asked, kauditd present and audit not disabled on the command line).
-  bool likely_active() const;
+  // Syscall auditing can cost time: what the kernel says when it can be asked; otherwise off
+  // with audit=0, on while auditd runs, and unknown else (kauditd exists in every kernel built
+  // with audit support, enabled or not, so it proves nothing).
+  std::optional<bool> likely_active() const;
 };
 
 AuditState assess_audit(const std::vector<ProcessInfo>& procs, const KernelCmdline& cmdline,

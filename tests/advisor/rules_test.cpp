@@ -242,6 +242,20 @@ TEST(AuditSeccompRule, FiresOnAuditOrSeccompAndIsAppliedWithNeither) {
   EXPECT_EQ(f.Eval("audit_seccomp_off").verdict, Verdict::kDocumented);
 }
 
+TEST(AuditSeccompRule, UnaskableKernelIsUnknownNotActive) {
+  // Under the hardened unit (no CAP_AUDIT_CONTROL) the kernel cannot be asked; kauditd exists
+  // whenever audit is compiled in and proves nothing.
+  Fixture f;
+  host::AuditState audit;
+  audit.kauditd_present = true;
+  audit.kernel = host::fail<host::KernelAuditStatus>("audit status: Operation not permitted");
+  f.after.audit = audit;
+  f.after.target_seccomp = host::SeccompState{host::SeccompMode::kDisabled, 0};
+  Prediction p = f.Eval("audit_seccomp_off");
+  EXPECT_EQ(p.verdict, Verdict::kNotMeasured);
+  EXPECT_NE(p.reason.find("audit state unknown"), std::string::npos) << p.reason;
+}
+
 // ---- host-fact rules ----
 host::DeviceFacts Device(const std::string& name, int rx_queues, int tx_queues) {
   host::DeviceFacts d;

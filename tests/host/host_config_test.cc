@@ -174,14 +174,20 @@ TEST(Audit, AssessFromProcessesAndCmdline) {
   EXPECT_EQ(a.auditd_pids, std::vector<int>{640});
   EXPECT_TRUE(a.kauditd_present);
   EXPECT_FALSE(a.cmdline_audit.has_value());
-  EXPECT_TRUE(a.likely_active());
+  EXPECT_EQ(a.likely_active(), true) << "auditd runs";
   const AuditState off =
       assess_audit({}, parse_cmdline("audit=0"), fail<KernelAuditStatus>("no netlink"));
-  EXPECT_FALSE(off.likely_active());
+  EXPECT_EQ(off.likely_active(), false);
+  // kauditd alone (audit compiled in) says nothing when the kernel cannot be asked.
+  ProcessInfo kauditd;
+  kauditd.pid = 2;
+  kauditd.comm = "kauditd";
+  const AuditState unknown = assess_audit({kauditd}, on, fail<KernelAuditStatus>("EPERM"));
+  EXPECT_FALSE(unknown.likely_active().has_value());
   // What the kernel says wins over guesses.
   KernelAuditStatus disabled;
   disabled.enabled = 0;
-  EXPECT_FALSE(assess_audit(*procs, on, disabled).likely_active());
+  EXPECT_EQ(assess_audit(*procs, on, disabled).likely_active(), false);
 }
 
 TEST(CpuFreq, GovernorsOrNoCpufreqOnVms) {
