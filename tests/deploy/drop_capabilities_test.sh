@@ -60,5 +60,5 @@ wait "$pid" || rc=$?
 pid=
 [[ $rc -eq 0 ]] || fail "exit $rc on SIGTERM after the drop"
 # shellcheck disable=SC2086
-if any_prog_alive $progs; then fail "programs remain after exit: $progs"; fi
+progs_gone $progs || fail "programs remain after exit: $progs"
 echo "PASS ($threads threads without capabilities)"

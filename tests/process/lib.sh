@@ -40,3 +40,13 @@ any_prog_alive() {
   done
   return 1
 }
+
+# Waits up to 5 s for the given program IDs to be freed (the kernel frees them after an RCU
+# grace period, not at close); true when none is left.
+progs_gone() {
+  for _ in $(seq 50); do
+    any_prog_alive "$@" || return 0
+    sleep 0.1
+  done
+  return 1
+}

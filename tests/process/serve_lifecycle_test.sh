@@ -36,8 +36,7 @@ kill -TERM "$pid"
 wait "$pid" && rc=0 || rc=$?
 ((rc == 0)) || fail "SIGTERM exit code $rc"
 grep -q 'received SIGTERM' "$log" || fail "no shutdown log line"
-for _ in $(seq 50); do any_prog_alive "${progs[@]}" || break; sleep 0.1; done
-any_prog_alive "${progs[@]}" && fail "programs left after SIGTERM: ${progs[*]}"
+progs_gone "${progs[@]}" || fail "programs left after SIGTERM: ${progs[*]}"
 
 start_daemon
 mapfile -t progs < <(owned_bpf_ids prog "$pid")
@@ -45,8 +44,7 @@ mapfile -t links < <(owned_bpf_ids link "$pid")
 ((${#progs[@]} >= 6 && ${#links[@]} >= 6)) || fail "expected programs and links, got ${#progs[@]}/${#links[@]}"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
-for _ in $(seq 50); do any_prog_alive "${progs[@]}" || break; sleep 0.1; done
-any_prog_alive "${progs[@]}" && fail "programs left after kill -9: ${progs[*]}"
+progs_gone "${progs[@]}" || fail "programs left after kill -9: ${progs[*]}"
 remaining_links=$(bpftool link show -j | jq -r '.[].id')
 for id in "${links[@]}"; do
   grep -qx "$id" <<<"$remaining_links" && fail "link $id left after kill -9"
