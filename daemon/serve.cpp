@@ -25,7 +25,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: tunescope serve [flags]\n\n"
     "Runs the daemon: loads the probes in the best mode this kernel allows and serves\n"
-    "/metrics (Prometheus), /healthz and a landing page.\n\nflags:\n";
+    "/metrics (Prometheus), /healthz, /advice (ranked tunings) and a landing page.\n\nflags:\n";
 
 }  // namespace
 
