@@ -163,7 +163,9 @@ TEST(AdvisorScenario, NetfilterRulesOnTheServerPathRankNetfilterFirst) {
   // a large share, but s/(1-s) stays bounded by the clamp.
   EXPECT_GT(*nf.payoff_ratio, 0.15);
   EXPECT_LT(*nf.payoff_ratio, 19.0);
-  EXPECT_NE(nf_clean.rank, 1) << nf_clean.reason;
+  // Without rules the bracket still sees the empty hooks: a payoff of a few percent at most,
+  // which may still rank first on a quiet host where no other rule measures anything.
+  EXPECT_TRUE(!nf_clean.payoff_ratio || *nf_clean.payoff_ratio < 0.05) << nf_clean.reason;
   EXPECT_TRUE(!nf_clean.payoff_ratio || *nf_clean.payoff_ratio < *nf.payoff_ratio / 4)
       << nf_clean.reason;
 }
