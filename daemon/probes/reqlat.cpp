@@ -80,14 +80,7 @@ class ReqlatProbe final : public SkeletonProbe<reqlat_bpf> {
   }
 
   Status Populate(reqlat_bpf& s, const ProbeConfig&) override {
-    for (size_t slot = 0; slot < ports_.size(); ++slot) {
-      uint32_t port = ports_[slot];
-      uint32_t value = static_cast<uint32_t>(slot + 1);
-      if (bpf_map_update_elem(bpf_map__fd(s.maps.ports), &port, &value, BPF_ANY) != 0) {
-        return Status::Error(ErrnoMessage("add target port " + std::to_string(port), errno));
-      }
-    }
-    return {};
+    return FillPortSlots(bpf_map__fd(s.maps.ports), ports_);
   }
 
   Status Attach(reqlat_bpf& s, const ProbeMode& mode, const ProbeConfig& config) override {

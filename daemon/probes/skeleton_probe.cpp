@@ -55,6 +55,17 @@ Status UniqueTargetPorts(const ProbeConfig& config, size_t max, std::vector<uint
   return {};
 }
 
+Status FillPortSlots(int map_fd, const std::vector<uint16_t>& ports) {
+  for (size_t slot = 0; slot < ports.size(); ++slot) {
+    uint32_t port = ports[slot];
+    auto value = static_cast<uint32_t>(slot + 1);
+    if (bpf_map_update_elem(map_fd, &port, &value, BPF_ANY) != 0) {
+      return Status::Error(ErrnoMessage("add target port " + std::to_string(port), errno));
+    }
+  }
+  return {};
+}
+
 std::vector<MapFullCount> ReadMapFull(const bpf_object* obj,
                                       std::span<const std::string_view> names) {
   std::vector<MapFullCount> out;

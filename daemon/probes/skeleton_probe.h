@@ -26,6 +26,9 @@ std::vector<const bpf_program*> LoadedProgramsOf(const bpf_object* obj);
 // --target-port values without repeats, in order; an error past `max` (the BPF array size).
 Status UniqueTargetPorts(const ProbeConfig& config, size_t max, std::vector<uint16_t>& ports);
 
+// Writes port -> slot + 1 into a BPF hash (0 means "not a target" to the programs).
+Status FillPortSlots(int map_fd, const std::vector<uint16_t>& ports);
+
 // Reads the per-CPU "ts_map_full" counters (bpf/common/ts_bpf.h); names[i] labels slot i.
 std::vector<MapFullCount> ReadMapFull(const bpf_object* obj,
                                       std::span<const std::string_view> names);

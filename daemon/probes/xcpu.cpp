@@ -84,14 +84,7 @@ class XcpuProbe final : public SkeletonProbe<xcpu_bpf> {
   }
 
   Status Populate(xcpu_bpf& s, const ProbeConfig&) override {
-    for (size_t slot = 0; slot < ports_.size(); ++slot) {
-      uint32_t port = ports_[slot];
-      uint32_t value = static_cast<uint32_t>(slot + 1);
-      if (bpf_map_update_elem(bpf_map__fd(s.maps.ports), &port, &value, BPF_ANY) != 0) {
-        return Status::Error(ErrnoMessage("add target port " + std::to_string(port), errno));
-      }
-    }
-    return {};
+    return FillPortSlots(bpf_map__fd(s.maps.ports), ports_);
   }
 
   Status Attach(xcpu_bpf& s, const ProbeMode&, const ProbeConfig&) override {
