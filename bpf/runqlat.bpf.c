@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Run-queue latency: time from a task becoming runnable (wakeup, or preemption while still
  * runnable) to it running, as a histogram per CPU and a second histogram for the threads of
- * the target processes (the API server being tuned). */
+ * the target processes (the API server being tuned).
+ *
+ * Two ways to know when a task was queued. The sched_info flavour reads the stamp the
+ * scheduler itself keeps (task->sched_info.last_queued, in the run queue's clock, cleared only
+ * after the sched_switch tracepoint): one program on sched_switch, no map writes besides the
+ * histogram. The tp_btf and raw_tp flavours stamp wakeups and preemptions into a hash map
+ * themselves, as libbpf-tools' runqlat does: three programs and a hash update and delete per
+ * switch, for kernels without sched_info. */
 #include "common/ts_bpf.h"
 #include "runqlat.bpf.h"
 
@@ -78,6 +85,16 @@ static __always_inline bool is_target(struct task_struct* t) {
   return false;
 }
 
+static __always_inline void record(struct task_struct* next, __u64 delta) {
+  __u32 zero = 0;
+  struct ts_hist* h = bpf_map_lookup_elem(&cpu_hist, &zero);
+  if (h) ts_hist_add(h, delta);
+  if ((has_target_pids || has_target_comms) && is_target(next)) {
+    h = bpf_map_lookup_elem(&target_hist, &zero);
+    if (h) ts_hist_add(h, delta);
+  }
+}
+
 static __always_inline int on_switch(struct task_struct* prev, struct task_struct* next) {
   if (task_state(prev) == TASK_RUNNING) mark_enqueued(prev);
 
@@ -86,14 +103,21 @@ static __always_inline int on_switch(struct task_struct* prev, struct task_struc
   if (!start) return 0;
   __u64 delta = bpf_ktime_get_ns() - *start;
   bpf_map_delete_elem(&enqueued_ns, &pid);
+  record(next, delta);
+  return 0;
+}
 
-  __u32 zero = 0;
-  struct ts_hist* h = bpf_map_lookup_elem(&cpu_hist, &zero);
-  if (h) ts_hist_add(h, delta);
-  if ((has_target_pids || has_target_comms) && is_target(next)) {
-    h = bpf_map_lookup_elem(&target_hist, &zero);
-    if (h) ts_hist_add(h, delta);
-  }
+SEC("tp_btf/sched_switch")
+int BPF_PROG(ts_rq_switch_si, bool preempt, struct task_struct* prev, struct task_struct* next) {
+  /* Zero when next was neither woken nor preempted (or is the idle task). */
+  __u64 queued = next->sched_info.last_queued;
+  if (!queued) return 0;
+  /* This CPU's run queue, reached through next's fair-class queue (CONFIG_FAIR_GROUP_SCHED)
+   * rather than the per-CPU symbol `runqueues`, which kernels without KALLSYMS_ALL hide.
+   * Its clock is the one the stamp was taken with. After a wakeup that preempts, __schedule
+   * skips the clock update, so such waits read 0, exactly as the kernel accounts them. */
+  __u64 now = next->se.cfs_rq->rq->clock;
+  if (now >= queued) record(next, now - queued);
   return 0;
 }
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Time spent in each softirq vector per CPU, a duration histogram per vector, and the delay
- * from raising NET_RX to running it. Softirqs never nest on one CPU, so one start stamp per
- * CPU suffices. Three attach flavours of the same handlers; userspace loads one of them. */
+/* Time spent in each softirq vector per CPU as a duration histogram (its count and sum are the
+ * runs and the time), and, opt-in, the delay from raising NET_RX to running it: the raise
+ * program runs on every raise of every vector, so the daemon loads it only when asked.
+ * Softirqs never nest on one CPU, so one start stamp per CPU suffices. Three attach flavours of
+ * the same handlers; userspace loads one of them. */
 #include "common/ts_bpf.h"
 #include "softirq.bpf.h"
 
@@ -16,13 +18,6 @@ struct {
   __type(key, __u32);
   __type(value, struct cpu_state);
 } cpu_state SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, TS_NR_SOFTIRQS);
-  __type(key, __u32);
-  __type(value, struct softirq_stat);
-} stats SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -63,11 +58,6 @@ static __always_inline int on_exit(unsigned int vec) {
   __u64 delta = bpf_ktime_get_ns() - s->entry_ns;
   s->entry_ns = 0;
   __u32 key = vec;
-  struct softirq_stat* st = bpf_map_lookup_elem(&stats, &key);
-  if (st) {
-    st->runs += 1;
-    st->time_ns += delta;
-  }
   struct ts_hist* h = bpf_map_lookup_elem(&durations, &key);
   if (h) ts_hist_add(h, delta);
   return 0;

@@ -7,9 +7,4 @@
 #define TS_NR_SOFTIRQS 10
 #define TS_NET_RX_SOFTIRQ 3
 
-struct softirq_stat {
-  __u64 runs;
-  __u64 time_ns;
-};
-
 #endif

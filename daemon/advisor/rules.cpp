@@ -343,7 +343,9 @@ Prediction RuleBusyPoll(const Tuning& t, const Evidence& e) {
     return Applied(t, "net.core.busy_read=" + std::to_string(busy_read.value_or(0)) +
                           ", busy_poll=" + std::to_string(busy_poll.value_or(0)));
   }
-  if (!e.Has(kNetRxRaiseDelay)) return NeedsProbe(t, "softirq", kNetRxRaiseDelay);
+  if (!e.Has(kNetRxRaiseDelay)) {
+    return NeedsProbe(t, "softirq with --softirq.raise-delay", kNetRxRaiseDelay);
+  }
   auto raise = e.Histogram(kNetRxRaiseDelay);
   if (!raise || raise->count <= 0) {
     return NotApplicable(t, "no NET_RX softirq was raised in the window (no receive traffic)");

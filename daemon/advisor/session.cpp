@@ -18,6 +18,7 @@ std::shared_ptr<probes::ProbeSet> StartProbes(const cli::ServeOptions& options,
   if (session.probes.empty()) {
     for (const auto& entry : probes::Catalogue()) session.probes.emplace_back(entry.name);
   }
+  session.probe_config.softirq_raise_delay = true;
   set = cli::MakeProbeSet(session);
   set->StartAll(session.probe_config);
   return set;

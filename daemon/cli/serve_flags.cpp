@@ -134,6 +134,10 @@ void AddProbeFlags(FlagParser& parser, ServeOptions& o) {
                o.probe_config.usdt_binary = std::string(v);
                return Status();
              });
+  parser.AddSwitch("softirq.raise-delay",
+                   "also time NET_RX from raise to run (one more BPF program, run on every "
+                   "softirq raise of every vector; advise turns it on)",
+                   &o.probe_config.softirq_raise_delay);
   parser.Add("xdp-iface", "IF",
              "count rx packets per queue and CPU on this interface with XDP (xcpu probe; off by "
              "default: attaching XDP can reset some NICs' queues)",

@@ -17,6 +17,8 @@ struct ProbeConfig {
   std::vector<std::string> target_comms;
   // Local TCP/UDP ports of the server (xcpu, reqlat).
   std::vector<uint16_t> target_ports;
+  // softirq: also time NET_RX from raise to run (one more program, on every softirq raise).
+  bool softirq_raise_delay = false;
   // Map bounds; a full map is counted in tunescope_map_full_total instead of growing.
   uint32_t max_tasks = 16384;
   uint32_t max_irqs = 1024;

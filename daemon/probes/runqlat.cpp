@@ -1,7 +1,11 @@
 #include "probes/runqlat.h"
 
+#include <chrono>
 #include <cstring>
+#include <fstream>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "metrics/family.h"
 #include "metrics/log2_histogram.h"
@@ -16,6 +20,9 @@ namespace tunescope::probes {
 namespace {
 
 constexpr ProbeMode kModes[] = {
+    {"sched_info", "_si",
+     "the scheduler's own queued stamp, on sched_switch only (kernel >= 5.14 with BTF, "
+     "CONFIG_SCHED_INFO, CONFIG_FAIR_GROUP_SCHED)"},
     {"tp_btf", "_btf", "BTF-typed tracepoints sched_wakeup/_new/switch (kernel >= 5.5 with BTF)"},
     {"raw_tp", "_raw", "raw tracepoints (kernel >= 4.17)"},
 };
@@ -23,6 +30,24 @@ constexpr ProbeMode kModes[] = {
 // 1 us .. 1 s: a run-queue wait under a microsecond is noise, over a second is an outage.
 constexpr metrics::Log2Buckets kBuckets{10, 30};
 constexpr std::string_view kMapNames[] = {"enqueued_ns"};
+
+// pcount of /proc/thread-self/schedstat: how often this thread was switched in, as counted by
+// sched_info. Empty without CONFIG_SCHED_INFO.
+std::optional<uint64_t> SwitchInCount() {
+  std::ifstream in("/proc/thread-self/schedstat");
+  uint64_t cpu_ns = 0, wait_ns = 0, switches = 0;
+  if (!(in >> cpu_ns >> wait_ns >> switches)) return std::nullopt;
+  return switches;
+}
+
+// Before 5.14 the kernel kept sched_info only with schedstats or delay accounting on; when a
+// sleep does not raise the count, last_queued stays zero and the sched_info mode sees nothing.
+bool SchedInfoIsKept() {
+  auto before = SwitchInCount();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto after = SwitchInCount();
+  return before && after && *after > *before;
+}
 
 class RunqlatProbe final : public SkeletonProbe<runqlat_bpf> {
  public:
@@ -61,7 +86,9 @@ class RunqlatProbe final : public SkeletonProbe<runqlat_bpf> {
     s.rodata->has_target_pids = !config.target_pids.empty();
     s.rodata->has_target_comms = !config.target_comms.empty();
     has_targets_ = s.rodata->has_target_pids || s.rodata->has_target_comms;
-    if (bpf_map__set_max_entries(s.maps.enqueued_ns, config.max_tasks) != 0) {
+    // The sched_info flavour keeps no stamps of its own.
+    uint32_t tasks = bpf_program__autoload(s.progs.ts_rq_switch_si) ? 1 : config.max_tasks;
+    if (bpf_map__set_max_entries(s.maps.enqueued_ns, tasks) != 0) {
       return Status::Error(ErrnoMessage("set map size", errno));
     }
     return {};
@@ -83,6 +110,15 @@ class RunqlatProbe final : public SkeletonProbe<runqlat_bpf> {
       }
     }
     return {};
+  }
+
+  Status Attach(runqlat_bpf& s, const ProbeMode& mode, const ProbeConfig& config) override {
+    if (mode.name == "sched_info" && !SchedInfoIsKept()) {
+      return Status::Error(
+          "the kernel does not keep sched_info stamps (/proc/thread-self/schedstat counts no "
+          "switches)");
+    }
+    return SkeletonProbe::Attach(s, mode, config);
   }
 
  private:

@@ -1,6 +1,8 @@
 #include "probes/softirq.h"
 
 #include <array>
+#include <iterator>
+#include <numeric>
 #include <string>
 
 #include "metrics/family.h"
@@ -34,7 +36,8 @@ class SoftirqProbe final : public SkeletonProbe<softirq_bpf> {
       : SkeletonProbe(
             {softirq_bpf__open_opts, softirq_bpf__load, softirq_bpf__destroy},
             {"softirq",
-             "softirq handler time per CPU and vector, run durations, NET_RX raise-to-run delay",
+             "softirq handler time per CPU and vector, run durations, NET_RX raise-to-run delay "
+             "(--softirq.raise-delay)",
              kModes,
              {}}) {}
 
@@ -47,31 +50,48 @@ class SoftirqProbe final : public SkeletonProbe<softirq_bpf> {
                                               "Duration of single softirq handler runs.");
     const softirq_bpf& s = *skel();
     for (uint32_t vec = 0; vec < TS_NR_SOFTIRQS; ++vec) {
-      if (auto per_cpu = ReadPerCpu<softirq_stat>(s.maps.stats, vec)) {
-        for (size_t cpu = 0; cpu < per_cpu->size(); ++cpu) {
-          metrics::Labels labels{{"cpu", std::to_string(cpu)}, {"vector", kVectors[vec]}};
-          seconds.Counter(labels, static_cast<double>((*per_cpu)[cpu].time_ns) * 1e-9);
-          runs.Counter(labels, static_cast<double>((*per_cpu)[cpu].runs));
-        }
+      auto per_cpu = ReadPerCpu<ts_hist>(s.maps.durations, vec);
+      if (!per_cpu) continue;
+      for (size_t cpu = 0; cpu < per_cpu->size(); ++cpu) {
+        const ts_hist& h = (*per_cpu)[cpu];
+        metrics::Labels labels{{"cpu", std::to_string(cpu)}, {"vector", kVectors[vec]}};
+        seconds.Counter(labels, static_cast<double>(h.sum) * 1e-9);
+        runs.Counter(labels, static_cast<double>(std::accumulate(std::begin(h.slots),
+                                                                 std::end(h.slots), uint64_t{0})));
       }
-      if (auto per_cpu = ReadPerCpu<ts_hist>(s.maps.durations, vec)) {
-        durations.Histogram({{"vector", kVectors[vec]}},
-                            metrics::ToPrometheus(metrics::SumPerCpu(*per_cpu), kDurationBuckets));
-      }
-    }
-    auto raise = metrics::HistogramFamily(
-        "tunescope_softirq_net_rx_raise_delay_seconds",
-        "Delay from raising the NET_RX softirq to its handler starting (softirq backlog).");
-    if (auto per_cpu = ReadPerCpu<ts_hist>(s.maps.net_rx_raise_delay, 0)) {
-      raise.Histogram({}, metrics::ToPrometheus(metrics::SumPerCpu(*per_cpu), kDurationBuckets));
+      durations.Histogram({{"vector", kVectors[vec]}},
+                          metrics::ToPrometheus(metrics::SumPerCpu(*per_cpu), kDurationBuckets));
     }
     std::vector<prometheus::MetricFamily> out;
     metrics::Append(out, std::move(seconds));
     metrics::Append(out, std::move(runs));
     metrics::Append(out, std::move(durations));
-    metrics::Append(out, std::move(raise));
+    if (raise_delay_) {
+      auto raise = metrics::HistogramFamily(
+          "tunescope_softirq_net_rx_raise_delay_seconds",
+          "Delay from raising the NET_RX softirq to its handler starting (softirq backlog).");
+      if (auto per_cpu = ReadPerCpu<ts_hist>(s.maps.net_rx_raise_delay, 0)) {
+        raise.Histogram({}, metrics::ToPrometheus(metrics::SumPerCpu(*per_cpu), kDurationBuckets));
+      }
+      metrics::Append(out, std::move(raise));
+    }
     return out;
   }
+
+ protected:
+  Status Configure(softirq_bpf& s, const ProbeConfig& config) override {
+    raise_delay_ = config.softirq_raise_delay;
+    if (!raise_delay_) {
+      for (bpf_program* p :
+           {s.progs.ts_sirq_raise_btf, s.progs.ts_sirq_raise_raw, s.progs.ts_sirq_raise_tp}) {
+        bpf_program__set_autoload(p, false);
+      }
+    }
+    return {};
+  }
+
+ private:
+  bool raise_delay_ = false;
 };
 
 }  // namespace

@@ -64,14 +64,21 @@ TEST_P(SoftirqKernelTest, NetRxRunsAgreeWithProcSoftirqs) {
   EXPECT_GE(durations.rbegin()->second, probe_runs) << "every run lands in the histogram";
 }
 
-TEST_P(SoftirqKernelTest, NetRxRaiseDelayIsRecorded) {
+// The raise-to-run delay is opt-in: without it no raise program runs and no family is exported.
+TEST_P(SoftirqKernelTest, NetRxRaiseDelayOnlyWhenAsked) {
   TUNESCOPE_REQUIRE_ROOT();
-  auto probe = StartProbe("softirq", GetParam());
-  ASSERT_NE(probe, nullptr);
+  probes::ProbeConfig config;
+  config.softirq_raise_delay = true;
+  auto with_delay = StartProbe("softirq", GetParam(), config);
+  auto without = StartProbe("softirq", GetParam());
+  ASSERT_NE(with_delay, nullptr);
+  ASSERT_NE(without, nullptr);
+  EXPECT_EQ(with_delay->LoadedPrograms().size(), without->LoadedPrograms().size() + 1);
   LoopbackTcpTransfer(8u << 20);
-  auto raise = Buckets(probe->Collect(), "tunescope_softirq_net_rx_raise_delay_seconds");
+  auto raise = Buckets(with_delay->Collect(), "tunescope_softirq_net_rx_raise_delay_seconds");
   ASSERT_FALSE(raise.empty());
   EXPECT_GT(raise.rbegin()->second, 0);
+  EXPECT_TRUE(Buckets(without->Collect(), "tunescope_softirq_net_rx_raise_delay_seconds").empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, SoftirqKernelTest, ::testing::ValuesIn(ModeNames("softirq")),

@@ -1,5 +1,5 @@
 #!/bin/sh
-# runqlat probe, best mode on this kernel (auto): tp_btf.
+# runqlat probe, tp_btf mode.
 . /tsvm/lib.sh
 . /tsvm/probes/runqlat.sh
-runqlat_test tp_btf auto
+runqlat_test tp_btf forced
