@@ -11,7 +11,9 @@
 # default-port (the same with --target-port P, which adds xcpu and reqlat in socket mode) | all (tunescope serve --probes all --target-port P: every probe in its
 # default mode, reqlat in socket mode) | reqlat-socket (only reqlat) | reqlat-usdt-1 and
 # reqlat-usdt-100 (only reqlat in usdt mode; refserver runs with --usdt-sample 1 or 100, and
-# with no tracer attached its semaphores keep the probes off in every other variant).
+# with no tracer attached its semaphores keep the probes off in every other variant) |
+# args:A+B+... (`tunescope serve A B ...`, e.g. args:--probes=softirq to price one probe, or
+# args:--runqlat-mode=tp_btf+--softirq.raise-delay for the pre-sched_info default set).
 # CPU us/req = utime+stime of refserver (/proc/PID/stat) / responses wrk counted; `tunescope`
 # = the daemon's own CPU during the run in % of one core; `other` = CPU of everything else.
 # Needs root, wrk, taskset, curl.
@@ -28,7 +30,7 @@ tunescope="$repo/build/daemon/tunescope"
 refserver="$repo/build/reference-server/refserver"
 variants=(none default default-port all reqlat-socket reqlat-usdt-100 reqlat-usdt-1)
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
 while (($#)); do
   case "$1" in
     --duration) duration="$2"; shift ;;
@@ -101,7 +103,8 @@ start_server() {  # start_server USDT_SAMPLE
 start_daemon() {  # start_daemon VARIANT ARGS...: waits until the daemon serves; notes its probes
   local variant="$1" i
   shift
-  "$tunescope" serve --web.listen-address "127.0.0.1:$mport" "$@" >"$work/daemon.log" 2>&1 &
+  "$tunescope" serve --web.listen-address "127.0.0.1:$mport" "$@" "${daemon_extra[@]}" \
+    >"$work/daemon.log" 2>&1 &
   daemon_pid=$!
   for i in $(seq 1 200); do
     if grep -q "serving on" "$work/daemon.log" &&
@@ -118,6 +121,8 @@ start_daemon() {  # start_daemon VARIANT ARGS...: waits until the daemon serves;
   cat "$work/daemon.log" >&2
   exit 1
 }
+
+daemon_extra=()
 
 # The variant's setup: the server with the right sample rate, the daemon with its probes.
 server_sample=""
@@ -141,25 +146,34 @@ setup() {
     reqlat-socket) start_daemon "$1" --probes reqlat --target-port "$port" ;;
     reqlat-usdt-*)
       start_daemon "$1" --probes reqlat --reqlat.usdt-binary "$refserver" --target-pid "$server_pid" ;;
+    args:*)
+      local args
+      IFS=+ read -r -a args <<<"${1#args:}"
+      start_daemon "$1" "${args[@]}" ;;
+    *) echo "run.sh: unknown variant '$1' (try --help)" >&2; exit 2 ;;
   esac
   sleep 0.5
 }
 
-# One wrk run: "rps cpu_us_per_req daemon_pct other_pct".
+# Idle time of the server's CPU in ticks: with NO_HZ the kernel measures idle exactly, so wall
+# time minus idle is the CPU's busy time, softirqs and BPF programs run there included.
+cpu_idle() { awk -v c="cpu$server_cpu" '$1 == c {print $5 + $6 + $9}' /proc/stat; }
+
+# One wrk run: "rps server_cpu_us_per_req daemon_pct other_pct".
 measure() {
-  local pipelined="$1" script=() out s0 s1 d0=0 d1=0 b0 b1 t0 t1
+  local pipelined="$1" script=() out d0=0 d1=0 b0 b1 i0 i1 t0 t1
   [[ "$pipelined" == 1 ]] && script=(-s "$repo/bench/refserver/pipeline.lua")
-  s0="$(cpu_ticks "$server_pid")"
   [[ -n "$daemon_pid" ]] && d0="$(cpu_ticks "$daemon_pid")"
   b0="$(machine_busy)"
+  i0="$(cpu_idle)"
   t0="$EPOCHREALTIME"
   out="$( { /usr/bin/time -f 'WRKCPU %U %S' taskset -c "$client_cpu" wrk -t1 -c"$conns" \
     -d"${duration}s" "${script[@]}" "http://127.0.0.1:$port/json"; } 2>&1)"
   t1="$EPOCHREALTIME"
+  i1="$(cpu_idle)"
   b1="$(machine_busy)"
-  s1="$(cpu_ticks "$server_pid")"
   [[ -n "$daemon_pid" ]] && d1="$(cpu_ticks "$daemon_pid")"
-  awk -v out="$out" -v st="$((s1 - s0))" -v dt="$((d1 - d0))" -v busy="$((b1 - b0))" \
+  awk -v out="$out" -v idle="$((i1 - i0))" -v dt="$((d1 - d0))" -v busy="$((b1 - b0))" \
       -v hz="$clk_tck" -v t0="$t0" -v t1="$t1" '
     BEGIN {
       n = split(out, lines, "\n")
@@ -171,9 +185,10 @@ measure() {
       }
       if (reqs == 0) { print "wrk failed: " out > "/dev/stderr"; exit 1 }
       dur = t1 - t0
-      other = (busy / hz - st / hz - dt / hz - wrk_s) / dur * 100
+      server_s = dur - idle / hz
+      other = (busy / hz - server_s - dt / hz - wrk_s) / dur * 100
       if (other < 0) other = 0
-      printf "%.0f %.3f %.1f %.0f\n", rps, st / hz * 1e6 / reqs, dt / hz / dur * 100, other
+      printf "%.0f %.4f %.1f %.0f\n", rps, server_s * 1e6 / reqs, dt / hz / dur * 100, other
     }'
 }
 
@@ -198,22 +213,71 @@ for pipelined in 0 1; do
   echo
   [[ "$pipelined" == 1 ]] && echo "Pipelined, 16 requests per write" || echo "Plain keep-alive"
   echo
-  printf '| %-16s | %9s | %10s | %10s | %12s | %9s | %5s |\n' variant req/s 'vs none' \
-    'CPU us/req' 'CPU vs none' tunescope other
-  echo '|------------------|-----------|------------|------------|--------------|-----------|-------|'
-  base_rps="$(awk '{print $1}' "$work/none.$pipelined" | median)"
-  base_cpu="$(awk '{print $2}' "$work/none.$pipelined" | median)"
+  w=16
+  for v in "${variants[@]}"; do ((${#v} > w)) && w=${#v}; done
+  printf "| %-${w}s | %9s | %8s | %10s | %8s | %17s | %9s | %5s |\n" variant req/s 'vs none' \
+    'CPU us/req' 'vs none' 'rounds min..max' tunescope other
+  printf '|%s|-----------|----------|------------|----------|-------------------|-----------|-------|\n' \
+    "$(printf -- '-%.0s' $(seq 1 $((w + 2))))"
   for v in "${variants[@]}"; do
-    rps="$(awk '{print $1}' "$work/$v.$pipelined" | median)"
-    cpu="$(awk '{print $2}' "$work/$v.$pipelined" | median)"
-    dpct="$(awk '{print $3}' "$work/$v.$pipelined" | median)"
-    other="$(awk '{print $4}' "$work/$v.$pipelined" | sort -g | tail -1)"
-    awk -v v="$v" -v rps="$rps" -v cpu="$cpu" -v br="$base_rps" -v bc="$base_cpu" \
-        -v d="$dpct" -v o="$other" 'BEGIN {
-      printf "| %-16s | %9.0f | %+9.1f%% | %10.3f | %+11.1f%% | %8.1f%% | %4.0f%% |\n",
-        v, rps, (rps / br - 1) * 100, cpu, (cpu / bc - 1) * 100, d, o }'
+    f="$work/$v.$pipelined"
+    # Each round's run against the none run of the same round: slow drift of a shared host
+    # cancels out of the ratio.
+    paste "$f" "$work/none.$pipelined" | awk '{print $1 / $5 - 1}' >"$work/rps_ratio"
+    paste "$f" "$work/none.$pipelined" | awk '{print $2 / $6 - 1}' >"$work/cpu_ratio"
+    awk -v w="$w" -v v="$v" -v rps="$(awk '{print $1}' "$f" | median)" \
+        -v rr="$(median <"$work/rps_ratio")" -v cpu="$(awk '{print $2}' "$f" | median)" \
+        -v cr="$(median <"$work/cpu_ratio")" -v lo="$(sort -g "$work/cpu_ratio" | head -1)" \
+        -v hi="$(sort -g "$work/cpu_ratio" | tail -1)" -v d="$(awk '{print $3}' "$f" | median)" \
+        -v o="$(awk '{print $4}' "$f" | sort -g | tail -1)" 'BEGIN {
+      printf "| %-" w "s | %9.0f | %+7.1f%% | %10.3f | %+7.1f%% | %+7.1f%%..%+6.1f%% | %8.1f%% | %4.0f%% |\n",
+        v, rps, rr * 100, cpu, cr * 100, lo * 100, hi * 100, d, o }'
   done
 done
+
+# Accounting: the kernel's own count and run time of every program (--bpf-stats) over one run
+# per variant, divided by the requests served. Stats add two clock reads per program run, so
+# these runs are not part of the A/B table above; the time covers the programs' bodies, not
+# the tracepoint dispatch around them.
+daemon_extra=(--bpf-stats)
+bpf_delta() {  # bpf_delta BEFORE AFTER REQS: "runs_per_req ns_per_req" per program, then total
+  awk -v reqs="$3" '
+    function key(l) { sub(/^[a-z_]*\{/, "", l); sub(/\}.*/, "", l); return l }
+    FNR == 1 { file++ }
+    /^tunescope_bpf_program_runs_total\{/ { r[file, key($0)] = $NF; keys[key($0)] }
+    /^tunescope_bpf_program_run_seconds_total\{/ { t[file, key($0)] = $NF }
+    END {
+      for (k in keys) {
+        runs = r[2, k] - r[1, k]; ns = (t[2, k] - t[1, k]) * 1e9
+        if (runs <= 0) continue
+        p = k; sub(/.*program="/, "", p); sub(/".*/, "", p)
+        printf "    %-28s %8.3f runs/req %7.1f ns/run %8.1f ns/req\n", p, runs / reqs, ns / runs, ns / reqs
+        total += ns / reqs
+      }
+      printf "TOTAL %.1f\n", total
+    }' "$1" "$2"
+}
+echo
+echo "BPF program time per request (--bpf-stats; one $duration s run per variant; % of none's CPU/req)"
+for pipelined in 0 1; do
+  [[ "$pipelined" == 1 ]] && label=pipelined || label=plain
+  base_cpu="$(awk '{print $2}' "$work/none.$pipelined" | median)"
+  for v in "${variants[@]}"; do
+    [[ "$v" == none ]] && continue
+    setup "$v"
+    curl -sf -o "$work/stats0" "http://127.0.0.1:$mport/metrics"
+    out="$(measure "$pipelined")"
+    curl -sf -o "$work/stats1" "http://127.0.0.1:$mport/metrics"
+    reqs="$(awk -v d="$duration" '{printf "%.0f", $1 * d}' <<<"$out")"
+    bpf_delta "$work/stats0" "$work/stats1" "$reqs" >"$work/bpf"
+    total="$(awk '/^TOTAL/{print $2}' "$work/bpf")"
+    awk -v v="$v" -v l="$label" -v t="$total" -v b="$base_cpu" 'BEGIN {
+      printf "  %-9s %-24s %8.1f ns/req = %5.2f%% of %.3f us\n", l, v, t, t / 10 / b, b }'
+    grep -v '^TOTAL' "$work/bpf" | sort -k4 -gr
+  done
+done
+stop_pid "$daemon_pid"
+daemon_pid=""
 echo
 echo "probes up per variant (probe:mode; a probe missing here could not start):"
 for v in "${variants[@]}"; do
