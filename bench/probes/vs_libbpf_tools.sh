@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Mean cost per program run of tunescope's softirq and runqlat programs vs libbpf-tools'
 # softirqs and runqlat on the same hooks under the same load, from the kernel's BPF stats
-# (run_time_ns / run_cnt). Rounds alternate A and B; the table shows medians.
+# (run_time_ns / run_cnt). Rounds alternate A and B; the table shows medians. tunescope's
+# runqlat runs in the mode it picks (sched_info: one program on sched_switch, none on wakeups),
+# so a last row compares all run-queue programs per context switch.
 #   usage: bench/probes/vs_libbpf_tools.sh [path/to/tunescope] [rounds] [seconds]
 set -euo pipefail
 tunescope=${1:-build/daemon/tunescope}
@@ -42,7 +44,7 @@ hook_of() {
   esac
 }
 
-# sample TOOL PID...: appends "tool hook ns_per_run" for programs held by the PIDs.
+# sample TOOL PID...: appends "round tool hook run_time_ns run_cnt" for the PIDs' programs.
 sample() {
   local tool=$1
   shift
@@ -52,7 +54,7 @@ sample() {
     while read -r id name ns cnt; do
       grep -qx "$id" <<<"$ids" || continue
       hook=$(hook_of "$name")
-      [[ -n $hook && $cnt -gt 0 ]] && echo "$tool $hook $(awk -v a="$ns" -v b="$cnt" 'BEGIN{printf "%.1f", a/b}')"
+      [[ -n $hook && $cnt -gt 0 ]] && echo "$round $tool $hook $ns $cnt"
     done >>"$work/samples"
 }
 
@@ -78,14 +80,26 @@ for round in $(seq "$rounds"); do
 done
 
 median() { sort -n | awk '{a[NR]=$1} END{if (NR==0) print "-"; else if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+# per_round TOOL HOOK: one mean ns per run per round.
+per_round() {
+  awk -v t="$1" -v h="$2" '$2 == t && $3 == h {printf "%.1f\n", $4 / $5}' "$work/samples"
+}
+# per_switch TOOL: run-queue program time on all sched_* hooks per sched_switch run, per round.
+per_switch() {
+  awk -v t="$1" '$2 == t && $3 ~ /^sched_/ { ns[$1] += $4; if ($3 == "sched_switch") n[$1] = $5 }
+    END { for (r in ns) if (n[r] > 0) printf "%.1f\n", ns[r] / n[r] }' "$work/samples"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; else printf "%.2f", a/b }'; }
 echo
 echo "Mean ns per program run (median of $rounds alternating rounds, ${secs}s load each; $(uname -r), $(nproc) CPUs)"
 echo
 echo "| hook | tunescope | libbpf-tools | tunescope / libbpf-tools |"
 echo "|---|---|---|---|"
 for hook in softirq_entry softirq_exit sched_wakeup sched_wakeup_new sched_switch; do
-  a=$(awk -v h="$hook" '$1=="tunescope" && $2==h {print $3}' "$work/samples" | median)
-  b=$(awk -v h="$hook" '$1=="libbpf-tools" && $2==h {print $3}' "$work/samples" | median)
-  ratio=$(awk -v a="$a" -v b="$b" 'BEGIN{ if (a=="-"||b=="-"||b==0) print "-"; else printf "%.2f", a/b }')
-  echo "| $hook | $a | $b | $ratio |"
+  a=$(per_round tunescope "$hook" | median)
+  b=$(per_round libbpf-tools "$hook" | median)
+  echo "| $hook | $a | $b | $(ratio "$a" "$b") |"
 done
+a=$(per_switch tunescope | median)
+b=$(per_switch libbpf-tools | median)
+echo "| run-queue programs per context switch | $a | $b | $(ratio "$a" "$b") |"

@@ -282,7 +282,8 @@ def probes():
     b.heatmap(
         "NET_RX raise-to-run delay",
         "Time from raising NET_RX to running it. Long delays mean softirqs wait behind other "
-        "work on that CPU (or in ksoftirqd).",
+        "work on that CPU (or in ksoftirqd). Empty unless the daemon runs with "
+        "--softirq.raise-delay (one more BPF program on every softirq raise).",
         "s", "sum by (le) (%s)" % increase("tunescope_softirq_net_rx_raise_delay_seconds_bucket"))
 
     b.row("Hardirq")
