@@ -8,16 +8,7 @@ tunescope=$1 src=$2
 source "$src/tests/process/lib.sh"
 require_root
 command -v htpasswd >/dev/null || fail "htpasswd is not installed (package apache2-utils)"
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-  if [[ -n $pid ]]; then
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+scratch_dir_and_daemon
 
 hash=$(htpasswd -nbBC 10 prometheus 'scrape me' | cut -d: -f2-)
 printf '# exporter-toolkit web config\nbasic_auth_users:\n  prometheus: %s\n  "other": '"'"'%s'"'"'\n' \

@@ -9,16 +9,7 @@ tunescope=$1 src=$2
 source "$src/tests/process/lib.sh"
 require_root
 command -v bpftool >/dev/null || fail "bpftool is not installed"
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-  if [[ -n $pid ]]; then
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+scratch_dir_and_daemon
 
 # caps PID FIELD: the distinct values of FIELD over all threads of PID.
 caps() { cat /proc/"$1"/task/*/status | awk -v f="$2:" '$1 == f {print $2}' | sort -u | tr '\n' ' '; }

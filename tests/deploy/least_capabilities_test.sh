@@ -16,19 +16,10 @@ read -r -a caps <<<"$(sed -n 's/^AmbientCapabilities=//p' "$unit")"
 [[ $(sed -n 's/^CapabilityBoundingSet=//p' "$unit") == "${caps[*]}" ]] ||
   fail "AmbientCapabilities= and CapabilityBoundingSet= differ"
 
-tmp=$(mktemp -d)
-chmod 755 "$tmp"
 dev=tsd$$
-pid=
-cleanup() {
-  if [[ -n $pid ]]; then
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
-  ip link del "$dev" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+cleanup_extra() { ip link del "$dev" 2>/dev/null || true; }
+scratch_dir_and_daemon
+chmod 755 "$tmp"
 ip link add "$dev" type veth peer name "${dev}p"
 ip link set "$dev" up
 probes=softirq,hardirq,runqlat,qdisc,xcpu,reqlat

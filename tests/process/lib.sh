@@ -24,6 +24,23 @@ wait_http() {
   done
 }
 
+# scratch_dir_and_daemon: $tmp becomes a fresh directory and $pid (empty until the test starts
+# one) the daemon; on exit the daemon is stopped and waited for, the test's own
+# cleanup_extra runs if it defines one, and $tmp goes.
+scratch_dir_and_daemon() {
+  tmp=$(mktemp -d)
+  pid=
+  trap stop_daemon_and_clean EXIT
+}
+stop_daemon_and_clean() {
+  if [[ -n ${pid:-} ]]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  if declare -F cleanup_extra >/dev/null; then cleanup_extra; fi
+  rm -rf "$tmp"
+}
+
 # IDs of BPF programs ("prog") or links ("link") that process PID holds open, from the
 # fdinfo of its file descriptors (works with any bpftool build, pid iterators or not).
 owned_bpf_ids() {
