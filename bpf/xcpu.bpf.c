@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Cross-CPU packet handling for the server's ports. sock:sk_data_ready fires on the CPU that
- * queued data onto a socket (the softirq that ran the protocol's receive path, or the
- * process that drained a TCP backlog); sock:sock_recv_length fires on the CPU of the thread
- * that read it. A read is "same_cpu" when the socket's last data was queued on the reader's
- * CPU (the cache-hot case that IRQ/RPS/XPS pinning aims at), else "other_cpu".
+/* Cross-CPU packet handling for the server's ports. sock:sock_recv_length fires on the CPU of
+ * the thread that read from a socket. A read is "same_cpu" when the socket's last data was
+ * received on the reader's CPU (the cache-hot case that IRQ/RPS/XPS pinning aims at), else
+ * "other_cpu". TCP keeps that CPU itself (sk_incoming_cpu, set by tcp_v4/v6_rcv in the
+ * receive softirq), so TCP reads cost one program and no map. UDP updates it only for
+ * connected sockets, so for UDP sock:sk_data_ready remembers the CPU that queued the data. 
  *
  * The optional XDP program counts packets per rx queue; the per-CPU array gives the CPU,
  * so userspace gets the rx-queue -> CPU matrix (IRQ affinity / RSS placement). */
@@ -12,6 +13,7 @@
 #include "xcpu.bpf.h"
 
 #define TS_MSG_PEEK 2
+#define TS_IPPROTO_TCP 6
 
 /* Local port -> slot + 1 (0: not a target). An array: one lookup with no hashing. */
 struct {
@@ -21,7 +23,7 @@ struct {
   __type(value, __u32);
 } ports SEC(".maps");
 
-/* Socket -> CPU that last queued data onto it. */
+/* UDP socket -> CPU that last queued data onto it. */
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, 65536); /* userspace sets --xcpu.max-sockets */
@@ -49,8 +51,12 @@ static __always_inline __u32 port_slot(const struct sock* sk) {
   return slot ? *slot : 0;
 }
 
+static __always_inline bool is_tcp(const struct sock* sk) {
+  return BPF_CORE_READ(sk, sk_protocol) == TS_IPPROTO_TCP;
+}
+
 static __always_inline int on_data_ready(const struct sock* sk) {
-  if (!port_slot(sk)) return 0;
+  if (is_tcp(sk) || !port_slot(sk)) return 0;
   __u64 key = (__u64)sk;
   __u32 cpu = bpf_get_smp_processor_id();
   __u32* last = bpf_map_lookup_elem(&queued_on, &key);
@@ -67,13 +73,19 @@ static __always_inline int on_recv(const struct sock* sk, int ret, int flags) {
   if (ret <= 0 || (flags & TS_MSG_PEEK)) return 0;
   __u32 slot = port_slot(sk);
   if (!slot || slot > TS_XCPU_MAX_PORTS) return 0;
-  __u64 key = (__u64)sk;
-  __u32* last = bpf_map_lookup_elem(&queued_on, &key);
-  if (!last) {
-    ts_note_map_full(TS_XCPU_FULL_SOCKETS);
-    return 0;
+  __u32 queued_cpu;
+  if (is_tcp(sk)) {
+    queued_cpu = BPF_CORE_READ(sk, __sk_common.skc_incoming_cpu);
+  } else {
+    __u64 key = (__u64)sk;
+    __u32* last = bpf_map_lookup_elem(&queued_on, &key);
+    if (!last) {
+      ts_note_map_full(TS_XCPU_FULL_SOCKETS);
+      return 0;
+    }
+    queued_cpu = *last;
   }
-  __u32 locality = *last == bpf_get_smp_processor_id() ? TS_XCPU_SAME_CPU : TS_XCPU_OTHER_CPU;
+  __u32 locality = queued_cpu == bpf_get_smp_processor_id() ? TS_XCPU_SAME_CPU : TS_XCPU_OTHER_CPU;
   __u32 index = (slot - 1) * 2 + locality;
   __u64* n = bpf_map_lookup_elem(&reads, &index);
   if (n) *n += 1;

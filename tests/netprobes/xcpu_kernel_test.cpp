@@ -2,6 +2,8 @@
 // to the other CPU reads remotely; the XDP counter matches the packets sent, and a daemon
 // killed with -9 leaves no XDP program on the interface.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -9,6 +11,8 @@
 
 #include <chrono>
 #include <iostream>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "metric_lookup.h"
@@ -27,30 +31,67 @@ void SetRps(const VethPair& pair, int cpu_mask) {
             " > /sys/class/net/" + pair.b_if + "/queues/rx-0/rps_cpus'");
 }
 
-// The reader is pinned to CPU 0 and reads `count` datagrams; the sender paces them so each
-// is read before the next arrives. Returns the share of reads on another CPU.
-double OtherCpuShare(const probes::Probe& probe, const VethPair& pair, int count) {
-  NsSocket server(pair.b_ns, SOCK_DGRAM);
-  server.Bind(VethPair::kServerIp, kPort);
-  timeval timeout{1, 0};
-  setsockopt(server.fd(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  NsSocket client(pair.a_ns, SOCK_DGRAM);
+// A connected pair from the client namespace to the server port: UDP datagrams, or a TCP
+// connection (TCP_NODELAY, so each paced send is one segment).
+struct Flow {
+  Flow(const VethPair& pair, int socket_type)
+      : type(socket_type), server(pair.b_ns, socket_type), client(pair.a_ns, socket_type) {
+    server.Bind(VethPair::kServerIp, kPort);
+    if (type == SOCK_STREAM) {
+      if (listen(server.fd(), 1) != 0) throw std::runtime_error("listen");
+      sockaddr_in to = Ipv4(VethPair::kServerIp, kPort);
+      if (connect(client.fd(), reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) {
+        throw std::runtime_error("connect");
+      }
+      conn = accept(server.fd(), nullptr, nullptr);
+      if (conn < 0) throw std::runtime_error("accept");
+      int one = 1;
+      setsockopt(client.fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
+    timeval timeout{1, 0};
+    setsockopt(read_fd(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  }
+  ~Flow() {
+    if (conn >= 0) close(conn);
+  }
+  int read_fd() const { return type == SOCK_STREAM ? conn : server.fd(); }
+  void Send() const {
+    if (type == SOCK_STREAM) {
+      (void)send(client.fd(), "x", 1, 0);
+    } else {
+      SendUdp(client.fd(), VethPair::kServerIp, kPort, 1);
+    }
+  }
+
+  int type;
+  NsSocket server;
+  NsSocket client;
+  int conn = -1;
+};
+
+// The reader is pinned to CPU 0 and reads what `count` paced sends deliver, each before the
+// next arrives. Returns the share of reads on another CPU.
+double OtherCpuShare(const probes::Probe& probe, const VethPair& pair, int type, int count) {
+  Flow flow(pair, type);
   auto before = probe.Collect();
+  int reads = 0;
   std::thread reader([&] {
     PinToCpu(0);
     char buf[256];
     for (int i = 0; i < count; ++i) {
-      if (recv(server.fd(), buf, sizeof(buf), 0) < 0) break;
+      if (recv(flow.read_fd(), buf, sizeof(buf), 0) <= 0) break;
+      ++reads;
     }
   });
   std::thread sender([&] {
     PinToCpu(1);
     for (int i = 0; i < count; ++i) {
-      SendUdp(client.fd(), VethPair::kServerIp, kPort, 1);
+      flow.Send();
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
   });
   sender.join();
+  if (type == SOCK_STREAM) shutdown(flow.client.fd(), SHUT_WR);  // ends a reader short of count
   reader.join();
   auto after = probe.Collect();
   auto delta = [&](const char* locality) {
@@ -59,12 +100,16 @@ double OtherCpuShare(const probes::Probe& probe, const VethPair& pair, int count
            SumValues(before, "tunescope_xcpu_reads_total", f);
   };
   double same = delta("same_cpu"), other = delta("other_cpu");
-  std::cout << "reads: same_cpu " << same << ", other_cpu " << other << "\n";
-  EXPECT_GT(same + other, 0.9 * count) << "most reads must be classified";
+  std::cout << "reads " << reads << ": same_cpu " << same << ", other_cpu " << other << "\n";
+  EXPECT_GT(reads, count / 2) << "paced sends are read one by one";
+  EXPECT_NEAR(same + other, reads, 0.1 * reads) << "every read must be classified";
   return same + other > 0 ? other / (same + other) : -1;
 }
 
-TEST(XcpuProbe, RpsSteeringDecidesReadLocality) {
+// UDP (remembered on sk_data_ready) and TCP (the kernel's sk_incoming_cpu).
+class XcpuLocality : public ::testing::TestWithParam<int> {};
+
+TEST_P(XcpuLocality, RpsSteeringDecidesReadLocality) {
   TUNESCOPE_REQUIRE_ROOT();
   ASSERT_GE(std::thread::hardware_concurrency(), 2u) << "locality needs two CPUs";
   VethPair pair;
@@ -74,15 +119,20 @@ TEST(XcpuProbe, RpsSteeringDecidesReadLocality) {
   ASSERT_NE(probe, nullptr);
 
   SetRps(pair, 1);  // receive processing on CPU 0, where the reader runs
-  double local = OtherCpuShare(*probe, pair, 1000);
+  double local = OtherCpuShare(*probe, pair, GetParam(), 1000);
   SetRps(pair, 2);  // on CPU 1
-  double remote = OtherCpuShare(*probe, pair, 1000);
+  double remote = OtherCpuShare(*probe, pair, GetParam(), 1000);
   std::cout << "other-CPU share: steered to the reader's CPU " << local << ", to the other CPU "
             << remote << "\n";
   EXPECT_GE(local, 0);
   EXPECT_LT(local, 0.1);
   EXPECT_GT(remote, 0.9);
 }
+
+INSTANTIATE_TEST_SUITE_P(Protocols, XcpuLocality, ::testing::Values(SOCK_DGRAM, SOCK_STREAM),
+                         [](const ::testing::TestParamInfo<int>& p) {
+                           return std::string(p.param == SOCK_STREAM ? "tcp" : "udp");
+                         });
 
 double XdpPackets(const std::vector<prometheus::MetricFamily>& families, const std::string& dev) {
   return SumValues(families, "tunescope_xdp_rx_packets_total", {{"device", dev}});
