@@ -4,7 +4,7 @@
  * received on the reader's CPU (the cache-hot case that IRQ/RPS/XPS pinning aims at), else
  * "other_cpu". TCP keeps that CPU itself (sk_incoming_cpu, set by tcp_v4/v6_rcv in the
  * receive softirq), so TCP reads cost one program and no map. UDP updates it only for
- * connected sockets, so for UDP sock:sk_data_ready remembers the CPU that queued the data. 
+ * connected sockets, so for UDP sock:sk_data_ready remembers the CPU that queued the data.
  *
  * The optional XDP program counts packets per rx queue; the per-CPU array gives the CPU,
  * so userspace gets the rx-queue -> CPU matrix (IRQ affinity / RSS placement). */
@@ -85,7 +85,8 @@ static __always_inline int on_recv(const struct sock* sk, int ret, int flags) {
     }
     queued_cpu = *last;
   }
-  __u32 locality = queued_cpu == bpf_get_smp_processor_id() ? TS_XCPU_SAME_CPU : TS_XCPU_OTHER_CPU;
+  __u32 locality =
+      queued_cpu == bpf_get_smp_processor_id() ? TS_XCPU_SAME_CPU : TS_XCPU_OTHER_CPU;
   __u32 index = (slot - 1) * 2 + locality;
   __u64* n = bpf_map_lookup_elem(&reads, &index);
   if (n) *n += 1;
