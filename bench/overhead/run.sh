@@ -16,7 +16,7 @@
 # args:--runqlat-mode=tp_btf+--softirq.raise-delay for the pre-sched_info default set).
 # CPU us/req = utime+stime of refserver (/proc/PID/stat) / responses wrk counted; `tunescope`
 # = the daemon's own CPU during the run in % of one core; `other` = CPU of everything else.
-# Needs root, wrk, taskset, curl.
+# Needs root, wrk, taskset, curl, clang, bpftool, jq.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -47,7 +47,7 @@ done
 ((duration >= 1 && duration <= 60)) || { echo "run.sh: --duration must be 1..60" >&2; exit 2; }
 ((runs >= 1 && runs <= 15)) || { echo "run.sh: --runs must be 1..15" >&2; exit 2; }
 [[ $(id -u) -eq 0 ]] || { echo "run.sh: needs root (loads BPF programs)" >&2; exit 1; }
-for tool in wrk taskset curl; do
+for tool in wrk taskset curl clang bpftool jq; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool not found" >&2; exit 1; }
 done
 [[ -x "$tunescope" ]] || { echo "run.sh: no tunescope at $tunescope (--tunescope)" >&2; exit 1; }
@@ -61,9 +61,12 @@ stop_pid() {  # stop_pid PID: TERM, wait
   kill -TERM "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
 }
+stats_was=""
 cleanup() {
   stop_pid "$daemon_pid"
   stop_pid "$server_pid"
+  floor_detach
+  [[ -n "$stats_was" ]] && sysctl -qw kernel.bpf_stats_enabled="$stats_was"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -238,7 +241,35 @@ done
 # Accounting: the kernel's own count and run time of every program (--bpf-stats) over one run
 # per variant, divided by the requests served. Stats add two clock reads per program run, so
 # these runs are not part of the A/B table above; the time covers the programs' bodies, not
-# the tracepoint dispatch around them.
+# the tracepoint dispatch around them. The stats' own share is measured with an empty program
+# (stats_floor.bpf.c) and subtracted per run.
+floor_measure() {  # sets floor_ns: mean ns per run of the empty program in one plain wrk run
+  local vmlinux_h="${VMLINUX_H:-$(dirname "$tunescope")/../bpf/vmlinux.h}" line
+  [[ -f "$vmlinux_h" ]] || { echo "run.sh: no vmlinux.h at $vmlinux_h (VMLINUX_H)" >&2; exit 1; }
+  clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I"$(dirname "$vmlinux_h")" \
+    -c "$here/stats_floor.bpf.c" -o "$work/stats_floor.bpf.o"
+  mkdir -p "$work/bpffs"
+  mount -t bpf bpf "$work/bpffs"
+  bpftool prog loadall "$work/stats_floor.bpf.o" "$work/bpffs/floor" autoattach
+  stats_was="$(sysctl -n kernel.bpf_stats_enabled)"
+  sysctl -qw kernel.bpf_stats_enabled=1
+  setup none
+  measure 0 >/dev/null
+  # autoattach pins the link under the program's name; the stats are the program's.
+  line="$(bpftool prog show id "$(bpftool link show pinned "$work/bpffs/floor/stats_floor" -j |
+    jq -r .prog_id)" -j)"
+  sysctl -qw kernel.bpf_stats_enabled="$stats_was"
+  stats_was=""
+  floor_detach
+  floor_ns="$(jq -r 'if (.run_cnt // 0) > 0 then .run_time_ns / .run_cnt else 0 end' <<<"$line")"
+}
+floor_detach() {
+  [[ -d "$work/bpffs" ]] || return 0
+  rm -rf "$work/bpffs/floor" 2>/dev/null || true
+  umount "$work/bpffs" 2>/dev/null || true
+  rmdir "$work/bpffs" 2>/dev/null || true
+}
+floor_measure
 daemon_extra=(--bpf-stats)
 bpf_delta() {  # bpf_delta BEFORE AFTER REQS: "runs_per_req ns_per_req" per program, then total
   awk -v reqs="$3" '
@@ -252,13 +283,15 @@ bpf_delta() {  # bpf_delta BEFORE AFTER REQS: "runs_per_req ns_per_req" per prog
         if (runs <= 0) continue
         p = k; sub(/.*program="/, "", p); sub(/".*/, "", p)
         printf "    %-28s %8.3f runs/req %7.1f ns/run %8.1f ns/req\n", p, runs / reqs, ns / runs, ns / reqs
-        total += ns / reqs
+        total += ns / reqs; all_runs += runs / reqs
       }
-      printf "TOTAL %.1f\n", total
+      printf "TOTAL %.1f %.4f\n", total, all_runs
     }' "$1" "$2"
 }
 echo
 echo "BPF program time per request (--bpf-stats; one $duration s run per variant; % of none's CPU/req)"
+printf '  stats floor: an empty program measures %.1f ns per run; "net" subtracts it per run\n' \
+  "$floor_ns"
 for pipelined in 0 1; do
   [[ "$pipelined" == 1 ]] && label=pipelined || label=plain
   base_cpu="$(awk '{print $2}' "$work/none.$pipelined" | median)"
@@ -270,9 +303,11 @@ for pipelined in 0 1; do
     curl -sf -o "$work/stats1" "http://127.0.0.1:$mport/metrics"
     reqs="$(awk -v d="$duration" '{printf "%.0f", $1 * d}' <<<"$out")"
     bpf_delta "$work/stats0" "$work/stats1" "$reqs" >"$work/bpf"
-    total="$(awk '/^TOTAL/{print $2}' "$work/bpf")"
-    awk -v v="$v" -v l="$label" -v t="$total" -v b="$base_cpu" 'BEGIN {
-      printf "  %-9s %-24s %8.1f ns/req = %5.2f%% of %.3f us\n", l, v, t, t / 10 / b, b }'
+    read -r _ total runs_per_req < <(grep '^TOTAL' "$work/bpf")
+    awk -v v="$v" -v l="$label" -v t="$total" -v b="$base_cpu" -v n="$runs_per_req" \
+        -v f="$floor_ns" 'BEGIN { net = t - n * f
+      printf "  %-9s %-24s %8.1f ns/req = %5.2f%% of %.3f us; net %6.1f ns/req = %5.2f%%\n",
+        l, v, t, t / 10 / b, b, net, net / 10 / b }'
     grep -v '^TOTAL' "$work/bpf" | sort -k4 -gr
   done
 done
