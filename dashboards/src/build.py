@@ -122,6 +122,14 @@ class Builder:
         p["transformations"] = transformations
         return p
 
+    def matrix(self, title, description, unit, counter, rows, columns, **kw):
+        """Rate of a counter as a table: one row per `rows` label, one column per `columns`."""
+        return self.table(
+            title, description, unit,
+            [{"expr": "sum by (%s, %s) (%s)" % (rows, columns, rate(counter))}],
+            [{"id": "groupingToMatrix", "options": {"rowField": rows, "columnField": columns,
+                                                    "valueField": "Value"}}], **kw)
+
 
 def variables():
     def query_var(name, label, query):
@@ -294,15 +302,12 @@ def probes():
         "cps",
         [{"expr": "sum by (cpu, action) (%s)" % rate("tunescope_hardirq_handled_total"),
           "legendFormat": "cpu {{cpu}} {{action}}"}])
-    b.table(
+    b.matrix(
         "Interrupt spread: handler x CPU",
         "Interrupts per second of each handler (rows) on each CPU (columns). A NIC queue "
         "handler whose interrupts land on several CPUs, or all queues on one CPU, needs "
         "smp_affinity pinning (tuning irq_affinity).",
-        "cps",
-        [{"expr": "sum by (action, cpu) (%s)" % rate("tunescope_hardirq_handled_total")}],
-        [{"id": "groupingToMatrix", "options": {"rowField": "action", "columnField": "cpu",
-                                                "valueField": "Value"}}])
+        "cps", "tunescope_hardirq_handled_total", "action", "cpu")
     b.timeseries(
         "Hardirq CPU share per CPU",
         "Share of each CPU spent in hardirq handlers. A few % is normal; more means interrupt "
@@ -399,15 +404,12 @@ def probes():
         [{"expr": "sum by (port) (%s) / sum by (port) (%s)" % (
             rate("tunescope_xcpu_reads_total", 'locality="other_cpu"'),
             rate("tunescope_xcpu_reads_total")), "legendFormat": "port {{port}}"}])
-    b.table(
+    b.matrix(
         "RX queue to CPU matrix",
         "Packets per second from each receive queue (rows) handled on each CPU (columns), "
         "from the optional XDP counter (--xdp-iface). A queue spread over many CPUs or many "
         "queues on one CPU: fix IRQ affinity.",
-        "pps",
-        [{"expr": "sum by (queue, cpu) (%s)" % rate("tunescope_xdp_rx_packets_total")}],
-        [{"id": "groupingToMatrix", "options": {"rowField": "queue", "columnField": "cpu",
-                                                "valueField": "Value"}}])
+        "pps", "tunescope_xdp_rx_packets_total", "queue", "cpu")
 
     b.row("Probe health")
     b.table(
