@@ -58,7 +58,7 @@ class HardirqProbe final : public SkeletonProbe<hardirq_bpf> {
   }
 
  protected:
-  Status Configure(hardirq_bpf& s, const ProbeConfig& config) override {
+  Status Configure(hardirq_bpf& s, const ProbeMode&, const ProbeConfig& config) override {
     max_irqs_ = config.max_irqs;
     if (bpf_map__set_max_entries(s.maps.stats, config.max_irqs) != 0 ||
         bpf_map__set_max_entries(s.maps.names, config.max_irqs) != 0) {

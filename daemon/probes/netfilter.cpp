@@ -203,7 +203,7 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
   }
 
  protected:
-  Status Configure(netfilter_bpf& s, const ProbeConfig& config) override {
+  Status Configure(netfilter_bpf& s, const ProbeMode&, const ProbeConfig& config) override {
     if (bpf_map__set_max_entries(s.maps.inflight, config.max_nf_inflight) != 0) {
       return Status::Error(ErrnoMessage("set map size", errno));
     }

@@ -94,7 +94,7 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
   }
 
  protected:
-  Status Configure(qdisc_bpf& s, const ProbeConfig& config) override {
+  Status Configure(qdisc_bpf& s, const ProbeMode&, const ProbeConfig& config) override {
     max_devices_ = config.max_qdisc_devices;
     if (bpf_map__set_max_entries(s.maps.devices, max_devices_) != 0 ||
         bpf_map__set_max_entries(s.maps.stats, max_devices_) != 0 ||

@@ -70,7 +70,7 @@ class ReqlatProbe final : public SkeletonProbe<reqlat_bpf> {
   }
 
  protected:
-  Status Configure(reqlat_bpf& s, const ProbeConfig& config) override {
+  Status Configure(reqlat_bpf& s, const ProbeMode&, const ProbeConfig& config) override {
     if (Status st = UniqueTargetPorts(config, TS_REQLAT_MAX_PORTS, ports_); !st.ok()) return st;
     if (bpf_map__set_max_entries(s.maps.socks, config.max_request_sockets) != 0 ||
         bpf_map__set_max_entries(s.maps.inflight, config.max_requests_inflight) != 0) {

@@ -82,12 +82,18 @@ class RunqlatProbe final : public SkeletonProbe<runqlat_bpf> {
   }
 
  protected:
-  Status Configure(runqlat_bpf& s, const ProbeConfig& config) override {
+  Status Configure(runqlat_bpf& s, const ProbeMode& mode, const ProbeConfig& config) override {
+    const bool sched_info = mode.name == "sched_info";
+    if (sched_info && !SchedInfoIsKept()) {
+      return Status::Error(
+          "the kernel does not keep sched_info stamps (/proc/thread-self/schedstat counts no "
+          "switches)");
+    }
     s.rodata->has_target_pids = !config.target_pids.empty();
     s.rodata->has_target_comms = !config.target_comms.empty();
     has_targets_ = s.rodata->has_target_pids || s.rodata->has_target_comms;
     // The sched_info flavour keeps no stamps of its own.
-    uint32_t tasks = bpf_program__autoload(s.progs.ts_rq_switch_si) ? 1 : config.max_tasks;
+    uint32_t tasks = sched_info ? 1 : config.max_tasks;
     if (bpf_map__set_max_entries(s.maps.enqueued_ns, tasks) != 0) {
       return Status::Error(ErrnoMessage("set map size", errno));
     }
@@ -110,15 +116,6 @@ class RunqlatProbe final : public SkeletonProbe<runqlat_bpf> {
       }
     }
     return {};
-  }
-
-  Status Attach(runqlat_bpf& s, const ProbeMode& mode, const ProbeConfig& config) override {
-    if (mode.name == "sched_info" && !SchedInfoIsKept()) {
-      return Status::Error(
-          "the kernel does not keep sched_info stamps (/proc/thread-self/schedstat counts no "
-          "switches)");
-    }
-    return SkeletonProbe::Attach(s, mode, config);
   }
 
  private:

@@ -80,8 +80,11 @@ class SkeletonProbe : public Probe {
   }
 
  protected:
-  // Before load: rodata and map sizes.
-  virtual Status Configure(Skel& /*skel*/, const ProbeConfig& /*config*/) { return {}; }
+  // Before load, in the chosen mode: rodata, map sizes, the mode's own preconditions.
+  virtual Status Configure(Skel& /*skel*/, const ProbeMode& /*mode*/,
+                           const ProbeConfig& /*config*/) {
+    return {};
+  }
   // After load, before attach: map contents (targets, filters).
   virtual Status Populate(Skel& /*skel*/, const ProbeConfig& /*config*/) { return {}; }
   // Attach; by default every loaded program via its section name.
@@ -99,7 +102,7 @@ class SkeletonProbe : public Probe {
     skel_.reset(ops_.open(&opts));
     if (!skel_) return Status::Error(ErrnoMessage("open", errno));
     SelectModePrograms(skel_->obj, modes(), mode);
-    if (Status s = Configure(*skel_, config); !s.ok()) return s;
+    if (Status s = Configure(*skel_, mode, config); !s.ok()) return s;
     if (int err = ops_.load(skel_.get()); err != 0) return Status::Error(ErrnoMessage("load", err));
     if (Status s = Populate(*skel_, config); !s.ok()) return s;
     return Attach(*skel_, mode, config);

@@ -79,7 +79,7 @@ class SoftirqProbe final : public SkeletonProbe<softirq_bpf> {
   }
 
  protected:
-  Status Configure(softirq_bpf& s, const ProbeConfig& config) override {
+  Status Configure(softirq_bpf& s, const ProbeMode&, const ProbeConfig& config) override {
     raise_delay_ = config.softirq_raise_delay;
     if (!raise_delay_) {
       for (bpf_program* p :

@@ -73,7 +73,7 @@ class XcpuProbe final : public SkeletonProbe<xcpu_bpf> {
   }
 
  protected:
-  Status Configure(xcpu_bpf& s, const ProbeConfig& config) override {
+  Status Configure(xcpu_bpf& s, const ProbeMode&, const ProbeConfig& config) override {
     if (Status st = UniqueTargetPorts(config, TS_XCPU_MAX_PORTS, ports_); !st.ok()) return st;
     xdp_iface_ = config.xdp_iface;
     bpf_program__set_autoload(s.progs.ts_xcpu_xdp, !xdp_iface_.empty());
