@@ -7,6 +7,9 @@
 #include "common/ts_bpf.h"
 #include "softirq.bpf.h"
 
+/* Set before load: without the raise program there is no raise stamp to look at. */
+const volatile bool raise_delay = false;
+
 struct cpu_state {
   __u64 entry_ns;
   __u64 net_rx_raised_ns;
@@ -43,7 +46,7 @@ static __always_inline int on_entry(unsigned int vec) {
   if (!s) return 0;
   __u64 now = bpf_ktime_get_ns();
   s->entry_ns = now;
-  if (vec == TS_NET_RX_SOFTIRQ && s->net_rx_raised_ns) {
+  if (raise_delay && vec == TS_NET_RX_SOFTIRQ && s->net_rx_raised_ns) {
     __u32 zero = 0;
     struct ts_hist* h = bpf_map_lookup_elem(&net_rx_raise_delay, &zero);
     if (h) ts_hist_add(h, now - s->net_rx_raised_ns);

@@ -81,6 +81,7 @@ class SoftirqProbe final : public SkeletonProbe<softirq_bpf> {
  protected:
   Status Configure(softirq_bpf& s, const ProbeMode&, const ProbeConfig& config) override {
     raise_delay_ = config.softirq_raise_delay;
+    s.rodata->raise_delay = raise_delay_;
     if (!raise_delay_) {
       for (bpf_program* p :
            {s.progs.ts_sirq_raise_btf, s.progs.ts_sirq_raise_raw, s.progs.ts_sirq_raise_tp}) {
