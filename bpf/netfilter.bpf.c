@@ -14,8 +14,7 @@
  * (LOCAL_OUT in process context interrupted by a softirq running PRE_ROUTING), and nesting is
  * LIFO. A frame remembers the task, so an exit on another task (the caller was migrated while
  * preempted inside the hooks) discards the stack instead of pairing the wrong stamps. The
- * bracket keys its stamps by skb (an LRU hash): a packet may be interrupted between the two
- * programs by a softirq that runs the same hook for another packet. */
+ * bracket keeps one stamp per CPU and hook, tagged with its skb (see below). */
 #include "common/ts_bpf.h"
 
 #include "netfilter.bpf.h"
@@ -183,31 +182,32 @@ int BPF_KRETPROBE(ts_nf_exit_kprobe) {
 
 /* ---- bracket: netfilter programs at the first and last priority of each hook ---- */
 
-struct nf_key {
+/* One stamp per CPU and family/hook. Both programs of one traversal run on one CPU, and a
+ * traversal of the same hook can only nest inside another on that CPU when a softirq
+ * interrupts process context in the few hundred ns between the two programs: the inner one
+ * then overwrites the outer stamp, and the skb check drops the outer sample instead of pairing
+ * wrong stamps. A packet dropped or stolen between the programs leaves a stamp that the next
+ * traversal overwrites, so nothing accumulates (an LRU hash keyed by skb cost ~5x more). */
+struct nf_stamp {
   __u64 skb;
-  __u32 slot;
-  __u32 pad;
+  __u64 start_ns;
 };
 
-/* Per-CPU LRU lists (BPF_F_NO_COMMON_LRU): entry and exit of one traversal normally run on
- * one CPU, and a common LRU list's lock is most of an insert's cost. */
 struct {
-  __uint(type, BPF_MAP_TYPE_LRU_HASH);
-  __uint(map_flags, BPF_F_NO_COMMON_LRU);
-  __uint(max_entries, 65536); /* userspace sets --netfilter.max-inflight */
-  __type(key, struct nf_key);
-  __type(value, __u64);
-} inflight SEC(".maps");
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, TS_NF_SLOTS);
+  __type(key, __u32);
+  __type(value, struct nf_stamp);
+} stamps SEC(".maps");
 
 SEC("netfilter")
 int ts_nf_first_bracket(struct bpf_nf_ctx* ctx) {
   const struct nf_hook_state* state = ctx->state;
-  struct nf_key key = {.skb = (__u64)ctx->skb, .slot = slot_of(state->pf, state->hook)};
-  __u64 zero = 0;
-  /* Insert first and stamp last: the insert's cost stays out of the measured window. */
-  if (bpf_map_update_elem(&inflight, &key, &zero, BPF_ANY) != 0) return TS_NF_ACCEPT;
-  __u64* stamp = bpf_map_lookup_elem(&inflight, &key);
-  if (stamp) *stamp = bpf_ktime_get_ns();
+  __u32 slot = slot_of(state->pf, state->hook);
+  struct nf_stamp* st = bpf_map_lookup_elem(&stamps, &slot);
+  if (!st) return TS_NF_ACCEPT;
+  st->skb = (__u64)ctx->skb;
+  st->start_ns = bpf_ktime_get_ns(); /* last, so the window holds as little of us as possible */
   return TS_NF_ACCEPT;
 }
 
@@ -215,17 +215,13 @@ SEC("netfilter")
 int ts_nf_last_bracket(struct bpf_nf_ctx* ctx) {
   __u64 now = bpf_ktime_get_ns();
   const struct nf_hook_state* state = ctx->state;
-  struct nf_key key = {.skb = (__u64)ctx->skb, .slot = slot_of(state->pf, state->hook)};
-  __u64* stamp = bpf_map_lookup_elem(&inflight, &key);
-  if (!stamp || *stamp == 0) {
-    /* No entry stamp: evicted by the LRU (too many packets in flight) or attached meanwhile. */
-    ts_note_map_full(TS_NF_FULL_INFLIGHT);
-    return TS_NF_ACCEPT;
-  }
-  __u64 start = *stamp;
-  /* Zeroing instead of deleting: cheaper, and the LRU evicts the stale key first. */
-  *stamp = 0;
-  if (now > start) account(key.slot, now - start, bracket_self_ns);
+  __u32 slot = slot_of(state->pf, state->hook);
+  struct nf_stamp* st = bpf_map_lookup_elem(&stamps, &slot);
+  /* No stamp for this skb: a nested traversal overwrote it, or the bracket was attached
+   * between the two programs. */
+  if (!st || st->skb != (__u64)ctx->skb) return TS_NF_ACCEPT;
+  st->skb = 0;
+  if (now > st->start_ns) account(slot, now - st->start_ns, bracket_self_ns);
   return TS_NF_ACCEPT;
 }
 

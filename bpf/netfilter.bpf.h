@@ -13,8 +13,7 @@
 #define TS_NF_STACK 8
 
 /* ts_map_full slots. */
-#define TS_NF_FULL_INFLIGHT 0 /* bracket: entry stamp evicted from the LRU before the exit */
-#define TS_NF_FULL_STACK 1    /* fentry/kprobe: nesting deeper than TS_NF_STACK */
+#define TS_NF_FULL_STACK 0 /* fentry/kprobe: nesting deeper than TS_NF_STACK */
 
 struct nf_stat {
   __u64 packets; /* hook traversals measured */

@@ -22,8 +22,6 @@ constexpr MapBoundFlag kMapBoundFlags[] = {
      &probes::ProbeConfig::max_tasks},
     {"hardirq.max-irqs", "bound of hardirq's per-IRQ maps", 16, 65536,
      &probes::ProbeConfig::max_irqs},
-    {"netfilter.max-inflight", "bound of the netfilter bracket's packets-in-flight map", 64,
-     1 << 22, &probes::ProbeConfig::max_nf_inflight},
     {"qdisc.max-devices", "bound of the devices the qdisc probe reports", 4, 65536,
      &probes::ProbeConfig::max_qdisc_devices},
     {"xcpu.max-sockets", "bound of the target-port sockets the xcpu probe remembers", 64, 1 << 22,

@@ -32,13 +32,13 @@ constexpr ProbeMode kModes[] = {
     {"kprobe", "_kprobe", "kprobe/kretprobe on nf_hook_slow (CONFIG_KPROBES)"},
     {"bracket", "_bracket",
      "BPF netfilter links at the first and last priority of each IPv4/IPv6 hook (kernel >= 6.4)",
-     // ~450 ns of CPU per packet and hook: too much to add to every packet unasked.
+     // Two programs on every packet and hook: too much to add to every packet unasked.
      /*opt_in=*/true},
 };
 
 // 64 ns .. 16 ms per hook traversal.
 constexpr metrics::Log2Buckets kCostBuckets{6, 24};
-constexpr std::string_view kMapNames[] = {"inflight", "stack"};
+constexpr std::string_view kMapNames[] = {"stack"};
 
 // Calibration: UDP datagrams over loopback in a private network namespace, each one crossing
 // four IPv4 hooks (output, postrouting, prerouting, input) with nothing but the bracket on them.
@@ -203,13 +203,6 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
   }
 
  protected:
-  Status Configure(netfilter_bpf& s, const ProbeMode&, const ProbeConfig& config) override {
-    if (bpf_map__set_max_entries(s.maps.inflight, config.max_nf_inflight) != 0) {
-      return Status::Error(ErrnoMessage("set map size", errno));
-    }
-    return {};
-  }
-
   Status Attach(netfilter_bpf& s, const ProbeMode& mode, const ProbeConfig&) override {
     bracket_ = mode.name == "bracket";
     if (!bracket_) return AttachLoadedPrograms(s.obj, links());

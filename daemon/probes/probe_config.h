@@ -23,7 +23,6 @@ struct ProbeConfig {
   uint32_t max_tasks = 16384;
   uint32_t max_irqs = 1024;
   // Network-path probes (netfilter, qdisc, xcpu).
-  uint32_t max_nf_inflight = 65536;  // netfilter bracket: packets between its two programs
   uint32_t max_qdisc_devices = 256;  // qdisc: devices (label values) remembered
   uint32_t max_sockets = 65536;      // xcpu: sockets of the target ports remembered
   std::string xdp_iface;             // xcpu: count rx packets per queue and CPU here (XDP)

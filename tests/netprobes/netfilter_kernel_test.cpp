@@ -127,5 +127,48 @@ TEST(NetfilterProbe, CostPerPacketFollowsTheRuleCount) {
             0);
 }
 
+// The bracket pairs its two programs by skb in one per-CPU slot per hook: a packet that a rule
+// drops between them never reaches the last one, and must not stop the next packets from being
+// paired (or be paired with them).
+TEST(NetfilterProbe, BracketKeepsPairingAcrossDroppedPackets) {
+  TUNESCOPE_REQUIRE_ROOT();
+  VethPair pair;
+  auto probe = InNetns(pair.b_ns, [] { return StartProbe("netfilter", "bracket"); });
+  ASSERT_NE(probe, nullptr);
+  std::string path = "/tmp/tunescope-nf-drop-" + std::to_string(getpid());
+  std::ofstream(path) << "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dport 5002 -j DROP\n"
+                         "COMMIT\n";
+  int rc = Sh("ip netns exec " + pair.b_ns + " iptables-restore < " + path);
+  std::remove(path.c_str());
+  ASSERT_EQ(rc, 0) << "iptables-restore failed";
+  NsSocket server(pair.b_ns, SOCK_DGRAM);
+  server.Bind(VethPair::kServerIp, 5001);
+  NsSocket client(pair.a_ns, SOCK_DGRAM);
+
+  const LabelFilter input{{"family", "ipv4"}, {"hook", "input"}};
+  const LabelFilter prerouting{{"family", "ipv4"}, {"hook", "prerouting"}};
+  auto before = probe->Collect();
+  constexpr int kRounds = 500;
+  for (int i = 0; i < kRounds; ++i) {
+    SendUdp(client.fd(), VethPair::kServerIp, 5002, 2);  // dropped at input
+    SendUdp(client.fd(), VethPair::kServerIp, 5001, 1);  // accepted
+    if (i % 50 == 49) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto after = probe->Collect();
+  auto delta = [&](const LabelFilter& f) {
+    return SumValues(after, "tunescope_netfilter_packets_total", f) -
+           SumValues(before, "tunescope_netfilter_packets_total", f);
+  };
+  double at_input = delta(input);
+  double at_prerouting = delta(prerouting);
+  std::cout << "sent " << 3 * kRounds << " (" << kRounds << " accepted): prerouting "
+            << at_prerouting << ", input " << at_input << "\n";
+  // Every packet passes prerouting; only the accepted third completes input.
+  EXPECT_GE(at_prerouting, 0.95 * 3 * kRounds);
+  EXPECT_GE(at_input, 0.95 * kRounds);
+  EXPECT_LE(at_input, kRounds + 10);  // dropped packets are never paired with later ones
+}
+
 }  // namespace
 }  // namespace tunescope::testing

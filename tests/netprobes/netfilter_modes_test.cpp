@@ -177,13 +177,12 @@ TEST(NetfilterLabels, SlotsNameFamilyAndChain) {
 
 TEST(NetprobeFlags, MapBoundsAndXdpInterface) {
   Parsed p = ParseServe({"--xdp-iface=eth0", "--qdisc.max-devices=64", "--xcpu.max-sockets=1024",
-                         "--netfilter.max-inflight=4096", "--target-port=80", "--target-port=443"});
+                         "--target-port=80", "--target-port=443"});
   ASSERT_EQ(p.kind, cli::ParseOutcome::kRun);
   const ProbeConfig& c = p.options.probe_config;
   EXPECT_EQ(c.xdp_iface, "eth0");
   EXPECT_EQ(c.max_qdisc_devices, 64u);
   EXPECT_EQ(c.max_sockets, 1024u);
-  EXPECT_EQ(c.max_nf_inflight, 4096u);
   EXPECT_EQ(c.target_ports, (std::vector<uint16_t>{80, 443}));
   for (const char* bad : {"--xdp-iface=", "--xdp-iface=a-name-longer-than-15",
                           "--qdisc.max-devices=0", "--xcpu.max-sockets=abc"}) {
