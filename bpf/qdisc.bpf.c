@@ -103,20 +103,21 @@ static __always_inline void learn_locks(__u64 dev_key, struct Qdisc* q) {
   }
 }
 
-static __always_inline int on_dev_queue(struct sk_buff* skb) {
-  struct net_device* dev = BPF_CORE_READ(skb, dev);
+static __always_inline int on_dev_queue(struct sk_buff* skb, bool btf) {
+  struct net_device* dev = TS_READ(btf, skb, dev);
   if (!dev) return 0;
-  __u32 queue = BPF_CORE_READ(skb, queue_mapping);
-  if (queue >= BPF_CORE_READ(dev, num_tx_queues)) return 0;
-  struct netdev_queue* txq = BPF_CORE_READ(dev, _tx);
+  __u32 queue = TS_READ(btf, skb, queue_mapping);
+  if (queue >= TS_READ(btf, dev, num_tx_queues)) return 0;
+  struct netdev_queue* txq = TS_READ(btf, dev, _tx);
   if (!txq) return 0;
+  /* An indexed pointer has no BTF type for the verifier: q and its fields are probe reads. */
   txq = (void*)txq + queue * bpf_core_type_size(struct netdev_queue);
   struct Qdisc* q = BPF_CORE_READ(txq, qdisc);
   if (!q) return 0;
 
   __u64 dev_key = (__u64)dev;
   struct qdisc_dev* d = bpf_map_lookup_elem(&devices, &dev_key);
-  if (!d || d->root_qdisc != (__u64)BPF_CORE_READ(dev, qdisc)) {
+  if (!d || d->root_qdisc != (__u64)TS_READ(btf, dev, qdisc)) {
     learn_device(dev_key, dev);
     d = bpf_map_lookup_elem(&devices, &dev_key);
     if (!d) return 0;
@@ -182,7 +183,7 @@ static __always_inline int on_contention_end(void* lock) {
 
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(ts_qdisc_dev_queue_btf, struct sk_buff* skb) {
-  return on_dev_queue(skb);
+  return on_dev_queue(skb, true);
 }
 SEC("tp_btf/qdisc_enqueue")
 int BPF_PROG(ts_qdisc_enqueue_btf, struct Qdisc* q, const struct netdev_queue* txq,
@@ -200,7 +201,7 @@ int BPF_PROG(ts_qdisc_contention_end_btf, void* lock, int ret) {
 
 SEC("raw_tp/net_dev_queue")
 int BPF_PROG(ts_qdisc_dev_queue_raw, struct sk_buff* skb) {
-  return on_dev_queue(skb);
+  return on_dev_queue(skb, false);
 }
 SEC("raw_tp/qdisc_enqueue")
 int BPF_PROG(ts_qdisc_enqueue_raw, struct Qdisc* q, const struct netdev_queue* txq,

@@ -65,22 +65,25 @@ static __always_inline void hist_add(__u32 index, __u64 delta) {
   if (h) ts_hist_add(h, delta);
 }
 
-static __always_inline __u32 port_value(const struct sock* sk) {
-  __u32 port = BPF_CORE_READ(sk, __sk_common.skc_num);
+static __always_inline __u32 port_value(const struct sock* sk, bool btf) {
+  __u32 port = TS_READ(btf, sk, __sk_common.skc_num);
   __u32* v = bpf_map_lookup_elem(&ports, &port);
   return v ? *v : 0;
 }
 
-static __always_inline __u32 write_seq(const struct sock* sk) {
-  return BPF_CORE_READ((const struct tcp_sock*)sk, write_seq);
+static __always_inline __u32 write_seq(const struct sock* sk, bool btf) {
+  if (!btf) return BPF_CORE_READ((const struct tcp_sock*)sk, write_seq);
+  /* A cast would lose the BTF type the verifier needs for the direct read. */
+  struct tcp_sock* tp = bpf_skc_to_tcp_sock((void*)sk);
+  return tp ? tp->write_seq : 0;
 }
 
-/* Request bytes queued on a watched server socket. */
+/* Request bytes queued on a watched server socket (tp_btf: direct reads). */
 static __always_inline int on_arrival(const struct sock* sk, const struct sk_buff* skb) {
-  if (!port_value(sk)) return 0;
-  unsigned char* head = BPF_CORE_READ(skb, head);
-  __u16 th_off = BPF_CORE_READ(skb, transport_header);
-  __u32 len = BPF_CORE_READ(skb, len);
+  if (!port_value(sk, true)) return 0;
+  unsigned char* head = skb->head;
+  __u16 th_off = skb->transport_header;
+  __u32 len = skb->len;
   __u8 doff_byte = 0;
   /* doff is the high nibble of byte 12 of the TCP header. */
   if (bpf_probe_read_kernel(&doff_byte, 1, head + th_off + 12) != 0) return 0;
@@ -88,7 +91,7 @@ static __always_inline int on_arrival(const struct sock* sk, const struct sk_buf
 
   __u64 key = (__u64)sk;
   __u64 now = bpf_ktime_get_ns();
-  __u32 wseq = write_seq(sk);
+  __u32 wseq = write_seq(sk, true);
   struct reqlat_sock* st = bpf_map_lookup_elem(&socks, &key);
   if (!st) {
     struct reqlat_sock fresh = {.arrival_ns = now, .arrival_write_seq = wseq};
@@ -108,8 +111,8 @@ static __always_inline int on_arrival(const struct sock* sk, const struct sk_buf
 
 /* The server wrote on the socket. `after_send`: the hook runs after the bytes were queued
  * (write_seq already moved), so only arrivals taken before the write are answered by it. */
-static __always_inline int on_send(const struct sock* sk, bool after_send) {
-  __u32 slot = port_value(sk);
+static __always_inline int on_send(const struct sock* sk, bool after_send, bool btf) {
+  __u32 slot = port_value(sk, btf);
   if (!slot || slot > TS_REQLAT_MAX_PORTS) return 0;
   __u64 key = (__u64)sk;
   struct reqlat_sock* st = bpf_map_lookup_elem(&socks, &key);
@@ -122,14 +125,14 @@ static __always_inline int on_send(const struct sock* sk, bool after_send) {
   }
   __u64 arrival = st->arrival_ns;
   if (!arrival) return 0;
-  if (after_send && st->arrival_write_seq == write_seq(sk)) return 0;
+  if (after_send && st->arrival_write_seq == write_seq(sk, btf)) return 0;
   st->arrival_ns = 0;
   hist_add(slot - 1, now - arrival);
   return 0;
 }
 
 static __always_inline int on_close(const struct sock* sk, int newstate) {
-  if (newstate != TS_TCP_CLOSE || !port_value(sk)) return 0;
+  if (newstate != TS_TCP_CLOSE || !port_value(sk, true)) return 0;
   __u64 key = (__u64)sk;
   bpf_map_delete_elem(&socks, &key);
   return 0;
@@ -154,26 +157,26 @@ static __always_inline const struct sock* fd_to_tcp_sock(long fd) {
 }
 
 /* Loaded in every mode. */
-SEC("raw_tp/tcp_probe")
-int BPF_PROG(ts_reqlat_arrival, const struct sock* sk, const struct sk_buff* skb) {
+SEC("tp_btf/tcp_probe")
+int BPF_PROG(ts_reqlat_arrival, struct sock* sk, struct sk_buff* skb) {
   return on_arrival(sk, skb);
 }
-SEC("raw_tp/inet_sock_set_state")
-int BPF_PROG(ts_reqlat_close, const struct sock* sk, int oldstate, int newstate) {
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(ts_reqlat_close, struct sock* sk, int oldstate, int newstate) {
   return on_close(sk, newstate);
 }
 
 /* socket */
-SEC("raw_tp/sock_send_length")
-int BPF_PROG(ts_reqlat_send_sock, const struct sock* sk, int ret, int flags) {
-  if (ret <= 0 || BPF_CORE_READ(sk, sk_protocol) != TS_IPPROTO_TCP) return 0;
-  return on_send(sk, true);
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(ts_reqlat_send_sock, struct sock* sk, int ret, int flags) {
+  if (ret <= 0 || sk->sk_protocol != TS_IPPROTO_TCP) return 0;
+  return on_send(sk, true, true);
 }
 
 /* socket_syscall: the fd is the first argument of all four. */
 static __always_inline int on_send_syscall(const struct trace_event_raw_sys_enter* ctx) {
   const struct sock* sk = fd_to_tcp_sock((long)ctx->args[0]);
-  return sk ? on_send(sk, false) : 0;
+  return sk ? on_send(sk, false, false) : 0;
 }
 SEC("tracepoint/syscalls/sys_enter_write")
 int ts_reqlat_write_sys(struct trace_event_raw_sys_enter* ctx) {
@@ -193,9 +196,9 @@ int ts_reqlat_sendmsg_sys(struct trace_event_raw_sys_enter* ctx) {
 }
 
 /* usdt */
-SEC("raw_tp/sock_recv_length")
-int BPF_PROG(ts_reqlat_read_usdt, const struct sock* sk, int ret, int flags) {
-  if (ret <= 0 || (flags & TS_MSG_PEEK) || !port_value(sk)) return 0;
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(ts_reqlat_read_usdt, struct sock* sk, int ret, int flags) {
+  if (ret <= 0 || (flags & TS_MSG_PEEK) || !port_value(sk, true)) return 0;
   __u64 key = (__u64)sk;
   struct reqlat_sock* st = bpf_map_lookup_elem(&socks, &key);
   if (!st) return 0;

@@ -45,18 +45,18 @@ struct {
   __type(value, __u64);
 } xdp_rx SEC(".maps");
 
-static __always_inline __u32 port_slot(const struct sock* sk) {
-  __u32 port = BPF_CORE_READ(sk, __sk_common.skc_num);
+static __always_inline __u32 port_slot(const struct sock* sk, bool btf) {
+  __u32 port = TS_READ(btf, sk, __sk_common.skc_num);
   __u32* slot = bpf_map_lookup_elem(&ports, &port);
   return slot ? *slot : 0;
 }
 
-static __always_inline bool is_tcp(const struct sock* sk) {
-  return BPF_CORE_READ(sk, sk_protocol) == TS_IPPROTO_TCP;
+static __always_inline bool is_tcp(const struct sock* sk, bool btf) {
+  return TS_READ(btf, sk, sk_protocol) == TS_IPPROTO_TCP;
 }
 
-static __always_inline int on_data_ready(const struct sock* sk) {
-  if (is_tcp(sk) || !port_slot(sk)) return 0;
+static __always_inline int on_data_ready(const struct sock* sk, bool btf) {
+  if (is_tcp(sk, btf) || !port_slot(sk, btf)) return 0;
   __u64 key = (__u64)sk;
   __u32 cpu = bpf_get_smp_processor_id();
   __u32* last = bpf_map_lookup_elem(&queued_on, &key);
@@ -69,13 +69,13 @@ static __always_inline int on_data_ready(const struct sock* sk) {
   return 0;
 }
 
-static __always_inline int on_recv(const struct sock* sk, int ret, int flags) {
+static __always_inline int on_recv(const struct sock* sk, int ret, int flags, bool btf) {
   if (ret <= 0 || (flags & TS_MSG_PEEK)) return 0;
-  __u32 slot = port_slot(sk);
+  __u32 slot = port_slot(sk, btf);
   if (!slot || slot > TS_XCPU_MAX_PORTS) return 0;
   __u32 queued_cpu;
-  if (is_tcp(sk)) {
-    queued_cpu = BPF_CORE_READ(sk, __sk_common.skc_incoming_cpu);
+  if (is_tcp(sk, btf)) {
+    queued_cpu = TS_READ(btf, sk, __sk_common.skc_incoming_cpu);
   } else {
     __u64 key = (__u64)sk;
     __u32* last = bpf_map_lookup_elem(&queued_on, &key);
@@ -95,20 +95,20 @@ static __always_inline int on_recv(const struct sock* sk, int ret, int flags) {
 
 SEC("tp_btf/sk_data_ready")
 int BPF_PROG(ts_xcpu_data_ready_btf, const struct sock* sk) {
-  return on_data_ready(sk);
+  return on_data_ready(sk, true);
 }
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(ts_xcpu_recv_btf, struct sock* sk, int ret, int flags) {
-  return on_recv(sk, ret, flags);
+  return on_recv(sk, ret, flags, true);
 }
 
 SEC("raw_tp/sk_data_ready")
 int BPF_PROG(ts_xcpu_data_ready_raw, const struct sock* sk) {
-  return on_data_ready(sk);
+  return on_data_ready(sk, false);
 }
 SEC("raw_tp/sock_recv_length")
 int BPF_PROG(ts_xcpu_recv_raw, struct sock* sk, int ret, int flags) {
-  return on_recv(sk, ret, flags);
+  return on_recv(sk, ret, flags, false);
 }
 
 SEC("xdp")

@@ -11,6 +11,13 @@
 #include "common/log2_hist.h"
 #include "common/map_full.h"
 
+/* A kernel struct field, read with a plain load where the verifier knows the pointer's BTF type
+ * (tp_btf arguments and what they point to) and with bpf_probe_read_kernel otherwise (raw_tp
+ * arguments, pointers found through probe reads), a helper call that costs more than the rest
+ * of a small program. `btf` must be a constant where the helper using it is inlined, so that
+ * the other branch is compiled out. */
+#define TS_READ(btf, ptr, field) ((btf) ? (ptr)->field : BPF_CORE_READ(ptr, field))
+
 /* errno values are macros, which vmlinux.h cannot carry. */
 #define E2BIG 7
 

@@ -22,9 +22,9 @@ constexpr ProbeMode kModes[] = {
     {"usdt", "_usdt",
      "uprobes on refserver's USDT notes (--reqlat.usdt-binary); the arrival part also needs "
      "sock:sock_recv_length (kernel >= 6.3)"},
-    {"socket", "_sock", "raw tracepoints tcp:tcp_probe and sock:sock_send_length (kernel >= 6.3)"},
+    {"socket", "_sock", "BTF tracepoints tcp:tcp_probe and sock:sock_send_length (kernel >= 6.3)"},
     {"socket_syscall", "_sys",
-     "raw tracepoint tcp:tcp_probe and syscalls:sys_enter_{write,writev,sendto,sendmsg}"},
+     "BTF tracepoint tcp:tcp_probe and syscalls:sys_enter_{write,writev,sendto,sendmsg}"},
 };
 
 constexpr std::string_view kMapNames[] = {"sockets", "inflight_requests"};
