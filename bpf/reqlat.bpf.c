@@ -196,9 +196,11 @@ int ts_reqlat_sendmsg_sys(struct trace_event_raw_sys_enter* ctx) {
 }
 
 /* usdt */
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(ts_reqlat_read_usdt, struct sock* sk, int ret, int flags) {
-  if (ret <= 0 || (flags & TS_MSG_PEEK) || !port_value(sk, true)) return 0;
+/* raw_tp, not tp_btf: a tp_btf program fails to load where the tracepoint does not exist
+ * (before 6.3), and this one is optional. */
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(ts_reqlat_read_usdt, const struct sock* sk, int ret, int flags) {
+  if (ret <= 0 || (flags & TS_MSG_PEEK) || !port_value(sk, false)) return 0;
   __u64 key = (__u64)sk;
   struct reqlat_sock* st = bpf_map_lookup_elem(&socks, &key);
   if (!st) return 0;
