@@ -14,6 +14,8 @@
 # with no tracer attached its semaphores keep the probes off in every other variant) |
 # args:A+B+... (`tunescope serve A B ...`, e.g. args:--probes=softirq to price one probe, or
 # args:--runqlat-mode=tp_btf+--softirq.raise-delay for the pre-sched_info default set).
+# VARIANT@PATH runs VARIANT with the tunescope binary at PATH, e.g. all@/tmp/old/tunescope
+# beside all: two builds compared in one run.
 # CPU us/req = utime+stime of refserver (/proc/PID/stat) / responses wrk counted; `tunescope`
 # = the daemon's own CPU during the run in % of one core; `other` = CPU of everything else.
 # Needs root, wrk, taskset, curl, clang, bpftool, jq.
@@ -30,7 +32,7 @@ tunescope="$repo/build/daemon/tunescope"
 refserver="$repo/build/reference-server/refserver"
 variants=(none default default-port all reqlat-socket reqlat-usdt-100 reqlat-usdt-1)
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
 while (($#)); do
   case "$1" in
     --duration) duration="$2"; shift ;;
@@ -104,9 +106,10 @@ start_server() {  # start_server USDT_SAMPLE
 }
 
 start_daemon() {  # start_daemon VARIANT ARGS...: waits until the daemon serves; notes its probes
-  local variant="$1" i
+  local variant="$1" bin="$tunescope" i
   shift
-  "$tunescope" serve --web.listen-address "127.0.0.1:$mport" "$@" "${daemon_extra[@]}" \
+  [[ "$variant" == *@* ]] && bin="${variant#*@}"
+  "$bin" serve --web.listen-address "127.0.0.1:$mport" "$@" "${daemon_extra[@]}" \
     >"$work/daemon.log" 2>&1 &
   daemon_pid=$!
   for i in $(seq 1 200); do
@@ -114,8 +117,8 @@ start_daemon() {  # start_daemon VARIANT ARGS...: waits until the daemon serves;
       curl -sf -o "$work/metrics" "http://127.0.0.1:$mport/metrics"; then
       sed -n 's/^tunescope_probe_info{.*mode="\([a-z_]*\)",probe="\([a-z]*\)".*/\2:\1/p;
                 s/^tunescope_probe_info{.*probe="\([a-z]*\)",mode="\([a-z_]*\)".*/\1:\2/p' "$work/metrics" |
-        sort | tr '\n' ' ' >>"$work/probes.$variant"
-      echo >>"$work/probes.$variant"
+        sort | tr '\n' ' ' >>"$work/probes.$(file_key "$variant")"
+      echo >>"$work/probes.$(file_key "$variant")"
       return 0
     fi
     sleep 0.1
@@ -126,6 +129,7 @@ start_daemon() {  # start_daemon VARIANT ARGS...: waits until the daemon serves;
 }
 
 daemon_extra=()
+file_key() { printf '%s' "$1" | tr -c 'A-Za-z0-9_.+=:-' '_'; }  # a variant as a file name (@PATH has /)
 
 # The variant's setup: the server with the right sample rate, the daemon with its probes.
 server_sample=""
@@ -133,7 +137,8 @@ setup() {
   stop_pid "$daemon_pid"
   daemon_pid=""
   local want=1000000
-  case "$1" in
+  local base="${1%%@*}"
+  case "$base" in
     reqlat-usdt-1) want=1 ;;
     reqlat-usdt-100) want=100 ;;
   esac
@@ -141,7 +146,7 @@ setup() {
     start_server "$want"
     server_sample="$want"
   fi
-  case "$1" in
+  case "$base" in
     none) ;;
     default) start_daemon "$1" ;;
     default-port) start_daemon "$1" --target-port "$port" ;;
@@ -151,7 +156,7 @@ setup() {
       start_daemon "$1" --probes reqlat --reqlat.usdt-binary "$refserver" --target-pid "$server_pid" ;;
     args:*)
       local args
-      IFS=+ read -r -a args <<<"${1#args:}"
+      IFS=+ read -r -a args <<<"${base#args:}"
       start_daemon "$1" "${args[@]}" ;;
     *) echo "run.sh: unknown variant '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -203,12 +208,12 @@ echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/{print $2; exit}' /proc/
 echo "wrk -t1 -c$conns -d${duration}s on CPU $client_cpu, refserver --workers 1 on CPU" \
   "$server_cpu; $runs rounds, variants alternate in rotated order; medians"
 for pipelined in 0 1; do
-  for v in "${variants[@]}"; do : >"$work/$v.$pipelined"; done
+  for v in "${variants[@]}"; do : >"$work/$(file_key "$v").$pipelined"; done
   for ((r = 0; r < runs; r++)); do
     for ((k = 0; k < ${#variants[@]}; k++)); do
       v="${variants[$(((k + r) % ${#variants[@]}))]}"
       setup "$v"
-      measure "$pipelined" >>"$work/$v.$pipelined"
+      measure "$pipelined" >>"$work/$(file_key "$v").$pipelined"
     done
   done
   stop_pid "$daemon_pid"
@@ -223,7 +228,7 @@ for pipelined in 0 1; do
   printf '|%s|-----------|----------|------------|----------|-------------------|-----------|-------|\n' \
     "$(printf -- '-%.0s' $(seq 1 $((w + 2))))"
   for v in "${variants[@]}"; do
-    f="$work/$v.$pipelined"
+    f="$work/$(file_key "$v").$pipelined"
     # Each round's run against the none run of the same round: slow drift of a shared host
     # cancels out of the ratio.
     paste "$f" "$work/none.$pipelined" | awk '{print $1 / $5 - 1}' >"$work/rps_ratio"
@@ -241,27 +246,34 @@ done
 # Accounting: the kernel's own count and run time of every program (--bpf-stats) over one run
 # per variant, divided by the requests served. Stats add two clock reads per program run, so
 # these runs are not part of the A/B table above; the time covers the programs' bodies, not
-# the tracepoint dispatch around them. The stats' own share is measured with an empty program
-# (stats_floor.bpf.c) and subtracted per run.
-floor_measure() {  # sets floor_ns: mean ns per run of the empty program in one plain wrk run
-  local vmlinux_h="${VMLINUX_H:-$(dirname "$tunescope")/../bpf/vmlinux.h}" line
+# the tracepoint dispatch around them. The stats' own share is measured in the same run with
+# an empty program (stats_floor.bpf.c, on net:netif_rx) and subtracted per program run; a
+# third program there prices one bpf_ktime_get_ns, the clock read every timed event needs.
+floor_attach() {
+  local vmlinux_h="${VMLINUX_H:-$(dirname "$tunescope")/../bpf/vmlinux.h}" name
   [[ -f "$vmlinux_h" ]] || { echo "run.sh: no vmlinux.h at $vmlinux_h (VMLINUX_H)" >&2; exit 1; }
   clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I"$(dirname "$vmlinux_h")" \
     -c "$here/stats_floor.bpf.c" -o "$work/stats_floor.bpf.o"
   mkdir -p "$work/bpffs"
   mount -t bpf bpf "$work/bpffs"
   bpftool prog loadall "$work/stats_floor.bpf.o" "$work/bpffs/floor" autoattach
+  # autoattach pins each link under its program's name; the stats are the program's. (bpftool
+  # 7.x exits 255 here even though it prints the link.)
+  for name in stats_floor stats_clock; do
+    printf -v "${name#stats_}_id" '%s' "$({ bpftool link show pinned "$work/bpffs/floor/$name" -j ||
+      true; } | jq -r .prog_id)"
+  done
+  [[ "$floor_id" =~ ^[0-9]+$ && "$clock_id" =~ ^[0-9]+$ ]] ||
+    { echo "run.sh: stats_floor.bpf.c did not attach" >&2; exit 1; }
   stats_was="$(sysctl -n kernel.bpf_stats_enabled)"
   sysctl -qw kernel.bpf_stats_enabled=1
-  setup none
-  measure 0 >/dev/null
-  # autoattach pins the link under the program's name; the stats are the program's.
-  line="$(bpftool prog show id "$(bpftool link show pinned "$work/bpffs/floor/stats_floor" -j |
-    jq -r .prog_id)" -j)"
-  sysctl -qw kernel.bpf_stats_enabled="$stats_was"
-  stats_was=""
-  floor_detach
-  floor_ns="$(jq -r 'if (.run_cnt // 0) > 0 then .run_time_ns / .run_cnt else 0 end' <<<"$line")"
+}
+# "floor_runs floor_ns clock_runs clock_ns", cumulative
+floor_stats() {
+  local id
+  for id in "$floor_id" "$clock_id"; do
+    bpftool prog show id "$id" -j | jq -r '"\(.run_cnt // 0) \(.run_time_ns // 0)"'
+  done | paste -sd' '
 }
 floor_detach() {
   [[ -d "$work/bpffs" ]] || return 0
@@ -269,7 +281,7 @@ floor_detach() {
   umount "$work/bpffs" 2>/dev/null || true
   rmdir "$work/bpffs" 2>/dev/null || true
 }
-floor_measure
+floor_attach
 daemon_extra=(--bpf-stats)
 bpf_delta() {  # bpf_delta BEFORE AFTER REQS: "runs_per_req ns_per_req" per program, then total
   awk -v reqs="$3" '
@@ -290,8 +302,8 @@ bpf_delta() {  # bpf_delta BEFORE AFTER REQS: "runs_per_req ns_per_req" per prog
 }
 echo
 echo "BPF program time per request (--bpf-stats; one $duration s run per variant; % of none's CPU/req)"
-printf '  stats floor: an empty program measures %.1f ns per run; "net" subtracts it per run\n' \
-  "$floor_ns"
+echo '  floor: an empty program in the same run (the stats'"'"' own cost), subtracted per run in "net";'
+echo '  clock: what one bpf_ktime_get_ns adds to a program on this host, in the same run'
 for pipelined in 0 1; do
   [[ "$pipelined" == 1 ]] && label=pipelined || label=plain
   base_cpu="$(awk '{print $2}' "$work/none.$pipelined" | median)"
@@ -299,22 +311,30 @@ for pipelined in 0 1; do
     [[ "$v" == none ]] && continue
     setup "$v"
     curl -sf -o "$work/stats0" "http://127.0.0.1:$mport/metrics"
+    read -r fc0 ft0 cc0 ct0 < <(floor_stats)
     out="$(measure "$pipelined")"
+    read -r fc1 ft1 cc1 ct1 < <(floor_stats)
     curl -sf -o "$work/stats1" "http://127.0.0.1:$mport/metrics"
+    floor_ns="$(awk -v c="$((fc1 - fc0))" -v t="$((ft1 - ft0))" 'BEGIN { print (c > 0 ? t / c : 0) }')"
+    clock_ns="$(awk -v c="$((cc1 - cc0))" -v t="$((ct1 - ct0))" -v f="$floor_ns" \
+      'BEGIN { print (c > 0 ? t / c - f : 0) }')"
     reqs="$(awk -v d="$duration" '{printf "%.0f", $1 * d}' <<<"$out")"
     bpf_delta "$work/stats0" "$work/stats1" "$reqs" >"$work/bpf"
     read -r _ total runs_per_req < <(grep '^TOTAL' "$work/bpf")
     awk -v v="$v" -v l="$label" -v t="$total" -v b="$base_cpu" -v n="$runs_per_req" \
-        -v f="$floor_ns" 'BEGIN { net = t - n * f
-      printf "  %-9s %-24s %8.1f ns/req = %5.2f%% of %.3f us; net %6.1f ns/req = %5.2f%%\n",
-        l, v, t, t / 10 / b, b, net, net / 10 / b }'
+        -v f="$floor_ns" -v c="$clock_ns" 'BEGIN { net = t - n * f
+      printf "  %-9s %-24s %8.1f ns/req = %5.2f%% of %.3f us; net %6.1f ns/req = %5.2f%% (floor %.1f, clock %.1f ns)\n",
+        l, v, t, t / 10 / b, b, net, net / 10 / b, f, c }'
     grep -v '^TOTAL' "$work/bpf" | sort -k4 -gr
   done
 done
 stop_pid "$daemon_pid"
 daemon_pid=""
+sysctl -qw kernel.bpf_stats_enabled="$stats_was"
+stats_was=""
+floor_detach
 echo
 echo "probes up per variant (probe:mode; a probe missing here could not start):"
 for v in "${variants[@]}"; do
-  [[ -s "$work/probes.$v" ]] && echo "  $v: $(sort -u "$work/probes.$v" | head -3 | paste -sd'/' -)"
+  [[ -s "$work/probes.$(file_key "$v")" ]] && echo "  $v: $(sort -u "$work/probes.$(file_key "$v")" | head -3 | paste -sd'/' -)"
 done
