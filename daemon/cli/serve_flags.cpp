@@ -132,6 +132,19 @@ void AddProbeFlags(FlagParser& parser, ServeOptions& o) {
                o.probe_config.usdt_binary = std::string(v);
                return Status();
              });
+  parser.Add("softirq.sample", "N",
+             "time 1 in N softirq runs per vector and CPU, N a power of two up to 1024 (default "
+             "1: every run); runs stay exact, time is estimated as N x the timed runs' sum",
+             [&o](std::string_view v) {
+               uint64_t n = 0;
+               if (Status s = ParseUint("softirq.sample", v, 1, 1024, n); !s.ok()) return s;
+               if ((n & (n - 1)) != 0) {
+                 return Status::Error("flag --softirq.sample: " + std::to_string(n) +
+                                      " is not a power of two");
+               }
+               o.probe_config.softirq_sample = static_cast<uint32_t>(n);
+               return Status();
+             });
   parser.AddSwitch("softirq.raise-delay",
                    "also time NET_RX from raise to run (one more BPF program, run on every "
                    "softirq raise of every vector; advise turns it on)",

@@ -2,7 +2,6 @@
 
 #include <array>
 #include <iterator>
-#include <numeric>
 #include <string>
 
 #include "metrics/family.h"
@@ -42,22 +41,25 @@ class SoftirqProbe final : public SkeletonProbe<softirq_bpf> {
              {}}) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
-    auto seconds = metrics::CounterFamily("tunescope_softirq_seconds_total",
-                                          "Time spent in softirq handlers, per CPU and vector.");
+    auto seconds = metrics::CounterFamily(
+        "tunescope_softirq_seconds_total",
+        "Time spent in softirq handlers, per CPU and vector (with --softirq.sample=N: N x the "
+        "time of the timed runs).");
     auto runs = metrics::CounterFamily("tunescope_softirq_runs_total",
                                        "Softirq handler runs, per CPU and vector.");
-    auto durations = metrics::HistogramFamily("tunescope_softirq_duration_seconds",
-                                              "Duration of single softirq handler runs.");
+    auto durations = metrics::HistogramFamily(
+        "tunescope_softirq_duration_seconds",
+        "Duration of single softirq handler runs (the timed ones: 1 in N with "
+        "--softirq.sample=N).");
     const softirq_bpf& s = *skel();
+    auto states = ReadPerCpu<softirq_cpu_state>(s.maps.cpu_state, 0);
     for (uint32_t vec = 0; vec < TS_NR_SOFTIRQS; ++vec) {
       auto per_cpu = ReadPerCpu<ts_hist>(s.maps.durations, vec);
-      if (!per_cpu) continue;
-      for (size_t cpu = 0; cpu < per_cpu->size(); ++cpu) {
-        const ts_hist& h = (*per_cpu)[cpu];
+      if (!per_cpu || !states) continue;
+      for (size_t cpu = 0; cpu < per_cpu->size() && cpu < states->size(); ++cpu) {
         metrics::Labels labels{{"cpu", std::to_string(cpu)}, {"vector", kVectors[vec]}};
-        seconds.Counter(labels, static_cast<double>(h.sum) * 1e-9);
-        runs.Counter(labels, static_cast<double>(std::accumulate(std::begin(h.slots),
-                                                                 std::end(h.slots), uint64_t{0})));
+        seconds.Counter(labels, static_cast<double>((*per_cpu)[cpu].sum) * sample_ * 1e-9);
+        runs.Counter(labels, static_cast<double>((*states)[cpu].runs[vec]));
       }
       durations.Histogram({{"vector", kVectors[vec]}},
                           metrics::ToPrometheus(metrics::SumPerCpu(*per_cpu), kDurationBuckets));
@@ -82,6 +84,8 @@ class SoftirqProbe final : public SkeletonProbe<softirq_bpf> {
   Status Configure(softirq_bpf& s, const ProbeMode&, const ProbeConfig& config) override {
     raise_delay_ = config.softirq_raise_delay;
     s.rodata->raise_delay = raise_delay_;
+    sample_ = config.softirq_sample;
+    s.rodata->sample_mask = sample_ - 1;
     if (!raise_delay_) {
       for (bpf_program* p :
            {s.progs.ts_sirq_raise_btf, s.progs.ts_sirq_raise_raw, s.progs.ts_sirq_raise_tp}) {
@@ -93,6 +97,7 @@ class SoftirqProbe final : public SkeletonProbe<softirq_bpf> {
 
  private:
   bool raise_delay_ = false;
+  uint32_t sample_ = 1;
 };
 
 }  // namespace

@@ -81,6 +81,45 @@ TEST_P(SoftirqKernelTest, NetRxRaiseDelayOnlyWhenAsked) {
   EXPECT_TRUE(Buckets(without->Collect(), "tunescope_softirq_net_rx_raise_delay_seconds").empty());
 }
 
+// --softirq.sample=8 beside an exact probe on the same traffic: runs are still counted
+// exactly, 1 in 8 of them is timed, and 8 x their time estimates the exact total. Bulk NET_RX
+// runs are alike, so a few hundred timed runs land well inside the tolerance.
+TEST(SoftirqSampling, OneInEightTimedRunsEstimateTheExactTime) {
+  TUNESCOPE_REQUIRE_ROOT();
+  probes::ProbeConfig sampled_config;
+  sampled_config.softirq_sample = 8;
+  auto exact = StartProbe("softirq");
+  auto sampled = StartProbe("softirq", "", sampled_config);
+  ASSERT_NE(exact, nullptr);
+  ASSERT_NE(sampled, nullptr);
+  LabelFilter net_rx{{"vector", "net_rx"}};
+  auto delta = [&](const probes::Probe& p, const auto& before, const char* name) {
+    return SumValues(p.Collect(), name, net_rx) - SumValues(before, name, net_rx);
+  };
+  auto timed = [&](const std::vector<prometheus::MetricFamily>& families) {
+    auto b = Buckets(families, "tunescope_softirq_duration_seconds", net_rx);
+    return b.empty() ? 0.0 : b.rbegin()->second;
+  };
+
+  auto exact_before = exact->Collect();
+  auto sampled_before = sampled->Collect();
+  LoopbackTcpTransfer(128u << 20);
+  double exact_runs = delta(*exact, exact_before, "tunescope_softirq_runs_total");
+  double sampled_runs = delta(*sampled, sampled_before, "tunescope_softirq_runs_total");
+  double exact_seconds = delta(*exact, exact_before, "tunescope_softirq_seconds_total");
+  double sampled_seconds = delta(*sampled, sampled_before, "tunescope_softirq_seconds_total");
+  double sampled_timed = timed(sampled->Collect()) - timed(sampled_before);
+  std::cout << "NET_RX runs: exact " << exact_runs << ", sampled " << sampled_runs << " ("
+            << sampled_timed << " timed); seconds: exact " << exact_seconds << ", sampled "
+            << sampled_seconds << "\n";
+
+  ASSERT_GT(exact_runs, 800) << "128 MiB over loopback must run NET_RX many times";
+  EXPECT_NEAR(sampled_runs, exact_runs, 0.02 * exact_runs + 20);
+  // Every 8th run of each CPU's NET_RX: at most one more per CPU than an eighth.
+  EXPECT_NEAR(sampled_timed, sampled_runs / 8, 0.02 * sampled_runs / 8 + 4);
+  EXPECT_NEAR(sampled_seconds, exact_seconds, 0.3 * exact_seconds);
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, SoftirqKernelTest, ::testing::ValuesIn(ModeNames("softirq")),
                          ModeParamName);
 

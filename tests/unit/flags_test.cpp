@@ -28,6 +28,7 @@ TEST(ServeFlags, DefaultsAreTheEmbeddedConfiguration) {
   EXPECT_EQ(p.options.listen_address, ":10027");
   EXPECT_EQ(p.options.telemetry_path, "/metrics");
   EXPECT_EQ(p.options.log_level, log::Level::kInfo);
+  EXPECT_EQ(p.options.probe_config.softirq_sample, 1u) << "every softirq run timed unless asked";
   std::vector<std::string> defaults = ProbesToRun(p.options);
   EXPECT_NE(std::find(defaults.begin(), defaults.end(), "softirq"), defaults.end());
   EXPECT_NE(std::find(defaults.begin(), defaults.end(), "runqlat"), defaults.end());
@@ -46,7 +47,7 @@ TEST(ServeFlags, AcceptsBothValueForms) {
   Parsed p = ParseServe({"--web.listen-address=127.0.0.1:9999", "--web.telemetry-path", "/m",
                          "--probes=softirq,runqlat", "--target-pid=42", "--target-pid", "43",
                          "--target-comm=refserver", "--target-port=8080", "--log.level=debug",
-                         "--softirq-mode=raw_tp", "--bpf-stats"});
+                         "--softirq-mode=raw_tp", "--softirq.sample=16", "--bpf-stats"});
   ASSERT_EQ(p.outcome.kind, ParseOutcome::kRun) << p.outcome.error;
   EXPECT_EQ(p.options.listen_address, "127.0.0.1:9999");
   EXPECT_EQ(p.options.telemetry_path, "/m");
@@ -56,6 +57,7 @@ TEST(ServeFlags, AcceptsBothValueForms) {
   EXPECT_EQ(p.options.probe_config.target_ports, (std::vector<uint16_t>{8080}));
   EXPECT_EQ(p.options.log_level, log::Level::kDebug);
   EXPECT_EQ(p.options.probe_modes.at("softirq"), "raw_tp");
+  EXPECT_EQ(p.options.probe_config.softirq_sample, 16u);
   EXPECT_TRUE(p.options.bpf_stats);
 }
 
@@ -109,6 +111,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{{"--target-comm=a-name-longer-than-15"}, "15 characters"},
                       BadCase{{"--log.level=loud"}, "--log.level"},
                       BadCase{{"--bpf-stats=yes"}, "takes no value"},
+                      BadCase{{"--softirq.sample=12"}, "not a power of two"},
+                      BadCase{{"--softirq.sample=0"}, "--softirq.sample"},
+                      BadCase{{"--softirq.sample=2048"}, "--softirq.sample"},
                       BadCase{{"--probes"}, "needs a value"},
                       BadCase{{"serve"}, "unexpected argument"}));
 
