@@ -60,7 +60,9 @@ sample() {
 
 for round in $(seq "$rounds"); do
   port=$((20000 + round))
-  "$tunescope" serve --probes=softirq,runqlat --web.listen-address=127.0.0.1:$port 2>/dev/null &
+  # --softirq.sample=1: every softirq run timed, as libbpf-tools does.
+  "$tunescope" serve --probes=softirq,runqlat --softirq.sample=1 --web.listen-address=127.0.0.1:$port \
+    2>/dev/null &
   ts=$!
   sleep 2
   load

@@ -19,6 +19,7 @@ std::shared_ptr<probes::ProbeSet> StartProbes(const cli::ServeOptions& options,
     for (const auto& entry : probes::Catalogue()) session.probes.emplace_back(entry.name);
   }
   session.probe_config.softirq_raise_delay = true;
+  session.probe_config.softirq_sample = 1;  // exact time for the minutes a session lasts
   set = cli::MakeProbeSet(session);
   set->StartAll(session.probe_config);
   return set;

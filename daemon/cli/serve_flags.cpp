@@ -134,7 +134,7 @@ void AddProbeFlags(FlagParser& parser, ServeOptions& o) {
              });
   parser.Add("softirq.sample", "N",
              "time 1 in N softirq runs per vector and CPU, N a power of two up to 1024 (default "
-             "1: every run); runs stay exact, time is estimated as N x the timed runs' sum",
+             "8; 1 times every run); runs stay exact, time is N x the timed runs' sum",
              [&o](std::string_view v) {
                uint64_t n = 0;
                if (Status s = ParseUint("softirq.sample", v, 1, 1024, n); !s.ok()) return s;

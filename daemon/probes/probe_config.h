@@ -20,8 +20,9 @@ struct ProbeConfig {
   // softirq: also time NET_RX from raise to run (one more program, on every softirq raise).
   bool softirq_raise_delay = false;
   // softirq: time 1 in N runs of each vector on each CPU (a power of two; 1 = every run). Runs
-  // are always counted exactly; time is the timed runs' sum times N.
-  uint32_t softirq_sample = 1;
+  // are always counted exactly; time is the timed runs' sum times N. Timing costs two clock
+  // reads per run, most of the always-on set's cost, so the daemon samples by default.
+  uint32_t softirq_sample = 8;
   // Map bounds; a full map is counted in tunescope_map_full_total instead of growing.
   uint32_t max_tasks = 16384;
   uint32_t max_irqs = 1024;

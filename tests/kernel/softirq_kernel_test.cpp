@@ -37,7 +37,9 @@ class SoftirqKernelTest : public ::testing::TestWithParam<std::string> {};
 // two back-to-back reads and eth0 traffic of the host (a few per second).
 TEST_P(SoftirqKernelTest, NetRxRunsAgreeWithProcSoftirqs) {
   TUNESCOPE_REQUIRE_ROOT();
-  auto probe = StartProbe("softirq", GetParam());
+  probes::ProbeConfig every_run;
+  every_run.softirq_sample = 1;
+  auto probe = StartProbe("softirq", GetParam(), every_run);
   ASSERT_NE(probe, nullptr);
   LabelFilter net_rx{{"vector", "net_rx"}};
 
@@ -86,9 +88,11 @@ TEST_P(SoftirqKernelTest, NetRxRaiseDelayOnlyWhenAsked) {
 // runs are alike, so a few hundred timed runs land well inside the tolerance.
 TEST(SoftirqSampling, OneInEightTimedRunsEstimateTheExactTime) {
   TUNESCOPE_REQUIRE_ROOT();
+  probes::ProbeConfig exact_config;
+  exact_config.softirq_sample = 1;
   probes::ProbeConfig sampled_config;
   sampled_config.softirq_sample = 8;
-  auto exact = StartProbe("softirq");
+  auto exact = StartProbe("softirq", "", exact_config);
   auto sampled = StartProbe("softirq", "", sampled_config);
   ASSERT_NE(exact, nullptr);
   ASSERT_NE(sampled, nullptr);

@@ -28,7 +28,7 @@ TEST(ServeFlags, DefaultsAreTheEmbeddedConfiguration) {
   EXPECT_EQ(p.options.listen_address, ":10027");
   EXPECT_EQ(p.options.telemetry_path, "/metrics");
   EXPECT_EQ(p.options.log_level, log::Level::kInfo);
-  EXPECT_EQ(p.options.probe_config.softirq_sample, 1u) << "every softirq run timed unless asked";
+  EXPECT_EQ(p.options.probe_config.softirq_sample, 8u) << "1 in 8 softirq runs timed";
   std::vector<std::string> defaults = ProbesToRun(p.options);
   EXPECT_NE(std::find(defaults.begin(), defaults.end(), "softirq"), defaults.end());
   EXPECT_NE(std::find(defaults.begin(), defaults.end(), "runqlat"), defaults.end());
