@@ -187,7 +187,7 @@ int BPF_KRETPROBE(ts_nf_exit_kprobe) {
  * interrupts process context in the few hundred ns between the two programs: the inner one
  * then overwrites the outer stamp, and the skb check drops the outer sample instead of pairing
  * wrong stamps. A packet dropped or stolen between the programs leaves a stamp that the next
- * traversal overwrites, so nothing accumulates (an LRU hash keyed by skb cost ~5x more). */
+ * traversal overwrites, so nothing accumulates (an LRU hash keyed by skb cost ~4x more). */
 struct nf_stamp {
   __u64 skb;
   __u64 start_ns;

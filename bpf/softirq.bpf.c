@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Time spent in each softirq vector per CPU: every run is counted, and 1 in N runs of each
- * vector on each CPU (--softirq.sample=N, default every run) is timed into a duration
+ * vector on each CPU (--softirq.sample=N; the daemon times 1 in 8) is timed into a duration
  * histogram whose sum, times N, is the time. Two clock reads per timed run are most of the
  * probe's cost, hence the sampling. Opt-in, the delay from raising NET_RX to running it: the
  * raise program runs on every raise of every vector, so the daemon loads it only when asked.

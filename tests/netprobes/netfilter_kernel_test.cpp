@@ -56,9 +56,9 @@ std::string NonMatchingRules(int n) {
   return rules + "COMMIT\n";
 }
 
-void LoadRules(const std::string& ns, int n) {
+void RestoreRules(const std::string& ns, const std::string& rules) {
   std::string path = "/tmp/tunescope-nf-rules-" + std::to_string(getpid());
-  std::ofstream(path) << NonMatchingRules(n);
+  std::ofstream(path) << rules;
   int rc = Sh("ip netns exec " + ns + " iptables-restore < " + path);
   std::remove(path.c_str());
   if (rc != 0) throw std::runtime_error("iptables-restore failed");
@@ -98,11 +98,11 @@ TEST(NetfilterProbe, CostPerPacketFollowsTheRuleCount) {
   NsSocket client(pair.a_ns, SOCK_DGRAM);
 
   Cost none = MeasureInput(*probe, client.fd());
-  LoadRules(pair.b_ns, 200);
+  RestoreRules(pair.b_ns, NonMatchingRules(200));
   Cost r200 = MeasureInput(*probe, client.fd());
-  LoadRules(pair.b_ns, 2000);
+  RestoreRules(pair.b_ns, NonMatchingRules(2000));
   Cost r2000 = MeasureInput(*probe, client.fd());
-  LoadRules(pair.b_ns, 0);  // flushed: the chain stays, empty
+  RestoreRules(pair.b_ns, NonMatchingRules(0));  // flushed: the chain stays, empty
   Cost flushed = MeasureInput(*probe, client.fd());
   std::cout << "ns per packet at ipv4/input: 0 rules " << none.ns_per_packet << " (" << none.packets
             << " packets), 200 rules " << r200.ns_per_packet << " (" << r200.packets
@@ -135,12 +135,8 @@ TEST(NetfilterProbe, BracketKeepsPairingAcrossDroppedPackets) {
   VethPair pair;
   auto probe = InNetns(pair.b_ns, [] { return StartProbe("netfilter", "bracket"); });
   ASSERT_NE(probe, nullptr);
-  std::string path = "/tmp/tunescope-nf-drop-" + std::to_string(getpid());
-  std::ofstream(path) << "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dport 5002 -j DROP\n"
-                         "COMMIT\n";
-  int rc = Sh("ip netns exec " + pair.b_ns + " iptables-restore < " + path);
-  std::remove(path.c_str());
-  ASSERT_EQ(rc, 0) << "iptables-restore failed";
+  RestoreRules(pair.b_ns,
+               "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dport 5002 -j DROP\nCOMMIT\n");
   NsSocket server(pair.b_ns, SOCK_DGRAM);
   server.Bind(VethPair::kServerIp, 5001);
   NsSocket client(pair.a_ns, SOCK_DGRAM);
