@@ -283,8 +283,9 @@ def probes():
           "legendFormat": "cpu {{cpu}}"}])
     b.heatmap(
         "NET_RX softirq run durations",
-        "How long each NET_RX softirq run lasts. Runs near 2 ms hit the netdev budget and "
-        "defer work to ksoftirqd: latency then depends on the scheduler.",
+        "How long each timed NET_RX softirq run lasts (1 in 8 runs by default, "
+        "--softirq.sample). Runs near 2 ms hit the netdev budget and defer work to ksoftirqd: "
+        "latency then depends on the scheduler.",
         "s", "sum by (le) (%s)" % increase("tunescope_softirq_duration_seconds_bucket",
                                            'vector="net_rx"'))
     b.heatmap(
