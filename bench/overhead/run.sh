@@ -16,7 +16,8 @@
 # args:--runqlat-mode=tp_btf+--softirq.raise-delay for the pre-sched_info default set).
 # VARIANT@PATH runs VARIANT with the tunescope binary at PATH, e.g. all@/tmp/old/tunescope
 # beside all: two builds compared in one run.
-# CPU us/req = utime+stime of refserver (/proc/PID/stat) / responses wrk counted; `tunescope`
+# CPU us/req = busy time of the server's CPU (wall time minus its idle time) / responses wrk
+# counted; `tunescope`
 # = the daemon's own CPU during the run in % of one core; `other` = CPU of everything else.
 # Needs root, wrk, taskset, curl, clang, bpftool, jq.
 set -euo pipefail

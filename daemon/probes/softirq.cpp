@@ -53,12 +53,13 @@ class SoftirqProbe final : public SkeletonProbe<softirq_bpf> {
         "--softirq.sample=N).");
     const softirq_bpf& s = *skel();
     auto states = ReadPerCpu<softirq_cpu_state>(s.maps.cpu_state, 0);
+    const double sample = static_cast<double>(s.rodata->sample_mask + 1);
     for (uint32_t vec = 0; vec < TS_NR_SOFTIRQS; ++vec) {
       auto per_cpu = ReadPerCpu<ts_hist>(s.maps.durations, vec);
       if (!per_cpu || !states) continue;
       for (size_t cpu = 0; cpu < per_cpu->size() && cpu < states->size(); ++cpu) {
         metrics::Labels labels{{"cpu", std::to_string(cpu)}, {"vector", kVectors[vec]}};
-        seconds.Counter(labels, static_cast<double>((*per_cpu)[cpu].sum) * sample_ * 1e-9);
+        seconds.Counter(labels, static_cast<double>((*per_cpu)[cpu].sum) * sample * 1e-9);
         runs.Counter(labels, static_cast<double>((*states)[cpu].runs[vec]));
       }
       durations.Histogram({{"vector", kVectors[vec]}},
@@ -84,8 +85,7 @@ class SoftirqProbe final : public SkeletonProbe<softirq_bpf> {
   Status Configure(softirq_bpf& s, const ProbeMode&, const ProbeConfig& config) override {
     raise_delay_ = config.softirq_raise_delay;
     s.rodata->raise_delay = raise_delay_;
-    sample_ = config.softirq_sample;
-    s.rodata->sample_mask = sample_ - 1;
+    s.rodata->sample_mask = config.softirq_sample - 1;
     if (!raise_delay_) {
       for (bpf_program* p :
            {s.progs.ts_sirq_raise_btf, s.progs.ts_sirq_raise_raw, s.progs.ts_sirq_raise_tp}) {
@@ -97,7 +97,6 @@ class SoftirqProbe final : public SkeletonProbe<softirq_bpf> {
 
  private:
   bool raise_delay_ = false;
-  uint32_t sample_ = 1;
 };
 
 }  // namespace

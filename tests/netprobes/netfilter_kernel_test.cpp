@@ -163,7 +163,7 @@ TEST(NetfilterProbe, BracketKeepsPairingAcrossDroppedPackets) {
   // Every packet passes prerouting; only the accepted third completes input.
   EXPECT_GE(at_prerouting, 0.95 * 3 * kRounds);
   EXPECT_GE(at_input, 0.95 * kRounds);
-  EXPECT_LE(at_input, kRounds + 10);  // dropped packets are never paired with later ones
+  EXPECT_LE(at_input, kRounds + 10);  // a dropped packet never completes input
 }
 
 }  // namespace
