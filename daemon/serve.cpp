@@ -34,6 +34,10 @@ int RunServe(std::span<const std::string_view> args) {
   cli::FlagParser parser;
   cli::AddServeFlags(parser, options);
   if (auto exit_code = cli::ParseCommand(parser, args, "serve", kUsage)) return *exit_code;
+  if (Status s = cli::ResolveServeOptions(options); !s.ok()) {
+    std::cerr << "tunescope serve: " << s.message() << " (see tunescope serve --help)\n";
+    return 2;
+  }
   log::SetLevel(options.log_level);
   http::WebConfig web_config;
   if (!options.web_config_file.empty()) {
@@ -62,9 +66,7 @@ int RunServe(std::span<const std::string_view> args) {
   } else if (!options.web_config_file.empty()) {
     TS_LOG(kWarn) << options.web_config_file << " has no basic_auth_users: endpoints are open";
   }
-  // Re-ranks the tunings every 30 s over the window that just ended (README.md, "Tuning advice").
-  advisor::AdviceService advice(advisor::SourcesFor(options, probe_set), probe_set,
-                                std::chrono::seconds(30));
+  advisor::AdviceService advice(advisor::SourcesFor(options, probe_set), probe_set);
   server.Handle(options.telemetry_path,
                 http::MetricsHandler({metrics::MakeSelfRegistry(), probe_set, advice.board()}));
   server.Handle("/advice", advice.Handler());
@@ -87,13 +89,26 @@ int RunServe(std::span<const std::string_view> args) {
     }
     TS_LOG(kInfo) << "dropped all capabilities after attaching";
   }
-  advice.Start();
+  probes::WindowScheduler windows(probe_set, options.window,
+                                  {[&advice] { advice.OpenWindow(); },
+                                   [&advice] { advice.CloseWindow(); }});
+  // The tunings are re-ranked over each attach window of the per-packet probes, or every 30 s
+  // over the window that just ended (README.md, "Tuning advice").
+  if (probe_set->HasWindowed()) {
+    windows.Start();
+    TS_LOG(kInfo) << "per-packet probes attach for "
+                  << std::chrono::duration<double>(options.window.open).count() << " s of every "
+                  << std::chrono::duration<double>(options.window.every).count() << " s";
+  } else {
+    advice.Start(std::chrono::seconds(30));
+  }
   TS_LOG(kInfo) << "serving on " << options.listen_address << " with " << up << " probe(s) up";
 
   int signal = 0;
   sigwait(&termination, &signal);
   TS_LOG(kInfo) << "received " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ", detaching";
   server.Stop();
+  windows.Stop();
   advice.Stop();
   probe_set->StopAll();
   return 0;

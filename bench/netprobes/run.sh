@@ -7,7 +7,7 @@
 #
 # Builds two network namespaces joined by a veth pair (removed on exit), a pfifo root qdisc on
 # the client end, N non-matching iptables rules (default 0) on the server's INPUT chain, runs
-# `tunescope serve --probes=netfilter,qdisc,xcpu --netfilter-mode=bracket` inside the server
+# `tunescope serve --probes=netfilter,qdisc,xcpu --netfilter-mode=bracket --window=always` in the server
 # namespace with XDP on the server end, and sends UDP from two client processes (one per CPU)
 # to a reading server for S seconds (default 10). Root needed. Traffic stays inside the pair.
 set -euo pipefail
@@ -63,7 +63,7 @@ if [[ $rules -gt 0 ]]; then
 fi
 
 ip netns exec "$b" "$tunescope" serve --probes=netfilter,qdisc,xcpu --netfilter-mode=bracket \
-  --target-port=$port --xdp-iface="$vb" --bpf-stats --web.listen-address=$web \
+  --window=always --target-port=$port --xdp-iface="$vb" --bpf-stats --web.listen-address=$web \
   --log.level=warn &
 pids+=($!)
 scrape() { ip netns exec "$b" curl -sf "http://$web/metrics"; }

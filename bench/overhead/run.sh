@@ -8,14 +8,21 @@
 #                         [--tunescope PATH] [--refserver PATH] [--variants a,b,...]
 #
 # Variants: none | default (`tunescope serve` with no flags: the always-on probe set) |
-# default-port (the same with --target-port P, which adds xcpu and reqlat in socket mode) | all (tunescope serve --probes all --target-port P: every probe in its
-# default mode, reqlat in socket mode) | reqlat-socket (only reqlat) | reqlat-usdt-1 and
-# reqlat-usdt-100 (only reqlat in usdt mode; refserver runs with --usdt-sample 1 or 100, and
-# with no tracer attached its semaphores keep the probes off in every other variant) |
+# default-port (the same with --target-port P, which adds xcpu and reqlat in socket mode) |
+# all (tunescope serve --probes all --target-port P: every probe in its default mode, reqlat in
+# socket mode) | default-port-always and all-always (the same with --window=always: the
+# per-packet probes attached for good) | reqlat-socket (only reqlat, attached for good) |
+# reqlat-usdt-1 and reqlat-usdt-100 (the same in usdt mode; refserver runs with --usdt-sample 1
+# or 100, and with no tracer attached its semaphores keep the probes off in every other
+# variant) |
 # args:A+B+... (`tunescope serve A B ...`, e.g. args:--probes=softirq to price one probe, or
 # args:--runqlat-mode=tp_btf+--softirq.raise-delay for the pre-sched_info default set).
 # VARIANT@PATH runs VARIANT with the tunescope binary at PATH, e.g. all@/tmp/old/tunescope
 # beside all: two builds compared in one run.
+# default-port and all keep serve's attach windows at their default share (2 s of every 120 s,
+# 1/60), scaled to one window per run: --window=(S/60)/S. Any interval of one whole period holds
+# exactly one window's attached time, whatever the phase, so every run measures that share; the
+# daemon re-attaches once per run instead of once per 120 s, which only adds to the cost.
 # CPU us/req = busy time of the server's CPU (wall time minus its idle time) / responses wrk
 # counted; `tunescope`
 # = the daemon's own CPU during the run in % of one core; `other` = CPU of everything else.
@@ -31,9 +38,9 @@ server_cpu=0
 client_cpu=1
 tunescope="$repo/build/daemon/tunescope"
 refserver="$repo/build/reference-server/refserver"
-variants=(none default default-port all reqlat-socket reqlat-usdt-100 reqlat-usdt-1)
+variants=(none default default-port all all-always reqlat-socket reqlat-usdt-100 reqlat-usdt-1)
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; }
 while (($#)); do
   case "$1" in
     --duration) duration="$2"; shift ;;
@@ -49,6 +56,7 @@ while (($#)); do
 done
 ((duration >= 1 && duration <= 60)) || { echo "run.sh: --duration must be 1..60" >&2; exit 2; }
 ((runs >= 1 && runs <= 15)) || { echo "run.sh: --runs must be 1..15" >&2; exit 2; }
+window="$((duration * 1000 / 60))ms/${duration}s"  # serve's default 2s/120s share, one per run
 [[ $(id -u) -eq 0 ]] || { echo "run.sh: needs root (loads BPF programs)" >&2; exit 1; }
 for tool in wrk taskset curl clang bpftool jq; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool not found" >&2; exit 1; }
@@ -150,11 +158,16 @@ setup() {
   case "$base" in
     none) ;;
     default) start_daemon "$1" ;;
-    default-port) start_daemon "$1" --target-port "$port" ;;
-    all) start_daemon "$1" --probes all --target-port "$port" --target-pid "$server_pid" ;;
-    reqlat-socket) start_daemon "$1" --probes reqlat --target-port "$port" ;;
+    default-port) start_daemon "$1" --target-port "$port" --window "$window" ;;
+    default-port-always) start_daemon "$1" --target-port "$port" --window always ;;
+    all) start_daemon "$1" --probes all --target-port "$port" --target-pid "$server_pid" \
+      --window "$window" ;;
+    all-always) start_daemon "$1" --probes all --target-port "$port" --target-pid "$server_pid" \
+      --window always ;;
+    reqlat-socket) start_daemon "$1" --probes reqlat --target-port "$port" --window always ;;
     reqlat-usdt-*)
-      start_daemon "$1" --probes reqlat --reqlat.usdt-binary "$refserver" --target-pid "$server_pid" ;;
+      start_daemon "$1" --probes reqlat --reqlat.usdt-binary "$refserver" --target-pid \
+        "$server_pid" --window always ;;
     args:*)
       local args
       IFS=+ read -r -a args <<<"${base#args:}"

@@ -1,5 +1,7 @@
-// serve's advisor: re-evaluates the catalogue every `period` over the window that just ended
-// (back-to-back windows), publishes the result for /advice and the tunescope_tuning_* metrics.
+// serve's advisor: re-evaluates the catalogue over measuring windows and publishes the result
+// for /advice and the tunescope_tuning_* metrics. The windows are back to back, one every
+// `period` (Start), or, when the per-packet probes attach in windows, those same windows
+// (OpenWindow/CloseWindow), so that every measurement covers the whole window.
 #pragma once
 
 #include <chrono>
@@ -16,28 +18,31 @@ namespace tunescope::advisor {
 
 class AdviceService {
  public:
-  AdviceService(MeasureSources sources, std::shared_ptr<const probes::ProbeSet> probe_set,
-                std::chrono::seconds period);
+  AdviceService(MeasureSources sources, std::shared_ptr<const probes::ProbeSet> probe_set);
   AdviceService(const AdviceService&) = delete;
   AdviceService& operator=(const AdviceService&) = delete;
   ~AdviceService() { Stop(); }
 
-  void Start();
+  void Start(std::chrono::seconds period);
   void Stop();
+  void OpenWindow();
+  void CloseWindow();
   std::shared_ptr<AdviceBoard> board() const { return board_; }
   // GET /advice: the latest ranking as JSON; 503 until the first window has finished.
   http::HttpHandler Handler() const;
 
  private:
   void Run();
+  void Publish(const Window& window);
   MeasureSources sources_;
   std::shared_ptr<const probes::ProbeSet> probe_set_;
-  std::chrono::seconds period_;
+  std::chrono::seconds period_{0};
   std::shared_ptr<AdviceBoard> board_ = std::make_shared<AdviceBoard>();
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
   std::thread thread_;
+  std::unique_ptr<Window> open_window_;  // OpenWindow's, until CloseWindow
 };
 
 }  // namespace tunescope::advisor

@@ -39,6 +39,39 @@ std::string ProbeNames() {
   return names;
 }
 
+std::string WindowedProbeNames() {
+  std::string names;
+  for (const auto& entry : probes::Catalogue()) {
+    if (entry.attachment == probes::Attachment::kWindowed)
+      names += (names.empty() ? "" : ", ") + std::string(entry.name);
+  }
+  return names;
+}
+
+Status ParseWindow(std::string_view v, probes::AttachWindow& window) {
+  if (v == "always") {
+    window = {};
+    return {};
+  }
+  const std::string usage = "flag --window: \"" + std::string(v) +
+                            "\" is not OPEN/EVERY (like 2s/120s) or always";
+  size_t slash = v.find('/');
+  if (slash == std::string_view::npos) return Status::Error(usage);
+  double open = 0;
+  double every = 0;
+  if (!ParseDurationSeconds("window", v.substr(0, slash), open).ok() ||
+      !ParseDurationSeconds("window", v.substr(slash + 1), every).ok()) {
+    return Status::Error(usage);
+  }
+  if (open < 0.01 || every > 86400 || open >= every) {
+    return Status::Error("flag --window: \"" + std::string(v) +
+                         "\" needs 10ms <= OPEN < EVERY <= 24h");
+  }
+  window.open = std::chrono::milliseconds(static_cast<int64_t>(open * 1000));
+  window.every = std::chrono::milliseconds(static_cast<int64_t>(every * 1000));
+  return {};
+}
+
 std::string ModeNames(const probes::Probe& probe) {
   std::string names;
   for (const auto& mode : probe.modes())
@@ -206,7 +239,27 @@ void AddServeFlags(FlagParser& parser, ServeOptions& o) {
                    "drop every capability once the probes are attached (maps are read through "
                    "descriptors already held)",
                    &o.drop_capabilities);
+  parser.Add("window", "OPEN/EVERY",
+             "attach the per-packet probes (" + WindowedProbeNames() +
+                 ") for OPEN out of every EVERY (default 2s/120s; their counters keep running "
+                 "totals, tunescope_probe_attached_seconds_total their attached time); always: "
+                 "attached for good, at their full per-packet cost",
+             [&o](std::string_view v) {
+               o.window_given = true;
+               return ParseWindow(v, o.window);
+             });
   AddProbeFlags(parser, o);
+}
+
+Status ResolveServeOptions(ServeOptions& o) {
+  if (!o.drop_capabilities || o.window.always()) return {};
+  if (o.window_given) {
+    return Status::Error(
+        "--window needs capabilities to attach again; with --drop-capabilities use "
+        "--window=always");
+  }
+  o.window = {};
+  return {};
 }
 
 std::vector<std::string> ProbesToRun(const ServeOptions& options) {
@@ -230,7 +283,10 @@ std::shared_ptr<probes::ProbeSet> MakeProbeSet(const ServeOptions& options) {
     auto forced = options.probe_modes.find(name);
     bool named =
         std::find(options.probes.begin(), options.probes.end(), name) != options.probes.end();
-    set->Add(entry->make(), forced == options.probe_modes.end() ? "" : forced->second, named);
+    bool windowed =
+        entry->attachment == probes::Attachment::kWindowed && !options.window.always();
+    set->Add(entry->make(), forced == options.probe_modes.end() ? "" : forced->second, named,
+             windowed);
   }
   return set;
 }

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "probes/probe_config.h"
 #include "probes/probe_set.h"
+#include "probes/window_scheduler.h"
 
 namespace tunescope::cli {
 
@@ -29,7 +30,15 @@ struct ServeOptions {
   std::string web_config_file;     // --web.config.file: basic auth users (empty: no auth)
   bool drop_capabilities = false;  // --drop-capabilities: none kept once the probes attached
   probes::ProbeConfig probe_config;
+  // --window: the per-packet probes attach for `open` out of every `every`. Their cost on
+  // every packet or request is above the always-on budget when attached for good.
+  probes::AttachWindow window{std::chrono::seconds(2), std::chrono::seconds(120)};
+  bool window_given = false;
 };
+
+// Checks what single flags cannot: --window against --drop-capabilities (re-attaching needs
+// the capabilities). Without an explicit --window, --drop-capabilities attaches for good.
+Status ResolveServeOptions(ServeOptions& options);
 
 // Flags that also apply to `advise` and `experiment` (targets, probes, map sizes).
 void AddProbeFlags(FlagParser& parser, ServeOptions& options);

@@ -13,14 +13,15 @@ namespace {
 
 // netfilter is always on: its fentry and kprobe modes cost tens of ns per hook call, and its
 // costly bracket mode is opt-in (see netfilter.cpp). qdisc hooks every transmitted packet.
+// The last four run on every packet or request, so serve attaches them in windows.
 constexpr CatalogueEntry kCatalogue[] = {
-    {"softirq", DefaultOn::kAlways, MakeSoftirqProbe},
-    {"hardirq", DefaultOn::kAlways, MakeHardirqProbe},
-    {"runqlat", DefaultOn::kAlways, MakeRunqlatProbe},
-    {"netfilter", DefaultOn::kAlways, MakeNetfilterProbe},
-    {"qdisc", DefaultOn::kNever, MakeQdiscProbe},
-    {"xcpu", DefaultOn::kWithTargetPort, MakeXcpuProbe},
-    {"reqlat", DefaultOn::kWithTargetPort, MakeReqlatProbe},
+    {"softirq", DefaultOn::kAlways, Attachment::kContinuous, MakeSoftirqProbe},
+    {"hardirq", DefaultOn::kAlways, Attachment::kContinuous, MakeHardirqProbe},
+    {"runqlat", DefaultOn::kAlways, Attachment::kContinuous, MakeRunqlatProbe},
+    {"netfilter", DefaultOn::kAlways, Attachment::kWindowed, MakeNetfilterProbe},
+    {"qdisc", DefaultOn::kNever, Attachment::kWindowed, MakeQdiscProbe},
+    {"xcpu", DefaultOn::kWithTargetPort, Attachment::kWindowed, MakeXcpuProbe},
+    {"reqlat", DefaultOn::kWithTargetPort, Attachment::kWindowed, MakeReqlatProbe},
 };
 
 }  // namespace

@@ -18,9 +18,14 @@ enum class DefaultOn {
   kNever,           // per-packet cost on every packet: run it by naming it in --probes
 };
 
+// How `serve` attaches a probe: for good, or in windows (--window) when it runs on every
+// packet or request, which costs more than the always-on budget when attached for good.
+enum class Attachment { kContinuous, kWindowed };
+
 struct CatalogueEntry {
   std::string_view name;
   DefaultOn default_on;
+  Attachment attachment;
   std::unique_ptr<Probe> (*make)();
 };
 

@@ -39,6 +39,8 @@ constexpr ProbeMode kModes[] = {
 // 64 ns .. 16 ms per hook traversal.
 constexpr metrics::Log2Buckets kCostBuckets{6, 24};
 constexpr std::string_view kMapNames[] = {"stack"};
+// Hook call stacks (fentry, kprobe) and open brackets: half-finished events.
+constexpr std::string_view kTransientMaps[] = {"stacks", "stamps"};
 
 // Calibration: UDP datagrams over loopback in a private network namespace, each one crossing
 // four IPv4 hooks (output, postrouting, prerouting, input) with nothing but the bracket on them.
@@ -151,7 +153,12 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
             {netfilter_bpf__open_opts, netfilter_bpf__load, netfilter_bpf__destroy},
             {"netfilter",
              "time packets spend in netfilter hooks (rules, conntrack), per family and hook",
-             kModes, kMapNames}) {}
+             kModes, kMapNames, kTransientMaps}) {}
+
+  void Stop() override {
+    calibrated_ = false;
+    SkeletonProbe::Stop();
+  }
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     auto seconds = metrics::CounterFamily(
@@ -206,15 +213,19 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
   Status Attach(netfilter_bpf& s, const ProbeMode& mode, const ProbeConfig&) override {
     bracket_ = mode.name == "bracket";
     if (!bracket_) return AttachLoadedPrograms(s.obj, links());
-    uint64_t self_ns = 0;
-    Status calibrated;
-    std::thread([&] { calibrated = CalibrateInPrivateNetns(s, self_ns); }).join();
-    if (!calibrated.ok()) return Status::Error("calibrate bracket: " + calibrated.message());
-    // The calibration's own samples must not count; nothing else is attached yet.
-    const uint32_t zero = 0;
-    std::vector<nf_calib> cleared(static_cast<size_t>(PossibleCpus()));
-    bpf_map_update_elem(bpf_map__fd(s.maps.calib), &zero, cleared.data(), BPF_ANY);
-    s.bss->bracket_self_ns = self_ns;
+    // Once per Start: a window's re-attach reuses the calibration.
+    if (!calibrated_) {
+      uint64_t self_ns = 0;
+      Status calibrated;
+      std::thread([&] { calibrated = CalibrateInPrivateNetns(s, self_ns); }).join();
+      if (!calibrated.ok()) return Status::Error("calibrate bracket: " + calibrated.message());
+      // The calibration's own samples must not count; nothing else is attached yet.
+      const uint32_t zero = 0;
+      std::vector<nf_calib> cleared(static_cast<size_t>(PossibleCpus()));
+      bpf_map_update_elem(bpf_map__fd(s.maps.calib), &zero, cleared.data(), BPF_ANY);
+      s.bss->bracket_self_ns = self_ns;
+      calibrated_ = true;
+    }
     for (const NetfilterAttachPoint& p : BracketAttachPoints()) {
       Status st = AttachBracket(s, p, links());
       if (st.ok()) continue;
@@ -230,6 +241,7 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
 
  private:
   bool bracket_ = false;
+  bool calibrated_ = false;
 };
 
 }  // namespace

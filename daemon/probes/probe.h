@@ -42,6 +42,12 @@ class Probe : public prometheus::Collectable {
   virtual Status Start(const ProbeMode& mode, const ProbeConfig& config) = 0;
   virtual void Stop() = 0;
 
+  // Attach windows (--window): Detach removes the attachments but keeps the programs and their
+  // counters loaded; Reattach forgets half-finished events (a stamp from before the gap would
+  // pair with an event after it) and attaches again in the mode Start chose.
+  virtual void Detach() {}
+  virtual Status Reattach() { return {}; }
+
   // Programs that are loaded now (for BPF run-time stats).
   virtual std::vector<const bpf_program*> LoadedPrograms() const = 0;
   // Inserts that failed because a bounded map was full, per map.

@@ -33,9 +33,10 @@ std::string SkippedOptInModes(const Probe& probe, const std::string& forced, boo
 
 }  // namespace
 
-void ProbeSet::Add(std::unique_ptr<Probe> probe, std::string forced_mode, bool allow_opt_in) {
+void ProbeSet::Add(std::unique_ptr<Probe> probe, std::string forced_mode, bool allow_opt_in,
+                   bool windowed) {
   std::unique_lock lock(mutex_);
-  Entry e{std::move(probe), std::move(forced_mode), allow_opt_in, {}};
+  Entry e{std::move(probe), std::move(forced_mode), allow_opt_in, windowed, {}, {}, 0};
   e.status.name = std::string(e.probe->name());
   entries_.push_back(std::move(e));
 }
@@ -64,6 +65,7 @@ size_t ProbeSet::StartAll(const ProbeConfig& config) {
     }
     if (e.status.up) {
       ++up;
+      e.attached_since = std::chrono::steady_clock::now();
     } else {
       TS_LOG(kWarn) << "probe " << e.status.name << ": not running (" << e.status.error << ")";
     }
@@ -76,7 +78,47 @@ void ProbeSet::StopAll() {
   for (Entry& e : entries_) {
     e.probe->Stop();
     e.status.up = false;
+    MarkDetached(e);
   }
+}
+
+void ProbeSet::MarkDetached(Entry& e) {
+  if (!e.attached_since) return;
+  std::chrono::duration<double> attached = std::chrono::steady_clock::now() - *e.attached_since;
+  e.attached_seconds += attached.count();
+  e.attached_since.reset();
+}
+
+void ProbeSet::DetachWindowed() {
+  std::unique_lock lock(mutex_);
+  for (Entry& e : entries_) {
+    if (!e.windowed || !e.status.up) continue;
+    e.probe->Detach();
+    MarkDetached(e);
+  }
+}
+
+void ProbeSet::ReattachWindowed() {
+  std::unique_lock lock(mutex_);
+  for (Entry& e : entries_) {
+    if (!e.windowed || !e.status.up || e.attached_since) continue;
+    if (Status s = e.probe->Reattach(); !s.ok()) {
+      e.probe->Stop();
+      e.status.up = false;
+      e.status.error = "attach for a window: " + s.message();
+      TS_LOG(kWarn) << "probe " << e.status.name << ": not running (" << e.status.error << ")";
+      continue;
+    }
+    e.attached_since = std::chrono::steady_clock::now();
+  }
+}
+
+bool ProbeSet::HasWindowed() const {
+  std::shared_lock lock(mutex_);
+  for (const Entry& e : entries_) {
+    if (e.windowed && e.status.up) return true;
+  }
+  return false;
 }
 
 std::vector<ProbeStatus> ProbeSet::Statuses() const {
@@ -100,6 +142,11 @@ std::vector<prometheus::MetricFamily> ProbeSet::Collect() const {
                                  "1 if the probe is loaded and attached, 0 if it could not run.");
   auto info = metrics::GaugeFamily("tunescope_probe_info",
                                    "The mode each running probe chose for this kernel.");
+  auto attached = metrics::CounterFamily(
+      "tunescope_probe_attached_seconds_total",
+      "Time the probe's programs were attached: all the time, or only inside the --window "
+      "windows (divide its rates by this one's to get rates per attached second).");
+  const auto now = std::chrono::steady_clock::now();
   auto map_full = metrics::CounterFamily(
       "tunescope_map_full_total", "BPF map inserts that failed because the bounded map was full.");
   ProgramStatsCollector program_stats;
@@ -109,6 +156,9 @@ std::vector<prometheus::MetricFamily> ProbeSet::Collect() const {
     up.Gauge({{"probe", e.status.name}}, e.status.up ? 1 : 0);
     if (!e.status.up) continue;
     info.Gauge({{"probe", e.status.name}, {"mode", e.status.mode}}, 1);
+    std::chrono::duration<double> open =
+        e.attached_since ? now - *e.attached_since : std::chrono::duration<double>(0);
+    attached.Counter({{"probe", e.status.name}}, e.attached_seconds + open.count());
     for (const MapFullCount& m : e.probe->MapFullCounts()) {
       map_full.Counter({{"probe", e.status.name}, {"map", m.map}}, static_cast<double>(m.count));
     }
@@ -117,6 +167,7 @@ std::vector<prometheus::MetricFamily> ProbeSet::Collect() const {
   }
   metrics::Append(out, std::move(up));
   metrics::Append(out, std::move(info));
+  metrics::Append(out, std::move(attached));
   metrics::Append(out, std::move(map_full));
   program_stats.AppendTo(out);
   return out;

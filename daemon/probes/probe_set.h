@@ -4,8 +4,10 @@
 
 #include <prometheus/collectable.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -30,10 +32,18 @@ std::vector<const ProbeMode*> ModesToTry(std::span<const ProbeMode> modes, std::
 class ProbeSet : public prometheus::Collectable {
  public:
   // allow_opt_in: the user asked for this probe by name, so costly modes may be chosen.
-  void Add(std::unique_ptr<Probe> probe, std::string forced_mode = "", bool allow_opt_in = false);
+  // windowed: attached only inside the windows of DetachWindowed/ReattachWindowed.
+  void Add(std::unique_ptr<Probe> probe, std::string forced_mode = "", bool allow_opt_in = false,
+           bool windowed = false);
   // Starts every probe; returns how many are up.
   size_t StartAll(const ProbeConfig& config);
   void StopAll();
+
+  // Attach windows (--window): detach, or attach again, the windowed probes that are up. A
+  // probe that cannot attach again is stopped and reported down with the reason.
+  void DetachWindowed();
+  void ReattachWindowed();
+  bool HasWindowed() const;
 
   std::vector<ProbeStatus> Statuses() const;
   // The probe with this name if it is up (for the advisor), else nullptr.
@@ -46,8 +56,13 @@ class ProbeSet : public prometheus::Collectable {
     std::unique_ptr<Probe> probe;
     std::string forced_mode;
     bool allow_opt_in;
+    bool windowed;
     ProbeStatus status;
+    // Attached time, exported so that rates can be taken per attached second.
+    std::optional<std::chrono::steady_clock::time_point> attached_since;
+    double attached_seconds = 0;
   };
+  static void MarkDetached(Entry& e);
   mutable std::shared_mutex mutex_;
   std::vector<Entry> entries_;
 };

@@ -24,6 +24,8 @@ constexpr ProbeMode kModes[] = {
 };
 
 constexpr std::string_view kMapNames[] = {"devices", "stats"};
+// Per-CPU lock waits and contended enqueues in progress.
+constexpr std::string_view kTransientMaps[] = {"waiting"};
 
 std::string CString(const char* s, size_t max) {
   return std::string(s, strnlen(s, max));
@@ -36,7 +38,7 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
             {qdisc_bpf__open_opts, qdisc_bpf__load, qdisc_bpf__destroy},
             {"qdisc",
              "qdisc root lock and busylock contention per device, packets enqueued, qdisc kind",
-             kModes, kMapNames}) {}
+             kModes, kMapNames, kTransientMaps}) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     struct Row {

@@ -28,6 +28,8 @@ constexpr ProbeMode kModes[] = {
 };
 
 constexpr std::string_view kMapNames[] = {"sockets", "inflight_requests"};
+// Requests that arrived (socket modes) or were parsed (usdt) and are not answered yet.
+constexpr std::string_view kTransientMaps[] = {"socks", "inflight"};
 
 // 1.024 us .. 1.07 s: sub-10 us buckets for fast servers, anything above a second is +Inf.
 constexpr metrics::Log2Buckets kLatencyBuckets{10, 30};
@@ -40,7 +42,7 @@ class ReqlatProbe final : public SkeletonProbe<reqlat_bpf> {
             {"reqlat",
              "request latency: refserver USDT (parsed -> queued, arrival -> parsed) or, for any "
              "TCP server port, request bytes queued -> response written",
-             kModes, kMapNames}) {}
+             kModes, kMapNames, kTransientMaps}) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     const reqlat_bpf& s = *skel();

@@ -1,6 +1,9 @@
 #include "probes/skeleton_probe.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -62,6 +65,36 @@ Status FillPortSlots(int map_fd, const std::vector<uint16_t>& ports) {
     if (bpf_map_update_elem(map_fd, &port, &value, BPF_ANY) != 0) {
       return Status::Error(ErrnoMessage("add target port " + std::to_string(port), errno));
     }
+  }
+  return {};
+}
+
+Status ClearMap(const bpf_map* map) {
+  const int fd = bpf_map__fd(map);
+  const std::string name = bpf_map__name(map);
+  const bpf_map_type type = bpf_map__type(map);
+  if (type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+    size_t copies = type == BPF_MAP_TYPE_PERCPU_ARRAY ? static_cast<size_t>(PossibleCpus()) : 1;
+    // Per-CPU values are laid out in 8-byte strides.
+    std::vector<uint8_t> zeros(copies * ((bpf_map__value_size(map) + 7) / 8 * 8));
+    for (uint32_t key = 0; key < bpf_map__max_entries(map); ++key) {
+      if (bpf_map_update_elem(fd, &key, zeros.data(), BPF_ANY) != 0) {
+        return Status::Error(ErrnoMessage("clear map " + name, errno));
+      }
+    }
+    return {};
+  }
+  // The next key is fetched before the current one is deleted, so the walk keeps its place
+  // (Reattach runs this while the probe is detached: nothing adds entries meanwhile).
+  std::vector<uint8_t> key(bpf_map__key_size(map));
+  std::vector<uint8_t> next(key.size());
+  bool more = bpf_map_get_next_key(fd, nullptr, key.data()) == 0;
+  while (more) {
+    more = bpf_map_get_next_key(fd, key.data(), next.data()) == 0;
+    if (bpf_map_delete_elem(fd, key.data()) != 0 && errno != ENOENT) {
+      return Status::Error(ErrnoMessage("clear map " + name, errno));
+    }
+    key.swap(next);
   }
   return {};
 }

@@ -29,6 +29,9 @@ Status UniqueTargetPorts(const ProbeConfig& config, size_t max, std::vector<uint
 // Writes port -> slot + 1 into a BPF hash (0 means "not a target" to the programs).
 Status FillPortSlots(int map_fd, const std::vector<uint16_t>& ports);
 
+// Empties a map: zeroes every entry of an array (each CPU's copy), deletes every key of a hash.
+Status ClearMap(const bpf_map* map);
+
 // Reads the per-CPU "ts_map_full" counters (bpf/common/ts_bpf.h); names[i] labels slot i.
 std::vector<MapFullCount> ReadMapFull(const bpf_object* obj,
                                       std::span<const std::string_view> names);
@@ -46,6 +49,8 @@ struct ProbeInfo {
   std::string_view description;
   std::span<const ProbeMode> modes;
   std::span<const std::string_view> map_full_names;
+  // Maps holding half-finished events (start stamps, in-flight requests), cleared on Reattach.
+  std::span<const std::string_view> transient_maps = {};
 };
 
 template <typename Skel>
@@ -65,6 +70,8 @@ class SkeletonProbe : public Probe {
 
   Status Start(const ProbeMode& mode, const ProbeConfig& config) final {
     Stop();
+    mode_ = &mode;
+    config_ = config;
     Status status = StartSteps(mode, config);
     if (!status.ok()) Stop();
     return status;
@@ -73,6 +80,22 @@ class SkeletonProbe : public Probe {
   void Stop() override {
     links_.clear();  // detach before the programs go away
     skel_.reset();
+    mode_ = nullptr;
+  }
+
+  void Detach() override { links_.clear(); }
+
+  Status Reattach() final {
+    if (!skel_ || mode_ == nullptr) return Status::Error("not started");
+    if (!links_.empty()) return {};
+    for (std::string_view name : info_.transient_maps) {
+      const bpf_map* map = bpf_object__find_map_by_name(skel_->obj, std::string(name).c_str());
+      if (map == nullptr) return Status::Error("no map " + std::string(name));
+      if (Status s = ClearMap(map); !s.ok()) return s;
+    }
+    Status status = Attach(*skel_, *mode_, config_);
+    if (!status.ok()) links_.clear();
+    return status;
   }
 
   std::vector<const bpf_program*> LoadedPrograms() const override {
@@ -112,6 +135,8 @@ class SkeletonProbe : public Probe {
   ProbeInfo info_;
   std::unique_ptr<Skel, void (*)(Skel*)> skel_;
   std::vector<LinkPtr> links_;
+  const ProbeMode* mode_ = nullptr;  // points into the probe's own constant mode table
+  ProbeConfig config_;
 };
 
 }  // namespace tunescope::probes

@@ -22,6 +22,8 @@ constexpr ProbeMode kModes[] = {
 };
 
 constexpr std::string_view kMapNames[] = {"sockets", "xdp_queues"};
+// The CPU each socket's data was last queued on: a read after a gap must not compare with it.
+constexpr std::string_view kTransientMaps[] = {"queued_on"};
 
 class XcpuProbe final : public SkeletonProbe<xcpu_bpf> {
  public:
@@ -30,7 +32,13 @@ class XcpuProbe final : public SkeletonProbe<xcpu_bpf> {
                       {"xcpu",
                        "reads of the target ports on the CPU that queued the data vs another CPU; "
                        "optional XDP rx-queue -> CPU counts",
-                       kModes, kMapNames}) {}
+                       kModes, kMapNames, kTransientMaps}) {}
+
+  // XDP stays attached between windows: attaching XDP resets the rx queues of some drivers.
+  void Stop() override {
+    xdp_link_.reset();
+    SkeletonProbe::Stop();
+  }
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     const xcpu_bpf& s = *skel();
@@ -97,7 +105,7 @@ class XcpuProbe final : public SkeletonProbe<xcpu_bpf> {
       }
       links().emplace_back(link);
     }
-    if (xdp_iface_.empty()) return {};
+    if (xdp_iface_.empty() || xdp_link_) return {};
     unsigned int ifindex = if_nametoindex(xdp_iface_.c_str());
     if (ifindex == 0) return Status::Error(ErrnoMessage("xdp interface " + xdp_iface_, errno));
     // A bpf_link, not a netlink attach: the program goes away with the daemon, even on kill -9.
@@ -105,13 +113,14 @@ class XcpuProbe final : public SkeletonProbe<xcpu_bpf> {
     if (link == nullptr) {
       return Status::Error(ErrnoMessage("attach XDP on " + xdp_iface_, errno));
     }
-    links().emplace_back(link);
+    xdp_link_.reset(link);
     return {};
   }
 
  private:
   std::vector<uint16_t> ports_;
   std::string xdp_iface_;
+  LinkPtr xdp_link_;
 };
 
 }  // namespace

@@ -44,7 +44,7 @@ ip -n "$ns" link set lo up
 pids+=($!)
 "$tunescope" serve --web.listen-address="$instance" --target-port="$rs_port" \
   --target-comm=refserver --probes=all --netfilter-mode=bracket --xdp-iface="$veth" --bpf-stats \
-  --softirq.raise-delay \
+  --softirq.raise-delay --window=1s/4s \
   >"$tmp/tunescope.log" 2>&1 &
 ts_pid=$!
 pids+=($ts_pid)

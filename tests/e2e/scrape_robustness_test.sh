@@ -23,7 +23,8 @@ rs_port=$(free_port) ts_port=$(free_port)
 "$refserver" --listen "127.0.0.1:$rs_port" >"$tmp/refserver.log" 2>&1 &
 pids+=($!)
 "$tunescope" serve --web.listen-address="127.0.0.1:$ts_port" --target-port="$rs_port" \
-  --target-comm=refserver --probes=all --netfilter-mode=bracket >"$tmp/tunescope.log" 2>&1 &
+  --target-comm=refserver --probes=all --netfilter-mode=bracket --window=500ms/2s \
+  >"$tmp/tunescope.log" 2>&1 &
 ts_pid=$!
 pids+=($ts_pid)
 wait_http "http://127.0.0.1:$ts_port/healthz" 30 || { cat "$tmp/tunescope.log" >&2; fail "tunescope did not come up"; }

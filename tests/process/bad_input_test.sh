@@ -25,6 +25,8 @@ expect 2 'unknown mode "warp"' serve --softirq-mode=warp
 expect 2 '--target-pid' serve --target-pid=-3
 expect 2 '--log.level' serve --log.level=chatty
 expect 2 'kernel BTF /nonexistent/btf' serve --kernel.btf=/nonexistent/btf
+expect 2 'is not OPEN/EVERY' serve --window=2s
+expect 2 'with --drop-capabilities use --window=always' serve --drop-capabilities --window=2s/60s
 
 "$tunescope" --help | grep -q 'serve' || fail "--help does not list serve"
 "$tunescope" serve --help | grep -q -- '--web.listen-address' || fail "serve --help lacks flags"

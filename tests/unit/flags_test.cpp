@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string_view>
 #include <vector>
 
@@ -29,6 +30,8 @@ TEST(ServeFlags, DefaultsAreTheEmbeddedConfiguration) {
   EXPECT_EQ(p.options.telemetry_path, "/metrics");
   EXPECT_EQ(p.options.log_level, log::Level::kInfo);
   EXPECT_EQ(p.options.probe_config.softirq_sample, 8u) << "1 in 8 softirq runs timed";
+  EXPECT_EQ(p.options.window.open, std::chrono::seconds(2)) << "per-packet probes: 2 s windows";
+  EXPECT_EQ(p.options.window.every, std::chrono::seconds(120));
   std::vector<std::string> defaults = ProbesToRun(p.options);
   EXPECT_NE(std::find(defaults.begin(), defaults.end(), "softirq"), defaults.end());
   EXPECT_NE(std::find(defaults.begin(), defaults.end(), "runqlat"), defaults.end());
@@ -61,6 +64,35 @@ TEST(ServeFlags, AcceptsBothValueForms) {
   EXPECT_TRUE(p.options.bpf_stats);
 }
 
+TEST(ServeFlags, WindowTakesOpenEveryOrAlways) {
+  Parsed p = ParseServe({"--window=500ms/30s"});
+  ASSERT_EQ(p.outcome.kind, ParseOutcome::kRun) << p.outcome.error;
+  EXPECT_EQ(p.options.window.open, std::chrono::milliseconds(500));
+  EXPECT_EQ(p.options.window.every, std::chrono::seconds(30));
+  EXPECT_FALSE(p.options.window.always());
+  EXPECT_TRUE(ResolveServeOptions(p.options).ok());
+
+  Parsed always = ParseServe({"--window", "always"});
+  ASSERT_EQ(always.outcome.kind, ParseOutcome::kRun) << always.outcome.error;
+  EXPECT_TRUE(always.options.window.always());
+}
+
+TEST(ServeFlags, WindowsNeedTheCapabilitiesDropCapabilitiesRemoves) {
+  // Without --window, --drop-capabilities attaches the per-packet probes for good.
+  Parsed implied = ParseServe({"--drop-capabilities"});
+  ASSERT_EQ(implied.outcome.kind, ParseOutcome::kRun);
+  EXPECT_TRUE(ResolveServeOptions(implied.options).ok());
+  EXPECT_TRUE(implied.options.window.always());
+  // Asked for both: a usage error naming the way out.
+  Parsed both = ParseServe({"--drop-capabilities", "--window=1s/60s"});
+  ASSERT_EQ(both.outcome.kind, ParseOutcome::kRun);
+  Status s = ResolveServeOptions(both.options);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("--window=always"), std::string::npos) << s.message();
+  Parsed fine = ParseServe({"--drop-capabilities", "--window=always"});
+  EXPECT_TRUE(ResolveServeOptions(fine.options).ok());
+}
+
 TEST(ServeFlags, ProbesAllExpandsToTheCatalogue) {
   Parsed p = ParseServe({"--probes=all"});
   ASSERT_EQ(p.outcome.kind, ParseOutcome::kRun);
@@ -75,7 +107,8 @@ TEST(ServeFlags, HelpListsEveryFlag) {
   EXPECT_EQ(parser.Parse(help_arg).kind, ParseOutcome::kHelp);
   std::string help = parser.Help();
   for (const char* flag : {"--web.listen-address", "--web.telemetry-path", "--probes",
-                           "--log.level", "--target-pid", "--softirq-mode", "--bpf-stats"}) {
+                           "--log.level", "--target-pid", "--softirq-mode", "--bpf-stats",
+                           "--window"}) {
     EXPECT_NE(help.find(flag), std::string::npos) << flag;
   }
 }
@@ -114,6 +147,11 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{{"--softirq.sample=12"}, "not a power of two"},
                       BadCase{{"--softirq.sample=0"}, "--softirq.sample"},
                       BadCase{{"--softirq.sample=2048"}, "--softirq.sample"},
+                      BadCase{{"--window=3s"}, "OPEN/EVERY"},
+                      BadCase{{"--window=3s/2s"}, "OPEN < EVERY"},
+                      BadCase{{"--window=0s/2s"}, "--window"},
+                      BadCase{{"--window=1s/2d"}, "--window"},
+                      BadCase{{"--window=5ms/1s"}, "10ms <= OPEN"},
                       BadCase{{"--probes"}, "needs a value"},
                       BadCase{{"serve"}, "unexpected argument"}));
 

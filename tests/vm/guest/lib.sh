@@ -42,10 +42,11 @@ kconfig_has() { grep -Eq "^$1=(y|m)$" /tsvm/kconfig; }
 
 # ---- the daemon ------------------------------------------------------------------------------
 
-# ts_start ARGS...: start `tunescope serve` with ARGS and wait until /metrics answers.
+# ts_start ARGS...: start `tunescope serve` with ARGS and wait until /metrics answers. The
+# per-packet probes stay attached (--window=always): the tests count every packet they send.
 ts_start() {
-  echo "+ tunescope serve --web.listen-address=127.0.0.1:$TS_PORT $*"
-  tunescope serve --web.listen-address=127.0.0.1:$TS_PORT "$@" >"$TS_LOG" 2>&1 &
+  echo "+ tunescope serve --web.listen-address=127.0.0.1:$TS_PORT --window=always $*"
+  tunescope serve --web.listen-address=127.0.0.1:$TS_PORT --window=always "$@" >"$TS_LOG" 2>&1 &
   TS_PID=$!
   t0=$(uptime_s)
   # Loading and verifying BPF programs under TCG emulation takes seconds, not milliseconds.

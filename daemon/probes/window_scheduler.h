@@ -1,0 +1,56 @@
+// Attach windows (`serve --window=OPEN/EVERY`): the per-packet probes cost more than the
+// always-on budget when attached for good, so they are attached for OPEN out of every EVERY.
+// Their counters stay loaded in between; tunescope_probe_attached_seconds_total says how long
+// they measured.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "probes/probe_set.h"
+
+namespace tunescope::probes {
+
+struct AttachWindow {
+  std::chrono::milliseconds open{0};  // 0: attached for good, no windows
+  std::chrono::milliseconds every{0};
+  bool always() const { return open.count() == 0; }
+};
+
+class WindowScheduler {
+ public:
+  // Called on the scheduler's thread: `opened` right after the windowed probes attached,
+  // `closing` right before they detach.
+  struct Hooks {
+    std::function<void()> opened;
+    std::function<void()> closing;
+  };
+
+  WindowScheduler(std::shared_ptr<ProbeSet> probe_set, AttachWindow window, Hooks hooks);
+  WindowScheduler(const WindowScheduler&) = delete;
+  WindowScheduler& operator=(const WindowScheduler&) = delete;
+  ~WindowScheduler() { Stop(); }
+
+  // The probes are attached when this is called (StartAll): the first window opens at once.
+  void Start();
+  void Stop();
+
+ private:
+  void Run();
+  // Sleeps until `deadline`; false when stopped meanwhile.
+  bool SleepUntil(std::chrono::steady_clock::time_point deadline);
+
+  std::shared_ptr<ProbeSet> probe_set_;
+  AttachWindow window_;
+  Hooks hooks_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace tunescope::probes

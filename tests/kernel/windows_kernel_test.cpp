@@ -1,0 +1,233 @@
+// Attach windows (serve --window) on the running kernel: windowed probes lose their bpf_links
+// between windows and get them back, keep their programs and counters loaded, count only while
+// attached, and never pair an event from before a gap with one after it.
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "metric_lookup.h"
+#include "probes/bpf_handles.h"
+#include "probes/catalogue.h"
+#include "probes/probe_set.h"
+#include "probes/window_scheduler.h"
+#include "require_root.h"
+
+namespace tunescope::testing {
+namespace {
+
+using std::chrono::milliseconds;
+
+// bpf_links on the system whose program is one of `probe`'s.
+size_t LinkCount(const probes::Probe& probe) {
+  std::set<uint32_t> prog_ids;
+  for (const bpf_program* prog : probe.LoadedPrograms()) {
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0) prog_ids.insert(info.id);
+  }
+  size_t count = 0;
+  uint32_t id = 0;
+  while (bpf_link_get_next_id(id, &id) == 0) {
+    probes::UniqueFd fd(bpf_link_get_fd_by_id(id));
+    if (!fd.valid()) continue;  // went away meanwhile
+    bpf_link_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_link_get_info_by_fd(fd.get(), &info, &len) == 0 && prog_ids.count(info.prog_id) != 0)
+      ++count;
+  }
+  return count;
+}
+
+double AttachedSeconds(const probes::ProbeSet& set, const std::string& probe) {
+  return SumValues(set.Collect(), "tunescope_probe_attached_seconds_total", {{"probe", probe}});
+}
+
+double RequestCount(const probes::ProbeSet& set) {
+  auto buckets = Buckets(set.Collect(), "tunescope_request_latency_seconds");
+  return buckets.empty() ? 0 : buckets.rbegin()->second;
+}
+
+// A connected TCP pair on loopback: the server end's local port is what reqlat watches.
+struct LoopbackPair {
+  probes::UniqueFd listener, client, server;
+  uint16_t port = 0;
+
+  bool Open() {
+    listener.reset(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        listen(listener.get(), 1) != 0 ||
+        getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return false;
+    }
+    port = ntohs(addr.sin_port);
+    client.reset(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (connect(client.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return false;
+    server.reset(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    return server.valid();
+  }
+
+  // The request's bytes arrive on the server socket (reqlat stamps the arrival).
+  bool Request() {
+    char buf[16];
+    return send(client.get(), "ping", 4, 0) == 4 && recv(server.get(), buf, sizeof(buf), 0) == 4;
+  }
+  // The server writes its response (reqlat takes the sample) and the client reads it.
+  bool Respond() {
+    char buf[16];
+    return send(server.get(), "pong", 4, 0) == 4 && recv(client.get(), buf, sizeof(buf), 0) == 4;
+  }
+};
+
+// reqlat in socket mode, windowed, watching `port`, plus softirq attached for good.
+std::shared_ptr<probes::ProbeSet> StartReqlatWindowed(uint16_t port) {
+  auto set = std::make_shared<probes::ProbeSet>();
+  set->Add(probes::FindProbe("softirq")->make());
+  set->Add(probes::FindProbe("reqlat")->make(), "socket", false, /*windowed=*/true);
+  probes::ProbeConfig config;
+  config.target_ports = {port};
+  set->StartAll(config);
+  return set;
+}
+
+TEST(AttachWindows, WindowedProbesLoseTheirLinksBetweenWindowsOnly) {
+  TUNESCOPE_REQUIRE_ROOT();
+  probes::ProbeSet set;
+  set.Add(probes::FindProbe("softirq")->make());
+  std::vector<std::string> windowed;
+  for (const auto& entry : probes::Catalogue()) {
+    if (entry.attachment != probes::Attachment::kWindowed) continue;
+    set.Add(entry.make(), "", /*allow_opt_in=*/true, /*windowed=*/true);
+    windowed.emplace_back(entry.name);
+  }
+  ASSERT_FALSE(windowed.empty());
+  probes::ProbeConfig config;
+  config.target_ports = {8080};
+  config.xdp_iface = "lo";  // xcpu's XDP link stays between windows (driver queue resets)
+  set.StartAll(config);
+  for (const auto& status : set.Statuses()) ASSERT_TRUE(status.up) << status.name << status.error;
+  const probes::Probe* softirq = set.Running("softirq");
+  const size_t softirq_links = LinkCount(*softirq);
+  std::map<std::string, size_t> links;
+  for (const std::string& name : windowed) {
+    links[name] = LinkCount(*set.Running(name));
+    EXPECT_GT(links[name], 0u) << name;
+  }
+
+  set.DetachWindowed();
+  EXPECT_EQ(LinkCount(*softirq), softirq_links);
+  for (const std::string& name : windowed) {
+    const probes::Probe* probe = set.Running(name);
+    ASSERT_NE(probe, nullptr) << name << " must stay up between windows";
+    EXPECT_FALSE(probe->LoadedPrograms().empty()) << name << " keeps its programs loaded";
+    EXPECT_EQ(LinkCount(*probe), name == "xcpu" ? 1u : 0u) << name;
+  }
+  const double detached_at = AttachedSeconds(set, "reqlat");
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_EQ(AttachedSeconds(set, "reqlat"), detached_at) << "no attached time while detached";
+  EXPECT_GT(AttachedSeconds(set, "softirq"), detached_at + 0.25);
+
+  set.ReattachWindowed();
+  for (const std::string& name : windowed) {
+    ASSERT_NE(set.Running(name), nullptr) << name;
+    EXPECT_EQ(LinkCount(*set.Running(name)), links[name]) << name;
+  }
+  EXPECT_GT(AttachedSeconds(set, "reqlat"), detached_at);
+  set.StopAll();
+}
+
+// A request that arrived before a gap and is answered after it must not give a sample as long
+// as the gap: Reattach clears the arrival stamps.
+TEST(AttachWindows, RequestAnsweredAfterAGapGivesNoSample) {
+  TUNESCOPE_REQUIRE_ROOT();
+  LoopbackPair pair;
+  ASSERT_TRUE(pair.Open());
+  auto set = StartReqlatWindowed(pair.port);
+  ASSERT_NE(set->Running("reqlat"), nullptr);
+
+  ASSERT_TRUE(pair.Request());
+  set->DetachWindowed();
+  std::this_thread::sleep_for(milliseconds(300));
+  set->ReattachWindowed();
+  ASSERT_TRUE(pair.Respond());
+  EXPECT_EQ(RequestCount(*set), 0) << "a stamp from before the gap paired with a send after it";
+
+  // The probe measures again after the gap.
+  ASSERT_TRUE(pair.Request());
+  ASSERT_TRUE(pair.Respond());
+  auto buckets = Buckets(set->Collect(), "tunescope_request_latency_seconds");
+  ASSERT_FALSE(buckets.empty());
+  EXPECT_EQ(buckets.rbegin()->second, 1);
+  EXPECT_LT(QuantileUpperBound(buckets, 1.0), 0.1);
+  set->StopAll();
+}
+
+// The scheduler's windows: requests count while attached, not in the gaps, and the attached
+// time is the windows' share of the run.
+TEST(AttachWindows, SchedulerCountsOnlyInsideWindows) {
+  TUNESCOPE_REQUIRE_ROOT();
+  LoopbackPair pair;
+  ASSERT_TRUE(pair.Open());
+  auto set = StartReqlatWindowed(pair.port);
+  ASSERT_NE(set->Running("reqlat"), nullptr);
+
+  std::atomic<bool> stop = false;
+  std::thread client([&] {
+    while (!stop && pair.Request() && pair.Respond()) std::this_thread::sleep_for(milliseconds(1));
+  });
+  std::mutex mutex;
+  std::vector<double> at_open, at_close;
+  const probes::AttachWindow window{milliseconds(200), milliseconds(600)};
+  probes::WindowScheduler scheduler(
+      set, window,
+      {[&] {
+         std::lock_guard lock(mutex);
+         at_open.push_back(RequestCount(*set));
+       },
+       [&] {
+         std::lock_guard lock(mutex);
+         at_close.push_back(RequestCount(*set));
+       }});
+  const auto start = std::chrono::steady_clock::now();
+  scheduler.Start();
+  std::this_thread::sleep_for(milliseconds(2100));  // windows at 0, 600, 1200, 1800 ms
+  scheduler.Stop();
+  std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  stop = true;
+  client.join();
+
+  std::lock_guard lock(mutex);
+  ASSERT_GE(at_close.size(), 3u);
+  ASSERT_GE(at_open.size(), at_close.size());
+  for (size_t k = 0; k + 1 < at_close.size(); ++k) {
+    const double inside = at_close[k] - at_open[k];
+    const double gap = at_open[k + 1] - at_close[k];
+    EXPECT_GT(inside, 20) << "window " << k;
+    // Attached for good, the 400 ms gap would count about twice the 200 ms window; detached, only
+    // the exchanges of the detach and attach themselves may count.
+    EXPECT_LT(gap, inside * 0.25) << "window " << k << ": " << gap << " requests in the gap";
+  }
+  const double windowed = AttachedSeconds(*set, "reqlat");
+  const double always = AttachedSeconds(*set, "softirq");
+  EXPECT_GT(always, elapsed.count() - 0.05);
+  EXPECT_GT(windowed, 0.2 * static_cast<double>(at_close.size()) - 0.05);
+  EXPECT_LT(windowed / always, 0.5) << windowed << " s of " << always << " s";
+  set->StopAll();
+}
+
+}  // namespace
+}  // namespace tunescope::testing
