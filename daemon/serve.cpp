@@ -92,11 +92,11 @@ int RunServe(std::span<const std::string_view> args) {
   probes::WindowScheduler windows(probe_set, options.window,
                                   {[&advice] { advice.OpenWindow(); },
                                    [&advice] { advice.CloseWindow(); }});
-  // The tunings are re-ranked over each attach window of the per-packet probes, or every 30 s
+  // The tunings are re-ranked over each attach window of the windowed probes, or every 30 s
   // over the window that just ended (README.md, "Tuning advice").
   if (probe_set->HasWindowed()) {
     windows.Start();
-    TS_LOG(kInfo) << "per-packet probes attach for "
+    TS_LOG(kInfo) << "windowed probes attach for "
                   << std::chrono::duration<double>(options.window.open).count() << " s of every "
                   << std::chrono::duration<double>(options.window.every).count() << " s";
   } else {

@@ -1,6 +1,6 @@
 // serve's advisor: re-evaluates the catalogue over measuring windows and publishes the result
 // for /advice and the tunescope_tuning_* metrics. The windows are back to back, one every
-// `period` (Start), or, when the per-packet probes attach in windows, those same windows
+// `period` (Start), or, when the probes attach in windows, those same windows
 // (OpenWindow/CloseWindow), so that every measurement covers the whole window.
 #pragma once
 

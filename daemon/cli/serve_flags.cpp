@@ -240,10 +240,10 @@ void AddServeFlags(FlagParser& parser, ServeOptions& o) {
                    "descriptors already held)",
                    &o.drop_capabilities);
   parser.Add("window", "OPEN/EVERY",
-             "attach the per-packet probes (" + WindowedProbeNames() +
+             "attach the per-event probes (" + WindowedProbeNames() +
                  ") for OPEN out of every EVERY (default 2s/120s; their counters keep running "
                  "totals, tunescope_probe_attached_seconds_total their attached time); always: "
-                 "attached for good, at their full per-packet cost",
+                 "attached for good, at their full per-event cost",
              [&o](std::string_view v) {
                o.window_given = true;
                return ParseWindow(v, o.window);

@@ -30,8 +30,8 @@ struct ServeOptions {
   std::string web_config_file;     // --web.config.file: basic auth users (empty: no auth)
   bool drop_capabilities = false;  // --drop-capabilities: none kept once the probes attached
   probes::ProbeConfig probe_config;
-  // --window: the per-packet probes attach for `open` out of every `every`. Their cost on
-  // every packet or request is above the always-on budget when attached for good.
+  // --window: the windowed probes (programs on every softirq run, packet or request) attach
+  // for `open` out of every `every`: attached for good they cost more than a host's budget.
   probes::AttachWindow window{std::chrono::seconds(2), std::chrono::seconds(120)};
   bool window_given = false;
 };

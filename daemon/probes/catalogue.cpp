@@ -13,9 +13,11 @@ namespace {
 
 // netfilter is always on: its fentry and kprobe modes cost tens of ns per hook call, and its
 // costly bracket mode is opt-in (see netfilter.cpp). qdisc hooks every transmitted packet.
-// The last four run on every packet or request, so serve attaches them in windows.
+// Programs on every softirq run, packet or request cost more than a production host's budget
+// when attached for good, so serve attaches those probes in windows; hardirq (device
+// interrupts) and runqlat (switches to woken tasks, no wakeup program) stay attached.
 constexpr CatalogueEntry kCatalogue[] = {
-    {"softirq", DefaultOn::kAlways, Attachment::kContinuous, MakeSoftirqProbe},
+    {"softirq", DefaultOn::kAlways, Attachment::kWindowed, MakeSoftirqProbe},
     {"hardirq", DefaultOn::kAlways, Attachment::kContinuous, MakeHardirqProbe},
     {"runqlat", DefaultOn::kAlways, Attachment::kContinuous, MakeRunqlatProbe},
     {"netfilter", DefaultOn::kAlways, Attachment::kWindowed, MakeNetfilterProbe},

@@ -88,11 +88,7 @@ class SkeletonProbe : public Probe {
   Status Reattach() final {
     if (!skel_ || mode_ == nullptr) return Status::Error("not started");
     if (!links_.empty()) return {};
-    for (std::string_view name : info_.transient_maps) {
-      const bpf_map* map = bpf_object__find_map_by_name(skel_->obj, std::string(name).c_str());
-      if (map == nullptr) return Status::Error("no map " + std::string(name));
-      if (Status s = ClearMap(map); !s.ok()) return s;
-    }
+    if (Status s = ForgetHalfFinished(*skel_); !s.ok()) return s;
     Status status = Attach(*skel_, *mode_, config_);
     if (!status.ok()) links_.clear();
     return status;
@@ -110,6 +106,16 @@ class SkeletonProbe : public Probe {
   }
   // After load, before attach: map contents (targets, filters).
   virtual Status Populate(Skel& /*skel*/, const ProbeConfig& /*config*/) { return {}; }
+  // Before a window's re-attach, with nothing attached: drops the half-finished events; by
+  // default empties the transient maps.
+  virtual Status ForgetHalfFinished(Skel& skel) {
+    for (std::string_view name : info_.transient_maps) {
+      const bpf_map* map = bpf_object__find_map_by_name(skel.obj, std::string(name).c_str());
+      if (map == nullptr) return Status::Error("no map " + std::string(name));
+      if (Status s = ClearMap(map); !s.ok()) return s;
+    }
+    return {};
+  }
   // Attach; by default every loaded program via its section name.
   virtual Status Attach(Skel& skel, const ProbeMode& /*mode*/, const ProbeConfig& /*config*/) {
     return AttachLoadedPrograms(skel.obj, links_);

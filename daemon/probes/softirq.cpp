@@ -1,6 +1,7 @@
 #include "probes/softirq.h"
 
 #include <array>
+#include <cerrno>
 #include <iterator>
 #include <string>
 
@@ -91,6 +92,22 @@ class SoftirqProbe final : public SkeletonProbe<softirq_bpf> {
            {s.progs.ts_sirq_raise_btf, s.progs.ts_sirq_raise_raw, s.progs.ts_sirq_raise_tp}) {
         bpf_program__set_autoload(p, false);
       }
+    }
+    return {};
+  }
+
+  // The start and raise stamps go; the run counters in the same per-CPU value stay.
+  Status ForgetHalfFinished(softirq_bpf& s) override {
+    const int fd = bpf_map__fd(s.maps.cpu_state);
+    const uint32_t zero = 0;
+    auto states = ReadPerCpu<softirq_cpu_state>(fd, &zero);
+    if (!states) return Status::Error(ErrnoMessage("read cpu_state", errno));
+    for (softirq_cpu_state& state : *states) {
+      state.entry_ns = 0;
+      state.net_rx_raised_ns = 0;
+    }
+    if (bpf_map_update_elem(fd, &zero, states->data(), BPF_ANY) != 0) {
+      return Status::Error(ErrnoMessage("clear cpu_state stamps", errno));
     }
     return {};
   }

@@ -34,6 +34,13 @@ def increase(name, extra=""):
 CPUS = "count(count by (cpu) (%s))" % rate("tunescope_softirq_seconds_total")
 
 
+def per_attached_second(expr, probe):
+    """`expr`, a rate of a windowed probe's counter (serve --window), per second the probe was
+    attached: its counters grow only inside the windows. Ranges without a window give no data."""
+    return "(%s) / scalar(avg(%s))" % (
+        expr, rate("tunescope_probe_attached_seconds_total", 'probe="%s"' % probe))
+
+
 def quantile(q, name, extra="", by=""):
     group = "le" + (", " + by if by else "")
     return "histogram_quantile(%s, sum by (%s) (%s))" % (q, group, rate(name + "_bucket", extra))
@@ -201,18 +208,23 @@ def overview():
         "s", "sum by (le) (%s)" % increase("tunescope_request_latency_seconds_bucket"))
     b.timeseries(
         "Throughput",
-        "Requests per second the probed server answered, per port. A tuning's payoff shows "
-        "here as more requests per second at the same CPU.",
+        "Requests per second the probed server answered, per port, while reqlat was attached "
+        "(serve --window). A tuning's payoff shows here as more requests per second at the "
+        "same CPU.",
         "reqps",
-        [{"expr": "sum by (port) (%s)" % rate("tunescope_request_latency_seconds_count"),
+        [{"expr": per_attached_second(
+            "sum by (port) (%s)" % rate("tunescope_request_latency_seconds_count"), "reqlat"),
           "legendFormat": "port {{port}}"}], w=24, h=7)
 
     b.row("Probe headlines")
     b.stat("NET_RX softirq share of CPU",
-           "Share of all CPUs spent in the NET_RX softirq. Above ~10% the receive path is a "
-           "real cost: see the softirq row and the RPS/IRQ-affinity tunings.",
+           "Share of all CPUs spent in the NET_RX softirq while the probe was attached. Above "
+           "~10% the receive path is a real cost: see the softirq row and the RPS/IRQ-affinity "
+           "tunings.",
            "percentunit",
-           "sum(%s) / %s" % (rate("tunescope_softirq_seconds_total", 'vector="net_rx"'), CPUS),
+           per_attached_second(
+               "sum(%s) / %s" % (rate("tunescope_softirq_seconds_total", 'vector="net_rx"'),
+                                 CPUS), "softirq"),
            [("orange", 0.1), ("red", 0.25)])
     b.stat("Hardirq rate",
            "Hardware interrupts handled per second on all CPUs. Very high rates with few "
@@ -224,16 +236,18 @@ def overview():
            "s", quantile(0.99, "tunescope_runqueue_latency_seconds"),
            [("orange", 0.002), ("red", 0.01)])
     b.stat("Netfilter share of CPU",
-           "Share of all CPUs spent in netfilter hooks. The article behind the netfilter "
-           "tuning measured 18% and gained 22% by unloading it.",
+           "Share of all CPUs spent in netfilter hooks while the probe was attached. The "
+           "article behind the netfilter tuning measured 18% and gained 22% by unloading it.",
            "percentunit",
-           "sum(%s) / %s" % (rate("tunescope_netfilter_seconds_total"), CPUS),
+           per_attached_second("sum(%s) / %s" % (rate("tunescope_netfilter_seconds_total"), CPUS),
+                               "netfilter"),
            [("orange", 0.05), ("red", 0.15)])
     b.stat("Qdisc lock contention",
-           "Contended qdisc lock acquisitions per second (opt-in probe: --probes=...,qdisc). "
-           "Anything sustained means CPUs queue behind one transmit lock: consider a "
-           "multiqueue qdisc or XPS.",
-           "cps", "sum(%s)" % rate("tunescope_qdisc_lock_contentions_total"),
+           "Contended qdisc lock acquisitions per attached second (opt-in probe: "
+           "--probes=...,qdisc). Anything sustained means CPUs queue behind one transmit lock: "
+           "consider a multiqueue qdisc or XPS.",
+           "cps", per_attached_second("sum(%s)" % rate("tunescope_qdisc_lock_contentions_total"),
+                                      "qdisc"),
            [("orange", 100), ("red", 10000)])
     b.stat("Cross-CPU reads",
            "Share of socket reads on a different CPU than the one that received the data. "
@@ -265,10 +279,12 @@ def probes():
     b.row("Softirq")
     b.timeseries(
         "Softirq CPU share per CPU and vector",
-        "Share of each CPU spent in each softirq vector. One CPU far above the others in "
-        "net_rx means the NIC's queues land on one CPU: spread them (RSS, RPS, IRQ affinity).",
+        "Share of each CPU spent in each softirq vector while the probe was attached. One CPU "
+        "far above the others in net_rx means the NIC's queues land on one CPU: spread them "
+        "(RSS, RPS, IRQ affinity).",
         "percentunit",
-        [{"expr": "sum by (cpu, vector) (%s)" % rate("tunescope_softirq_seconds_total"),
+        [{"expr": per_attached_second(
+            "sum by (cpu, vector) (%s)" % rate("tunescope_softirq_seconds_total"), "softirq"),
           "legendFormat": "cpu {{cpu}} {{vector}}"}],
         fieldConfig={"defaults": {"unit": "percentunit", "custom": {"stacking": {
             "mode": "normal"}}}, "overrides": []})
@@ -328,10 +344,12 @@ def probes():
           "legendFormat": "{{family}} {{hook}}"}], w=8)
     b.timeseries(
         "Netfilter share of CPU",
-        "Share of all CPUs spent in netfilter. This is the s of the netfilter tuning's payoff "
-        "s/(1-s): at 18% unloading netfilter gains ~22% throughput.",
+        "Share of all CPUs spent in netfilter while the probe was attached. This is the s of "
+        "the netfilter tuning's payoff s/(1-s): at 18% unloading netfilter gains ~22% "
+        "throughput.",
         "percentunit",
-        [{"expr": "sum(%s) / %s" % (rate("tunescope_netfilter_seconds_total"), CPUS),
+        [{"expr": per_attached_second(
+            "sum(%s) / %s" % (rate("tunescope_netfilter_seconds_total"), CPUS), "netfilter"),
           "legendFormat": "netfilter"}], w=8)
     b.timeseries(
         "Netfilter bracket mode's own cost",
@@ -339,7 +357,9 @@ def probes():
         "subtracted from the netfilter time) and their calibrated cost per hook traversal. "
         "If the share is close to netfilter's own, prefer the fentry or kprobe mode.",
         "percentunit",
-        [{"expr": "sum(%s) / %s" % (rate("tunescope_netfilter_bracket_seconds_total"), CPUS),
+        [{"expr": per_attached_second(
+            "sum(%s) / %s" % (rate("tunescope_netfilter_bracket_seconds_total"), CPUS),
+            "netfilter"),
           "legendFormat": "bracket share of CPU"}], w=8)
     b.stat("Bracket cost per hook",
            "Calibrated cost of one bracket traversal (bracket mode only), measured at start-up "
@@ -383,10 +403,11 @@ def probes():
             rate("tunescope_qdisc_packets_total")), "legendFormat": "{{device}}"}], w=8)
     b.timeseries(
         "Qdisc lock wait per device",
-        "CPU time per second spent waiting for a device's qdisc locks (1 = one CPU fully "
-        "waiting).",
+        "CPU time per attached second spent waiting for a device's qdisc locks (1 = one CPU "
+        "fully waiting).",
         "percentunit",
-        [{"expr": "sum by (device) (%s)" % rate("tunescope_qdisc_lock_wait_seconds_total"),
+        [{"expr": per_attached_second(
+            "sum by (device) (%s)" % rate("tunescope_qdisc_lock_wait_seconds_total"), "qdisc"),
           "legendFormat": "{{device}}"}], w=8)
     b.table(
         "Root qdisc per device",
@@ -419,20 +440,27 @@ def probes():
         "missing here is down: see the next panel and tunescope's /healthz for why.",
         "none", [m("tunescope_probe_info")],
         [{"id": "organize", "options": {"excludeByName": {"Time": True, "__name__": True,
-                                                          "Value": True}}}], w=8)
+                                                          "Value": True}}}], w=6)
     b.timeseries(
         "Probes up",
         "1 while a probe runs, 0 when it could not run in any mode. The others keep working.",
         "bool_yes_no",
         [{"expr": "max by (probe) (%s)" % m("tunescope_probe_up"), "legendFormat": "{{probe}}"}],
-        w=8)
+        w=6)
+    b.timeseries(
+        "Share of time attached",
+        "1 for the probes attached for good; for the windowed ones the share of their attach "
+        "windows (serve --window, 2s/120s = 1.7% by default). Their counters grow only then.",
+        "percentunit",
+        [{"expr": "avg by (probe) (%s)" % rate("tunescope_probe_attached_seconds_total"),
+          "legendFormat": "{{probe}}"}], w=6)
     b.timeseries(
         "Map inserts lost",
         "Inserts dropped because a bounded BPF map was full. Non-zero: raise the probe's map "
         "bound flag (e.g. --runqlat.max-tasks).",
         "cps",
         [{"expr": "sum by (probe, map) (%s)" % rate("tunescope_map_full_total"),
-          "legendFormat": "{{probe}} {{map}}"}], w=8)
+          "legendFormat": "{{probe}} {{map}}"}], w=6)
     b.timeseries(
         "BPF program cost per run",
         "Mean time per run of each tunescope BPF program (needs --bpf-stats). Tens of ns is "

@@ -16,7 +16,7 @@ printf '# exporter-toolkit web config\nbasic_auth_users:\n  prometheus: %s\n  "o
 
 port=$(free_port)
 "$tunescope" serve --web.listen-address="127.0.0.1:$port" --web.config.file="$tmp/web.yml" \
-  --probes=softirq >"$tmp/log" 2>&1 &
+  --probes=softirq --window=always >"$tmp/log" 2>&1 &
 pid=$!
 deadline=$((SECONDS + 20))
 until [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz") == 401 ]]; do
