@@ -89,9 +89,7 @@ int RunServe(std::span<const std::string_view> args) {
     }
     TS_LOG(kInfo) << "dropped all capabilities after attaching";
   }
-  probes::WindowScheduler windows(probe_set, options.window,
-                                  {[&advice] { advice.OpenWindow(); },
-                                   [&advice] { advice.CloseWindow(); }});
+  probes::WindowScheduler windows(probe_set, options.window, advice.WindowHooks());
   // The tunings are re-ranked over each attach window of the windowed probes, or every 30 s
   // over the window that just ended (README.md, "Tuning advice").
   if (probe_set->HasWindowed()) {

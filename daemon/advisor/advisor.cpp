@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace tunescope::advisor {
 namespace {
@@ -70,11 +71,13 @@ std::shared_ptr<const host::HostFacts> CollectHost(const MeasureSources& sources
       host::collect_host_facts(sources.paths, options, nullptr));
 }
 
-Window::Window(const MeasureSources& sources)
+Window::Window(const MeasureSources& sources) : Window(sources, CollectHost(sources)) {}
+
+Window::Window(const MeasureSources& sources, std::shared_ptr<const host::HostFacts> host)
     : sources_(&sources),
+      host_(std::move(host)),
       start_(std::chrono::steady_clock::now()),
       metrics_(sources.collect ? MetricSnapshot(sources.collect()) : MetricSnapshot()),
-      host_(CollectHost(sources)),
       host_busy_(ReadHostBusySeconds(sources.paths)),
       target_(ReadTargetCpu(sources.paths, sources.target_pids, sources.target_comms)) {}
 
@@ -82,23 +85,27 @@ double Window::Elapsed() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 }
 
-Evidence Window::Finish() const {
-  MetricSnapshot now = sources_->collect ? MetricSnapshot(sources_->collect()) : MetricSnapshot();
-  CpuTimes cpu;
+Window::End Window::Stop() const {
+  End end;
+  end.metrics = sources_->collect ? MetricSnapshot(sources_->collect()) : MetricSnapshot();
   auto busy = ReadHostBusySeconds(sources_->paths);
-  if (busy && host_busy_) cpu.host_busy_seconds = *busy - *host_busy_;
+  if (busy && host_busy_) end.cpu.host_busy_seconds = *busy - *host_busy_;
   TargetCpuSample target =
       ReadTargetCpu(sources_->paths, sources_->target_pids, sources_->target_comms);
   if (target.seconds && target_.seconds) {
-    cpu.target_cpu_seconds = std::max(0.0, *target.seconds - *target_.seconds);
-    cpu.target_cpus = target.cpus;
+    end.cpu.target_cpu_seconds = std::max(0.0, *target.seconds - *target_.seconds);
+    end.cpu.target_cpus = target.cpus;
   } else {
-    cpu.target_reason = target.reason.empty() ? target_.reason : target.reason;
+    end.cpu.target_reason = target.reason.empty() ? target_.reason : target.reason;
   }
-  cpu.numa_nodes = ReadNumaNodes(sources_->paths);
-  double elapsed = Elapsed();
-  return Evidence(metrics_, std::move(now), elapsed, host_, CollectHost(*sources_),
-                  std::move(cpu));
+  end.elapsed = Elapsed();
+  return end;
+}
+
+Evidence Window::Finish(End end) const {
+  end.cpu.numa_nodes = ReadNumaNodes(sources_->paths);
+  return Evidence(metrics_, std::move(end.metrics), end.elapsed, host_, CollectHost(*sources_),
+                  std::move(end.cpu));
 }
 
 }  // namespace tunescope::advisor

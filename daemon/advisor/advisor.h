@@ -46,18 +46,32 @@ struct MeasureSources {
   bool query_kernel = true;
 };
 
-// One window: Start() reads everything, Finish() reads again and builds the Evidence.
+// One window: the constructor reads everything, Finish() reads again and builds the Evidence.
+// The host facts are slow to read (sysfs, netlink), so they are read outside the measured
+// interval: before it starts, and after its fast reads (Stop) at the end.
 class Window {
  public:
   explicit Window(const MeasureSources& sources);
-  Evidence Finish() const;
+  // With host facts read just before (serve reads them before its probes attach).
+  Window(const MeasureSources& sources, std::shared_ptr<const host::HostFacts> host);
+
+  // The fast reads that end the window: metrics, CPU times, elapsed time.
+  struct End {
+    MetricSnapshot metrics;
+    CpuTimes cpu;
+    double elapsed = 0;
+  };
+  End Stop() const;
+  // Reads the host facts again and builds the Evidence of the window that `end` closed.
+  Evidence Finish(End end) const;
+  Evidence Finish() const { return Finish(Stop()); }
   double Elapsed() const;
 
  private:
   const MeasureSources* sources_;
+  std::shared_ptr<const host::HostFacts> host_;
   std::chrono::steady_clock::time_point start_;
   MetricSnapshot metrics_;
-  std::shared_ptr<const host::HostFacts> host_;
   std::optional<double> host_busy_;
   TargetCpuSample target_;
 };

@@ -33,23 +33,25 @@ void AdviceService::Run() {
   }
 }
 
-void AdviceService::OpenWindow() {
-  auto window = std::make_unique<Window>(sources_);
-  std::lock_guard lock(mutex_);
-  open_window_ = std::move(window);
+probes::WindowScheduler::Hooks AdviceService::WindowHooks() {
+  return {
+      [this] { host_before_ = CollectHost(sources_); },
+      [this] { open_window_ = std::make_unique<Window>(sources_, host_before_); },
+      [this] {
+        if (open_window_) window_end_ = open_window_->Stop();
+      },
+      [this] {
+        if (open_window_ && window_end_) Publish(open_window_->Finish(std::move(*window_end_)));
+        open_window_.reset();
+        window_end_.reset();
+      },
+  };
 }
 
-void AdviceService::CloseWindow() {
-  std::unique_ptr<Window> window;
-  {
-    std::lock_guard lock(mutex_);
-    window = std::move(open_window_);
-  }
-  if (window) Publish(*window);
-}
+void AdviceService::Publish(const Window& window) { Publish(window.Finish()); }
 
-void AdviceService::Publish(const Window& window) {
-  Advice advice = Advise(window.Finish());
+void AdviceService::Publish(const Evidence& evidence) {
+  Advice advice = Advise(evidence);
   NoteProbes(advice, *probe_set_);
   board_->Publish(std::move(advice));
 }

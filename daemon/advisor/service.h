@@ -1,18 +1,20 @@
 // serve's advisor: re-evaluates the catalogue over measuring windows and publishes the result
 // for /advice and the tunescope_tuning_* metrics. The windows are back to back, one every
-// `period` (Start), or, when the probes attach in windows, those same windows
-// (OpenWindow/CloseWindow), so that every measurement covers the whole window.
+// `period` (Start), or, when the probes attach in windows, those same windows (the
+// WindowHooks), so that every measurement covers the whole window.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "advisor/report.h"
 #include "http/http_server.h"
 #include "probes/probe_set.h"
+#include "probes/window_scheduler.h"
 
 namespace tunescope::advisor {
 
@@ -25,8 +27,9 @@ class AdviceService {
 
   void Start(std::chrono::seconds period);
   void Stop();
-  void OpenWindow();
-  void CloseWindow();
+  // For serve's attach windows: host facts before the attach, the measured interval from the
+  // attach to the detach, ranking after it.
+  probes::WindowScheduler::Hooks WindowHooks();
   std::shared_ptr<AdviceBoard> board() const { return board_; }
   // GET /advice: the latest ranking as JSON; 503 until the first window has finished.
   http::HttpHandler Handler() const;
@@ -34,6 +37,7 @@ class AdviceService {
  private:
   void Run();
   void Publish(const Window& window);
+  void Publish(const Evidence& evidence);
   MeasureSources sources_;
   std::shared_ptr<const probes::ProbeSet> probe_set_;
   std::chrono::seconds period_{0};
@@ -42,7 +46,10 @@ class AdviceService {
   std::condition_variable wake_;
   bool stop_ = false;
   std::thread thread_;
-  std::unique_ptr<Window> open_window_;  // OpenWindow's, until CloseWindow
+  // Attach windows; used on the scheduler's thread only.
+  std::shared_ptr<const host::HostFacts> host_before_;
+  std::unique_ptr<Window> open_window_;
+  std::optional<Window::End> window_end_;
 };
 
 }  // namespace tunescope::advisor

@@ -20,6 +20,7 @@ std::shared_ptr<probes::ProbeSet> StartProbes(const cli::ServeOptions& options,
   }
   session.probe_config.softirq_raise_delay = true;
   session.probe_config.softirq_sample = 1;  // exact time for the minutes a session lasts
+  session.window = {};                      // attached for the whole session
   set = cli::MakeProbeSet(session);
   set->StartAll(session.probe_config);
   return set;

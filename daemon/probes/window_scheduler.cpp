@@ -30,16 +30,30 @@ bool WindowScheduler::SleepUntil(std::chrono::steady_clock::time_point deadline)
   return !wake_.wait_until(lock, deadline, [this] { return stop_; });
 }
 
+namespace {
+
+void Call(const std::function<void()>& hook) {
+  if (hook) hook();
+}
+
+}  // namespace
+
 void WindowScheduler::Run() {
-  // Deadlines count from one start so that the windows do not drift by the attach time.
-  auto start = std::chrono::steady_clock::now();
+  // The probes are attached already (StartAll): the first window starts with its hooks.
+  Call(hooks_.before_attach);
+  // Windows start every `every` from one origin, so that the hooks' time does not make them
+  // drift; each lasts `open` from its attach.
+  auto cycle = std::chrono::steady_clock::now();
   for (;;) {
-    if (hooks_.opened) hooks_.opened();
-    if (!SleepUntil(start + window_.open)) return;
-    if (hooks_.closing) hooks_.closing();
+    const auto attached = std::chrono::steady_clock::now();
+    Call(hooks_.after_attach);
+    if (!SleepUntil(attached + window_.open)) return;
+    Call(hooks_.before_detach);
     probe_set_->DetachWindowed();
-    start += window_.every;
-    if (!SleepUntil(start)) return;
+    Call(hooks_.after_detach);
+    cycle += window_.every;
+    if (!SleepUntil(cycle)) return;
+    Call(hooks_.before_attach);
     probe_set_->ReattachWindowed();
   }
 }

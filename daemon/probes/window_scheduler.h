@@ -24,11 +24,14 @@ struct AttachWindow {
 
 class WindowScheduler {
  public:
-  // Called on the scheduler's thread: `opened` right after the windowed probes attached,
-  // `closing` right before they detach.
+  // Called on the scheduler's thread around each attach and detach. The window lasts from the
+  // attach to the detach whatever the hooks do, so after_attach and before_detach should be
+  // quick; slow work (the advisor's host facts) belongs in before_attach and after_detach.
   struct Hooks {
-    std::function<void()> opened;
-    std::function<void()> closing;
+    std::function<void()> before_attach;
+    std::function<void()> after_attach;
+    std::function<void()> before_detach;
+    std::function<void()> after_detach;
   };
 
   WindowScheduler(std::shared_ptr<ProbeSet> probe_set, AttachWindow window, Hooks hooks);

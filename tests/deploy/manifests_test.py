@@ -67,7 +67,8 @@ def main(tunescope, src):
         check(all(m.get("readOnly") for m in mounts.values()), "a writable mount")
         args = c.get("args", [])
         check(args[:1] == ["serve"], "container args do not start with serve")
-        check("--drop-capabilities" in args, "no --drop-capabilities")
+        # The shipped configuration keeps the attach windows that --drop-capabilities turns off.
+        check("--drop-capabilities" not in args, "--drop-capabilities turns off the windows")
         for a in args[1:]:
             flag = a.split("=")[0]
             check(flag in help_text, "flag %s unknown to tunescope serve" % flag)
