@@ -19,7 +19,7 @@
 # args:--runqlat-mode=tp_btf+--softirq.raise-delay for the pre-sched_info default set).
 # VARIANT@PATH runs VARIANT with the tunescope binary at PATH, e.g. all@/tmp/old/tunescope
 # beside all: two builds compared in one run.
-# default-port and all keep serve's attach windows at their default share (2 s of every 120 s,
+# default, default-port and all keep serve's attach windows at their default share (2 s of 120 s,
 # 1/60), scaled to one window per run: --window=(S/60)/S. Any interval of one whole period holds
 # exactly one window's attached time, whatever the phase, so every run measures that share; the
 # daemon re-attaches once per run instead of once per 120 s, which only adds to the cost.
@@ -157,7 +157,7 @@ setup() {
   fi
   case "$base" in
     none) ;;
-    default) start_daemon "$1" ;;
+    default) start_daemon "$1" --window "$window" ;;
     default-port) start_daemon "$1" --target-port "$port" --window "$window" ;;
     default-port-always) start_daemon "$1" --target-port "$port" --window always ;;
     all) start_daemon "$1" --probes all --target-port "$port" --target-pid "$server_pid" \

@@ -30,8 +30,9 @@ struct ServeOptions {
   std::string web_config_file;     // --web.config.file: basic auth users (empty: no auth)
   bool drop_capabilities = false;  // --drop-capabilities: none kept once the probes attached
   probes::ProbeConfig probe_config;
-  // --window: the windowed probes (programs on every softirq run, packet or request) attach
-  // for `open` out of every `every`: attached for good they cost more than a host's budget.
+  // --window: the windowed probes (programs on every softirq run, context switch, packet or
+  // request) attach for `open` out of every `every`: attached for good they cost more than a
+  // host's budget.
   probes::AttachWindow window{std::chrono::seconds(2), std::chrono::seconds(120)};
   bool window_given = false;
 };

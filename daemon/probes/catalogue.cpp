@@ -13,13 +13,13 @@ namespace {
 
 // netfilter is always on: its fentry and kprobe modes cost tens of ns per hook call, and its
 // costly bracket mode is opt-in (see netfilter.cpp). qdisc hooks every transmitted packet.
-// Programs on every softirq run, packet or request cost more than a production host's budget
-// when attached for good, so serve attaches those probes in windows; hardirq (device
-// interrupts) and runqlat (switches to woken tasks, no wakeup program) stay attached.
+// Programs on every softirq run, context switch, packet or request cost more than a
+// production host's budget when attached for good, so serve attaches those probes in windows;
+// hardirq (device interrupts, far fewer) stays attached.
 constexpr CatalogueEntry kCatalogue[] = {
     {"softirq", DefaultOn::kAlways, Attachment::kWindowed, MakeSoftirqProbe},
     {"hardirq", DefaultOn::kAlways, Attachment::kContinuous, MakeHardirqProbe},
-    {"runqlat", DefaultOn::kAlways, Attachment::kContinuous, MakeRunqlatProbe},
+    {"runqlat", DefaultOn::kAlways, Attachment::kWindowed, MakeRunqlatProbe},
     {"netfilter", DefaultOn::kAlways, Attachment::kWindowed, MakeNetfilterProbe},
     {"qdisc", DefaultOn::kNever, Attachment::kWindowed, MakeQdiscProbe},
     {"xcpu", DefaultOn::kWithTargetPort, Attachment::kWindowed, MakeXcpuProbe},

@@ -30,6 +30,8 @@ constexpr ProbeMode kModes[] = {
 // 1 us .. 1 s: a run-queue wait under a microsecond is noise, over a second is an outage.
 constexpr metrics::Log2Buckets kBuckets{10, 30};
 constexpr std::string_view kMapNames[] = {"enqueued_ns"};
+// Wakeup stamps of tasks not switched in yet (tp_btf, raw_tp; sched_info keeps none).
+constexpr std::string_view kTransientMaps[] = {"enqueued_ns"};
 
 // pcount of /proc/thread-self/schedstat: how often this thread was switched in, as counted by
 // sched_info. Empty without CONFIG_SCHED_INFO.
@@ -54,7 +56,7 @@ class RunqlatProbe final : public SkeletonProbe<runqlat_bpf> {
   RunqlatProbe()
       : SkeletonProbe({runqlat_bpf__open_opts, runqlat_bpf__load, runqlat_bpf__destroy},
                       {"runqlat", "run-queue latency per CPU and for the target server's threads",
-                       kModes, kMapNames}) {}
+                       kModes, kMapNames, kTransientMaps}) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     const runqlat_bpf& s = *skel();

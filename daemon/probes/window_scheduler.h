@@ -1,6 +1,6 @@
 // Attach windows (`serve --window=OPEN/EVERY`): probes with a program on every softirq run,
-// packet or request cost more than a production host's budget when attached for good, so they
-// are attached for OPEN out of every EVERY.
+// context switch, packet or request cost more than a production host's budget when attached
+// for good, so they are attached for OPEN out of every EVERY.
 // Their counters stay loaded in between; tunescope_probe_attached_seconds_total says how long
 // they measured.
 #pragma once

@@ -110,7 +110,7 @@ std::shared_ptr<probes::ProbeSet> StartReqlatWindowed(uint16_t port) {
 TEST(AttachWindows, WindowedProbesLoseTheirLinksBetweenWindowsOnly) {
   TUNESCOPE_REQUIRE_ROOT();
   probes::ProbeSet set;
-  set.Add(probes::FindProbe("runqlat")->make());
+  set.Add(probes::FindProbe("hardirq")->make());
   std::vector<std::string> windowed;
   for (const auto& entry : probes::Catalogue()) {
     if (entry.attachment != probes::Attachment::kWindowed) continue;
@@ -123,9 +123,9 @@ TEST(AttachWindows, WindowedProbesLoseTheirLinksBetweenWindowsOnly) {
   config.xdp_iface = "lo";  // xcpu's XDP link stays between windows (driver queue resets)
   set.StartAll(config);
   for (const auto& status : set.Statuses()) ASSERT_TRUE(status.up) << status.name << status.error;
-  const probes::Probe* runqlat = set.Running("runqlat");
-  const size_t runqlat_links = LinkCount(*runqlat);
-  EXPECT_GT(runqlat_links, 0u);
+  const probes::Probe* hardirq = set.Running("hardirq");
+  const size_t hardirq_links = LinkCount(*hardirq);
+  EXPECT_GT(hardirq_links, 0u);
   std::map<std::string, size_t> links;
   for (const std::string& name : windowed) {
     links[name] = LinkCount(*set.Running(name));
@@ -133,7 +133,7 @@ TEST(AttachWindows, WindowedProbesLoseTheirLinksBetweenWindowsOnly) {
   }
 
   set.DetachWindowed();
-  EXPECT_EQ(LinkCount(*runqlat), runqlat_links) << "runqlat stays attached";
+  EXPECT_EQ(LinkCount(*hardirq), hardirq_links) << "hardirq stays attached";
   for (const std::string& name : windowed) {
     const probes::Probe* probe = set.Running(name);
     ASSERT_NE(probe, nullptr) << name << " must stay up between windows";
@@ -143,7 +143,7 @@ TEST(AttachWindows, WindowedProbesLoseTheirLinksBetweenWindowsOnly) {
   const double detached_at = AttachedSeconds(set, "reqlat");
   std::this_thread::sleep_for(milliseconds(300));
   EXPECT_EQ(AttachedSeconds(set, "reqlat"), detached_at) << "no attached time while detached";
-  EXPECT_GT(AttachedSeconds(set, "runqlat"), detached_at + 0.25);
+  EXPECT_GT(AttachedSeconds(set, "hardirq"), detached_at + 0.25);
 
   set.ReattachWindowed();
   for (const std::string& name : windowed) {
