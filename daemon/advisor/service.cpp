@@ -48,7 +48,9 @@ probes::WindowScheduler::Hooks AdviceService::WindowHooks() {
   };
 }
 
-void AdviceService::Publish(const Window& window) { Publish(window.Finish()); }
+void AdviceService::Publish(const Window& window) {
+  Publish(window.Finish());
+}
 
 void AdviceService::Publish(const Evidence& evidence) {
   Advice advice = Advise(evidence);
@@ -60,7 +62,8 @@ http::HttpHandler AdviceService::Handler() const {
   return [board = board_](const http::HttpRequest&) {
     auto latest = board->Latest();
     if (!latest) {
-      return http::HttpResponse{503, "application/json",
+      return http::HttpResponse{503,
+                                "application/json",
                                 "{\"error\":\"the first measuring window has not finished yet\"}\n",
                                 {}};
     }

@@ -53,8 +53,8 @@ Status ParseWindow(std::string_view v, probes::AttachWindow& window) {
     window = {};
     return {};
   }
-  const std::string usage = "flag --window: \"" + std::string(v) +
-                            "\" is not OPEN/EVERY (like 2s/120s) or always";
+  const std::string usage =
+      "flag --window: \"" + std::string(v) + "\" is not OPEN/EVERY (like 2s/120s) or always";
   size_t slash = v.find('/');
   if (slash == std::string_view::npos) return Status::Error(usage);
   double open = 0;
@@ -283,8 +283,7 @@ std::shared_ptr<probes::ProbeSet> MakeProbeSet(const ServeOptions& options) {
     auto forced = options.probe_modes.find(name);
     bool named =
         std::find(options.probes.begin(), options.probes.end(), name) != options.probes.end();
-    bool windowed =
-        entry->attachment == probes::Attachment::kWindowed && !options.window.always();
+    bool windowed = entry->attachment == probes::Attachment::kWindowed && !options.window.always();
     set->Add(entry->make(), forced == options.probe_modes.end() ? "" : forced->second, named,
              windowed);
   }

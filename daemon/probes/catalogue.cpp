@@ -28,7 +28,9 @@ constexpr CatalogueEntry kCatalogue[] = {
 
 }  // namespace
 
-std::span<const CatalogueEntry> Catalogue() { return kCatalogue; }
+std::span<const CatalogueEntry> Catalogue() {
+  return kCatalogue;
+}
 
 const CatalogueEntry* FindProbe(std::string_view name) {
   for (const CatalogueEntry& e : kCatalogue) {

@@ -21,7 +21,7 @@ namespace tunescope::probes {
 struct ProbeMode {
   std::string_view name;    // exported as tunescope_probe_info{mode}
   std::string_view suffix;  // BPF programs of this mode end with it ("_btf")
-  std::string_view needs;     // kernel feature it needs, for logs and --help
+  std::string_view needs;   // kernel feature it needs, for logs and --help
   // A mode too costly to pick silently: tried only when forced, or when the user named the
   // probe in --probes.
   bool opt_in = false;

@@ -25,8 +25,8 @@ std::string SkippedOptInModes(const Probe& probe, const std::string& forced, boo
   for (const ProbeMode& m : probe.modes()) {
     if (!m.opt_in) continue;
     out += (out.empty() ? "" : "; ") + std::string("mode ") + std::string(m.name) +
-           ": opt-in, not tried (choose it with --" + std::string(probe.name()) + "-mode=" +
-           std::string(m.name) + " or name the probe in --probes)";
+           ": opt-in, not tried (choose it with --" + std::string(probe.name()) +
+           "-mode=" + std::string(m.name) + " or name the probe in --probes)";
   }
   return out;
 }

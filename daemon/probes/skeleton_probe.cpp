@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tunescope::probes {
 namespace {

@@ -231,7 +231,8 @@ TEST(AttachWindows, SoftirqDropsStartStampsAndKeepsRunCounts) {
   for (size_t cpu = 0; cpu < after->size(); ++cpu) {
     EXPECT_NE((*after)[cpu].entry_ns, planted) << "cpu " << cpu;
     EXPECT_NE((*after)[cpu].net_rx_raised_ns, planted) << "cpu " << cpu;
-    for (int v = 0; v < TS_NR_SOFTIRQS; ++v) EXPECT_GE((*after)[cpu].runs[v], (*before)[cpu].runs[v]);
+    for (int v = 0; v < TS_NR_SOFTIRQS; ++v)
+      EXPECT_GE((*after)[cpu].runs[v], (*before)[cpu].runs[v]);
   }
   EXPECT_GE(SumValues(set.Collect(), "tunescope_softirq_runs_total"), runs_before);
   set.StopAll();
@@ -264,7 +265,8 @@ TEST(AttachWindows, SchedulerCountsOnlyInsideWindows) {
   const auto slow = [] { std::this_thread::sleep_for(milliseconds(150)); };
   const probes::AttachWindow window{milliseconds(200), milliseconds(600)};
   probes::WindowScheduler scheduler(set, window,
-                                    {slow, [&] { mark(at_open); }, nullptr, [&] {
+                                    {slow, [&] { mark(at_open); }, nullptr,
+                                     [&] {
                                        mark(at_close);
                                        slow();
                                      }});
