@@ -14,22 +14,15 @@ void AdviceService::Start(std::chrono::seconds period) {
 }
 
 void AdviceService::Stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
+  stop_.Stop();
   if (thread_.joinable()) thread_.join();
 }
 
 void AdviceService::Run() {
   auto window = std::make_unique<Window>(sources_);
-  std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, period_, [this] { return stop_; })) {
-    lock.unlock();
+  while (stop_.SleepFor(period_)) {
     Publish(*window);
     window = std::make_unique<Window>(sources_);
-    lock.lock();
   }
 }
 

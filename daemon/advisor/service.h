@@ -5,13 +5,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 
 #include "advisor/report.h"
+#include "core/stop_signal.h"
 #include "http/http_server.h"
 #include "probes/probe_set.h"
 #include "probes/window_scheduler.h"
@@ -42,9 +41,7 @@ class AdviceService {
   std::shared_ptr<const probes::ProbeSet> probe_set_;
   std::chrono::seconds period_{0};
   std::shared_ptr<AdviceBoard> board_ = std::make_shared<AdviceBoard>();
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
+  StopSignal stop_;
   std::thread thread_;
   // Attach windows; used on the scheduler's thread only.
   std::shared_ptr<const host::HostFacts> host_before_;

@@ -9,25 +9,13 @@ WindowScheduler::WindowScheduler(std::shared_ptr<ProbeSet> probe_set, AttachWind
     : probe_set_(std::move(probe_set)), window_(window), hooks_(std::move(hooks)) {}
 
 void WindowScheduler::Start() {
-  {
-    std::lock_guard lock(mutex_);
-    stop_ = false;
-  }
+  stop_.Reset();
   thread_ = std::thread([this] { Run(); });
 }
 
 void WindowScheduler::Stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
+  stop_.Stop();
   if (thread_.joinable()) thread_.join();
-}
-
-bool WindowScheduler::SleepUntil(std::chrono::steady_clock::time_point deadline) {
-  std::unique_lock lock(mutex_);
-  return !wake_.wait_until(lock, deadline, [this] { return stop_; });
 }
 
 namespace {
@@ -47,12 +35,12 @@ void WindowScheduler::Run() {
   for (;;) {
     const auto attached = std::chrono::steady_clock::now();
     Call(hooks_.after_attach);
-    if (!SleepUntil(attached + window_.open)) return;
+    if (!stop_.SleepUntil(attached + window_.open)) return;
     Call(hooks_.before_detach);
     probe_set_->DetachWindowed();
     Call(hooks_.after_detach);
     cycle += window_.every;
-    if (!SleepUntil(cycle)) return;
+    if (!stop_.SleepUntil(cycle)) return;
     Call(hooks_.before_attach);
     probe_set_->ReattachWindowed();
   }

@@ -6,12 +6,11 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <thread>
 
+#include "core/stop_signal.h"
 #include "probes/probe_set.h"
 
 namespace tunescope::probes {
@@ -45,15 +44,11 @@ class WindowScheduler {
 
  private:
   void Run();
-  // Sleeps until `deadline`; false when stopped meanwhile.
-  bool SleepUntil(std::chrono::steady_clock::time_point deadline);
 
   std::shared_ptr<ProbeSet> probe_set_;
   AttachWindow window_;
   Hooks hooks_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
+  StopSignal stop_;
   std::thread thread_;
 };
 

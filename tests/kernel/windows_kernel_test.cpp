@@ -96,16 +96,25 @@ struct LoopbackPair {
   }
 };
 
-// reqlat in socket mode, windowed, watching `port`, plus softirq attached for good.
-std::shared_ptr<probes::ProbeSet> StartReqlatWindowed(uint16_t port) {
-  auto set = std::make_shared<probes::ProbeSet>();
-  set->Add(probes::FindProbe("softirq")->make());
-  set->Add(probes::FindProbe("reqlat")->make(), "socket", false, /*windowed=*/true);
-  probes::ProbeConfig config;
-  config.target_ports = {port};
-  set->StartAll(config);
-  return set;
-}
+// reqlat in socket mode, windowed, watching a loopback pair's server end, with softirq
+// attached for good beside it.
+class ReqlatWindows : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    TUNESCOPE_REQUIRE_ROOT();
+    ASSERT_TRUE(pair.Open());
+    set->Add(probes::FindProbe("softirq")->make());
+    set->Add(probes::FindProbe("reqlat")->make(), "socket", false, /*windowed=*/true);
+    probes::ProbeConfig config;
+    config.target_ports = {pair.port};
+    set->StartAll(config);
+    ASSERT_NE(set->Running("reqlat"), nullptr);
+  }
+  void TearDown() override { set->StopAll(); }
+
+  LoopbackPair pair;
+  std::shared_ptr<probes::ProbeSet> set = std::make_shared<probes::ProbeSet>();
+};
 
 TEST(AttachWindows, WindowedProbesLoseTheirLinksBetweenWindowsOnly) {
   TUNESCOPE_REQUIRE_ROOT();
@@ -156,13 +165,7 @@ TEST(AttachWindows, WindowedProbesLoseTheirLinksBetweenWindowsOnly) {
 
 // A request that arrived before a gap and is answered after it must not give a sample as long
 // as the gap: Reattach clears the arrival stamps.
-TEST(AttachWindows, RequestAnsweredAfterAGapGivesNoSample) {
-  TUNESCOPE_REQUIRE_ROOT();
-  LoopbackPair pair;
-  ASSERT_TRUE(pair.Open());
-  auto set = StartReqlatWindowed(pair.port);
-  ASSERT_NE(set->Running("reqlat"), nullptr);
-
+TEST_F(ReqlatWindows, RequestAnsweredAfterAGapGivesNoSample) {
   ASSERT_TRUE(pair.Request());
   set->DetachWindowed();
   std::this_thread::sleep_for(milliseconds(300));
@@ -177,7 +180,6 @@ TEST(AttachWindows, RequestAnsweredAfterAGapGivesNoSample) {
   ASSERT_FALSE(buckets.empty());
   EXPECT_EQ(buckets.rbegin()->second, 1);
   EXPECT_LT(QuantileUpperBound(buckets, 1.0), 0.1);
-  set->StopAll();
 }
 
 // The map of `probe` called `name`, found through the maps its programs use.
@@ -241,13 +243,7 @@ TEST(AttachWindows, SoftirqDropsStartStampsAndKeepsRunCounts) {
 // The scheduler's windows: requests count while attached, not in the gaps; the attached time is
 // the windows' share of the run, and slow hooks outside the window (the advisor's host facts)
 // do not lengthen it.
-TEST(AttachWindows, SchedulerCountsOnlyInsideWindows) {
-  TUNESCOPE_REQUIRE_ROOT();
-  LoopbackPair pair;
-  ASSERT_TRUE(pair.Open());
-  auto set = StartReqlatWindowed(pair.port);
-  ASSERT_NE(set->Running("reqlat"), nullptr);
-
+TEST_F(ReqlatWindows, SchedulerCountsOnlyInsideWindows) {
   std::atomic<bool> stop = false;
   std::thread client([&] {
     while (!stop && pair.Request() && pair.Respond()) std::this_thread::sleep_for(milliseconds(1));
@@ -301,7 +297,6 @@ TEST(AttachWindows, SchedulerCountsOnlyInsideWindows) {
   EXPECT_GT(always, elapsed.count() - 0.05);
   EXPECT_GT(windowed, 0.2 * static_cast<double>(at_close.size()));
   EXPECT_LT(windowed / always, 0.5) << windowed << " s of " << always << " s";
-  set->StopAll();
 }
 
 }  // namespace

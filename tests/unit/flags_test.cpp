@@ -127,30 +127,36 @@ TEST_P(ServeFlagErrors, AreOneLineUsageErrorsNamingTheFlag) {
   EXPECT_EQ(p.outcome.error.find('\n'), std::string::npos);
 }
 
+// One case per line.
+// clang-format off
 INSTANTIATE_TEST_SUITE_P(
     All, ServeFlagErrors,
-    ::testing::Values(
-        BadCase{{"--nope"}, "unknown flag --nope"},
-        BadCase{{"--web.listen-address=10027"}, "needs a port"},
-        BadCase{{"--web.listen-address=:0"}, "bad port"},
-        BadCase{{"--web.listen-address=:70000"}, "bad port"},
-        BadCase{{"--web.listen-address=[::1:80"}, "IPv6"},
-        BadCase{{"--web.telemetry-path=metrics"}, "--web.telemetry-path"},
-        BadCase{{"--probes=softirq,bogus"}, "unknown probe \"bogus\""},
-        BadCase{{"--probes=softirq,,runqlat"}, "empty item"},
-        BadCase{{"--softirq-mode=fentry"}, "unknown mode"},
-        BadCase{{"--target-pid=0"}, "--target-pid"}, BadCase{{"--target-pid=abc"}, "--target-pid"},
-        BadCase{{"--target-port=65536"}, "--target-port"},
-        BadCase{{"--target-comm=a-name-longer-than-15"}, "15 characters"},
-        BadCase{{"--log.level=loud"}, "--log.level"},
-        BadCase{{"--bpf-stats=yes"}, "takes no value"},
-        BadCase{{"--softirq.sample=12"}, "not a power of two"},
-        BadCase{{"--softirq.sample=0"}, "--softirq.sample"},
-        BadCase{{"--softirq.sample=2048"}, "--softirq.sample"},
-        BadCase{{"--window=3s"}, "OPEN/EVERY"}, BadCase{{"--window=3s/2s"}, "OPEN < EVERY"},
-        BadCase{{"--window=0s/2s"}, "--window"}, BadCase{{"--window=1s/2d"}, "--window"},
-        BadCase{{"--window=5ms/1s"}, "10ms <= OPEN"}, BadCase{{"--probes"}, "needs a value"},
-        BadCase{{"serve"}, "unexpected argument"}));
+    ::testing::Values(BadCase{{"--nope"}, "unknown flag --nope"},
+                      BadCase{{"--web.listen-address=10027"}, "needs a port"},
+                      BadCase{{"--web.listen-address=:0"}, "bad port"},
+                      BadCase{{"--web.listen-address=:70000"}, "bad port"},
+                      BadCase{{"--web.listen-address=[::1:80"}, "IPv6"},
+                      BadCase{{"--web.telemetry-path=metrics"}, "--web.telemetry-path"},
+                      BadCase{{"--probes=softirq,bogus"}, "unknown probe \"bogus\""},
+                      BadCase{{"--probes=softirq,,runqlat"}, "empty item"},
+                      BadCase{{"--softirq-mode=fentry"}, "unknown mode"},
+                      BadCase{{"--target-pid=0"}, "--target-pid"},
+                      BadCase{{"--target-pid=abc"}, "--target-pid"},
+                      BadCase{{"--target-port=65536"}, "--target-port"},
+                      BadCase{{"--target-comm=a-name-longer-than-15"}, "15 characters"},
+                      BadCase{{"--log.level=loud"}, "--log.level"},
+                      BadCase{{"--bpf-stats=yes"}, "takes no value"},
+                      BadCase{{"--softirq.sample=12"}, "not a power of two"},
+                      BadCase{{"--softirq.sample=0"}, "--softirq.sample"},
+                      BadCase{{"--softirq.sample=2048"}, "--softirq.sample"},
+                      BadCase{{"--window=3s"}, "OPEN/EVERY"},
+                      BadCase{{"--window=3s/2s"}, "OPEN < EVERY"},
+                      BadCase{{"--window=0s/2s"}, "--window"},
+                      BadCase{{"--window=1s/2d"}, "--window"},
+                      BadCase{{"--window=5ms/1s"}, "10ms <= OPEN"},
+                      BadCase{{"--probes"}, "needs a value"},
+                      BadCase{{"serve"}, "unexpected argument"}));
+// clang-format on
 
 TEST(Durations, PrometheusStyle) {
   double s = 0;
