@@ -80,6 +80,7 @@ int RunAdvise(std::span<const std::string_view> args) {
   bool interrupted = false;
   while (window.Elapsed() < duration) {
     progress.Update(window.Elapsed());
+    if (!window.half_marked() && window.Elapsed() >= duration / 2) window.MarkHalf();
     double left = duration - window.Elapsed();
     double step = std::min(left, 0.5);
     timespec timeout{static_cast<time_t>(step), static_cast<long>((step - std::floor(step)) * 1e9)};

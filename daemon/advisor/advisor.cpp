@@ -30,6 +30,25 @@ double Score(const Prediction& p) {
   return 0;
 }
 
+int Level(std::string_view confidence) {
+  return confidence == "high" ? 3 : confidence == "medium" ? 2 : confidence == "low" ? 1 : 0;
+}
+
+// A measured prediction is as sure as its two halves agree: each half of the window is judged
+// on its own, and the gap between their payoffs, relative to the larger, sets the confidence
+// (at most what the rule itself said, e.g. low for few samples).
+void JudgeByHalves(Prediction& p, const Tuning& t, const Evidence& e) {
+  if (p.verdict != Verdict::kMeasured || e.half(0) == nullptr || e.half(1) == nullptr) return;
+  Prediction a = t.rule(t, *e.half(0)), b = t.rule(t, *e.half(1));
+  double sa = a.verdict == Verdict::kMeasured ? Score(a) : 0;
+  double sb = b.verdict == Verdict::kMeasured ? Score(b) : 0;
+  double gap = std::max(sa, sb) > 0 ? std::fabs(sa - sb) / std::max(sa, sb) : 1;
+  p.numbers.push_back({"first_half_payoff", sa, p.payoff_ratio ? "ratio" : "s"});
+  p.numbers.push_back({"second_half_payoff", sb, p.payoff_ratio ? "ratio" : "s"});
+  std::string halves = gap <= 0.2 ? "high" : gap <= 0.5 ? "medium" : "low";
+  if (Level(halves) < Level(p.confidence)) p.confidence = halves;
+}
+
 }  // namespace
 
 void Rank(std::vector<Prediction>& predictions) {
@@ -56,6 +75,7 @@ Advice Advise(const Evidence& evidence) {
   for (const Tuning& t : Catalogue()) {
     Prediction p = t.rule(t, evidence);
     p.tuning = &t;
+    JudgeByHalves(p, t, evidence);
     advice.ranked.push_back(std::move(p));
   }
   Rank(advice.ranked);
@@ -78,8 +98,7 @@ Window::Window(const MeasureSources& sources, std::shared_ptr<const host::HostFa
       host_(std::move(host)),
       start_(std::chrono::steady_clock::now()),
       metrics_(sources.collect ? MetricSnapshot(sources.collect()) : MetricSnapshot()),
-      host_busy_(ReadHostBusySeconds(sources.paths)),
-      target_(ReadTargetCpu(sources.paths, sources.target_pids, sources.target_comms)) {}
+      cpu_(ReadCpuSnapshot(sources.paths, sources.target_pids, sources.target_comms)) {}
 
 double Window::Elapsed() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -88,24 +107,26 @@ double Window::Elapsed() const {
 Window::End Window::Stop() const {
   End end;
   end.metrics = sources_->collect ? MetricSnapshot(sources_->collect()) : MetricSnapshot();
-  auto busy = ReadHostBusySeconds(sources_->paths);
-  if (busy && host_busy_) end.cpu.host_busy_seconds = *busy - *host_busy_;
-  TargetCpuSample target =
-      ReadTargetCpu(sources_->paths, sources_->target_pids, sources_->target_comms);
-  if (target.seconds && target_.seconds) {
-    end.cpu.target_cpu_seconds = std::max(0.0, *target.seconds - *target_.seconds);
-    end.cpu.target_cpus = target.cpus;
-  } else {
-    end.cpu.target_reason = target.reason.empty() ? target_.reason : target.reason;
-  }
+  end.cpu = ReadCpuSnapshot(sources_->paths, sources_->target_pids, sources_->target_comms);
   end.elapsed = Elapsed();
   return end;
 }
 
 Evidence Window::Finish(End end) const {
-  end.cpu.numa_nodes = ReadNumaNodes(sources_->paths);
-  return Evidence(metrics_, std::move(end.metrics), end.elapsed, host_, CollectHost(*sources_),
-                  std::move(end.cpu));
+  auto host = CollectHost(*sources_);
+  auto numa = ReadNumaNodes(sources_->paths);
+  auto evidence = [&](const MetricSnapshot& m0, const CpuSnapshot& c0, double t0, const End& e) {
+    CpuTimes cpu = CpuDelta(c0, e.cpu);
+    cpu.numa_nodes = numa;
+    return Evidence(m0, e.metrics, e.elapsed - t0, host_, host, std::move(cpu));
+  };
+  Evidence whole = evidence(metrics_, cpu_, 0, end);
+  if (half_ && half_->elapsed > 0 && half_->elapsed < end.elapsed) {
+    whole.SetHalves(std::make_shared<const Evidence>(evidence(metrics_, cpu_, 0, *half_)),
+                    std::make_shared<const Evidence>(
+                        evidence(half_->metrics, half_->cpu, half_->elapsed, end)));
+  }
+  return whole;
 }
 
 }  // namespace tunescope::advisor

@@ -55,13 +55,17 @@ class Window {
   // With host facts read just before (serve reads them before its probes attach).
   Window(const MeasureSources& sources, std::shared_ptr<const host::HostFacts> host);
 
-  // The fast reads that end the window: metrics, CPU times, elapsed time.
+  // The fast reads that end the window: metrics, CPU accounting, elapsed time.
   struct End {
     MetricSnapshot metrics;
-    CpuTimes cpu;
+    CpuSnapshot cpu;
     double elapsed = 0;
   };
   End Stop() const;
+  // The same reads in the middle of the window: Finish() then also judges each half, and the
+  // predictions' confidence is how well the halves agree.
+  void MarkHalf() { half_ = Stop(); }
+  bool half_marked() const { return half_.has_value(); }
   // Reads the host facts again and builds the Evidence of the window that `end` closed.
   Evidence Finish(End end) const;
   Evidence Finish() const { return Finish(Stop()); }
@@ -72,8 +76,8 @@ class Window {
   std::shared_ptr<const host::HostFacts> host_;
   std::chrono::steady_clock::time_point start_;
   MetricSnapshot metrics_;
-  std::optional<double> host_busy_;
-  TargetCpuSample target_;
+  CpuSnapshot cpu_;
+  std::optional<End> half_;
 };
 
 std::shared_ptr<const host::HostFacts> CollectHost(const MeasureSources& sources);

@@ -39,6 +39,11 @@ struct Prediction {
   std::optional<double> payoff_ratio;
   // Latency rules: the latency the tuning is predicted to remove per request.
   std::optional<double> latency_removed_seconds;
+  // Share of the server's CPU time the tuning removes, when the prediction is one.
+  std::optional<double> removed_share;
+  // The server's CPUs were not saturated: the payoff is CPU headroom (CPU saved per request),
+  // not more req/s now.
+  bool headroom = false;
   std::string confidence = "none";  // high, medium, low, none
   std::vector<Number> numbers;      // what the prediction was computed from
   std::string reason;               // one line: the evidence and the prediction, or why not
@@ -58,15 +63,15 @@ enum class ExperimentKind {
 };
 
 struct Tuning {
-  std::string_view id;     // metric label value; [a-z0-9_]
-  std::string_view title;  // imperative, short
-  std::string_view source;          // seed file name
-  std::string_view documented_gain;  // as the source states it
+  std::string_view id;                     // metric label value; [a-z0-9_]
+  std::string_view title;                  // imperative, short
+  std::string_view source;                 // seed file name
+  std::string_view documented_gain;        // as the source states it
   std::optional<double> documented_ratio;  // the source's throughput gain, when it gives one
-  bool latency;                      // ranked by latency removed rather than throughput
-  std::string_view evidence;         // what the rule reads
-  std::string_view applied_when;     // how the rule tells it is already applied
-  std::string_view apply;            // commands
+  bool latency;                            // ranked by latency removed rather than throughput
+  std::string_view evidence;               // what the rule reads
+  std::string_view applied_when;           // how the rule tells it is already applied
+  std::string_view apply;                  // commands
   std::string_view revert;
   std::string_view risk;
   bool weakens_security;

@@ -1,13 +1,9 @@
 #include "advisor/evidence.h"
 
-#include <dirent.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <charconv>
-#include <fstream>
 #include <set>
-#include <sstream>
+
+#include "host/text.h"
 
 namespace tunescope::advisor {
 namespace {
@@ -26,33 +22,6 @@ const Sample* FindSame(const std::vector<Sample>* samples, const LabelSet& label
     if (s.labels == labels) return &s;
   }
   return nullptr;
-}
-
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-std::vector<int> NumericEntries(const std::string& dir) {
-  std::vector<int> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return out;
-  while (dirent* e = ::readdir(d)) {
-    int n = 0;
-    std::string_view name(e->d_name);
-    auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), n);
-    if (ec == std::errc() && end == name.data() + name.size()) out.push_back(n);
-  }
-  ::closedir(d);
-  return out;
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
 }
 
 }  // namespace
@@ -181,131 +150,159 @@ std::optional<HistogramDelta> Evidence::Histogram(std::string_view family,
   return out;
 }
 
-std::optional<Evidence::ServerCpu> Evidence::ServerCpuSeconds() const {
-  if (cpu_.target_cpu_seconds) {
-    ServerCpu out{*cpu_.target_cpu_seconds, "CPU time of the target's threads"};
-    auto rx = CounterDelta("tunescope_softirq_seconds_total", {{"vector", "net_rx"}});
-    auto tx = CounterDelta("tunescope_softirq_seconds_total", {{"vector", "net_tx"}});
-    if (rx || tx) {
-      out.seconds += rx.value_or(0) + tx.value_or(0);
-      out.basis += " + network softirq time";
-    }
-    if (out.seconds > 0) return out;
+namespace {
+
+constexpr const char* kProgramSeconds = "tunescope_bpf_program_run_seconds_total";
+
+bool OnAny(const LabelSet& labels, const std::vector<int>& cpus) {
+  auto it = labels.find("cpu");
+  if (it == labels.end()) return true;
+  for (int c : cpus) {
+    if (it->second == std::to_string(c)) return true;
   }
-  if (cpu_.host_busy_seconds && *cpu_.host_busy_seconds > 0) {
-    return ServerCpu{*cpu_.host_busy_seconds,
-                     "busy CPU time of the whole host (no target server given)"};
-  }
-  return std::nullopt;
+  return false;
 }
 
-std::optional<double> ReadHostBusySeconds(const host::HostPaths& paths) {
-  auto text = ReadFile(paths.proc + "/stat");
-  if (!text) return std::nullopt;
-  std::istringstream in(*text);
-  std::string label;
-  in >> label;
-  if (label != "cpu") return std::nullopt;
-  // user nice system idle iowait irq softirq steal (guest time is inside user)
-  unsigned long long v[8] = {};
-  for (auto& x : v) {
-    if (!(in >> x)) return std::nullopt;
+}  // namespace
+
+std::optional<Evidence::ServerCpu> Evidence::ServerCpuSeconds() const {
+  if (!cpu_.host_busy_seconds || *cpu_.host_busy_seconds <= 0) return std::nullopt;
+  ServerCpu out;
+  double host_busy = *cpu_.host_busy_seconds;
+  if (!cpu_.target_cpus.empty()) {
+    out.cpus = cpu_.target_cpus;
+    std::string names;
+    for (int c : out.cpus) {
+      auto it = cpu_.cpu_busy_seconds.find(c);
+      if (it != cpu_.cpu_busy_seconds.end()) out.seconds += it->second;
+      names += (names.empty() ? "" : ",") + std::to_string(c);
+    }
+    out.capacity = window_seconds_ * static_cast<double>(out.cpus.size());
+    out.basis = "busy time of CPU " + names + ", where the target's threads ran";
+  } else {
+    out.seconds = host_busy;
+    out.capacity = window_seconds_ * static_cast<double>(cpu_.cpu_busy_seconds.size());
+    out.basis =
+        "busy time of the whole host (" +
+        (cpu_.target_reason.empty() ? std::string("no target server given") : cpu_.target_reason) +
+        ")";
   }
-  unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
-  long hz = ::sysconf(_SC_CLK_TCK);
-  return static_cast<double>(busy) / static_cast<double>(hz > 0 ? hz : 100);
+  // tunescope's programs ran on every CPU; the server's CPUs carry their share in proportion to
+  // those CPUs' busy time (BPF stats give no per-CPU split).
+  if (auto programs = CounterDelta(kProgramSeconds); programs && *programs > 0) {
+    out.probe_seconds = std::min(*programs * out.seconds / host_busy, 0.5 * out.seconds);
+    out.seconds -= out.probe_seconds;
+  }
+  if (out.seconds <= 0) return std::nullopt;
+  return out;
+}
+
+std::optional<double> Evidence::OnServerCpus(std::string_view family,
+                                             const LabelFilter& filter) const {
+  const std::vector<Sample>* now = after_.Find(family);
+  if (now == nullptr) return std::nullopt;
+  const std::vector<Sample>* then = before_.Find(family);
+  double total = 0;
+  for (const Sample& s : *now) {
+    if (!Matches(s.labels, filter)) continue;
+    if (!cpu_.target_cpus.empty() && !OnAny(s.labels, cpu_.target_cpus)) continue;
+    const Sample* old = FindSame(then, s.labels);
+    double d = s.value - (old != nullptr ? old->value : 0);
+    if (d > 0) total += d;
+  }
+  return total;
+}
+
+CpuSnapshot ReadCpuSnapshot(const host::HostPaths& paths, const std::vector<int>& pids,
+                            const std::vector<std::string>& comms) {
+  CpuSnapshot out;
+  out.busy = host::read_cpu_busy(paths);
+  out.target_given = !pids.empty() || !comms.empty();
+  if (out.target_given) out.threads = host::read_threads(paths, pids, comms);
+  return out;
+}
+
+CpuTimes CpuDelta(const CpuSnapshot& before, const CpuSnapshot& after) {
+  CpuTimes out;
+  if (before.busy.ok() && after.busy.ok()) {
+    double total = 0;
+    for (const auto& [cpu, busy] : *after.busy) {
+      auto it = before.busy->find(cpu);
+      if (it == before.busy->end()) continue;
+      double d = std::max(0.0, busy - it->second);
+      out.cpu_busy_seconds[cpu] = d;
+      total += d;
+    }
+    out.host_busy_seconds = total;
+  }
+  if (!before.target_given) {
+    out.target_reason = "no target server given (--target-pid or --target-comm)";
+    return out;
+  }
+  // Threads present at both ends; one that started or ended inside the window is left out.
+  struct Delta {
+    double cpu = 0, run = 0, wait = 0, slices = 0;
+    std::set<int> cpus;
+  };
+  std::map<int, Delta> threads;
+  bool schedstat = true;
+  for (const host::ThreadAccounting& then : before.threads) {
+    for (const host::ThreadAccounting& now : after.threads) {
+      if (now.tid != then.tid) continue;
+      Delta d;
+      d.cpu = std::max(0.0, now.cpu_seconds - then.cpu_seconds);
+      if (now.schedstat && then.schedstat) {
+        d.run = static_cast<double>(now.schedstat->run_ns - then.schedstat->run_ns) * 1e-9;
+        d.wait = static_cast<double>(now.schedstat->wait_ns - then.schedstat->wait_ns) * 1e-9;
+        d.slices = static_cast<double>(now.schedstat->timeslices - then.schedstat->timeslices);
+      } else {
+        schedstat = false;
+      }
+      for (int c : {then.cpu, now.cpu}) {
+        if (c >= 0) d.cpus.insert(c);
+      }
+      threads[now.tid] = d;
+    }
+  }
+  if (threads.empty()) {
+    out.target_reason = "the target process was not found";
+    return out;
+  }
+  double busiest = 0;
+  for (const auto& [tid, d] : threads) busiest = std::max(busiest, std::max(d.run, d.cpu));
+  std::set<int> cpus;
+  double cpu = 0, run = 0, wait = 0, slices = 0;
+  for (const auto& [tid, d] : threads) {
+    cpu += d.cpu;
+    run += d.run;
+    wait += d.wait;
+    slices += d.slices;
+    // Idle threads (an nginx master, a timer thread) say nothing about where the work runs.
+    if (busiest > 0 && std::max(d.run, d.cpu) >= 0.05 * busiest) {
+      cpus.insert(d.cpus.begin(), d.cpus.end());
+    }
+  }
+  out.target_cpu_seconds = cpu;
+  if (schedstat) {
+    out.target_run_seconds = run;
+    out.target_wait_seconds = wait;
+    out.target_timeslices = slices;
+  }
+  out.target_cpus.assign(cpus.begin(), cpus.end());
+  return out;
 }
 
 std::optional<int> ReadNumaNodes(const host::HostPaths& paths) {
-  DIR* d = ::opendir((paths.sys + "/devices/system/node").c_str());
-  if (d == nullptr) return std::nullopt;
+  auto entries = host::list_directory(paths.sys + "/devices/system/node");
+  if (!entries) return std::nullopt;
   int nodes = 0;
-  while (dirent* e = ::readdir(d)) {
-    std::string_view name(e->d_name);
+  for (const std::string& name : *entries) {
     if (name.size() > 4 && name.starts_with("node") &&
         std::all_of(name.begin() + 4, name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       ++nodes;
     }
   }
-  ::closedir(d);
   return nodes;
-}
-
-std::optional<StatLine> ParseStatLine(std::string_view line) {
-  auto close = line.rfind(')');
-  if (close == std::string_view::npos) return std::nullopt;
-  std::istringstream in{std::string(line.substr(close + 1))};
-  // After ')': field 3 (state) ... utime is field 14, stime 15, processor 39.
-  std::vector<std::string> fields;
-  std::string f;
-  while (in >> f) fields.push_back(f);
-  auto field = [&](int n) -> const std::string* {
-    size_t i = static_cast<size_t>(n - 3);
-    return i < fields.size() ? &fields[i] : nullptr;
-  };
-  const std::string* ut = field(14);
-  const std::string* st = field(15);
-  if (ut == nullptr || st == nullptr) return std::nullopt;
-  StatLine out;
-  unsigned long long u = 0, s = 0;
-  auto r1 = std::from_chars(ut->data(), ut->data() + ut->size(), u);
-  auto r2 = std::from_chars(st->data(), st->data() + st->size(), s);
-  if (r1.ec != std::errc() || r2.ec != std::errc()) return std::nullopt;
-  out.ticks = u + s;
-  if (const std::string* p = field(39)) {
-    int cpu = -1;
-    if (std::from_chars(p->data(), p->data() + p->size(), cpu).ec == std::errc()) out.cpu = cpu;
-  }
-  return out;
-}
-
-TargetCpuSample ReadTargetCpu(const host::HostPaths& paths, const std::vector<int>& pids,
-                              const std::vector<std::string>& comms) {
-  TargetCpuSample out;
-  if (pids.empty() && comms.empty()) {
-    out.reason = "no target server given (--target-pid or --target-comm)";
-    return out;
-  }
-  long hz = ::sysconf(_SC_CLK_TCK);
-  double tick = 1.0 / static_cast<double>(hz > 0 ? hz : 100);
-  unsigned long long ticks = 0;
-  bool found = false;
-  std::set<int> cpus;
-  std::set<int> counted;  // thread ids already summed
-  auto add_thread = [&](int pid, int tid) {
-    if (!counted.insert(tid).second) return;
-    auto line = ReadFile(paths.proc + "/" + std::to_string(pid) + "/task/" + std::to_string(tid) +
-                         "/stat");
-    if (!line) return;
-    if (auto st = ParseStatLine(*line)) {
-      ticks += st->ticks;
-      if (st->cpu >= 0) cpus.insert(st->cpu);
-      found = true;
-    }
-  };
-  for (int pid : pids) {
-    for (int tid : NumericEntries(paths.proc + "/" + std::to_string(pid) + "/task")) {
-      add_thread(pid, tid);
-    }
-  }
-  if (!comms.empty()) {
-    for (int pid : NumericEntries(paths.proc)) {
-      for (int tid : NumericEntries(paths.proc + "/" + std::to_string(pid) + "/task")) {
-        auto comm = ReadFile(paths.proc + "/" + std::to_string(pid) + "/task/" +
-                             std::to_string(tid) + "/comm");
-        if (!comm) continue;
-        std::string name = Trim(*comm);
-        if (std::find(comms.begin(), comms.end(), name) != comms.end()) add_thread(pid, tid);
-      }
-    }
-  }
-  if (!found) {
-    out.reason = "the target process was not found under " + paths.proc;
-    return out;
-  }
-  out.seconds = static_cast<double>(ticks) * tick;
-  out.cpus.assign(cpus.begin(), cpus.end());
-  return out;
 }
 
 }  // namespace tunescope::advisor

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "host/cpu_accounting.h"
 #include "host/host_facts.h"
 
 namespace tunescope::advisor {
@@ -23,8 +24,8 @@ using LabelSet = std::map<std::string, std::string, std::less<>>;
 
 struct Sample {
   LabelSet labels;
-  double value = 0;  // counter or gauge value; for histograms the sample count
-  double sum = 0;    // histograms: sample sum
+  double value = 0;                  // counter or gauge value; for histograms the sample count
+  double sum = 0;                    // histograms: sample sum
   std::map<double, double> buckets;  // histograms: le -> cumulative count
 };
 
@@ -54,14 +55,31 @@ struct HistogramDelta {
   std::optional<double> Mean() const;
 };
 
-// CPU time read from /proc over the window.
+// The kernel's own CPU accounting over the window (/proc/stat, /proc/PID/task/TID/stat and
+// schedstat).
 struct CpuTimes {
-  std::optional<double> host_busy_seconds;   // all CPUs, /proc/stat minus idle and iowait
-  std::optional<double> target_cpu_seconds;  // utime+stime of the target's threads
-  std::string target_reason;                 // why target_cpu_seconds is absent
-  std::vector<int> target_cpus;              // CPUs the target's threads ran on last
-  std::optional<int> numa_nodes;             // /sys/devices/system/node/nodeN count
+  std::map<int, double> cpu_busy_seconds;   // per CPU: busy (not idle, not iowait) time
+  std::optional<double> host_busy_seconds;  // all CPUs
+  // The target server's threads (absent without a target or when none was found): CPU time
+  // (utime+stime), and the scheduler's own run and run-queue wait time (schedstat).
+  std::optional<double> target_cpu_seconds;
+  std::optional<double> target_run_seconds;
+  std::optional<double> target_wait_seconds;
+  double target_timeslices = 0;
+  std::string target_reason;     // why the target's numbers are absent
+  std::vector<int> target_cpus;  // the CPUs the target's busy threads ran on
+  std::optional<int> numa_nodes;
 };
+
+// One reading of the accounting; two of them give a CpuTimes.
+struct CpuSnapshot {
+  host::Result<host::CpuBusy> busy = host::fail<host::CpuBusy>("not read");
+  std::vector<host::ThreadAccounting> threads;
+  bool target_given = false;
+};
+CpuSnapshot ReadCpuSnapshot(const host::HostPaths& paths, const std::vector<int>& pids,
+                            const std::vector<std::string>& comms);
+CpuTimes CpuDelta(const CpuSnapshot& before, const CpuSnapshot& after);
 
 class Evidence {
  public:
@@ -89,14 +107,32 @@ class Evidence {
   std::optional<HistogramDelta> Histogram(std::string_view family,
                                           const LabelFilter& filter = {}) const;
 
-  // The CPU seconds of the server the advisor tunes, and how they were counted: the target's
-  // own CPU time plus network softirq time (where the kernel's share of the server's work is
-  // accounted), or without a target the busy time of the whole host.
+  // The basis every removed cost is divided by: the busy time of the CPUs the target's threads
+  // ran on (a saturated server is limited by those CPUs, not by work elsewhere), less the time
+  // tunescope's own programs took there; without a target, the whole host.
   struct ServerCpu {
-    double seconds = 0;
+    double seconds = 0;        // busy time of the server's CPUs, tunescope's programs taken out
+    double capacity = 0;       // the window times the number of those CPUs
+    double probe_seconds = 0;  // tunescope's programs' share of those CPUs (BPF stats)
+    std::vector<int> cpus;     // empty: the whole host
     std::string basis;
+    // Busy at least 90% of the window: more req/s needs less CPU per request. Below that the
+    // payoff of removing a cost is CPU headroom, not req/s.
+    bool saturated() const { return capacity > 0 && seconds + probe_seconds >= 0.9 * capacity; }
+    double busy_share() const { return capacity > 0 ? (seconds + probe_seconds) / capacity : 0; }
   };
   std::optional<ServerCpu> ServerCpuSeconds() const;
+  // Delta of a counter summed over the server's CPUs (its "cpu" label); a family without a cpu
+  // label, or a window without known server CPUs, sums every series.
+  std::optional<double> OnServerCpus(std::string_view family, const LabelFilter& filter = {}) const;
+
+  // The two halves of the window, when it was split (Window::MarkHalf): confidence is the
+  // agreement of the predictions made on each.
+  const Evidence* half(int i) const { return halves_[i].get(); }
+  void SetHalves(std::shared_ptr<const Evidence> first, std::shared_ptr<const Evidence> second) {
+    halves_[0] = std::move(first);
+    halves_[1] = std::move(second);
+  }
 
  private:
   MetricSnapshot before_;
@@ -105,28 +141,9 @@ class Evidence {
   std::shared_ptr<const host::HostFacts> host_before_;
   std::shared_ptr<const host::HostFacts> host_;
   CpuTimes cpu_;
+  std::shared_ptr<const Evidence> halves_[2];
 };
 
-// Reading CPU times from /proc (paths.proc).
-std::optional<double> ReadHostBusySeconds(const host::HostPaths& paths);
 std::optional<int> ReadNumaNodes(const host::HostPaths& paths);
-// utime+stime of processes `pids` (all their threads) and of every thread named one of
-// `comms`; nullopt with a reason when none was found.
-struct TargetCpuSample {
-  std::optional<double> seconds;
-  std::string reason;
-  std::vector<int> cpus;  // "processor" field of each thread's stat
-};
-TargetCpuSample ReadTargetCpu(const host::HostPaths& paths, const std::vector<int>& pids,
-                              const std::vector<std::string>& comms);
-
-// Parses one /proc/PID/stat line: utime+stime clock ticks and the last CPU; nullopt if
-// malformed. The comm field may hold spaces and parentheses: fields are counted after the last
-// ')'.
-struct StatLine {
-  unsigned long long ticks = 0;
-  int cpu = -1;
-};
-std::optional<StatLine> ParseStatLine(std::string_view line);
 
 }  // namespace tunescope::advisor

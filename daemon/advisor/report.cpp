@@ -43,8 +43,20 @@ void Line(std::string& out, std::string_view label, std::string_view text) {
 
 }  // namespace
 
+std::string_view Basis(const Prediction& p) {
+  switch (p.verdict) {
+    case Verdict::kMeasured:
+      return "measured";
+    case Verdict::kDocumented:
+      return "documented";
+    default:
+      return "none";
+  }
+}
+
 std::string PayoffText(const Prediction& p) {
   if (p.verdict == Verdict::kMeasured) {
+    if (p.payoff_ratio && p.headroom) return Percent(-*p.removed_share) + " CPU/request";
     if (p.payoff_ratio) return Percent(*p.payoff_ratio) + " req/s";
     if (p.latency_removed_seconds) {
       char buf[48];
@@ -97,8 +109,9 @@ std::string TextReport(const Advice& a) {
       Line(out, "risk:", t.risk);
       Line(out, "source:", std::string(t.source) + ": " + std::string(t.documented_gain));
       if (Experimentable(t)) {
-        Line(out, "try:", "tunescope experiment --tuning " + std::string(t.id) +
-                              " --load \"YOUR LOAD COMMAND\" --yes");
+        Line(out, "try:",
+             "tunescope experiment --tuning " + std::string(t.id) +
+                 " --load \"YOUR LOAD COMMAND\" --yes");
       }
     } else {
       Line(out, "source:", std::string(t.source) + ": " + std::string(t.documented_gain));
@@ -131,6 +144,10 @@ std::string JsonReport(const Advice& a) {
     p.payoff_ratio ? w.Number(*p.payoff_ratio) : w.Null();
     w.Key("latency_removed_seconds");
     p.latency_removed_seconds ? w.Number(*p.latency_removed_seconds) : w.Null();
+    w.Key("removed_cpu_share");
+    p.removed_share ? w.Number(*p.removed_share) : w.Null();
+    w.Key("headroom").Bool(p.headroom);
+    w.Key("basis").String(Basis(p));
     w.Key("payoff").String(PayoffText(p));
     w.Key("confidence").String(p.confidence);
     w.Key("reason").String(p.reason);
@@ -159,8 +176,15 @@ std::string JsonReport(const Advice& a) {
 std::vector<prometheus::MetricFamily> AdviceMetrics(const Advice& a) {
   auto ratio = metrics::GaugeFamily(
       "tunescope_tuning_payoff_ratio",
-      "Predicted throughput gain of a documented tuning (0.22 = +22% req/s); measured or, "
-      "when only the source's number applies, documented.");
+      "Throughput gain of a tuning predicted from this host's measurements (0.22 = +22% req/s, "
+      "or CPU headroom when the server's CPUs were not saturated).");
+  auto documented = metrics::GaugeFamily(
+      "tunescope_tuning_documented_payoff_ratio",
+      "The source's documented throughput gain of a tuning that applies here but whose payoff "
+      "is not measurable here (not a prediction for this host).");
+  auto weakens =
+      metrics::GaugeFamily("tunescope_tuning_weakens_security",
+                           "1 if the tuning weakens security (never recommended by the alerts).");
   auto latency = metrics::GaugeFamily("tunescope_tuning_latency_removed_seconds",
                                       "Predicted latency removed per request by a tuning.");
   auto applied =
@@ -169,13 +193,19 @@ std::vector<prometheus::MetricFamily> AdviceMetrics(const Advice& a) {
                                    "Rank of the tuning by predicted payoff (1 = first).");
   for (const Prediction& p : a.ranked) {
     metrics::Labels labels{{"tuning", std::string(p.tuning->id)}};
-    if (p.payoff_ratio) ratio.Gauge(labels, *p.payoff_ratio);
+    if (p.payoff_ratio && p.verdict == Verdict::kMeasured) ratio.Gauge(labels, *p.payoff_ratio);
+    if (p.payoff_ratio && p.verdict == Verdict::kDocumented) {
+      documented.Gauge(labels, *p.payoff_ratio);
+    }
+    weakens.Gauge(labels, p.tuning->weakens_security ? 1 : 0);
     if (p.latency_removed_seconds) latency.Gauge(labels, *p.latency_removed_seconds);
     applied.Gauge(labels, p.applied() ? 1 : 0);
     rank.Gauge(labels, p.rank);
   }
   std::vector<prometheus::MetricFamily> out;
   metrics::Append(out, std::move(ratio));
+  metrics::Append(out, std::move(documented));
+  metrics::Append(out, std::move(weakens));
   metrics::Append(out, std::move(latency));
   metrics::Append(out, std::move(applied));
   metrics::Append(out, std::move(rank));

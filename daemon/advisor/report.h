@@ -12,14 +12,17 @@
 
 namespace tunescope::advisor {
 
-// "+22% req/s", "-42 us per request", "+28% (documented)", or "-".
+// "measured", "documented" or "none": whether the payoff comes from this host's numbers.
+std::string_view Basis(const Prediction& p);
+// "+22% req/s", "-18% CPU/request", "-42 us/request", "+28% (documented)", or "-".
 std::string PayoffText(const Prediction& p);
 
 std::string TextReport(const Advice& advice);
 std::string JsonReport(const Advice& advice);
 
-// tunescope_tuning_payoff_ratio / _latency_removed_seconds / _applied / _rank {tuning}, from
-// the latest Advice. Labels are catalogue ids only.
+// tunescope_tuning_payoff_ratio (measured here) / _documented_payoff_ratio (the source's
+// figure) / _latency_removed_seconds / _weakens_security / _applied / _rank {tuning}, from the
+// latest Advice. Labels are catalogue ids only.
 std::vector<prometheus::MetricFamily> AdviceMetrics(const Advice& advice);
 
 // Holds the latest Advice for /advice and /metrics (thread-safe).

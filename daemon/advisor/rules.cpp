@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <set>
 
 namespace tunescope::advisor {
@@ -16,6 +17,8 @@ constexpr double kLocalityMaxShare = 0.38 / 1.38;
 // Run-queue waits at or above this are contention (another task held the CPU for a slice);
 // shorter ones are the cost of a wakeup that no placement removes.
 constexpr double kContentionWait = 64e-6;
+// Fewer events than this in a window make a prediction of low confidence.
+constexpr double kMinSamples = 1000;
 // Latency rules: less than this per request is below what a person would act on (001's
 // busy-polling step removed 69 us at p50).
 constexpr double kMinLatency = 5e-6;
@@ -75,21 +78,44 @@ Prediction Documented(const Tuning& t, std::string evidence) {
   return p;
 }
 
-// A measured CPU share s of the server: the payoff model.
+// Numbers every share-based prediction shows: what the share was taken of.
+void AddBasis(std::vector<Number>& numbers, const Evidence::ServerCpu& server) {
+  numbers.push_back({"server_cpu_seconds", server.seconds, "s"});
+  numbers.push_back({"server_cpu_busy_share", server.busy_share(), "ratio"});
+  if (server.probe_seconds > 0) {
+    numbers.push_back({"tunescope_programs_seconds", server.probe_seconds, "s"});
+  }
+}
+
+// A measured share s of the server's CPU time that the tuning removes: the payoff model. On a
+// saturated server that is s / (1 - s) more req/s; on one with idle time it is CPU saved per
+// request (headroom), which the reason says.
 Prediction FromShare(const Tuning& t, double share, const std::string& what,
                      const Evidence::ServerCpu& server, std::vector<Number> numbers) {
-  numbers.push_back({"server_cpu_seconds", server.seconds, "s"});
+  AddBasis(numbers, server);
   numbers.push_back({"removed_cpu_share", share, "ratio"});
   if (share < kMinShare) {
-    Prediction p = NotApplicable(t, what + " take " + Pct(share) + " of the server's CPU");
+    Prediction p = NotApplicable(t, what + " take " + Pct(share) + " of the server's CPU time");
     p.numbers = std::move(numbers);
     return p;
   }
   Prediction p = Make(t, Verdict::kMeasured, "");
   p.payoff_ratio = ThroughputPayoff(share);
-  p.confidence = server.basis.starts_with("CPU time of the target") ? "high" : "medium";
-  p.reason = what + " take " + Pct(share) + " of the server's CPU (" + server.basis +
-             "), predicted +" + Pct(*p.payoff_ratio) + " req/s";
+  p.removed_share = share;
+  p.confidence = "high";
+  p.reason = what + " take " + Pct(share) + " of the server's CPU time (" + server.basis;
+  if (server.probe_seconds > 0) {
+    p.reason += ", less " + Seconds(server.probe_seconds) + " of tunescope's own programs";
+  }
+  if (server.saturated()) {
+    p.reason += "), predicted +" + Pct(*p.payoff_ratio) + " req/s";
+  } else {
+    p.headroom = true;
+    p.reason += "); those CPUs were " + Pct(server.busy_share()) +
+                " busy, not saturated: removing it frees " + Pct(share) +
+                " of their CPU per request (headroom), up to +" + Pct(*p.payoff_ratio) +
+                " req/s once the server is CPU-bound";
+  }
   p.numbers = std::move(numbers);
   return p;
 }
@@ -114,6 +140,16 @@ std::vector<const host::DeviceFacts*> TrafficDevices(const Evidence& e, bool phy
       continue;
     }
     out.push_back(&d);
+  }
+  return out;
+}
+
+// Root qdisc kind per device (lo included), from the host's netlink dump.
+std::map<std::string, std::string> QdiscKinds(const Evidence& e) {
+  std::map<std::string, std::string> out;
+  if (!e.host().devices.ok()) return out;
+  for (const host::DeviceFacts& d : *e.host().devices) {
+    if (d.root_qdisc.ok()) out[d.device.name] = d.root_qdisc->kind;
   }
   return out;
 }
@@ -206,8 +242,9 @@ Prediction RuleNetfilter(const Tuning& t, const Evidence& e) {
     }
     return p;
   }
-  double nf = e.CounterDelta(kNetfilterSeconds).value_or(0);
-  double packets = e.CounterDelta(kNetfilterPackets).value_or(0);
+  // Hooks cost the CPU they run on: only the server's CPUs limit it.
+  double nf = e.OnServerCpus(kNetfilterSeconds).value_or(0);
+  double packets = e.OnServerCpus(kNetfilterPackets).value_or(0);
   std::vector<Number> numbers{{"netfilter_seconds", nf, "s"},
                               {"netfilter_packets", packets, "count"}};
   if (rules) numbers.push_back({"netfilter_rules", static_cast<double>(*rules), "count"});
@@ -217,51 +254,59 @@ Prediction RuleNetfilter(const Tuning& t, const Evidence& e) {
   if (nf == 0 && packets == 0 && rules && *rules == 0) {
     return Applied(t, "no netfilter hook ran and no rules are loaded");
   }
-  return FromShare(t, nf / server->seconds, "nf hooks", *server, std::move(numbers));
+  Prediction p = FromShare(t, nf / server->seconds, "netfilter hooks on the server's CPUs", *server,
+                           std::move(numbers));
+  if (p.verdict == Verdict::kMeasured && packets < kMinSamples) p.confidence = "low";
+  return p;
 }
 
 Prediction RuleCpuIsolation(const Tuning& t, const Evidence& e) {
-  if (!e.cpu().target_cpu_seconds) return NotMeasured(t, e.cpu().target_reason);
-  if (!e.Has(kTargetRunqueue)) return NeedsProbe(t, "runqlat", kTargetRunqueue);
-  auto h = e.Histogram(kTargetRunqueue);
-  if (!h || h->count <= 0) {
-    return NotMeasured(t, "the target's threads were not woken in the window (idle server?)");
+  const CpuTimes& c = e.cpu();
+  if (!c.target_cpu_seconds) return NotMeasured(t, c.target_reason);
+  if (!c.target_run_seconds || !c.target_wait_seconds) {
+    return NotMeasured(t,
+                       "no scheduler accounting of the target's threads (schedstat needs "
+                       "CONFIG_SCHED_INFO)");
   }
-  // Waits of kContentionWait and longer, counted at their bucket's lower bound (log2
-  // buckets: the lower bound is half the upper one), so the estimate errs low.
-  double contention = 0;
-  double prev_cumulative = 0;
-  for (const auto& [le, cumulative] : h->buckets) {
-    double in_bucket = cumulative - prev_cumulative;
-    prev_cumulative = cumulative;
-    if (std::isinf(le) || le / 2 < kContentionWait) continue;
-    contention += in_bucket * (le / 2);
+  // The kernel's own accounting: every nanosecond the threads were runnable but not running.
+  double run = *c.target_run_seconds, wait = *c.target_wait_seconds;
+  std::vector<Number> numbers{{"target_run_seconds", run, "s"},
+                              {"target_runqueue_wait_seconds", wait, "s"},
+                              {"target_timeslices", c.target_timeslices, "count"}};
+  if (auto h = e.Histogram(kTargetRunqueue); h && h->count > 0) {
+    if (auto p99 = h->QuantileUpperBound(0.99)) {
+      numbers.push_back({"target_runqueue_p99_seconds", *p99, "s"});
+    }
   }
-  double cpu = *e.cpu().target_cpu_seconds;
-  std::vector<Number> numbers{{"target_runqueue_wait_seconds", h->sum, "s"},
-                              {"target_contended_wait_seconds", contention, "s"},
-                              {"target_cpu_seconds", cpu, "s"},
-                              {"target_wakeups", h->count, "count"}};
-  if (auto p99 = h->QuantileUpperBound(0.99)) {
-    numbers.push_back({"target_runqueue_p99_seconds", *p99, "s"});
-  }
-  if (contention + cpu <= 0) return NotMeasured(t, "the target used no CPU in the window");
-  double share = contention / (contention + cpu);
+  if (run + wait <= 0) return NotMeasured(t, "the target's threads did not run in the window");
+  double share = wait / (run + wait);
+  auto server = e.ServerCpuSeconds();
+  std::string waited = "the server's threads waited " + Seconds(wait) +
+                       " for their CPUs while running " + Seconds(run);
   if (share < kMinShare) {
-    Prediction p = NotApplicable(t, "the server's threads waited " + Seconds(h->sum) +
-                                        " for a CPU in total, " + Seconds(contention) +
-                                        " of it behind other tasks");
+    Prediction p = NotApplicable(t, waited + " (" + Pct(share) + " of their runnable time)");
     p.numbers = std::move(numbers);
     return p;
   }
   Prediction p = Make(t, Verdict::kMeasured, "");
-  p.payoff_ratio = ThroughputPayoff(share);
-  p.confidence = "medium";
-  p.reason = "the server's threads waited " + Seconds(contention) +
-             " behind other tasks on their CPUs while running " + Seconds(cpu) + " (" + Pct(share) +
-             " of their runnable time), predicted +" + Pct(*p.payoff_ratio) +
-             " req/s once their CPUs are their own";
   p.numbers = std::move(numbers);
+  p.confidence = c.target_timeslices >= kMinSamples ? "high" : "low";
+  if (server && server->saturated()) {
+    // A CPU-bound server that waits w for every r it runs does r / (r + w) of the work it
+    // could: its CPUs to itself, it gains w / r.
+    p.removed_share = share;
+    p.payoff_ratio = ThroughputPayoff(share);
+    p.reason = waited + " (" + Pct(share) + " of their runnable time, schedstat) on CPUs busy " +
+               Pct(server->busy_share()) + " of the window, predicted +" + Pct(*p.payoff_ratio) +
+               " req/s once those CPUs are the server's own";
+    return p;
+  }
+  // With idle time on its CPUs the waits are latency: each wakeup waits for its turn.
+  double per_slice = c.target_timeslices > 0 ? wait / c.target_timeslices : 0;
+  p.latency_removed_seconds = per_slice;
+  p.reason = waited + "; its CPUs were not saturated, so each of its " +
+             Count(c.target_timeslices) + " timeslices waited " + Seconds(per_slice) +
+             " on average: latency the tuning removes";
   return p;
 }
 
@@ -305,6 +350,29 @@ Prediction RuleReuseportCbpf(const Tuning& t, const Evidence& e) {
     Prediction p = NotApplicable(t, Pct(remote) +
                                         " of reads happen on another CPU than the "
                                         "packet's: locality is already good");
+    p.numbers = std::move(numbers);
+    return p;
+  }
+  const auto& listeners = e.host().target_listeners;
+  if (listeners.ok() && listeners->established > 0 &&
+      listeners->local_peers * 2 > listeners->established) {
+    numbers.push_back(
+        {"local_peer_connections", static_cast<double>(listeners->local_peers), "count"});
+    Prediction p = NotApplicable(
+        t, "the clients are on this host (" + std::to_string(listeners->local_peers) + " of " +
+               std::to_string(listeners->established) +
+               " connections): their packets are processed on the sender's CPU, so " + Pct(remote) +
+               " remote reads are inherent and no steering removes them");
+    p.numbers = std::move(numbers);
+    return p;
+  }
+  if (!listeners.ok() || listeners->largest_group() < 2) {
+    Prediction p =
+        NotApplicable(t, Pct(remote) +
+                             " of reads are remote, but SO_ATTACH_REUSEPORT_CBPF steers among the "
+                             "sockets of a reuseport group and port " +
+                             (listeners.ok() ? std::to_string(listeners->port) : std::string("?")) +
+                             " has one listening socket (see prefork_reuseport)");
     p.numbers = std::move(numbers);
     return p;
   }
@@ -420,14 +488,34 @@ Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
   if (SysctlText(e, "net.core.default_qdisc") == "noqueue") {
     return Applied(t, "net.core.default_qdisc=noqueue");
   }
-  if (!e.Has(kQdiscWaitSeconds)) return NeedsProbe(t, "qdisc", kQdiscWaitSeconds);
+  if (!e.Has(kQdiscSeconds)) return NeedsProbe(t, "qdisc", kQdiscSeconds);
   auto server = e.ServerCpuSeconds();
   if (!server) return NotMeasured(t, "no CPU time of the server was measured");
-  double wait = e.CounterDelta(kQdiscWaitSeconds).value_or(0);
+  // The whole qdisc path (enqueue, locks, dequeue, up to the driver) on the server's CPUs, less
+  // what the same packets would cost through noqueue (the per-packet time of noqueue devices).
+  double path = 0, packets = 0, bare_seconds = 0, bare_packets = 0;
+  const auto kinds = QdiscKinds(e);
+  for (const auto& [device, seconds] : e.CounterDeltaBy(kQdiscSeconds, "device")) {
+    double on_server = e.OnServerCpus(kQdiscSeconds, {{"device", device}}).value_or(0);
+    double sent = e.OnServerCpus(kQdiscPackets, {{"device", device}}).value_or(0);
+    if (auto k = kinds.find(device); k != kinds.end() && k->second == "noqueue") {
+      bare_seconds += on_server;
+      bare_packets += sent;
+    } else {
+      path += on_server;
+      packets += sent;
+    }
+  }
+  double bare = bare_packets > 0 ? bare_seconds / bare_packets : 0;
+  double removed = std::max(0.0, path - packets * bare);
   double contentions = e.CounterDelta(kQdiscContentions).value_or(0);
-  return FromShare(
-      t, wait / server->seconds, "qdisc lock waits", *server,
-      {{"qdisc_lock_wait_seconds", wait, "s"}, {"qdisc_lock_contentions", contentions, "count"}});
+  Prediction p = FromShare(t, removed / server->seconds, "qdisc paths", *server,
+                           {{"qdisc_path_seconds", path, "s"},
+                            {"qdisc_packets", packets, "count"},
+                            {"noqueue_seconds_per_packet", bare, "s"},
+                            {"qdisc_lock_contentions", contentions, "count"}});
+  if (p.verdict == Verdict::kMeasured && packets < kMinSamples) p.confidence = "low";
+  return p;
 }
 
 Prediction RuleGroOff(const Tuning& t, const Evidence& e) {
@@ -562,29 +650,47 @@ Prediction RuleNuma(const Tuning& t, const Evidence& e) {
 
 Prediction RuleSomaxconn(const Tuning& t, const Evidence& e) {
   auto somaxconn = SysctlInt(e, "net.core.somaxconn");
+  auto overflows = e.TcpDelta(&host::TcpCounters::listen_overflows);
   auto drops = e.TcpDelta(&host::TcpCounters::listen_drops);
-  if (!drops) drops = e.TcpDelta(&host::TcpCounters::listen_overflows);
+  if (!drops) drops = overflows;
   if (!drops) return NotMeasured(t, "listen drop counters unreadable over the window");
+  double cookies = e.TcpDelta(&host::TcpCounters::syncookies_sent).value_or(0);
   double accepted = e.TcpDelta(&host::TcpCounters::passive_opens).value_or(0);
   std::vector<Number> numbers{{"listen_drops", *drops, "count"},
+                              {"listen_overflows", overflows.value_or(0), "count"},
+                              {"syncookies_sent", cookies, "count"},
                               {"passive_opens", accepted, "count"}};
   if (somaxconn) numbers.push_back({"somaxconn", static_cast<double>(*somaxconn), "count"});
-  if (*drops <= 0) {
-    Prediction p = somaxconn && *somaxconn >= 4096
-                       ? Applied(t, "net.core.somaxconn=" + std::to_string(*somaxconn))
-                       : NotApplicable(t, "no connection was dropped at a full listen queue");
+  std::string backlog;
+  const auto& l = e.host().target_listeners;
+  if (l.ok() && !l->listeners.empty()) {
+    numbers.push_back({"target_backlog_limit", static_cast<double>(l->backlog_limit()), "count"});
+    backlog =
+        "port " + std::to_string(l->port) + "'s backlog is " + std::to_string(l->backlog_limit());
+  }
+  if (*drops <= 0 && cookies <= 0) {
+    Prediction p =
+        somaxconn && *somaxconn >= 4096 && (backlog.empty() || l->backlog_limit() >= 4096)
+            ? Applied(t, "net.core.somaxconn=" + std::to_string(*somaxconn) +
+                             " and no connection attempt was dropped")
+            : NotApplicable(t, "no connection attempt was dropped at a full listen queue" +
+                                   (backlog.empty() ? "" : " (" + backlog + ")"));
     p.numbers = std::move(numbers);
     return p;
   }
+  // A dropped SYN or handshake costs the client at least the 1 s initial retransmit timeout.
+  constexpr double kSynRetransmit = 1.0;
+  double attempts = accepted + *drops;
   Prediction p = Make(t, Verdict::kMeasured, "");
-  p.payoff_ratio = accepted > 0 ? *drops / accepted : 1.0;
-  p.confidence = somaxconn && *somaxconn >= 4096 ? "low" : "medium";
+  p.latency_removed_seconds = attempts > 0 ? *drops * kSynRetransmit / attempts : kSynRetransmit;
+  p.confidence = *drops >= 10 ? "high" : "low";
   p.reason = Count(*drops) + " connection attempts dropped at a full listen queue while " +
-             Count(accepted) + " were accepted, predicted +" + Pct(*p.payoff_ratio) +
-             " connections served";
-  if (somaxconn && *somaxconn >= 4096) {
-    p.reason += " (somaxconn is already " + std::to_string(*somaxconn) +
-                ": raise the server's listen() backlog)";
+             Count(accepted) + " were accepted" + (backlog.empty() ? "" : " (" + backlog + ")") +
+             ": each costs its client at least a 1 s SYN retransmit, " +
+             Seconds(*p.latency_removed_seconds) + " per connection on average";
+  if (somaxconn && l.ok() && !l->listeners.empty() &&
+      l->backlog_limit() < static_cast<std::uint64_t>(*somaxconn)) {
+    p.reason += "; the server's listen() backlog is below somaxconn: raise both";
   }
   p.numbers = std::move(numbers);
   return p;

@@ -22,6 +22,10 @@ std::shared_ptr<probes::ProbeSet> StartProbes(const cli::ServeOptions& options,
   session.probe_config.softirq_sample = 1;  // exact time for the minutes a session lasts
   session.window = {};                      // attached for the whole session
   set = cli::MakeProbeSet(session);
+  // The programs' own time is taken out of the server's CPU basis (BPF stats, this session only).
+  if (Status s = set->EnableProgramStats(); !s.ok()) {
+    warning = s.message() + "; tunescope's own program time stays in the server's CPU time";
+  }
   set->StartAll(session.probe_config);
   return set;
 }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <climits>
+#include <set>
+#include <utility>
 
 #include "host/text.h"
 
@@ -86,15 +88,29 @@ Result<std::vector<TcpSocket>> parse_proc_net_tcp(std::string_view text, bool ip
     const bool addr = std::all_of(local.begin(), local.begin() + colon, [](char ch) {
       return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
     });
+    const std::string_view remote = f[2];
+    const std::size_t rcolon = remote.find(':');
+    const std::string_view queues = f[4];
+    const std::size_t qcolon = queues.find(':');
+    if (rcolon != addr_len || qcolon == std::string_view::npos) {
+      return fail<std::vector<TcpSocket>>(where + ": bad remote address or queues");
+    }
+    const auto rport = parse_u64(remote.substr(rcolon + 1), 16);
+    const auto txq = parse_u64(queues.substr(0, qcolon), 16);
+    const auto rxq = parse_u64(queues.substr(qcolon + 1), 16);
     const auto state = parse_u64(f[3], 16);
     const auto uid = parse_u64(f[7]);
     const auto inode = parse_u64(f[9]);
-    if (!port || !addr || !state || !uid || !inode || *uid > UINT_MAX) {
+    if (!port || !addr || !state || !uid || !inode || *uid > UINT_MAX || !rport || !txq || !rxq) {
       return fail<std::vector<TcpSocket>>(where + ": bad number");
     }
     TcpSocket s;
     s.local_address = std::string(local.substr(0, colon));
     s.local_port = static_cast<unsigned>(*port);
+    s.remote_address = std::string(remote.substr(0, rcolon));
+    s.remote_port = static_cast<unsigned>(*rport);
+    s.tx_queue = *txq;
+    s.rx_queue = *rxq;
     s.state = static_cast<unsigned>(*state);
     s.uid = static_cast<unsigned>(*uid);
     s.inode = *inode;
@@ -148,11 +164,42 @@ int PortListeners::largest_group() const {
   return best;
 }
 
+bool is_loopback_hex(std::string_view a, bool ipv6) {
+  // /proc/net/tcp prints each 32-bit word in host byte order (little-endian here): 127.x.y.z is
+  // "..7F" in the word's last two digits.
+  auto word_is_127 = [](std::string_view w) { return w.size() == 8 && w.substr(6) == "7F"; };
+  if (!ipv6) return word_is_127(a);
+  if (a.size() != 32) return false;
+  if (a == "00000000000000000000000001000000") return true;  // ::1
+  return a.substr(0, 16) == "0000000000000000" && a.substr(16, 8) == "FFFF0000" &&
+         word_is_127(a.substr(24));
+}
+
+std::uint64_t PortListeners::backlog_limit() const {
+  std::uint64_t out = 0;
+  for (const auto& l : listeners) out = std::max(out, l.tx_queue);
+  return out;
+}
+
 PortListeners find_listeners(const std::vector<TcpSocket>& sockets, unsigned port) {
   PortListeners pl;
   pl.port = port;
+  constexpr unsigned kListen = 0x0A, kEstablished = 0x01;
+  // This host's sockets connected to the port: the clients' ends of local connections.
+  std::set<std::pair<std::string_view, unsigned>> clients;
   for (const auto& s : sockets) {
-    if (s.state == 0x0A && s.local_port == port) pl.listeners.push_back(s);
+    if (s.remote_port == port && s.local_port != port)
+      clients.emplace(s.local_address, s.local_port);
+  }
+  for (const auto& s : sockets) {
+    if (s.local_port != port) continue;
+    if (s.state == kListen) pl.listeners.push_back(s);
+    if (s.state != kEstablished) continue;
+    ++pl.established;
+    if (is_loopback_hex(s.remote_address, s.ipv6) ||
+        clients.contains({s.remote_address, s.remote_port})) {
+      ++pl.local_peers;
+    }
   }
   return pl;
 }

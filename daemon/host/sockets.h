@@ -33,6 +33,12 @@ Result<std::vector<PacketSocket>> read_packet_sockets(const HostPaths& paths);
 struct TcpSocket {
   std::string local_address;  // hex as printed: "0100007F" or 32 hex digits for tcp6
   unsigned local_port = 0;
+  std::string remote_address;  // same form
+  unsigned remote_port = 0;
+  // tx_queue:rx_queue; for a listener the kernel prints its backlog limit
+  // (sk_max_ack_backlog) and its current accept queue (sk_ack_backlog) there.
+  std::uint64_t tx_queue = 0;
+  std::uint64_t rx_queue = 0;
   unsigned state = 0;  // 0x0A = LISTEN
   unsigned uid = 0;
   std::uint64_t inode = 0;
@@ -55,12 +61,20 @@ Result<std::vector<OwnedPacketSocket>> read_owned_packet_sockets(const HostPaths
 struct PortListeners {
   unsigned port = 0;
   std::vector<TcpSocket> listeners;  // tcp and tcp6 sockets in LISTEN on the port
+  int established = 0;               // connections accepted on the port
+  // Of those, connections whose peer is on this host: a loopback address, or a peer socket
+  // that this host's own table lists (the client's end of the same connection).
+  int local_peers = 0;
+  // The largest backlog limit among the listeners (listen()'s argument capped by somaxconn).
+  std::uint64_t backlog_limit() const;
   // The largest number of listeners sharing one address family and address: > 1 means an
   // SO_REUSEPORT group (the kernel refuses a second bind otherwise).
   int largest_group() const;
   bool reuseport() const { return largest_group() > 1; }
 };
 
+// Loopback: 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104, in /proc/net/tcp's hex form.
+bool is_loopback_hex(std::string_view address, bool ipv6);
 PortListeners find_listeners(const std::vector<TcpSocket>& sockets, unsigned port);
 Result<PortListeners> read_port_listeners(const HostPaths& paths, unsigned port);
 

@@ -45,6 +45,10 @@ class ProbeSet : public prometheus::Collectable {
   void ReattachWindowed();
   bool HasWindowed() const;
 
+  // Kernel BPF statistics on while the set lives (the advisor takes tunescope's own program
+  // time out of the server's CPU); Collect() then exports every program's run time.
+  Status EnableProgramStats() { return program_stats_.Enable(); }
+
   std::vector<ProbeStatus> Statuses() const;
   // The probe with this name if it is up (for the advisor), else nullptr.
   const Probe* Running(std::string_view name) const;
@@ -65,6 +69,7 @@ class ProbeSet : public prometheus::Collectable {
   static void MarkDetached(Entry& e);
   mutable std::shared_mutex mutex_;
   std::vector<Entry> entries_;
+  BpfStats program_stats_;
 };
 
 }  // namespace tunescope::probes

@@ -3,9 +3,11 @@
 // only what its rule reads.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "advisor/catalogue.h"
 #include "advisor/evidence.h"
@@ -30,6 +32,18 @@ class Fixture {
     Sample b{{}, count, sum, {{le / 2, 0}, {le, count}, {INFINITY, count}}};
     m0.Add(family, std::move(a));
     m1.Add(family, std::move(b));
+  }
+  // The target's threads ran on `cpus`, each `busy` seconds busy in the window; the other CPUs
+  // of a 4-CPU host were `other` seconds busy.
+  void Server(std::vector<int> cpus, double busy, double other = 0) {
+    cpu.host_busy_seconds = 0;
+    for (int c = 0; c < 4; ++c) {
+      bool server = std::find(cpus.begin(), cpus.end(), c) != cpus.end();
+      cpu.cpu_busy_seconds[c] = server ? busy : other;
+      *cpu.host_busy_seconds += cpu.cpu_busy_seconds[c];
+    }
+    cpu.target_cpus = std::move(cpus);
+    cpu.target_cpu_seconds = busy * static_cast<double>(cpu.target_cpus.size());
   }
   void Sysctl(const std::string& name, const std::string& value) {
     before.sysctls.values.push_back({name, value});

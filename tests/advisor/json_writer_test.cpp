@@ -42,7 +42,7 @@ TEST(JsonWriter, NestsWithCommasAndWritesNonFiniteAsNull) {
 
 TEST(JsonReport, ParsesAndAgreesWithTheRanking) {
   testing::Fixture f;
-  f.cpu.target_cpu_seconds = 10;
+  f.Server({0}, 10);
   f.Counter("tunescope_netfilter_seconds_total", {{"family", "ipv4"}, {"hook", "input"}}, 0, 1.8);
   Advice advice = Advise(f.Build());
   advice.probes_down.push_back("qdisc: \"lock\" tracepoints\nmissing");
@@ -56,6 +56,9 @@ TEST(JsonReport, ParsesAndAgreesWithTheRanking) {
   EXPECT_EQ(*first.get("id")->as_string(), "netfilter_unload");
   EXPECT_NEAR(*first.get("payoff_ratio")->as_number(), 0.2195, 1e-3);
   EXPECT_EQ(*first.get("rank")->as_number(), 1);
+  EXPECT_NEAR(*first.get("removed_cpu_share")->as_number(), 0.18, 1e-9);
+  EXPECT_EQ(*first.get("basis")->as_string(), "measured");
+  EXPECT_EQ(std::get<bool>(first.get("headroom")->v), false);
   EXPECT_EQ(*parsed->get("probes_down")->as_array()->at(0).as_string(),
             "qdisc: \"lock\" tracepoints\nmissing");
 
@@ -76,12 +79,14 @@ TEST(JsonReport, ParsesAndAgreesWithTheRanking) {
 
 TEST(TextReport, ShowsEvidencePayoffCommandRiskAndSource) {
   testing::Fixture f;
-  f.cpu.target_cpu_seconds = 10;
+  f.Server({0}, 10);
   f.Counter("tunescope_netfilter_seconds_total", {{"family", "ipv4"}, {"hook", "input"}}, 0, 1.8);
   std::string text = TextReport(Advise(f.Build()));
   EXPECT_NE(text.find(" 1. netfilter_unload"), std::string::npos) << text;
   EXPECT_NE(text.find("+22% req/s"), std::string::npos);
-  EXPECT_NE(text.find("nf hooks take 18% of the server's CPU"), std::string::npos);
+  EXPECT_NE(text.find("netfilter hooks on the server's CPUs take 18% of the server's CPU time"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("iptables-save"), std::string::npos);
   EXPECT_NE(text.find("WEAKENS SECURITY"), std::string::npos);
   EXPECT_NE(text.find("001_e966431ac74a6720.txt"), std::string::npos);

@@ -26,51 +26,89 @@ TEST(PayoffModel, EighteenPercentOfCpuIsTwentyTwoPercentMoreThroughput) {
 }
 
 // ---- netfilter ----
-TEST(NetfilterRule, EighteenPercentOfTheTargetsCpuPredictsTwentyTwoPercent) {
+TEST(NetfilterRule, EighteenPercentOfTheServersCpusPredictsTwentyTwoPercent) {
   Fixture f;
-  f.cpu.target_cpu_seconds = 10;
-  f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}}, 5, 6.8);
-  f.Counter(kNetfilterPackets, {{"family", "ipv4"}, {"hook", "input"}}, 0, 1e6);
+  f.Server({0}, 10);  // saturated: 10 s busy in a 10 s window
+  f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 5, 6.8);
+  f.Counter(kNetfilterPackets, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 0, 1e6);
   Prediction p = f.Eval("netfilter_unload");
   EXPECT_EQ(p.verdict, Verdict::kMeasured) << p.reason;
   ASSERT_TRUE(p.payoff_ratio);
   EXPECT_NEAR(*p.payoff_ratio, 0.2195, 1e-3);
+  EXPECT_NEAR(*p.removed_share, 0.18, 1e-9);
+  EXPECT_FALSE(p.headroom);
   EXPECT_EQ(p.confidence, "high");
-  EXPECT_NE(p.reason.find("nf hooks take 18% of the server's CPU"), std::string::npos) << p.reason;
+  EXPECT_NE(p.reason.find("take 18% of the server's CPU time (busy time of CPU 0"),
+            std::string::npos)
+      << p.reason;
   EXPECT_NE(p.reason.find("predicted +22% req/s"), std::string::npos) << p.reason;
 }
 
-TEST(NetfilterRule, NetworkSoftirqTimeCountsAsTheServersCpu) {
+TEST(NetfilterRule, HookTimeOnOtherCpusDoesNotLimitTheServer) {
   Fixture f;
-  f.cpu.target_cpu_seconds = 6;
-  f.Counter(kSoftirqSeconds, {{"cpu", "0"}, {"vector", "net_rx"}}, 0, 4);
-  f.Counter(kSoftirqSeconds, {{"cpu", "0"}, {"vector", "timer"}}, 0, 100);  // not network
-  f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}}, 0, 1);
+  f.Server({0}, 10, 10);
+  f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 0, 1);
+  f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "output"}, {"cpu", "1"}}, 0, 5);
+  f.Counter(kNetfilterPackets, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 0, 1e6);
   Prediction p = f.Eval("netfilter_unload");
-  ASSERT_TRUE(p.payoff_ratio);
-  EXPECT_NEAR(*p.payoff_ratio, 0.1 / 0.9, 1e-9);  // 1 s of 6 + 4 s
+  ASSERT_TRUE(p.removed_share);
+  EXPECT_NEAR(*p.removed_share, 0.1, 1e-9);  // CPU 1's 5 s are not the server's
 }
 
-TEST(NetfilterRule, WithoutTargetTheWholeHostsBusyTimeIsTheBaseAtMediumConfidence) {
+TEST(NetfilterRule, TunescopesOwnProgramsAreNotTheServersCpu) {
+  Fixture f;
+  f.Server({0}, 10, 10);  // host busy 40 s, the server's CPU 10 s of it
+  f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 0, 1.8);
+  f.Counter(kNetfilterPackets, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 0, 1e6);
+  f.Counter("tunescope_bpf_program_run_seconds_total", {{"probe", "softirq"}}, 0, 4);
+  Prediction p = f.Eval("netfilter_unload");
+  ASSERT_TRUE(p.removed_share);
+  EXPECT_NEAR(*p.removed_share, 1.8 / 9, 1e-9);  // 4 s x 10/40 of the programs on CPU 0
+  EXPECT_NE(p.reason.find("less 1.00 s of tunescope's own programs"), std::string::npos)
+      << p.reason;
+}
+
+TEST(NetfilterRule, AnUnsaturatedServerGetsHeadroomNotThroughput) {
+  Fixture f;
+  f.Server({0}, 5);  // half busy
+  f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 0, 1);
+  f.Counter(kNetfilterPackets, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 0, 1e6);
+  Prediction p = f.Eval("netfilter_unload");
+  EXPECT_EQ(p.verdict, Verdict::kMeasured);
+  EXPECT_TRUE(p.headroom);
+  EXPECT_NEAR(*p.removed_share, 0.2, 1e-9);
+  EXPECT_NE(p.reason.find("not saturated"), std::string::npos) << p.reason;
+}
+
+TEST(NetfilterRule, FewPacketsAreLowConfidence) {
+  Fixture f;
+  f.Server({0}, 10);
+  f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 0, 2);
+  f.Counter(kNetfilterPackets, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 0, 50);
+  EXPECT_EQ(f.Eval("netfilter_unload").confidence, "low");
+}
+
+TEST(NetfilterRule, WithoutTargetTheWholeHostsBusyTimeIsTheBase) {
   Fixture f;
   f.cpu.host_busy_seconds = 20;
-  f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}}, 0, 2);
+  f.cpu.cpu_busy_seconds = {{0, 10}, {1, 10}, {2, 0}, {3, 0}};
+  f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "2"}}, 0, 2);
   Prediction p = f.Eval("netfilter_unload");
   ASSERT_TRUE(p.payoff_ratio);
   EXPECT_NEAR(*p.payoff_ratio, 0.1 / 0.9, 1e-9);
-  EXPECT_EQ(p.confidence, "medium");
+  EXPECT_NE(p.reason.find("whole host"), std::string::npos) << p.reason;
 }
 
 TEST(NetfilterRule, NegligibleHookTimeDoesNotFire) {
   Fixture f;
-  f.cpu.target_cpu_seconds = 10;
+  f.Server({0}, 10);
   f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}}, 1, 1.01);
   EXPECT_EQ(f.Eval("netfilter_unload").verdict, Verdict::kNotApplicable);
 }
 
 TEST(NetfilterRule, NoHookTimeAndNoRulesIsApplied) {
   Fixture f;
-  f.cpu.target_cpu_seconds = 10;
+  f.Server({0}, 10);
   host::NetfilterState nf;
   nf.nft = host::NfRuleset{};
   f.after.netfilter = nf;
@@ -80,39 +118,56 @@ TEST(NetfilterRule, NoHookTimeAndNoRulesIsApplied) {
 
 TEST(NetfilterRule, WithoutTheProbeItSaysWhichProbeItNeeds) {
   Fixture f;
-  f.cpu.target_cpu_seconds = 10;
+  f.Server({0}, 10);
   Prediction p = f.Eval("netfilter_unload");
   EXPECT_EQ(p.verdict, Verdict::kNotMeasured);
   EXPECT_NE(p.reason.find("needs probe netfilter"), std::string::npos) << p.reason;
 }
 
-// ---- run-queue / CPU isolation ----
-TEST(CpuIsolationRule, LongWaitsBehindOtherTasksFire) {
+// ---- run-queue / CPU isolation (schedstat) ----
+TEST(CpuIsolationRule, WaitingAsLongAsRunningOnASaturatedCpuPredictsDoubleThroughput) {
   Fixture f;
-  f.cpu.target_cpu_seconds = 2;
-  // 1000 waits in the (2 ms, 4 ms] bucket: counted at 2 ms each = 2 s waiting vs 2 s running.
-  f.Histogram(kTargetRunqueue, 4.096e-3, 1000, 3.0);
+  f.Server({0}, 10);
+  f.cpu.target_run_seconds = 5;
+  f.cpu.target_wait_seconds = 5;
+  f.cpu.target_timeslices = 5000;
   Prediction p = f.Eval("server_cpu_isolation");
   EXPECT_EQ(p.verdict, Verdict::kMeasured) << p.reason;
   ASSERT_TRUE(p.payoff_ratio);
-  EXPECT_NEAR(*p.payoff_ratio, 1.024, 1e-3);  // s = 2.048 / 4.048
+  EXPECT_NEAR(*p.payoff_ratio, 1.0, 1e-9);
+  EXPECT_NEAR(*p.removed_share, 0.5, 1e-9);
+  EXPECT_EQ(p.confidence, "high");
 }
 
-TEST(CpuIsolationRule, ShortWakeupWaitsDoNotFire) {
+TEST(CpuIsolationRule, WaitsOnAnUnsaturatedCpuAreLatency) {
   Fixture f;
-  f.cpu.target_cpu_seconds = 2;
-  f.Histogram(kTargetRunqueue, 16e-6, 100000, 0.8);  // 8 us wakeups: not contention
+  f.Server({0}, 5);
+  f.cpu.target_run_seconds = 4;
+  f.cpu.target_wait_seconds = 1;
+  f.cpu.target_timeslices = 10000;
+  Prediction p = f.Eval("server_cpu_isolation");
+  EXPECT_EQ(p.verdict, Verdict::kMeasured) << p.reason;
+  EXPECT_FALSE(p.payoff_ratio);
+  ASSERT_TRUE(p.latency_removed_seconds);
+  EXPECT_NEAR(*p.latency_removed_seconds, 100e-6, 1e-12);
+}
+
+TEST(CpuIsolationRule, ShortWaitsDoNotFire) {
+  Fixture f;
+  f.Server({0}, 10);
+  f.cpu.target_run_seconds = 9.9;
+  f.cpu.target_wait_seconds = 0.02;
   EXPECT_EQ(f.Eval("server_cpu_isolation").verdict, Verdict::kNotApplicable);
 }
 
-TEST(CpuIsolationRule, NeedsATargetAndTheRunqlatProbe) {
+TEST(CpuIsolationRule, NeedsATargetAndSchedstat) {
   Fixture f;
   f.cpu.target_reason = "no target server given (--target-pid or --target-comm)";
   EXPECT_EQ(f.Eval("server_cpu_isolation").verdict, Verdict::kNotMeasured);
-  f.cpu.target_cpu_seconds = 1;
+  f.Server({0}, 10);
   Prediction p = f.Eval("server_cpu_isolation");
   EXPECT_EQ(p.verdict, Verdict::kNotMeasured);
-  EXPECT_NE(p.reason.find("needs probe runqlat"), std::string::npos);
+  EXPECT_NE(p.reason.find("schedstat"), std::string::npos);
 }
 
 // ---- busy polling (latency) ----
@@ -143,14 +198,24 @@ TEST(BusyPollRule, TinyDelaysDoNotFire) {
   EXPECT_EQ(f.Eval("busy_poll").verdict, Verdict::kNotApplicable);
 }
 
-// ---- qdisc lock ----
-TEST(NoqueueRule, LockWaitShareFiresAndNoqueueIsApplied) {
+// ---- qdisc path ----
+TEST(NoqueueRule, QdiscPathTimeBeyondNoqueuesFiresAndNoqueueIsApplied) {
   Fixture f;
-  f.cpu.target_cpu_seconds = 10;
-  f.Counter(kQdiscWaitSeconds, {{"device", "eth0"}}, 0, 0.5);
+  f.Server({0}, 10);
+  host::DeviceFacts eth0, lo;
+  eth0.device.name = "eth0";
+  eth0.root_qdisc = host::RootQdisc{2, "eth0", "pfifo_fast", {}};
+  lo.device.name = "lo";
+  lo.root_qdisc = host::RootQdisc{1, "lo", "noqueue", {}};
+  f.after.devices = std::vector<host::DeviceFacts>{eth0, lo};
+  f.Counter(kQdiscSeconds, {{"device", "eth0"}, {"cpu", "0"}}, 0, 0.7);
+  f.Counter(kQdiscPackets, {{"device", "eth0"}, {"cpu", "0"}}, 0, 1e6);
+  f.Counter(kQdiscSeconds, {{"device", "lo"}, {"cpu", "0"}}, 0, 0.2);  // 200 ns a packet
+  f.Counter(kQdiscPackets, {{"device", "lo"}, {"cpu", "0"}}, 0, 1e6);
+  f.Counter(kQdiscSeconds, {{"device", "eth0"}, {"cpu", "1"}}, 0, 5);  // not the server's CPU
   Prediction p = f.Eval("noqueue_qdisc");
-  EXPECT_EQ(p.verdict, Verdict::kMeasured);
-  EXPECT_NEAR(*p.payoff_ratio, 0.05 / 0.95, 1e-9);
+  EXPECT_EQ(p.verdict, Verdict::kMeasured) << p.reason;
+  EXPECT_NEAR(*p.removed_share, 0.05, 1e-9);  // 0.7 s - 1e6 x 200 ns of 10 s
   f.Sysctl("net.core.default_qdisc", "noqueue");
   EXPECT_EQ(f.Eval("noqueue_qdisc").verdict, Verdict::kApplied);
 }
@@ -164,14 +229,57 @@ TEST(NoqueueRule, WithoutTheProbeItSaysSo) {
 }
 
 // ---- locality ----
-TEST(ReuseportCbpfRule, RemoteReadsScaleTheDocumentedLocalityGain) {
+host::TcpSocket Listener(unsigned port, std::uint64_t inode) {
+  host::TcpSocket s;
+  s.local_address = "00000000";
+  s.local_port = port;
+  s.state = 0x0A;
+  s.inode = inode;
+  return s;
+}
+
+TEST(ReuseportCbpfRule, RemoteReadsInAReuseportGroupScaleTheDocumentedLocalityGain) {
   Fixture f;
+  host::PortListeners l;
+  l.port = 8080;
+  l.listeners = {Listener(8080, 1), Listener(8080, 2)};
+  l.established = 100;
+  f.after.target_listeners = l;
   f.Counter(kXcpuReads, {{"port", "8080"}, {"locality", "other_cpu"}}, 0, 500);
   f.Counter(kXcpuReads, {{"port", "8080"}, {"locality", "same_cpu"}}, 0, 500);
   Prediction p = f.Eval("reuseport_cbpf");
-  EXPECT_EQ(p.verdict, Verdict::kMeasured);
+  EXPECT_EQ(p.verdict, Verdict::kMeasured) << p.reason;
   double s = 0.5 * 0.38 / 1.38;
   EXPECT_NEAR(*p.payoff_ratio, s / (1 - s), 1e-9);
+}
+
+TEST(ReuseportCbpfRule, OneListeningSocketHasNothingToSteer) {
+  Fixture f;
+  host::PortListeners l;
+  l.port = 8080;
+  l.listeners = {Listener(8080, 1)};
+  l.established = 100;
+  f.after.target_listeners = l;
+  f.Counter(kXcpuReads, {{"port", "8080"}, {"locality", "other_cpu"}}, 0, 900);
+  f.Counter(kXcpuReads, {{"port", "8080"}, {"locality", "same_cpu"}}, 0, 100);
+  Prediction p = f.Eval("reuseport_cbpf");
+  EXPECT_EQ(p.verdict, Verdict::kNotApplicable) << p.reason;
+  EXPECT_NE(p.reason.find("one listening socket"), std::string::npos) << p.reason;
+}
+
+TEST(ReuseportCbpfRule, ClientsOnThisHostMakeRemoteReadsInherent) {
+  Fixture f;
+  host::PortListeners l;
+  l.port = 8080;
+  l.listeners = {Listener(8080, 1), Listener(8080, 2)};
+  l.established = 64;
+  l.local_peers = 64;
+  f.after.target_listeners = l;
+  f.Counter(kXcpuReads, {{"port", "8080"}, {"locality", "other_cpu"}}, 0, 1000);
+  Prediction p = f.Eval("reuseport_cbpf");
+  EXPECT_EQ(p.verdict, Verdict::kNotApplicable) << p.reason;
+  EXPECT_FALSE(p.payoff_ratio);
+  EXPECT_NE(p.reason.find("inherent"), std::string::npos) << p.reason;
 }
 
 TEST(ReuseportCbpfRule, LocalReadsDoNotFire) {
@@ -187,9 +295,18 @@ TEST(SomaxconnRule, DropsAtAFullListenQueueFire) {
   f.Sysctl("net.core.somaxconn", "128");
   f.Tcp(&TcpCounters::listen_drops, 10, 110);
   f.Tcp(&TcpCounters::passive_opens, 0, 1000);
+  host::PortListeners l;
+  l.port = 8080;
+  l.listeners = {Listener(8080, 1)};
+  l.listeners[0].tx_queue = 128;
+  f.after.target_listeners = l;
   Prediction p = f.Eval("somaxconn");
   EXPECT_EQ(p.verdict, Verdict::kMeasured);
-  EXPECT_NEAR(*p.payoff_ratio, 0.1, 1e-9);
+  EXPECT_FALSE(p.payoff_ratio);
+  // 100 of 1100 attempts each cost a 1 s SYN retransmit.
+  ASSERT_TRUE(p.latency_removed_seconds);
+  EXPECT_NEAR(*p.latency_removed_seconds, 100.0 / 1100, 1e-9);
+  EXPECT_NE(p.reason.find("port 8080's backlog is 128"), std::string::npos) << p.reason;
 }
 
 TEST(SomaxconnRule, NoDropsWithALargeQueueIsApplied) {
@@ -353,10 +470,10 @@ TEST(HostRules, GovernorPacketSocketsPreforkTwReuseFqBbrNumaFileMax) {
   EXPECT_EQ(f.Eval("prefork_reuseport").verdict, Verdict::kNotMeasured);
   host::PortListeners l;
   l.port = 8080;
-  l.listeners.push_back({"00000000", 8080, 10, 0, 1, false});
+  l.listeners.push_back(Listener(8080, 1));
   f.after.target_listeners = l;
   EXPECT_EQ(f.Eval("prefork_reuseport").verdict, Verdict::kDocumented);
-  l.listeners.push_back({"00000000", 8080, 10, 0, 2, false});
+  l.listeners.push_back(Listener(8080, 2));
   f.after.target_listeners = l;
   EXPECT_EQ(f.Eval("prefork_reuseport").verdict, Verdict::kApplied);
 
@@ -454,17 +571,44 @@ TEST(Evidence, StatLineWithSpacesAndParenthesesInTheName) {
   std::string line =
       "1234 (my (odd) srv) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 4 0 100 1000 "
       "10 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0";
-  auto st = ParseStatLine(line);
+  auto st = host::parse_task_stat(line);
   ASSERT_TRUE(st);
   EXPECT_EQ(st->ticks, 300u);
   EXPECT_EQ(st->cpu, 3);
-  EXPECT_FALSE(ParseStatLine("garbage"));
+  EXPECT_FALSE(host::parse_task_stat("garbage"));
+  auto sched = host::parse_schedstat("7000000 3000000 42\n");
+  ASSERT_TRUE(sched);
+  EXPECT_EQ(sched->wait_ns, 3000000u);
+  EXPECT_EQ(sched->timeslices, 42u);
 }
 
-TEST(Evidence, LiveTargetCpuOfThisProcessGrowsWithWork) {
+TEST(Evidence, TheServersCpusAreThoseItsBusyThreadsRanOn) {
+  CpuSnapshot a, b;
+  a.busy = host::CpuBusy{{0, 100}, {1, 100}};
+  b.busy = host::CpuBusy{{0, 110}, {1, 102}};
+  a.target_given = b.target_given = true;
+  // A busy worker on CPU 0 and an idle master last seen on CPU 1.
+  a.threads = {{1, 1, 1.0, host::SchedStat{1000000000, 0, 10}, 1},
+               {1, 2, 50.0, host::SchedStat{50000000000, 1000000000, 100}, 0}};
+  b.threads = {{1, 1, 1.0, host::SchedStat{1000000000, 0, 10}, 1},
+               {1, 2, 55.0, host::SchedStat{55000000000, 6000000000, 200}, 0}};
+  CpuTimes t = CpuDelta(a, b);
+  EXPECT_EQ(t.target_cpus, std::vector<int>{0});
+  EXPECT_DOUBLE_EQ(*t.target_cpu_seconds, 5);
+  EXPECT_DOUBLE_EQ(*t.target_wait_seconds, 5);
+  EXPECT_DOUBLE_EQ(t.cpu_busy_seconds.at(1), 2);
+  EXPECT_DOUBLE_EQ(*t.host_busy_seconds, 12);
+  Evidence e(MetricSnapshot(), MetricSnapshot(), 10, nullptr, std::make_shared<host::HostFacts>(),
+             t);
+  auto server = e.ServerCpuSeconds();
+  ASSERT_TRUE(server);
+  EXPECT_DOUBLE_EQ(server->seconds, 10);
+  EXPECT_TRUE(server->saturated());
+}
+
+TEST(Evidence, LiveSchedstatOfThisProcessGrowsWithWork) {
   host::HostPaths paths;
-  auto before = ReadTargetCpu(paths, {static_cast<int>(::getpid())}, {});
-  ASSERT_TRUE(before.seconds) << before.reason;
+  auto before = ReadCpuSnapshot(paths, {static_cast<int>(::getpid())}, {});
   // Spin for 300 ms of this process's own CPU time (wall time varies on a busy host).
   auto cpu_now = [] {
     timespec ts{};
@@ -474,10 +618,15 @@ TEST(Evidence, LiveTargetCpuOfThisProcessGrowsWithWork) {
   volatile double x = 0;
   double end = cpu_now() + 0.3;
   while (cpu_now() < end) x = x + 1;
-  auto after = ReadTargetCpu(paths, {static_cast<int>(::getpid())}, {});
-  EXPECT_GT(*after.seconds - *before.seconds, 0.25);  // clock ticks: 10 ms resolution
-  EXPECT_LT(*after.seconds - *before.seconds, 1.0);
-  EXPECT_FALSE(ReadTargetCpu(paths, {}, {}).seconds);
+  CpuTimes t = CpuDelta(before, ReadCpuSnapshot(paths, {static_cast<int>(::getpid())}, {}));
+  ASSERT_TRUE(t.target_cpu_seconds) << t.target_reason;
+  EXPECT_GT(*t.target_cpu_seconds, 0.25);  // clock ticks: 10 ms resolution
+  EXPECT_LT(*t.target_cpu_seconds, 1.0);
+  ASSERT_TRUE(t.target_run_seconds);
+  EXPECT_GT(*t.target_run_seconds, 0.29);  // schedstat: nanoseconds
+  EXPECT_FALSE(t.target_cpus.empty());
+  EXPECT_FALSE(
+      CpuDelta(ReadCpuSnapshot(paths, {}, {}), ReadCpuSnapshot(paths, {}, {})).target_cpu_seconds);
 }
 
 }  // namespace

@@ -1,0 +1,118 @@
+#include "host/cpu_accounting.h"
+
+#include <unistd.h>
+
+#include <set>
+
+#include "host/processes.h"
+#include "host/text.h"
+
+namespace tunescope::host {
+namespace {
+
+long TicksPerSecond() {
+  const long hz = ::sysconf(_SC_CLK_TCK);
+  return hz > 0 ? hz : 100;
+}
+
+std::vector<int> NumericEntries(const std::string& dir) {
+  std::vector<int> out;
+  auto names = list_directory(dir);
+  if (!names) return out;
+  for (const auto& name : *names) {
+    if (auto n = parse_u64(name); n && *n <= 0x7fffffff) out.push_back(static_cast<int>(*n));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<CpuBusy> parse_proc_stat_busy(std::string_view text, long ticks_per_second) {
+  CpuBusy out;
+  for (std::string_view line : split_lines(text)) {
+    auto fields = split_whitespace(line);
+    if (fields.size() < 9 || !starts_with(fields[0], "cpu") || fields[0] == "cpu") continue;
+    auto cpu = parse_u64(fields[0].substr(3));
+    if (!cpu) continue;
+    std::uint64_t busy = 0;
+    for (std::size_t i : {1u, 2u, 3u, 6u, 7u, 8u}) {
+      auto v = parse_u64(fields[i]);
+      if (!v) return fail<CpuBusy>("/proc/stat: bad field in \"" + std::string(line) + "\"");
+      busy += *v;
+    }
+    out[static_cast<int>(*cpu)] = static_cast<double>(busy) / static_cast<double>(ticks_per_second);
+  }
+  if (out.empty()) return fail<CpuBusy>("/proc/stat: no cpuN lines");
+  return out;
+}
+
+Result<CpuBusy> read_cpu_busy(const HostPaths& paths) {
+  auto text = read_text_file(paths.proc + "/stat");
+  if (!text) return fail<CpuBusy>(text.error());
+  return parse_proc_stat_busy(*text, TicksPerSecond());
+}
+
+std::optional<TaskStat> parse_task_stat(std::string_view line) {
+  const auto close = line.rfind(')');
+  if (close == std::string_view::npos) return std::nullopt;
+  // After ')': field 3 (state) comes first; utime is field 14, stime 15, processor 39.
+  auto fields = split_whitespace(line.substr(close + 1));
+  auto field = [&](std::size_t n) -> std::optional<std::uint64_t> {
+    return n - 3 < fields.size() ? parse_u64(fields[n - 3]) : std::nullopt;
+  };
+  auto utime = field(14), stime = field(15);
+  if (!utime || !stime) return std::nullopt;
+  TaskStat out{*utime + *stime, -1};
+  if (auto cpu = field(39); cpu && *cpu < 1u << 20) out.cpu = static_cast<int>(*cpu);
+  return out;
+}
+
+std::optional<SchedStat> parse_schedstat(std::string_view line) {
+  auto fields = split_whitespace(trim(line));
+  if (fields.size() < 3) return std::nullopt;
+  auto run = parse_u64(fields[0]), wait = parse_u64(fields[1]), slices = parse_u64(fields[2]);
+  if (!run || !wait || !slices) return std::nullopt;
+  return SchedStat{*run, *wait, *slices};
+}
+
+std::vector<ThreadAccounting> read_threads(const HostPaths& paths, const std::vector<int>& pids,
+                                           const std::vector<std::string>& comms) {
+  std::vector<ThreadAccounting> out;
+  std::set<int> seen;
+  const double tick = 1.0 / static_cast<double>(TicksPerSecond());
+  auto add = [&](int pid, int tid) {
+    if (!seen.insert(tid).second) return;
+    const std::string dir = paths.proc + "/" + std::to_string(pid) + "/task/" + std::to_string(tid);
+    auto stat = read_text_file(dir + "/stat");
+    if (!stat) return;  // exited meanwhile
+    auto parsed = parse_task_stat(*stat);
+    if (!parsed) return;
+    ThreadAccounting t{pid, tid, static_cast<double>(parsed->ticks) * tick, std::nullopt,
+                       parsed->cpu};
+    if (auto sched = read_text_file(dir + "/schedstat")) t.schedstat = parse_schedstat(*sched);
+    out.push_back(t);
+  };
+  for (int pid : pids) {
+    for (int tid : NumericEntries(paths.proc + "/" + std::to_string(pid) + "/task")) add(pid, tid);
+  }
+  if (!comms.empty()) {
+    for (int pid : NumericEntries(paths.proc)) {
+      const std::string tasks = paths.proc + "/" + std::to_string(pid) + "/task";
+      for (int tid : NumericEntries(tasks)) {
+        auto comm = read_text_file(tasks + "/" + std::to_string(tid) + "/comm");
+        if (!comm) continue;
+        const std::string name = parse_comm(*comm);
+        for (const auto& c : comms) {
+          if (c == name) add(pid, tid);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+bool process_exists(const HostPaths& paths, int pid) {
+  return pid > 0 && ::access((paths.proc + "/" + std::to_string(pid)).c_str(), F_OK) == 0;
+}
+
+}  // namespace tunescope::host

@@ -1,0 +1,382 @@
+#!/usr/bin/env python3
+"""Advisor scenarios: induce a cost, let `tunescope advise` predict, remove the cost, measure
+the realized gain with alternating runs, compare.
+
+Everything runs in one network namespace that this script makes and removes: the server
+(Debian's nginx, or refserver) on CPU 0, wrk pipelined 16 deep on CPU 1, both on the
+namespace's own loopback, so the server is the bottleneck (../../shared/BENCHMARKING.md).
+
+usage: scenario.py --tunescope BIN --refserver BIN --source DIR [--server nginx|refserver]
+                   [--scenario NAME ...] [--rounds N] [--run-seconds S] [--advise-seconds S]
+Prints one table row per scenario; exits 1 when a check fails, 77 when not root outside CI.
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+PORT = 8080
+SERVER_CPU = 0
+CLIENT_CPU = 1
+# A prediction holds when its removed CPU share is within this of the realized one, or its
+# payoff within this fraction of the realized payoff (issue: within 0.05 or +-30%).
+SHARE_BOUND = 0.05
+PAYOFF_BOUND = 0.30
+# A quiet host gets no measured prediction above this.
+QUIET_BOUND = 0.05
+
+
+def sh(cmd, check=True, **kw):
+    return subprocess.run(cmd, shell=True, check=check, text=True, capture_output=True, **kw)
+
+
+class Netns:
+    def __init__(self):
+        self.name = f"ts-scn-{os.getpid()}"
+        sh(f"ip netns add {self.name}")
+        sh(f"ip netns exec {self.name} ip link set lo up")
+
+    def prefix(self, cpu=None):
+        pin = f"taskset -c {cpu} " if cpu is not None else ""
+        return f"ip netns exec {self.name} {pin}"
+
+    def run(self, cmd, check=True):
+        return sh(self.prefix() + cmd, check=check)
+
+    def close(self):
+        sh(f"ip netns del {self.name}", check=False)
+
+
+def cpu_busy():
+    """Busy jiffies per CPU from /proc/stat (user nice system irq softirq steal)."""
+    out = {}
+    with open("/proc/stat") as f:
+        for line in f:
+            m = re.match(r"cpu(\d+) (.*)", line)
+            if not m:
+                continue
+            v = [int(x) for x in m.group(2).split()]
+            out[int(m.group(1))] = v[0] + v[1] + v[2] + v[5] + v[6] + v[7]
+    return out
+
+
+class Server:
+    comm = ""
+
+    def __init__(self, ns, workdir):
+        self.ns = ns
+        self.workdir = workdir
+        self.proc = None
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def wait_ready(self):
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            r = self.ns.run(f"curl -s -o /dev/null -w %{{http_code}} http://127.0.0.1:{PORT}{self.path}",
+                            check=False)
+            if r.stdout.strip() == "200":
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.comm} did not answer on port {PORT}")
+
+
+class Nginx(Server):
+    comm = "nginx"
+    path = "/"
+
+    def start(self):
+        conf = os.path.join(self.workdir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""
+worker_processes 1;
+worker_cpu_affinity {1 << SERVER_CPU:b};
+daemon off;
+pid {self.workdir}/nginx.pid;
+error_log {self.workdir}/nginx-error.log;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {self.workdir};
+  proxy_temp_path {self.workdir};
+  fastcgi_temp_path {self.workdir};
+  uwsgi_temp_path {self.workdir};
+  scgi_temp_path {self.workdir};
+  keepalive_requests 100000000;
+  server {{
+    listen 127.0.0.1:{PORT};
+    location / {{ default_type application/json; return 200 '{{"message":"Hello, World!"}}'; }}
+  }}
+}}
+""")
+        self.proc = subprocess.Popen(self.ns.prefix(SERVER_CPU).split() +
+                                     ["nginx", "-c", conf, "-p", self.workdir],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        self.wait_ready()
+
+
+class Refserver(Server):
+    comm = "refserver"
+    path = "/json"
+
+    def __init__(self, ns, workdir, binary):
+        super().__init__(ns, workdir)
+        self.binary = binary
+
+    def start(self):
+        self.proc = subprocess.Popen(self.ns.prefix(SERVER_CPU).split() +
+                                     [self.binary, "--listen", f"127.0.0.1:{PORT}",
+                                      "--workers", "1"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        self.wait_ready()
+
+
+class Load:
+    """wrk pipelined 16 deep on CPU 1: the server on CPU 0 is the bottleneck."""
+
+    def __init__(self, ns, server, source):
+        self.ns = ns
+        self.server = server
+        self.script = os.path.join(source, "bench/refserver/pipeline.lua")
+
+    def command(self, seconds):
+        return (self.ns.prefix(CLIENT_CPU) +
+                f"env WRK_PATH={self.server.path} wrk -t1 -c64 -d{seconds}s -s {self.script} "
+                f"http://127.0.0.1:{PORT}{self.server.path}")
+
+    def run(self, seconds):
+        """req/s and the server CPU's busy seconds per request."""
+        hz = os.sysconf("SC_CLK_TCK")
+        before = cpu_busy()
+        out = sh(self.command(seconds)).stdout
+        after = cpu_busy()
+        m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+        if not m:
+            raise RuntimeError("wrk printed no Requests/sec:\n" + out)
+        rps = float(m.group(1))
+        busy = (after[SERVER_CPU] - before[SERVER_CPU]) / hz
+        return rps, busy / max(1.0, rps * seconds)
+
+    def start(self, seconds):
+        return subprocess.Popen(self.command(seconds), shell=True, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+# ---- scenarios: induce() adds the cost, remove() takes it away -------------------------------
+
+class Scenario:
+    name = ""
+    expect = None  # tuning id that must rank first; None: nothing measured above QUIET_BOUND
+
+    def __init__(self, ns, workdir):
+        self.ns = ns
+        self.workdir = workdir
+
+    def induce(self):
+        pass
+
+    def remove(self):
+        pass
+
+
+class Quiet(Scenario):
+    name = "quiet"
+
+
+class CpuHog(Scenario):
+    name = "cpu_hog"
+    expect = "server_cpu_isolation"
+    hog = None
+
+    def induce(self):
+        self.hog = subprocess.Popen(["taskset", "-c", str(SERVER_CPU), "sh", "-c",
+                                     "while :; do :; done"], start_new_session=True)
+
+    def remove(self):
+        if self.hog:
+            os.killpg(self.hog.pid, signal.SIGKILL)
+            self.hog.wait()
+            self.hog = None
+
+
+class NetfilterRules(Scenario):
+    name = "netfilter_rules"
+    expect = "netfilter_unload"
+    count = 3000
+
+    def induce(self):
+        path = os.path.join(self.workdir, "rules")
+        with open(path, "w") as f:
+            f.write("*filter\n:OUTPUT ACCEPT [0:0]\n")
+            for i in range(self.count):
+                f.write(f"-A OUTPUT -d 10.251.{i // 250}.{i % 250 + 1}/32 -p tcp "
+                        f"--sport {PORT} -j DROP\n")
+            f.write("COMMIT\n")
+        self.ns.run(f"iptables-restore < {path}")
+
+    def remove(self):
+        self.ns.run("nft flush ruleset")
+
+
+class RpsAway(Scenario):
+    name = "rps_away"
+    expect = "rps_rfs"
+    mask = f"{1 << CLIENT_CPU:x}"
+
+    def induce(self):
+        self.ns.run(f"sh -c 'echo {self.mask} > /sys/class/net/lo/queues/rx-0/rps_cpus'")
+
+    def remove(self):
+        self.ns.run("sh -c 'echo 0 > /sys/class/net/lo/queues/rx-0/rps_cpus'")
+
+
+class PfifoQdisc(Scenario):
+    name = "pfifo_qdisc"
+    expect = "noqueue_qdisc"
+
+    def induce(self):
+        self.ns.run("tc qdisc replace dev lo root pfifo")
+
+    def remove(self):
+        self.ns.run("tc qdisc del dev lo root", check=False)
+
+
+SCENARIOS = {s.name: s for s in (Quiet, CpuHog, NetfilterRules, RpsAway, PfifoQdisc)}
+
+
+def advise(args, ns, server, load):
+    wrk = load.start(args.advise_seconds + 3)
+    time.sleep(1)
+    try:
+        r = sh(ns.prefix() + f"{args.tunescope} advise --duration {args.advise_seconds}s --json "
+               f"--target-comm {server.comm} --target-port {PORT}", check=False)
+    finally:
+        wrk.wait()
+    if r.returncode != 0:
+        raise RuntimeError(f"advise exited {r.returncode}: {r.stderr}")
+    return json.loads(r.stdout)
+
+
+def realized(args, scenario, load):
+    """Alternating runs, cost on (A) and off (B), in the order A B B A A B ..."""
+    on, off = [], []
+    for i in range(args.rounds):
+        for variant in (("on", "off") if i % 2 == 0 else ("off", "on")):
+            if variant == "on":
+                scenario.induce()
+                on.append(load.run(args.run_seconds))
+            else:
+                scenario.remove()
+                off.append(load.run(args.run_seconds))
+    scenario.remove()
+    rps_on = statistics.median(r for r, _ in on)
+    rps_off = statistics.median(r for r, _ in off)
+    cpu_on = statistics.median(c for _, c in on)
+    cpu_off = statistics.median(c for _, c in off)
+    pairs = [b[0] / a[0] - 1 for a, b in zip(on, off)]
+    return {"payoff": rps_off / rps_on - 1, "share": 1 - cpu_off / cpu_on,
+            "rps_on": rps_on, "rps_off": rps_off, "spread": (min(pairs), max(pairs))}
+
+
+def first_measured(report):
+    for t in report["tunings"]:
+        if t["verdict"] == "measured" and t.get("payoff_ratio") is not None:
+            return t
+    return None
+
+
+def check(scenario, report, real):
+    """One line of verdict, empty when the prediction holds."""
+    top = first_measured(report)
+    if scenario.expect is None:
+        if top and top["payoff_ratio"] > QUIET_BOUND:
+            return f"quiet host, but {top['id']} predicts +{top['payoff_ratio']:.0%}"
+        return ""
+    if top is None or top["id"] != scenario.expect:
+        return f"first measured tuning is {top['id'] if top else 'none'}, not {scenario.expect}"
+    payoff = top["payoff_ratio"]
+    share = payoff / (1 + payoff)
+    if abs(share - real["share"]) <= SHARE_BOUND:
+        return ""
+    if abs(payoff - real["payoff"]) <= PAYOFF_BOUND * abs(real["payoff"]):
+        return ""
+    return (f"predicted +{payoff:.0%} (share {share:.2f}), realized +{real['payoff']:.0%} "
+            f"(share {real['share']:.2f})")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--tunescope", required=True)
+    p.add_argument("--refserver", required=True)
+    p.add_argument("--source", required=True)
+    p.add_argument("--server", choices=("nginx", "refserver"), default="nginx")
+    p.add_argument("--scenario", action="append", choices=sorted(SCENARIOS))
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--run-seconds", type=int, default=3)
+    p.add_argument("--advise-seconds", type=int, default=5)
+    p.add_argument("--json", help="write the rows to this file")
+    args = p.parse_args()
+    if os.geteuid() != 0:
+        print("scenario: needs root")
+        return 1 if os.environ.get("CI") == "true" else 77
+
+    names = args.scenario or list(SCENARIOS)
+    ns = Netns()
+    workdir = tempfile.mkdtemp(prefix="ts-scn-")
+    server = (Nginx(ns, workdir) if args.server == "nginx"
+              else Refserver(ns, workdir, args.refserver))
+    failures, rows = [], []
+    try:
+        server.start()
+        load = Load(ns, server, args.source)
+        load.run(1)  # warm-up
+        for name in names:
+            scenario = SCENARIOS[name](ns, workdir)
+            scenario.induce()
+            try:
+                report = advise(args, ns, server, load)
+            finally:
+                scenario.remove()
+            real = realized(args, scenario, load) if scenario.expect else None
+            top = first_measured(report)
+            verdict = check(scenario, report, real)
+            rows.append({"server": args.server, "scenario": name, "expect": scenario.expect,
+                         "first": top["id"] if top else None,
+                         "predicted": top["payoff_ratio"] if top else None,
+                         "realized": real, "ok": not verdict, "why": verdict,
+                         "reason": top["reason"] if top else ""})
+            print(f"{args.server:9} {name:16} first={rows[-1]['first']} "
+                  f"predicted={'-' if not top else '+%.0f%%' % (100 * top['payoff_ratio'])} "
+                  f"realized={'-' if not real else '+%.0f%% (share %.2f, rounds %+.0f%%..%+.0f%%)' % (100 * real['payoff'], real['share'], 100 * real['spread'][0], 100 * real['spread'][1])} "
+                  f"{'ok' if not verdict else 'FAIL: ' + verdict}", flush=True)
+            if top:
+                print(f"    {top['reason']}", flush=True)
+            if verdict:
+                failures.append(f"{name}: {verdict}")
+    finally:
+        server.stop()
+        ns.close()
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
+    print(f"{len(rows) - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
