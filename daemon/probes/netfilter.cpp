@@ -202,7 +202,8 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
       bool any = false;
       for (size_t cpu = 0; cpu < per_cpu->size(); ++cpu) {
         const nf_stat& st = (*per_cpu)[cpu];
-        metrics::Labels labels{{"family", l.family}, {"hook", l.hook}, {"cpu", std::to_string(cpu)}};
+        metrics::Labels labels{
+            {"family", l.family}, {"hook", l.hook}, {"cpu", std::to_string(cpu)}};
         if (st.unpaired != 0) {
           auto with_end = labels;
           with_end.push_back({"end", "exit"});

@@ -28,7 +28,6 @@ namespace {
 
 constexpr size_t kRequestBytes = 64;
 constexpr size_t kResponseBytes = 256;
-constexpr int kPipeline = 16;
 constexpr uint16_t kPort = 5003;
 
 // Moves the calling thread into /run/netns/<ns> and onto one CPU.
@@ -42,11 +41,15 @@ void EnterNetnsOnCpu(const std::string& ns, int cpu) {
   if (sched_setaffinity(0, sizeof(set), &set) != 0) throw std::runtime_error("affinity");
 }
 
-uint64_t ThreadRunNs(pid_t tid) {
+// A thread's run time and how many times it was switched in (/proc/.../schedstat; exact).
+struct SchedStat {
+  uint64_t run_ns = 0, delay_ns = 0, slices = 0;
+};
+SchedStat ThreadSchedStat(pid_t tid) {
   std::ifstream f("/proc/self/task/" + std::to_string(tid) + "/schedstat");
-  uint64_t run_ns = 0;
-  f >> run_ns;
-  return run_ns;
+  SchedStat st;
+  f >> st.run_ns >> st.delay_ns >> st.slices;
+  return st;
 }
 
 // Busy time of one CPU from /proc/stat (tick-sampled here: CONFIG_IRQ_TIME_ACCOUNTING is off).
@@ -67,7 +70,7 @@ double CpuBusySeconds(int cpu) {
 // Request/response over TCP between the namespaces of `pair`, until Stop().
 class PipelinedLoad {
  public:
-  explicit PipelinedLoad(const VethPair& pair) {
+  PipelinedLoad(const VethPair& pair, int depth) : depth_(depth) {
     std::atomic<int> listening{0};
     server_ = std::thread([&, ns = pair.b_ns] {
       try {
@@ -102,6 +105,7 @@ class PipelinedLoad {
     client_ = std::thread([&, ns = pair.a_ns] {
       try {
         EnterNetnsOnCpu(ns, 1);
+        client_tid_ = gettid();
         Client();
       } catch (const std::exception& e) {
         error_ = e.what();
@@ -119,6 +123,7 @@ class PipelinedLoad {
   }
   uint64_t requests() const { return requests_.load(); }
   pid_t server_tid() const { return server_tid_; }
+  pid_t client_tid() const { return client_tid_; }
   const std::string& error() const { return error_; }
 
  private:
@@ -147,7 +152,7 @@ class PipelinedLoad {
     }
     timeval tv{0, 200000};  // wake up to see stop_ even when the server is slow
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    std::string requests(kRequestBytes * kPipeline, 'q');
+    std::string requests(kRequestBytes * static_cast<size_t>(depth_), 'q');
     send(fd, requests.data(), requests.size(), MSG_NOSIGNAL);
     std::vector<char> buf(64 * 1024);
     size_t partial = 0;
@@ -163,10 +168,12 @@ class PipelinedLoad {
     close(fd);
   }
 
+  const int depth_;
   std::thread server_, client_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> requests_{0};
   std::atomic<pid_t> server_tid_{0};
+  std::atomic<pid_t> client_tid_{0};
   std::string error_;
 };
 
@@ -195,32 +202,47 @@ void LoadRules(const std::string& ns, int n) {
 
 struct Phase {
   double requests = 0;
-  double server_cpu_ns = 0;   // server thread run time
-  double cpu0_busy_ns = 0;    // /proc/stat, tick-sampled, includes everything else on CPU 0
-  double probe_cpu0_ns = 0;   // probe: hook time on CPU 0, all hooks
-  double probe_cpu1_ns = 0;   // probe: hook time on CPU 1
+  double server_cpu_ns = 0;  // server thread run time
+  double client_slices = 0;  // client thread switched in: one per wakeup by the server
+  double cpu0_busy_ns = 0;   // /proc/stat, tick-sampled, includes everything else on CPU 0
+  double probe_cpu0_ns = 0;  // probe: hook time on CPU 0, all hooks
+  double probe_cpu1_ns = 0;  // probe: hook time on CPU 1
   double packets_cpu0 = 0;
   double nested_ns = 0;       // what a single stamp per CPU and hook would have lost
   double unpaired_exits = 0;  // samples the probe lost
   double per_request(double v) const { return requests > 0 ? v / requests : 0; }
+  void Add(const Phase& p) {
+    requests += p.requests;
+    server_cpu_ns += p.server_cpu_ns;
+    client_slices += p.client_slices;
+    cpu0_busy_ns += p.cpu0_busy_ns;
+    probe_cpu0_ns += p.probe_cpu0_ns;
+    probe_cpu1_ns += p.probe_cpu1_ns;
+    packets_cpu0 += p.packets_cpu0;
+    nested_ns += p.nested_ns;
+    unpaired_exits += p.unpaired_exits;
+  }
 };
 
 Phase Measure(const probes::Probe& probe, const PipelinedLoad& load,
               std::chrono::milliseconds length) {
   const LabelFilter cpu0{{"cpu", "0"}}, cpu1{{"cpu", "1"}};
   auto m0 = probe.Collect();
-  uint64_t r0 = load.requests(), t0 = ThreadRunNs(load.server_tid());
+  uint64_t r0 = load.requests();
+  SchedStat s0 = ThreadSchedStat(load.server_tid()), c0 = ThreadSchedStat(load.client_tid());
   double b0 = CpuBusySeconds(0);
   std::this_thread::sleep_for(length);
   auto m1 = probe.Collect();
-  uint64_t r1 = load.requests(), t1 = ThreadRunNs(load.server_tid());
+  uint64_t r1 = load.requests();
+  SchedStat s1 = ThreadSchedStat(load.server_tid()), c1 = ThreadSchedStat(load.client_tid());
   double b1 = CpuBusySeconds(0);
   auto delta = [&](const char* name, const LabelFilter& f) {
     return SumValues(m1, name, f) - SumValues(m0, name, f);
   };
   Phase p;
   p.requests = static_cast<double>(r1 - r0);
-  p.server_cpu_ns = static_cast<double>(t1 - t0);
+  p.server_cpu_ns = static_cast<double>(s1.run_ns - s0.run_ns);
+  p.client_slices = static_cast<double>(c1.slices - c0.slices);
   p.cpu0_busy_ns = (b1 - b0) * 1e9;
   p.probe_cpu0_ns = delta("tunescope_netfilter_seconds_total", cpu0) * 1e9;
   p.probe_cpu1_ns = delta("tunescope_netfilter_seconds_total", cpu1) * 1e9;
@@ -230,74 +252,91 @@ Phase Measure(const probes::Probe& probe, const PipelinedLoad& load,
   return p;
 }
 
-void Add(Phase& sum, const Phase& p) {
-  sum.requests += p.requests;
-  sum.server_cpu_ns += p.server_cpu_ns;
-  sum.cpu0_busy_ns += p.cpu0_busy_ns;
-  sum.probe_cpu0_ns += p.probe_cpu0_ns;
-  sum.probe_cpu1_ns += p.probe_cpu1_ns;
-  sum.packets_cpu0 += p.packets_cpu0;
-  sum.nested_ns += p.nested_ns;
-  sum.unpaired_exits += p.unpaired_exits;
+struct Accuracy {
+  double truth_ns = 0;  // CPU time per request the rules add to the server thread
+  double probe_ns = 0;  // probe's hook time on CPU 0 per request, with the rules
+  double error = 0;     // (probe - truth) / truth
+  Phase with, without;
+};
+
+// Alternates rules and no rules under one load; the probe is attached in the server namespace.
+Accuracy MeasureAccuracy(const VethPair& pair, const probes::Probe& probe, int depth, int rules) {
+  constexpr int kRounds = 3;
+  constexpr auto kPhase = std::chrono::milliseconds(1200);
+  PipelinedLoad load(pair, depth);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  if (load.requests() == 0) throw std::runtime_error("no requests answered: " + load.error());
+  Accuracy a;
+  for (int round = 0; round < kRounds; ++round) {
+    for (int n : {rules, 0}) {
+      LoadRules(pair.b_ns, n);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      Phase p = Measure(probe, load, kPhase);
+      std::cout << "  depth " << depth << ", round " << round << ", " << n
+                << " rules: " << p.requests << " requests, server "
+                << p.per_request(p.server_cpu_ns) << " ns/request, probe cpu0 "
+                << p.per_request(p.probe_cpu0_ns) << " ns/request, client wakeups "
+                << p.per_request(p.client_slices) << "/request\n";
+      (n ? a.with : a.without).Add(p);
+    }
+  }
+  load.Stop();
+  if (!load.error().empty()) throw std::runtime_error(load.error());
+  a.truth_ns =
+      a.with.per_request(a.with.server_cpu_ns) - a.without.per_request(a.without.server_cpu_ns);
+  a.probe_ns = a.with.per_request(a.with.probe_cpu0_ns);
+  a.error = a.truth_ns > 0 ? (a.probe_ns - a.truth_ns) / a.truth_ns : 0;
+  std::cout << "depth " << depth << ", " << rules << " OUTPUT rules: ground truth (server thread "
+            << "run time with minus without) " << a.truth_ns << " ns/request; CPU 0 busy "
+            << "(/proc/stat, whole CPU) "
+            << a.with.per_request(a.with.cpu0_busy_ns) -
+                   a.without.per_request(a.without.cpu0_busy_ns)
+            << " ns/request\n  probe (bracket) cpu 0: " << a.probe_ns << " ns/request with the "
+            << "rules, " << a.without.per_request(a.without.probe_cpu0_ns) << " without; "
+            << a.with.packets_cpu0 / a.with.requests << " traversals/request; cpu 1 "
+            << a.with.per_request(a.with.probe_cpu1_ns) << " ns/request\n  relative error "
+            << a.error * 100 << "%; client wakeups per request "
+            << a.with.per_request(a.with.client_slices) << " with, "
+            << a.without.per_request(a.without.client_slices)
+            << " without; nested traversals (lost by a single stamp) "
+            << 100 * a.with.nested_ns / std::max(a.with.probe_cpu0_ns + a.with.probe_cpu1_ns, 1.0)
+            << "% of hook time; unpaired exits " << a.with.unpaired_exits << "\n";
+  return a;
 }
 
-// The bound is chosen from measurements on the 2-vCPU dev VM (see README, "netfilter probe
-// accuracy"); the test prints the numbers it is checked against.
-constexpr double kMaxRelativeError = 0.25;
+// Bounds chosen from measurements on the 2-vCPU dev VM (README, "netfilter probe accuracy").
+// One request in flight: every request costs the same path with and without the rules, so the
+// difference is the rules' own cost, which the probe must match.
+constexpr double kMaxErrorOneInFlight = 0.25;
+// 16 in flight: the rules slow the server, so fewer requests share each client wakeup and
+// each receive; that extra per-request cost is real (unloading the rules removes it too) but
+// is not hook time, so the probe reads low. Checked against a wider, one-sided bound.
+constexpr double kMinErrorPipelined = -0.45;
+constexpr double kMaxErrorPipelined = 0.15;
 
 TEST(NetfilterAccuracy, BracketHookTimePerRequestMatchesTheCpuTheRulesAdd) {
   TUNESCOPE_REQUIRE_ROOT();
   if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs CPUs 0 and 1";
-  constexpr int kRules = 2000;
-  constexpr int kRounds = 3;
-  constexpr auto kPhase = std::chrono::milliseconds(1500);
+  const int rules = getenv("TS_NF_RULES") ? atoi(getenv("TS_NF_RULES")) : 2000;
   VethPair pair;
   auto probe = InNetns(pair.b_ns, [] { return StartProbe("netfilter", "bracket"); });
   ASSERT_NE(probe, nullptr);
-  PipelinedLoad load(pair);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ASSERT_GT(load.requests(), 0u) << load.error();
 
-  Phase with, without;
-  for (int round = 0; round < kRounds; ++round) {
-    for (int rules : {kRules, 0}) {
-      LoadRules(pair.b_ns, rules);
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      Phase p = Measure(*probe, load, kPhase);
-      std::cout << "round " << round << ", " << rules << " rules: " << p.requests
-                << " requests, server " << p.per_request(p.server_cpu_ns) << " ns/request, cpu0 "
-                << p.per_request(p.cpu0_busy_ns) << " ns/request, probe cpu0 "
-                << p.per_request(p.probe_cpu0_ns) << " ns/request\n";
-      Add(rules ? with : without, p);
+  for (int depth : {1, 16}) {
+    Accuracy a = MeasureAccuracy(pair, *probe, depth, rules);
+    ASSERT_GT(a.with.requests, 1000);
+    ASSERT_GT(a.without.requests, 1000);
+    ASSERT_GT(a.truth_ns, 1000) << "the rules must add at least 1 us per request";
+    if (depth == 1) {
+      EXPECT_LT(std::abs(a.error), kMaxErrorOneInFlight) << "depth 1";
+    } else {
+      EXPECT_GT(a.error, kMinErrorPipelined) << "depth 16";
+      EXPECT_LT(a.error, kMaxErrorPipelined) << "depth 16";
     }
+    // Without rules the bracket's calibrated self cost leaves next to nothing.
+    EXPECT_LT(a.without.per_request(a.without.probe_cpu0_ns), 0.05 * a.truth_ns);
+    EXPECT_LT(a.with.unpaired_exits, 0.01 * a.with.packets_cpu0);
   }
-  load.Stop();
-  ASSERT_TRUE(load.error().empty()) << load.error();
-
-  const double truth = with.per_request(with.server_cpu_ns) -
-                       without.per_request(without.server_cpu_ns);
-  const double truth_cpu0 = with.per_request(with.cpu0_busy_ns) -
-                            without.per_request(without.cpu0_busy_ns);
-  const double probe_ns = with.per_request(with.probe_cpu0_ns);
-  const double error = (probe_ns - truth) / truth;
-  std::cout << "ground truth (server thread run time, " << kRules
-            << " OUTPUT rules minus none): " << truth << " ns/request; CPU 0 busy (/proc/stat): "
-            << truth_cpu0 << " ns/request\n"
-            << "probe (bracket) on cpu 0: " << probe_ns << " ns/request with the rules, "
-            << without.per_request(without.probe_cpu0_ns) << " without; "
-            << with.packets_cpu0 / with.requests << " traversals/request; cpu 1 "
-            << with.per_request(with.probe_cpu1_ns) << " ns/request\n"
-            << "relative error " << error * 100 << "% (bound " << kMaxRelativeError * 100
-            << "%); nested traversals (lost by a single stamp) "
-            << 100 * with.nested_ns / std::max(with.probe_cpu0_ns + with.probe_cpu1_ns, 1.0)
-            << "% of hook time; unpaired exits " << with.unpaired_exits << "\n";
-  ASSERT_GT(with.requests, 1000);
-  ASSERT_GT(without.requests, 1000);
-  ASSERT_GT(truth, 1000) << "the rules must cost at least 1 us per request to measure them";
-  EXPECT_LT(std::abs(error), kMaxRelativeError);
-  // Without rules the bracket's calibrated self cost leaves next to nothing.
-  EXPECT_LT(without.per_request(without.probe_cpu0_ns), 0.1 * truth);
-  EXPECT_LT(with.unpaired_exits, 0.01 * with.packets_cpu0);
 }
 
 }  // namespace

@@ -182,7 +182,8 @@ std::string ScrapeInNetns(const std::string& ns, uint16_t port) {
     send(fd, req.data(), req.size(), MSG_NOSIGNAL);
     std::string out;
     char buf[16384];
-    for (ssize_t n; (n = recv(fd, buf, sizeof(buf), 0)) > 0;) out.append(buf, static_cast<size_t>(n));
+    for (ssize_t n; (n = recv(fd, buf, sizeof(buf), 0)) > 0;)
+      out.append(buf, static_cast<size_t>(n));
     close(fd);
     return out;
   });
