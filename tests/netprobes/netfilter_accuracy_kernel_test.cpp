@@ -317,6 +317,7 @@ constexpr double kMaxErrorPipelined = 0.15;
 TEST(NetfilterAccuracy, BracketHookTimePerRequestMatchesTheCpuTheRulesAdd) {
   TUNESCOPE_REQUIRE_ROOT();
   if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs CPUs 0 and 1";
+  // TS_NF_RULES=N reruns it with another rule count (how the gap scales; README).
   const int rules = getenv("TS_NF_RULES") ? atoi(getenv("TS_NF_RULES")) : 2000;
   VethPair pair;
   auto probe = InNetns(pair.b_ns, [] { return StartProbe("netfilter", "bracket"); });
