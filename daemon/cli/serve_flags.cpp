@@ -284,8 +284,11 @@ std::shared_ptr<probes::ProbeSet> MakeProbeSet(const ServeOptions& options) {
     bool named =
         std::find(options.probes.begin(), options.probes.end(), name) != options.probes.end();
     bool windowed = entry->attachment == probes::Attachment::kWindowed && !options.window.always();
-    set->Add(entry->make(), forced == options.probe_modes.end() ? "" : forced->second, named,
-             windowed);
+    // An opt-in mode costs too much to attach for good unasked; in windows its cost is bounded
+    // by OPEN/EVERY, and measuring with it beats not measuring (the netfilter bracket where
+    // fentry and kprobes are refused).
+    set->Add(entry->make(), forced == options.probe_modes.end() ? "" : forced->second,
+             named || windowed, windowed);
   }
   return set;
 }

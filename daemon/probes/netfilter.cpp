@@ -32,15 +32,16 @@ constexpr ProbeMode kModes[] = {
     {"kprobe", "_kprobe", "kprobe/kretprobe on nf_hook_slow (CONFIG_KPROBES)"},
     {"bracket", "_bracket",
      "BPF netfilter links at the first and last priority of each IPv4/IPv6 hook (kernel >= 6.4)",
-     // Two programs on every packet and hook: too much to add to every packet unasked.
+     // Two programs on every packet and hook: too much to add to every packet for good
+     // unasked; serve runs it by default only inside its attach windows.
      /*opt_in=*/true},
 };
 
 // 64 ns .. 16 ms per hook traversal.
 constexpr metrics::Log2Buckets kCostBuckets{6, 24};
 constexpr std::string_view kMapNames[] = {"stack"};
-// Hook call stacks (fentry, kprobe) and open brackets: half-finished events.
-constexpr std::string_view kTransientMaps[] = {"stacks", "stamps"};
+// Open hook traversals: half-finished events.
+constexpr std::string_view kTransientMaps[] = {"stacks"};
 
 // Calibration: UDP datagrams over loopback in a private network namespace, each one crossing
 // four IPv4 hooks (output, postrouting, prerouting, input) with nothing but the bracket on them.
@@ -161,16 +162,18 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
   }
 
   std::vector<prometheus::MetricFamily> Collect() const override {
+    // Per CPU: a server's gain from removing hook time depends on the CPUs it runs on.
     auto seconds = metrics::CounterFamily(
         "tunescope_netfilter_seconds_total",
-        "Time packets spent in netfilter hook functions, per family and hook (the bracket "
-        "mode's own cost excluded).");
+        "Time packets spent in netfilter hook functions, per family, hook and CPU (the bracket "
+        "mode's own cost and nested traversals excluded).");
     auto packets = metrics::CounterFamily(
         "tunescope_netfilter_packets_total",
-        "Packets that ran the netfilter hook functions of a family and hook.");
+        "Packets that ran the netfilter hook functions of a family and hook, per CPU.");
+    // Summed over CPUs: a histogram per CPU would be ~20 series per CPU and hook.
     auto costs = metrics::HistogramFamily(
         "tunescope_netfilter_packet_cost_seconds",
-        "Time one packet spent in the netfilter hook functions of one hook.");
+        "Time one packet spent in the netfilter hook functions of one hook (all CPUs).");
     auto self_total = metrics::CounterFamily(
         "tunescope_netfilter_bracket_seconds_total",
         "Bracket mode: the bracket's own time inside the measured windows, subtracted from "
@@ -179,24 +182,52 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
         "tunescope_netfilter_bracket_self_cost_seconds",
         "Bracket mode: calibrated cost of the bracket itself per hook traversal (measured with "
         "no other hooks, in a private network namespace).");
+    auto unpaired = metrics::CounterFamily(
+        "tunescope_netfilter_unpaired_total",
+        "Hook traversals the probe could not measure: end=\"exit\" an exit with no open "
+        "traversal to pair with (a lost sample), end=\"entry\" a traversal never closed "
+        "(the packet was dropped or stolen by a hook; its time is not counted).");
+    auto nested = metrics::CounterFamily(
+        "tunescope_netfilter_nested_total",
+        "Measured hook traversals interrupted by a traversal of the same hook on the same CPU "
+        "(a softirq's); a single stamp per CPU and hook loses these samples.");
+    auto nested_seconds = metrics::CounterFamily(
+        "tunescope_netfilter_nested_seconds_total",
+        "Time of the traversals counted in tunescope_netfilter_nested_total.");
     const netfilter_bpf& s = *skel();
     for (uint32_t slot = 0; slot < TS_NF_SLOTS; ++slot) {
       auto per_cpu = ReadPerCpu<nf_stat>(s.maps.stats, slot);
       if (!per_cpu) continue;
-      nf_stat sum{};
-      for (const nf_stat& st : *per_cpu) {
-        sum.packets += st.packets;
-        sum.time_ns += st.time_ns;
-        sum.self_ns += st.self_ns;
-      }
-      if (sum.packets == 0) continue;
       NetfilterHookLabels l = NetfilterSlotLabels(slot);
-      metrics::Labels labels{{"family", l.family}, {"hook", l.hook}};
-      seconds.Counter(labels, static_cast<double>(sum.time_ns) * 1e-9);
-      packets.Counter(labels, static_cast<double>(sum.packets));
-      if (bracket_) self_total.Counter(labels, static_cast<double>(sum.self_ns) * 1e-9);
+      bool any = false;
+      for (size_t cpu = 0; cpu < per_cpu->size(); ++cpu) {
+        const nf_stat& st = (*per_cpu)[cpu];
+        metrics::Labels labels{
+            {"family", l.family}, {"hook", l.hook}, {"cpu", std::to_string(cpu)}};
+        if (st.unpaired != 0) {
+          auto with_end = labels;
+          with_end.push_back({"end", "exit"});
+          unpaired.Counter(std::move(with_end), static_cast<double>(st.unpaired));
+        }
+        if (st.orphaned != 0) {
+          auto with_end = labels;
+          with_end.push_back({"end", "entry"});
+          unpaired.Counter(std::move(with_end), static_cast<double>(st.orphaned));
+        }
+        if (st.packets == 0) continue;
+        any = true;
+        seconds.Counter(labels, static_cast<double>(st.time_ns) * 1e-9);
+        packets.Counter(labels, static_cast<double>(st.packets));
+        if (bracket_) self_total.Counter(labels, static_cast<double>(st.self_ns) * 1e-9);
+        if (st.nested != 0) {
+          nested.Counter(labels, static_cast<double>(st.nested));
+          nested_seconds.Counter(labels, static_cast<double>(st.nested_ns) * 1e-9);
+        }
+      }
+      if (!any) continue;
       if (auto hists = ReadPerCpu<ts_hist>(s.maps.costs, slot)) {
-        costs.Histogram(labels, metrics::ToPrometheus(metrics::SumPerCpu(*hists), kCostBuckets));
+        costs.Histogram({{"family", l.family}, {"hook", l.hook}},
+                        metrics::ToPrometheus(metrics::SumPerCpu(*hists), kCostBuckets));
       }
     }
     if (bracket_) self_cost.Gauge({}, static_cast<double>(s.bss->bracket_self_ns) * 1e-9);
@@ -206,6 +237,9 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     metrics::Append(out, std::move(costs));
     metrics::Append(out, std::move(self_total));
     metrics::Append(out, std::move(self_cost));
+    metrics::Append(out, std::move(unpaired));
+    metrics::Append(out, std::move(nested));
+    metrics::Append(out, std::move(nested_seconds));
     return out;
   }
 

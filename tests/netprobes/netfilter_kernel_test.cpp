@@ -7,6 +7,9 @@
 #include <iostream>
 #include <thread>
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include "metric_lookup.h"
 #include "netns.h"
 #include "probe_harness.h"
@@ -164,6 +167,81 @@ TEST(NetfilterProbe, BracketKeepsPairingAcrossDroppedPackets) {
   EXPECT_GE(at_prerouting, 0.95 * 3 * kRounds);
   EXPECT_GE(at_input, 0.95 * kRounds);
   EXPECT_LE(at_input, kRounds + 10);  // a dropped packet never completes input
+}
+
+// GET /metrics from 127.0.0.1:port in namespace ns; empty when nothing answers.
+std::string ScrapeInNetns(const std::string& ns, uint16_t port) {
+  return InNetns(ns, [port]() -> std::string {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr = Ipv4("127.0.0.1", port);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      close(fd);
+      return "";
+    }
+    std::string req = "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+    std::string out;
+    char buf[16384];
+    for (ssize_t n; (n = recv(fd, buf, sizeof(buf), 0)) > 0;)
+      out.append(buf, static_cast<size_t>(n));
+    close(fd);
+    return out;
+  });
+}
+
+// Where fentry and kprobes are refused (this host), `serve` with default flags measures
+// netfilter with the bracket inside its attach windows instead of not at all.
+TEST(NetfilterProbe, DefaultServeRunsTheBracketInWindows) {
+  TUNESCOPE_REQUIRE_ROOT();
+  VethPair pair;
+  constexpr uint16_t kPort = 10033;
+  pid_t daemon = fork();
+  if (daemon == 0) {
+    std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(kPort);
+    execlp("ip", "ip", "netns", "exec", pair.b_ns.c_str(), TUNESCOPE_BINARY, "serve",
+           listen.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ASSERT_GT(daemon, 0);
+  struct Reaper {
+    pid_t pid;
+    ~Reaper() {
+      kill(pid, SIGTERM);
+      int status = 0;
+      waitpid(pid, &status, 0);
+    }
+  } reaper{daemon};
+  std::string metrics;
+  for (int i = 0; i < 100 && metrics.find("tunescope_probe_info") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    metrics = ScrapeInNetns(pair.b_ns, kPort);
+  }
+  ASSERT_NE(metrics.find("tunescope_probe_info"), std::string::npos) << "daemon never answered";
+  const bool fentry_or_kprobe =
+      metrics.find("tunescope_probe_info{probe=\"netfilter\",mode=\"fentry\"} 1") !=
+          std::string::npos ||
+      metrics.find("tunescope_probe_info{probe=\"netfilter\",mode=\"kprobe\"} 1") !=
+          std::string::npos;
+  if (fentry_or_kprobe) GTEST_SKIP() << "this kernel allows fentry or kprobes: no fallback";
+  EXPECT_NE(metrics.find("tunescope_probe_info{probe=\"netfilter\",mode=\"bracket\"} 1"),
+            std::string::npos)
+      << metrics.substr(0, 4000);
+  // Traffic through the server namespace's hooks while the first window (default 2s) is open,
+  // then a scrape after it closed: the counters stay loaded between windows.
+  NsSocket server(pair.b_ns, SOCK_DGRAM);
+  server.Bind(VethPair::kServerIp, 5001);
+  NsSocket client(pair.a_ns, SOCK_DGRAM);
+  for (int burst = 0; burst < 10; ++burst) {
+    SendUdp(client.fd(), VethPair::kServerIp, 5001, 50);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  metrics = ScrapeInNetns(pair.b_ns, kPort);
+  EXPECT_NE(metrics.find("tunescope_netfilter_packets_total{family=\"ipv4\",hook=\"input\",cpu=\""),
+            std::string::npos)
+      << metrics.substr(0, 4000);
+  EXPECT_NE(metrics.find("tunescope_netfilter_seconds_total{family=\"ipv4\",hook=\"input\",cpu=\""),
+            std::string::npos);
 }
 
 }  // namespace

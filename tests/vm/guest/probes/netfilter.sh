@@ -73,8 +73,11 @@ netfilter_test() {
   [ "$c0" -gt 0 ] && [ "$c0" -lt 1000000 ] || tsvm_fail "empty chain cost $c0 ns/packet is not sane"
   # 300 rules evaluated per packet cost far more than an empty chain, even emulated.
   [ "$c1" -gt $((2 * c0)) ] || tsvm_fail "cost did not rise with 300 rules: $c0 -> $c1 ns/packet"
-  [ "$(m_count "$TSVM_STATE/rules.b" tunescope_netfilter_packets_total 'family="ipv4"' 'hook="output"')" -eq 1 ] ||
+  # One series per CPU that ran the hook.
+  [ "$(m_count "$TSVM_STATE/rules.b" tunescope_netfilter_packets_total 'family="ipv4"' 'hook="output"')" -ge 1 ] ||
     tsvm_fail "no ipv4 output series"
+  [ "$(m_count "$TSVM_STATE/rules.b" tunescope_netfilter_seconds_total 'cpu="0"')" -ge 1 ] ||
+    tsvm_fail "no series with a cpu label"
   problems=$(hist_check "$TSVM_STATE/rules.b" tunescope_netfilter_packet_cost_seconds) ||
     tsvm_fail "cost histogram: $problems"
   if [ "$mode" = bracket ]; then
@@ -82,6 +85,48 @@ netfilter_test() {
     gt "$self" 0 || tsvm_fail "bracket self cost not reported"
     extra=" (bracket self cost $(awk -v s="$self" 'BEGIN { printf "%.0f", s * 1e9 }') ns, subtracted)"
   fi
+  if [ "$mode" != bracket ] && kconfig_has CONFIG_NETFILTER_BPF_LINK; then
+    nf_beside_bracket
+    extra=" (bracket beside it: $c2 vs $cb ns/packet)"
+  fi
   ts_kill_and_check
   tsvm_pass "ipv4 input ${c0} ns/packet empty, ${c1} ns/packet with 300 rules$extra"
+}
+
+# nf_beside_bracket: a second daemon in bracket mode beside this one (fentry or kprobe) over the
+# same ping flood; both must report the same ipv4 input cost per packet. TCG makes CPU
+# accounting too coarse for a ground truth here, so the modes are checked against each other
+# (the bracket against a ground truth on the host: tests/netprobes/netfilter_accuracy_*).
+# nf_hook_slow's window holds the bracket's two programs, which the bracket subtracts: add its
+# calibrated self cost back before comparing. Sets c2 (this mode) and cb (bracket).
+nf_beside_bracket() {
+  main_pid=$TS_PID main_port=$TS_PORT main_log=$TS_LOG
+  TS_PORT=10028 TS_URL=http://127.0.0.1:10028/metrics TS_LOG=$TSVM_STATE/tunescope-bracket.log
+  ts_start --probes=netfilter --netfilter-mode=bracket
+  br_pid=$TS_PID br_url=$TS_URL
+  TS_PID=$main_pid TS_PORT=$main_port TS_URL=http://127.0.0.1:$main_port/metrics TS_LOG=$main_log
+  sel='family="ipv4" hook="input"'
+  ts_scrape "$TSVM_STATE/bs.a"
+  wget -q -O "$TSVM_STATE/bb.a" "$br_url" || tsvm_fail "scrape of the bracket daemon failed"
+  ping -A -q -w 3 127.0.0.1 >/dev/null 2>&1
+  ts_scrape "$TSVM_STATE/bs.b"
+  wget -q -O "$TSVM_STATE/bb.b" "$br_url" || tsvm_fail "scrape of the bracket daemon failed"
+  kill -9 "$br_pid"
+  wait "$br_pid" 2>/dev/null
+  cost() { # DIR_PREFIX: ns per packet at ipv4 input between .a and .b
+    awk -v p1="$(m_sum "$1.a" tunescope_netfilter_packets_total $sel)" \
+      -v p2="$(m_sum "$1.b" tunescope_netfilter_packets_total $sel)" \
+      -v s1="$(m_sum "$1.a" tunescope_netfilter_seconds_total $sel)" \
+      -v s2="$(m_sum "$1.b" tunescope_netfilter_seconds_total $sel)" \
+      'BEGIN { if (p2 > p1) printf "%.0f", (s2 - s1) / (p2 - p1) * 1e9; else print 0 }'
+  }
+  c2=$(cost "$TSVM_STATE/bs")
+  cb=$(cost "$TSVM_STATE/bb")
+  self=$(awk -v s="$(m_sum "$TSVM_STATE/bb.b" tunescope_netfilter_bracket_self_cost_seconds)" \
+    'BEGIN { printf "%.0f", s * 1e9 }')
+  echo "beside the bracket, 300 rules: $mode $c2 ns/packet, bracket $cb ns/packet + self $self ns"
+  [ "$cb" -gt 0 ] || tsvm_fail "the bracket daemon measured nothing"
+  # Bound from the 6.12 guest runs (README): the modes agree within 25%.
+  ratio_within "$c2" $((cb + self)) 0.75 1.25 ||
+    tsvm_fail "$mode $c2 ns/packet vs bracket $cb + $self ns/packet: more than 25% apart"
 }
