@@ -27,6 +27,8 @@ struct Load {
   double contentions;
   double wait_seconds;
   double packets;
+  double unpaired;  // left the path on their CPU, queued for the CPU running the qdisc ...
+  double dequeued;  // ... which sends them: the two should match
 };
 
 // Four sender threads, two pinned to each CPU, for `duration`.
@@ -53,7 +55,9 @@ Load SendFromAllCpus(const probes::Probe& probe, const VethPair& pair,
     return SumValues(after, name, dev) - SumValues(before, name, dev);
   };
   return {delta("tunescope_qdisc_lock_contentions_total"),
-          delta("tunescope_qdisc_lock_wait_seconds_total"), delta("tunescope_qdisc_packets_total")};
+          delta("tunescope_qdisc_lock_wait_seconds_total"), delta("tunescope_qdisc_packets_total"),
+          delta("tunescope_qdisc_unpaired_packets_total"),
+          delta("tunescope_qdisc_dequeued_packets_total")};
 }
 
 TEST(QdiscProbe, RootLockContentionWithPfifoAndNoneWithNoqueue) {
@@ -83,6 +87,11 @@ TEST(QdiscProbe, RootLockContentionWithPfifoAndNoneWithNoqueue) {
   EXPECT_GT(pfifo.packets, 10000);
   EXPECT_GT(pfifo.contentions, 0);
   EXPECT_GT(pfifo.wait_seconds, 0);
+  std::cout << "pfifo: " << pfifo.unpaired << " packets handed to another CPU's qdisc run, "
+            << pfifo.dequeued << " dequeued for others\n";
+  EXPECT_GT(pfifo.unpaired, 0) << "contended enqueues leave their packet to the qdisc owner";
+  EXPECT_NEAR(pfifo.dequeued, pfifo.unpaired, 0.1 * pfifo.unpaired + 20);
+  EXPECT_EQ(noqueue.unpaired + noqueue.dequeued, 0);
   EXPECT_EQ(noqueue.contentions, 0);
   EXPECT_EQ(noqueue.packets, 0) << "noqueue has no qdisc to enqueue to";
 }
