@@ -11,7 +11,27 @@
  *  - lock:contention_begin/end on a learned lock outside such a window (the dequeue side,
  *    net_tx_action). These tracepoints only fire when a spinlock waiter queues (MCS path):
  *    a lone waiter spinning on the pending bit, or any waiter in a VM using virt_spin_lock,
- *    is invisible to them, which is why the enqueue-side signal exists. */
+ *    is invisible to them, which is why the enqueue-side signal exists.
+ *
+ * CPU time in the qdisc path (what replacing the qdisc with noqueue removes, plus the residue
+ * both paths share): net_dev_queue fires in __dev_queue_xmit() after the txq and its qdisc are
+ * chosen, for qdisc and noqueue devices alike; net_dev_start_xmit fires in xmit_one() just
+ * before the driver. Between them: __dev_xmit_skb() (busylock, root lock, bypass or enqueue,
+ * qdisc_run_begin, dequeue, sch_direct_xmit, validate_xmit_skb, HARD_TX_LOCK) on a qdisc
+ * device; validate_xmit_skb and HARD_TX_LOCK only on a noqueue one. One per-CPU span, tagged
+ * with its skb (BH is disabled on the whole path, so spans do not nest on a CPU):
+ *
+ *  - opened at net_dev_queue; closed and timed at the start_xmit of that skb (or of its first
+ *    GSO segment: the skb heading to the driver is tracked as `cur`);
+ *  - start_xmit of another skb inside the span (this CPU's qdisc run sends older packets
+ *    first) pauses it: that driver work is not qdisc time; the next qdisc_dequeue resumes it;
+ *  - qdisc_enqueue while another CPU runs the qdisc, or a qdisc run that ends (dequeue of
+ *    NULL) without sending the skb: the span ends there, its time is counted and the packet
+ *    is "unpaired" (another CPU, the TX softirq or a qdisc watchdog sends it later);
+ *  - qdisc_dequeue outside a span (sending packets queued by other CPUs or earlier) opens a
+ *    dequeue-side span closed by the next start_xmit, counted as "dequeued" on this CPU.
+ * Not seen: work after the driver returns (re-taking the root lock, qdisc_run_end, unlock),
+ * since no tracepoint fires there. */
 #include "common/ts_bpf.h"
 
 #include "qdisc.bpf.h"
@@ -38,26 +58,40 @@ struct {
   __type(value, struct qdisc_stat);
 } stats SEC(".maps");
 
-struct wait_state {
+/* Everything a CPU has in flight; one lookup per program. */
+struct cpu_state {
   __u64 start_ns;
   __u64 lock; /* lock tracepoint window: the lock waited for */
   __u64 dev;
   __u64 enqueue_start_ns; /* contended-enqueue window: from net_dev_queue ... */
   __u64 enqueue_skb;      /* ... to qdisc_enqueue of this skb */
   __u64 enqueue_dev;
+  /* Qdisc-path span (see the top of this file). */
+  __u64 span_skb; /* 0: no span */
+  __u64 span_dev;
+  __u64 span_start_ns; /* 0: paused while the driver sends another skb */
+  __u64 span_acc_ns;   /* time of the finished segments */
+  __u64 span_cur;      /* the skb this CPU is taking to the driver next */
+  __u64 deq_dev;       /* dequeue-side span ... */
+  __u64 deq_start_ns;  /* ... 0: none */
+  __u64 deq_packets;
 };
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, 1);
   __type(key, __u32);
-  __type(value, struct wait_state);
-} waiting SEC(".maps");
+  __type(value, struct cpu_state);
+} cpu_state SEC(".maps");
 
-static __always_inline struct wait_state* this_cpu_wait(void) {
+static __always_inline struct cpu_state* this_cpu_state(void) {
   __u32 zero = 0;
-  return bpf_map_lookup_elem(&waiting, &zero);
+  return bpf_map_lookup_elem(&cpu_state, &zero);
 }
+
+/* A span segment longer than this is not one pass through the transmit path (BH is disabled
+ * there): a lost close event left the span open. Dropped, the packet counted unpaired. */
+#define TS_QDISC_SEGMENT_MAX_NS 1000000ULL
 
 #define TS_TCQ_F_NOLOCK 0x100
 
@@ -65,6 +99,12 @@ static __always_inline struct wait_state* this_cpu_wait(void) {
 static __always_inline bool qdisc_running(struct Qdisc* q) {
   if (!bpf_core_field_exists(q->state2)) return false;
   return BPF_CORE_READ(q, state2) & (1UL << __QDISC_STATE2_RUNNING);
+}
+
+/* Lockless qdiscs (pfifo_fast) run under q->seqlock instead (qdisc_is_running()). */
+static __always_inline bool nolock_qdisc_running(struct Qdisc* q) {
+  if (!bpf_core_field_exists(q->seqlock)) return false;
+  return BPF_CORE_READ(q, seqlock.rlock.raw_lock.val.counter) != 0;
 }
 
 static __always_inline struct qdisc_stat* stat_of(__u64 dev) {
@@ -103,6 +143,42 @@ static __always_inline void learn_locks(__u64 dev_key, struct Qdisc* q) {
   }
 }
 
+/* Ends the CPU's span: its time goes to the device, the packet counts as timed (it reached
+ * the driver here) or unpaired. `now` 0: no open segment to add. */
+static __always_inline void span_end(struct cpu_state* w, __u64 now, bool timed) {
+  __u64 total = w->span_acc_ns;
+  bool sane = true;
+  if (now && w->span_start_ns) {
+    __u64 seg = now - w->span_start_ns;
+    if (seg > TS_QDISC_SEGMENT_MAX_NS) sane = false;
+    total += seg;
+  }
+  __u64 dev = w->span_dev;
+  w->span_skb = 0;
+  struct qdisc_stat* st = stat_of(dev);
+  if (!st) return;
+  if (!sane) {
+    st->unpaired += 1;
+    return;
+  }
+  st->path_ns += total;
+  if (timed) {
+    st->timed += 1;
+  } else {
+    st->unpaired += 1;
+  }
+}
+
+static __always_inline void span_open(struct cpu_state* w, __u64 skb, __u64 dev_key) {
+  if (w->span_skb) span_end(w, 0, false); /* never reached the driver here, never handed off */
+  w->deq_start_ns = 0;
+  w->span_skb = skb;
+  w->span_cur = skb;
+  w->span_dev = dev_key;
+  w->span_acc_ns = 0;
+  w->span_start_ns = bpf_ktime_get_ns(); /* last: the span holds as little of us as possible */
+}
+
 static __always_inline int on_dev_queue(struct sk_buff* skb, bool btf) {
   struct net_device* dev = TS_READ(btf, skb, dev);
   if (!dev) return 0;
@@ -122,7 +198,14 @@ static __always_inline int on_dev_queue(struct sk_buff* skb, bool btf) {
     d = bpf_map_lookup_elem(&devices, &dev_key);
     if (!d) return 0;
   }
-  if (!BPF_CORE_READ(q, enqueue)) return 0; /* noqueue: no qdisc, no qdisc lock */
+  struct cpu_state* w = this_cpu_state();
+  if (!w) return 0;
+  /* noqueue: no qdisc, no qdisc lock; its span is the baseline a qdisc adds to. */
+  if (!BPF_CORE_READ(q, enqueue)) {
+    w->enqueue_skb = 0;
+    span_open(w, (__u64)skb, dev_key);
+    return 0;
+  }
   if (d->last_qdisc != (__u64)q) {
     learn_locks(dev_key, q);
     d->last_qdisc = (__u64)q;
@@ -130,28 +213,86 @@ static __always_inline int on_dev_queue(struct sk_buff* skb, bool btf) {
   struct qdisc_stat* st = stat_of(dev_key);
   if (st) st->packets += 1;
   /* Lockless qdiscs (pfifo_fast, ...) take no root lock on enqueue. */
-  if (BPF_CORE_READ(q, flags) & TS_TCQ_F_NOLOCK) return 0;
-  struct wait_state* w = this_cpu_wait();
-  if (!w) return 0;
-  if (qdisc_running(q)) {
+  if (!(BPF_CORE_READ(q, flags) & TS_TCQ_F_NOLOCK) && qdisc_running(q)) {
     w->enqueue_skb = (__u64)skb;
     w->enqueue_dev = dev_key;
     w->enqueue_start_ns = bpf_ktime_get_ns();
   } else {
     w->enqueue_skb = 0;
   }
+  span_open(w, (__u64)skb, dev_key);
   return 0;
 }
 
-static __always_inline int on_qdisc_enqueue(struct sk_buff* skb) {
-  struct wait_state* w = this_cpu_wait();
-  if (!w || !w->enqueue_skb || w->enqueue_skb != (__u64)skb) return 0;
-  __u64 wait = bpf_ktime_get_ns() - w->enqueue_start_ns;
-  w->enqueue_skb = 0;
-  struct qdisc_stat* st = stat_of(w->enqueue_dev);
-  if (st) {
-    st->contentions += 1;
-    st->wait_ns += wait;
+static __always_inline int on_qdisc_enqueue(struct Qdisc* q, struct sk_buff* skb) {
+  struct cpu_state* w = this_cpu_state();
+  if (!w) return 0;
+  __u64 now = bpf_ktime_get_ns();
+  if (w->enqueue_skb && w->enqueue_skb == (__u64)skb) {
+    __u64 wait = now - w->enqueue_start_ns;
+    w->enqueue_skb = 0;
+    struct qdisc_stat* st = stat_of(w->enqueue_dev);
+    if (st) {
+      st->contentions += 1;
+      st->wait_ns += wait;
+    }
+  }
+  /* Enqueued while another CPU runs the qdisc: that CPU sends it, this one leaves now. The
+   * test is exact for locked qdiscs (we hold the root lock, under which the bit changes). */
+  if (w->span_skb == (__u64)skb) {
+    bool nolock = BPF_CORE_READ(q, flags) & TS_TCQ_F_NOLOCK;
+    if (nolock ? nolock_qdisc_running(q) : qdisc_running(q)) span_end(w, now, false);
+  }
+  return 0;
+}
+
+static __always_inline int on_qdisc_dequeue(const struct netdev_queue* txq, int packets,
+                                            struct sk_buff* skb, bool btf) {
+  struct cpu_state* w = this_cpu_state();
+  if (!w) return 0;
+  __u64 now = bpf_ktime_get_ns();
+  if (w->span_skb) {
+    if (!skb) {
+      span_end(w, now, false); /* the run ends and our skb is still queued */
+      return 0;
+    }
+    if (!w->span_start_ns) w->span_start_ns = now; /* back from another skb's driver call */
+    w->span_cur = (__u64)skb;
+    return 0;
+  }
+  if (!skb) {
+    w->deq_start_ns = 0;
+    return 0;
+  }
+  /* Sending a packet queued earlier (by any CPU): its dequeue side runs here. */
+  w->deq_dev = (__u64)TS_READ(btf, txq, dev);
+  w->deq_packets = packets > 0 ? packets : 1;
+  w->deq_start_ns = bpf_ktime_get_ns();
+  return 0;
+}
+
+static __always_inline int on_start_xmit(const struct sk_buff* skb) {
+  __u64 now = bpf_ktime_get_ns();
+  struct cpu_state* w = this_cpu_state();
+  if (!w) return 0;
+  if (w->span_skb) {
+    /* Ours: the skb itself (bulk dequeue), or what we took to the driver (GSO segments). */
+    if (w->span_skb == (__u64)skb || (w->span_start_ns && w->span_cur == w->span_skb)) {
+      span_end(w, now, true);
+    } else if (w->span_start_ns) {
+      w->span_acc_ns += now - w->span_start_ns;
+      w->span_start_ns = 0;
+    }
+    return 0;
+  }
+  if (w->deq_start_ns) {
+    __u64 t = now - w->deq_start_ns;
+    w->deq_start_ns = 0;
+    struct qdisc_stat* st = stat_of(w->deq_dev);
+    if (st && t <= TS_QDISC_SEGMENT_MAX_NS) {
+      st->path_ns += t;
+      st->dequeued += w->deq_packets;
+    }
   }
   return 0;
 }
@@ -160,7 +301,7 @@ static __always_inline int on_contention_begin(void* lock) {
   __u64 addr = (__u64)lock;
   __u64* dev = bpf_map_lookup_elem(&locks, &addr);
   if (!dev) return 0;
-  struct wait_state* w = this_cpu_wait();
+  struct cpu_state* w = this_cpu_state();
   if (!w || w->enqueue_skb) return 0; /* inside a contended enqueue: already timed there */
   w->lock = addr;
   w->dev = *dev;
@@ -169,7 +310,7 @@ static __always_inline int on_contention_begin(void* lock) {
 }
 
 static __always_inline int on_contention_end(void* lock) {
-  struct wait_state* w = this_cpu_wait();
+  struct cpu_state* w = this_cpu_state();
   if (!w || w->lock != (__u64)lock) return 0;
   __u64 wait = bpf_ktime_get_ns() - w->start_ns;
   w->lock = 0;
@@ -188,7 +329,16 @@ int BPF_PROG(ts_qdisc_dev_queue_btf, struct sk_buff* skb) {
 SEC("tp_btf/qdisc_enqueue")
 int BPF_PROG(ts_qdisc_enqueue_btf, struct Qdisc* q, const struct netdev_queue* txq,
              struct sk_buff* skb) {
-  return on_qdisc_enqueue(skb);
+  return on_qdisc_enqueue(q, skb);
+}
+SEC("tp_btf/qdisc_dequeue")
+int BPF_PROG(ts_qdisc_dequeue_btf, struct Qdisc* q, const struct netdev_queue* txq, int packets,
+             struct sk_buff* skb) {
+  return on_qdisc_dequeue(txq, packets, skb, true);
+}
+SEC("tp_btf/net_dev_start_xmit")
+int BPF_PROG(ts_qdisc_start_xmit_btf, const struct sk_buff* skb, const struct net_device* dev) {
+  return on_start_xmit(skb);
 }
 SEC("tp_btf/contention_begin")
 int BPF_PROG(ts_qdisc_contention_begin_btf, void* lock, unsigned int flags) {
@@ -206,7 +356,16 @@ int BPF_PROG(ts_qdisc_dev_queue_raw, struct sk_buff* skb) {
 SEC("raw_tp/qdisc_enqueue")
 int BPF_PROG(ts_qdisc_enqueue_raw, struct Qdisc* q, const struct netdev_queue* txq,
              struct sk_buff* skb) {
-  return on_qdisc_enqueue(skb);
+  return on_qdisc_enqueue(q, skb);
+}
+SEC("raw_tp/qdisc_dequeue")
+int BPF_PROG(ts_qdisc_dequeue_raw, struct Qdisc* q, const struct netdev_queue* txq, int packets,
+             struct sk_buff* skb) {
+  return on_qdisc_dequeue(txq, packets, skb, false);
+}
+SEC("raw_tp/net_dev_start_xmit")
+int BPF_PROG(ts_qdisc_start_xmit_raw, const struct sk_buff* skb, const struct net_device* dev) {
+  return on_start_xmit(skb);
 }
 SEC("raw_tp/contention_begin")
 int BPF_PROG(ts_qdisc_contention_begin_raw, void* lock, unsigned int flags) {

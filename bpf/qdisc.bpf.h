@@ -22,10 +22,15 @@ struct qdisc_dev {
   char kind[TS_QDISC_NAME_LEN]; /* root qdisc's ops->id: "pfifo", "htb", "mq", "noqueue" */
 };
 
+/* Per device and CPU (a per-CPU hash value). */
 struct qdisc_stat {
   __u64 packets;     /* handed to a qdisc with an enqueue function */
   __u64 contentions; /* contended enqueues + contended root/busylock acquisitions */
   __u64 wait_ns;     /* time spent waiting in those acquisitions */
+  __u64 path_ns;     /* CPU time in the qdisc path: enqueue side + dequeue side (qdisc.bpf.c) */
+  __u64 timed;       /* packets timed from net_dev_queue to their own start_xmit here */
+  __u64 unpaired;    /* packets that entered here but did not reach the driver here */
+  __u64 dequeued;    /* packets dequeued here for a later or another CPU's enqueue */
 };
 
 #endif

@@ -17,15 +17,16 @@ namespace {
 
 constexpr ProbeMode kModes[] = {
     {"tp_btf", "_btf",
-     "BTF-typed tracepoints net:net_dev_queue, qdisc:qdisc_enqueue, lock:contention_begin/end "
-     "(kernel >= 5.19)"},
+     "BTF-typed tracepoints net:net_dev_queue, net:net_dev_start_xmit, "
+     "qdisc:qdisc_enqueue/dequeue, lock:contention_begin/end (kernel >= 5.19)"},
     {"raw_tp", "_raw",
-     "raw tracepoints net:net_dev_queue, qdisc:qdisc_enqueue, lock:contention_begin/end"},
+     "raw tracepoints net:net_dev_queue, net:net_dev_start_xmit, qdisc:qdisc_enqueue/dequeue, "
+     "lock:contention_begin/end"},
 };
 
 constexpr std::string_view kMapNames[] = {"devices", "stats"};
-// Per-CPU lock waits and contended enqueues in progress.
-constexpr std::string_view kTransientMaps[] = {"waiting"};
+// Per-CPU lock waits, contended enqueues and qdisc-path spans in progress.
+constexpr std::string_view kTransientMaps[] = {"cpu_state"};
 
 std::string CString(const char* s, size_t max) {
   return std::string(s, strnlen(s, max));
@@ -37,13 +38,14 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
       : SkeletonProbe(
             {qdisc_bpf__open_opts, qdisc_bpf__load, qdisc_bpf__destroy},
             {"qdisc",
-             "qdisc root lock and busylock contention per device, packets enqueued, qdisc kind",
+             "CPU time in the qdisc path per device and CPU, qdisc root lock and busylock "
+             "contention per device, packets enqueued, qdisc kind",
              kModes, kMapNames, kTransientMaps}) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     struct Row {
       std::map<std::string, bool> kinds;
-      qdisc_stat stat{};
+      std::vector<qdisc_stat> per_cpu;  // indexed by CPU
     };
     // Devices of different network namespaces may share a name: their series add up.
     std::map<std::string, Row> rows;
@@ -59,10 +61,17 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
       std::string kind = CString(d.kind, sizeof(d.kind));
       row.kinds[kind.empty() ? "unknown" : kind] = true;
       if (auto per_cpu = ReadPerCpu<qdisc_stat>(stats_fd, &dev)) {
-        for (const qdisc_stat& st : *per_cpu) {
-          row.stat.packets += st.packets;
-          row.stat.contentions += st.contentions;
-          row.stat.wait_ns += st.wait_ns;
+        row.per_cpu.resize(per_cpu->size());
+        for (size_t cpu = 0; cpu < per_cpu->size(); ++cpu) {
+          const qdisc_stat& st = (*per_cpu)[cpu];
+          qdisc_stat& sum = row.per_cpu[cpu];
+          sum.packets += st.packets;
+          sum.contentions += st.contentions;
+          sum.wait_ns += st.wait_ns;
+          sum.path_ns += st.path_ns;
+          sum.timed += st.timed;
+          sum.unpaired += st.unpaired;
+          sum.dequeued += st.dequeued;
         }
       }
     }
@@ -76,14 +85,50 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
         "Time spent waiting for a device's qdisc root lock and busylock in those acquisitions.");
     auto packets = metrics::CounterFamily(
         "tunescope_qdisc_packets_total",
-        "Packets handed to a device's qdisc (devices with noqueue have none).");
+        "Packets handed to a device's qdisc, per CPU that enqueued them (devices with noqueue "
+        "have none).");
+    auto seconds = metrics::CounterFamily(
+        "tunescope_qdisc_seconds_total",
+        "CPU time in a device's transmit path between net:net_dev_queue (txq and qdisc chosen) "
+        "and net:net_dev_start_xmit (the driver), per CPU where it ran: enqueue, qdisc locks, "
+        "dequeue, sch_direct_xmit, validate_xmit_skb; plus dequeue-to-driver time of packets "
+        "sent from the queue later. On noqueue devices only the shared residue "
+        "(validate_xmit_skb, tx lock): the difference is what a qdisc costs.");
+    auto timed = metrics::CounterFamily(
+        "tunescope_qdisc_timed_packets_total",
+        "Packets timed from net_dev_queue to their own net_dev_start_xmit on the same CPU.");
+    auto unpaired = metrics::CounterFamily(
+        "tunescope_qdisc_unpaired_packets_total",
+        "Packets that entered a device's transmit path on a CPU but did not reach the driver "
+        "there (queued for another CPU's or a later qdisc run, dropped): their time until "
+        "they left is counted, their later dequeue side on the CPU that sends them.");
+    auto dequeued = metrics::CounterFamily(
+        "tunescope_qdisc_dequeued_packets_total",
+        "Packets a CPU dequeued from a device's qdisc and sent after their own enqueue had "
+        "left (queued earlier or by another CPU); dequeue-to-driver time is counted.");
     auto info = metrics::GaugeFamily(
         "tunescope_qdisc_info", "The kind of each device's root qdisc (1 per device and kind).");
     for (const auto& [device, row] : rows) {
+      qdisc_stat total{};
+      for (size_t cpu = 0; cpu < row.per_cpu.size(); ++cpu) {
+        const qdisc_stat& st = row.per_cpu[cpu];
+        total.contentions += st.contentions;
+        total.wait_ns += st.wait_ns;
+        // Only CPUs that sent on this device get series: cardinality stays devices x senders.
+        if (st.packets == 0 && st.path_ns == 0 && st.timed == 0 && st.unpaired == 0 &&
+            st.dequeued == 0) {
+          continue;
+        }
+        metrics::Labels labels{{"device", device}, {"cpu", std::to_string(cpu)}};
+        if (st.packets != 0) packets.Counter(labels, static_cast<double>(st.packets));
+        seconds.Counter(labels, static_cast<double>(st.path_ns) * 1e-9);
+        timed.Counter(labels, static_cast<double>(st.timed));
+        unpaired.Counter(labels, static_cast<double>(st.unpaired));
+        dequeued.Counter(labels, static_cast<double>(st.dequeued));
+      }
       metrics::Labels labels{{"device", device}};
-      contentions.Counter(labels, static_cast<double>(row.stat.contentions));
-      wait.Counter(labels, static_cast<double>(row.stat.wait_ns) * 1e-9);
-      packets.Counter(labels, static_cast<double>(row.stat.packets));
+      contentions.Counter(labels, static_cast<double>(total.contentions));
+      wait.Counter(labels, static_cast<double>(total.wait_ns) * 1e-9);
       for (const auto& [kind, unused] : row.kinds)
         info.Gauge({{"device", device}, {"kind", kind}}, 1);
     }
@@ -91,6 +136,10 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
     metrics::Append(out, std::move(contentions));
     metrics::Append(out, std::move(wait));
     metrics::Append(out, std::move(packets));
+    metrics::Append(out, std::move(seconds));
+    metrics::Append(out, std::move(timed));
+    metrics::Append(out, std::move(unpaired));
+    metrics::Append(out, std::move(dequeued));
     metrics::Append(out, std::move(info));
     return out;
   }

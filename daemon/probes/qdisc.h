@@ -1,5 +1,6 @@
-// qdisc: contention on each device's qdisc root lock and busylock (the spinlock that noqueue
-// removes), with packets enqueued, so the wait per packet can be derived.
+// qdisc: CPU time each device's transmit path spends between net_dev_queue and the driver, per
+// CPU (what noqueue removes, measured on noqueue devices too as the baseline), and contention
+// on each device's qdisc root lock and busylock, with packets enqueued.
 #pragma once
 
 #include <memory>
