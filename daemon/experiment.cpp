@@ -62,7 +62,7 @@ ServerCpus ChooseServerCpus(const advisor::MeasureSources& sources, const std::s
     return {{seen.begin(), seen.end()}, "the CPUs the target's threads ran on while predicting"};
   }
   ServerCpus all;
-  for (const auto& [cpu, ticks] : experiment::ReadPerCpuBusyTicks(sources.paths.proc)) {
+  for (const auto& [cpu, ticks] : experiment::ReadPerCpuTicks(sources.paths.proc)) {
     all.cpus.push_back(cpu);
   }
   all.basis = has_target ? "the target was not found: all CPUs"
@@ -70,17 +70,38 @@ ServerCpus ChooseServerCpus(const advisor::MeasureSources& sources, const std::s
   return all;
 }
 
-// Busy seconds of `cpus` between two /proc/stat reads.
-double BusySeconds(const std::map<int, unsigned long long>& before,
-                   const std::map<int, unsigned long long>& after, const std::vector<int>& cpus) {
-  unsigned long long ticks = 0;
-  for (int c : cpus) {
-    auto b = before.find(c), a = after.find(c);
-    if (b != before.end() && a != after.end() && a->second >= b->second) {
-      ticks += a->second - b->second;
-    }
+// The CPU counters a round is measured with, read at its start and at its end.
+struct CpuReads {
+  std::map<int, experiment::CpuTicks> ticks;  // per CPU
+  advisor::TargetCpuSample target;
+
+  static CpuReads Now(const advisor::MeasureSources& sources) {
+    CpuReads r;
+    r.target = advisor::ReadTargetCpu(sources.paths, sources.target_pids, sources.target_comms);
+    r.ticks = experiment::ReadPerCpuTicks(sources.paths.proc);
+    return r;
   }
-  return experiment::TicksToSeconds(ticks);
+};
+
+// Fills the CPU fields of `m` from the reads at its start and end: busy time summed over the
+// server's CPUs, the target's own CPU time, and the time other tasks took on those CPUs.
+void FillCpu(experiment::RoundMeasure& m, const CpuReads& before, const CpuReads& after,
+             const ServerCpus& server) {
+  unsigned long long busy = 0, tasks = 0;
+  for (int c : server.cpus) {
+    auto b = before.ticks.find(c), a = after.ticks.find(c);
+    if (b == before.ticks.end() || a == after.ticks.end()) continue;
+    if (a->second.busy >= b->second.busy) busy += a->second.busy - b->second.busy;
+    if (a->second.tasks >= b->second.tasks) tasks += a->second.tasks - b->second.tasks;
+  }
+  m.server_cpus = static_cast<int>(server.cpus.size());
+  m.server_busy_seconds = experiment::TicksToSeconds(busy);
+  if (before.target.seconds && after.target.seconds) {
+    m.target_cpu_seconds = std::max(0.0, *after.target.seconds - *before.target.seconds);
+    // Task time on the server's CPUs that was not the target's: builds, the load generator
+    // when it shares them, other servers. Softirq time is the server's kernel work: not counted.
+    m.others_seconds = std::max(0.0, experiment::TicksToSeconds(tasks) - *m.target_cpu_seconds);
+  }
 }
 
 std::string LoadFailure(const experiment::LoadResult& r) {
@@ -104,20 +125,10 @@ RoundOutcome RunRound(int round, Variant variant, const std::string& load, doubl
   RoundOutcome out;
   out.measure.round = round;
   out.measure.variant = variant;
-  std::map<int, unsigned long long> busy_before, busy_after;
-  advisor::TargetCpuSample target_before, target_after;
-  auto read_target = [&sources] {
-    return advisor::ReadTargetCpu(sources.paths, sources.target_pids, sources.target_comms);
-  };
+  CpuReads before, after;
   experiment::LoadHooks hooks;
-  hooks.started = [&] {
-    target_before = read_target();
-    busy_before = experiment::ReadPerCpuBusyTicks(sources.paths.proc);
-  };
-  hooks.ended = [&] {
-    busy_after = experiment::ReadPerCpuBusyTicks(sources.paths.proc);
-    target_after = read_target();
-  };
+  hooks.started = [&] { before = CpuReads::Now(sources); };
+  hooks.ended = [&] { after = CpuReads::Now(sources); };
   experiment::LoadResult r = experiment::RunLoad(load, seconds, signals, hooks);
   if (r.signal != 0) {
     out.signal = r.signal;
@@ -134,11 +145,7 @@ RoundOutcome RunRound(int round, Variant variant, const std::string& load, doubl
     m.rate = 1 / r.seconds;
     out.by_run_time = true;
   }
-  m.server_cpus = static_cast<int>(server.cpus.size());
-  m.server_busy_seconds = BusySeconds(busy_before, busy_after, server.cpus);
-  if (target_before.seconds && target_after.seconds) {
-    m.target_cpu_seconds = std::max(0.0, *target_after.seconds - *target_before.seconds);
-  }
+  FillCpu(m, before, after, server);
   return out;
 }
 
@@ -274,9 +281,11 @@ int RunExperiment(std::span<const std::string_view> args) {
     }
   };
   int ticks = 0;
+  CpuReads before, after;  // the same measures as a round's, with the probes' cost in them
   experiment::LoadHooks hooks;
   hooks.started = [&] {
     window.emplace(sources);
+    before = CpuReads::Now(sources);
     sample_target();
   };
   hooks.tick = [&] {
@@ -284,6 +293,7 @@ int RunExperiment(std::span<const std::string_view> args) {
   };
   hooks.ended = [&] {
     window_end = window->Stop();
+    after = CpuReads::Now(sources);
     sample_target();
   };
   experiment::LoadResult predicted = experiment::RunLoad(load, duration, signals, hooks);
@@ -311,6 +321,9 @@ int RunExperiment(std::span<const std::string_view> args) {
   ServerCpus server = ChooseServerCpus(sources, target_cpus);
   report.server_cpus = server.cpus;
   report.server_cpus_basis = server.basis;
+  report.while_predicting.seconds = predicted.seconds;
+  report.while_predicting.rate = predicted.rate;
+  FillCpu(report.while_predicting, before, after, server);
 
   std::vector<Variant> order = experiment::RoundOrder(static_cast<int>(pairs));
   bool any_wrk_rate = false, any_run_time = false;

@@ -131,8 +131,8 @@ LoadResult RunLoad(const std::string& command, double seconds, const sigset_t& s
     result.error = ErrnoMessage("start the load command", errno);
     return result;
   }
-  Clock::time_point start = Clock::now();
   if (hooks.started) hooks.started();
+  Clock::time_point start = Clock::now();  // after the hook's reads, which may be slow
   while (Since(start) < seconds && run.Poll()) {
     double left = seconds - Since(start);
     long ns = static_cast<long>(std::min(left, 0.2) * 1e9);
@@ -160,8 +160,8 @@ LoadResult RunLoad(const std::string& command, double seconds, const sigset_t& s
   return result;
 }
 
-std::map<int, unsigned long long> ParsePerCpuBusyTicks(std::string_view proc_stat) {
-  std::map<int, unsigned long long> out;
+std::map<int, CpuTicks> ParsePerCpuTicks(std::string_view proc_stat) {
+  std::map<int, CpuTicks> out;
   std::istringstream in{std::string(proc_stat)};
   std::string line;
   while (std::getline(in, line)) {
@@ -174,16 +174,17 @@ std::map<int, unsigned long long> ParsePerCpuBusyTicks(std::string_view proc_sta
     for (auto& x : v) {
       if (!(fields >> x)) return {};
     }
-    out[cpu] = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+    out[cpu].tasks = v[0] + v[1] + v[2];
+    out[cpu].busy = out[cpu].tasks + v[5] + v[6] + v[7];
   }
   return out;
 }
 
-std::map<int, unsigned long long> ReadPerCpuBusyTicks(const std::string& proc) {
+std::map<int, CpuTicks> ReadPerCpuTicks(const std::string& proc) {
   std::ifstream in(proc + "/stat");
   std::stringstream text;
   text << in.rdbuf();
-  return ParsePerCpuBusyTicks(text.str());
+  return ParsePerCpuTicks(text.str());
 }
 
 double TicksToSeconds(unsigned long long ticks) {

@@ -14,7 +14,7 @@ namespace tunescope::experiment {
 
 // What one run of the load command gave.
 struct LoadResult {
-  double seconds = 0;                // between the hooks `started` and `ended`
+  double seconds = 0;                // from the end of hook `started` to hook `ended`
   std::optional<double> rate;        // "Requests/sec:" in its output (wrk)
   bool finished = false;             // exited by itself with status 0 within the time
   std::optional<int> failed_status;  // exited by itself otherwise (wait status)
@@ -35,10 +35,14 @@ struct LoadHooks {
 LoadResult RunLoad(const std::string& command, double seconds, const sigset_t& signals,
                    const LoadHooks& hooks);
 
-// Busy clock ticks of each CPU ("cpuN" lines of /proc/stat: user nice system irq softirq
-// steal, not idle or iowait), by CPU number; empty when malformed.
-std::map<int, unsigned long long> ParsePerCpuBusyTicks(std::string_view proc_stat);
-std::map<int, unsigned long long> ReadPerCpuBusyTicks(const std::string& proc);
+// Clock ticks of one CPU from a "cpuN" line of /proc/stat.
+struct CpuTicks {
+  unsigned long long busy = 0;   // user nice system irq softirq steal: not idle or iowait
+  unsigned long long tasks = 0;  // user nice system: time in tasks (the target's and others')
+};
+// By CPU number; empty when malformed.
+std::map<int, CpuTicks> ParsePerCpuTicks(std::string_view proc_stat);
+std::map<int, CpuTicks> ReadPerCpuTicks(const std::string& proc);
 double TicksToSeconds(unsigned long long ticks);
 
 }  // namespace tunescope::experiment

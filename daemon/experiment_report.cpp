@@ -76,17 +76,24 @@ std::string TextReport(const Report& r) {
   out += "server CPUs: " + CpuList(r.server_cpus) + " (" + r.server_cpus_basis + ")\n\n";
 
   char line[200];
-  std::snprintf(line, sizeof(line), "%5s  %-10s %12s %11s %14s %12s\n", "round", "variant",
-                r.rate_unit.c_str(), "CPU us/req", "target us/req", "server busy");
+  std::snprintf(line, sizeof(line), "%5s  %-10s %12s %11s %14s %12s %7s\n", "round", "variant",
+                r.rate_unit.c_str(), "CPU us/req", "target us/req", "server busy", "others");
   out += line;
   auto us = [](std::optional<double> s) { return s ? Format("%.2f", *s * 1e6) : "-"; };
-  for (const RoundMeasure& m : r.rounds) {
-    std::string variant = std::string(Letter(m.variant)) + " " + std::string(Name(m.variant));
-    std::snprintf(line, sizeof(line), "%5d  %-10s %12s %11s %14s %12s\n", m.round, variant.c_str(),
-                  m.rate ? Format("%.1f", *m.rate).c_str() : "-", us(m.CpuPerRequest()).c_str(),
-                  us(m.TargetCpuPerRequest()).c_str(),
-                  m.BusyShare() ? Format("%.0f%%", *m.BusyShare() * 100).c_str() : "-");
+  auto share = [](std::optional<double> s) { return s ? Format("%.0f%%", *s * 100) : "-"; };
+  auto row = [&](const std::string& round, const std::string& variant, const RoundMeasure& m) {
+    std::snprintf(line, sizeof(line), "%5s  %-10s %12s %11s %14s %12s %7s\n", round.c_str(),
+                  variant.c_str(), m.rate ? Format("%.1f", *m.rate).c_str() : "-",
+                  us(m.CpuPerRequest()).c_str(), us(m.TargetCpuPerRequest()).c_str(),
+                  share(m.BusyShare()).c_str(), share(m.OthersShare()).c_str());
     out += line;
+  };
+  // Not a round: the prediction's load with the probes attached, beside the A rounds what
+  // the probes cost.
+  row("-", "A probes", r.while_predicting);
+  for (const RoundMeasure& m : r.rounds) {
+    row(std::to_string(m.round),
+        std::string(Letter(m.variant)) + " " + std::string(Name(m.variant)), m);
   }
   out += "\n";
   const Realized& z = r.realized;
@@ -115,6 +122,14 @@ std::string TextReport(const Report& r) {
         "within a round\n";
   }
   out += MeasureText(z, r.rate_unit) + "\n";
+  if (!z.noisy_rounds.empty()) {
+    std::string list;
+    for (int n : z.noisy_rounds) list += (list.empty() ? "" : ", ") + std::to_string(n);
+    out += "noisy: other tasks used over " + Format("%.0f", kNoisyOthers * 100) +
+           "% of the server's CPUs in round(s) " + list +
+           ", so those rounds measure them too; rerun on a quieter host or keep the load "
+           "generator off the server's CPUs\n";
+  }
   return out;
 }
 
@@ -178,12 +193,7 @@ std::string JsonReport(const Report& r) {
   w.EndArray();
   w.Key("server_cpus_basis").String(r.server_cpus_basis);
   w.Key("rate_unit").String(r.rate_unit);
-  w.Key("rounds").BeginArray();
-  for (const RoundMeasure& m : r.rounds) {
-    w.BeginObject();
-    w.Key("round").Int(m.round);
-    w.Key("variant").String(Letter(m.variant));
-    w.Key("setting").String(Name(m.variant));
+  auto measure = [&](const RoundMeasure& m) {
     w.Key("seconds").Number(m.seconds);
     w.Key("rate");
     number(m.rate);
@@ -194,6 +204,19 @@ std::string JsonReport(const Report& r) {
     w.Key("server_busy_seconds").Number(m.server_busy_seconds);
     w.Key("server_busy_share");
     number(m.BusyShare());
+    w.Key("others_share");
+    number(m.OthersShare());
+  };
+  w.Key("while_predicting").BeginObject();
+  measure(r.while_predicting);
+  w.EndObject();
+  w.Key("rounds").BeginArray();
+  for (const RoundMeasure& m : r.rounds) {
+    w.BeginObject();
+    w.Key("round").Int(m.round);
+    w.Key("variant").String(Letter(m.variant));
+    w.Key("setting").String(Name(m.variant));
+    measure(m);
     w.EndObject();
   }
   w.EndArray();
@@ -218,6 +241,9 @@ std::string JsonReport(const Report& r) {
   w.Key("median_busy_share_a");
   number(z.busy_a);
   w.Key("saturated").Bool(z.saturated);
+  w.Key("noisy_rounds").BeginArray();
+  for (int n : z.noisy_rounds) w.Int(n);
+  w.EndArray();
   w.Key("measure").String(z.saturated ? "rate" : "cpu_per_request");
   w.EndObject();
   w.Key("outcome").String(r.outcome);

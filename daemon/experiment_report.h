@@ -18,6 +18,9 @@ struct Report {
   double prediction_seconds = 0;
   std::optional<advisor::Prediction> prediction;  // none when the advisor had no entry
   std::vector<std::string> probes_up, probes_down;
+  // The load and the server's CPUs during the prediction, probes attached: beside the A
+  // rounds, what the probes cost.
+  RoundMeasure while_predicting;
   double round_seconds = 0;
   std::vector<int> server_cpus;
   std::string server_cpus_basis;    // why these CPUs

@@ -45,6 +45,11 @@ std::optional<double> RoundMeasure::BusyShare() const {
   return std::clamp(server_busy_seconds / (seconds * server_cpus), 0.0, 1.0);
 }
 
+std::optional<double> RoundMeasure::OthersShare() const {
+  if (!others_seconds || server_cpus <= 0 || seconds <= 0) return std::nullopt;
+  return std::clamp(*others_seconds / (seconds * server_cpus), 0.0, 1.0);
+}
+
 double Median(std::vector<double> values) {
   if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
   std::sort(values.begin(), values.end());
@@ -109,6 +114,10 @@ Realized Summarize(std::span<const RoundMeasure> rounds) {
   out.busy_a =
       MedianOf(rounds, Variant::kOriginal, [](const RoundMeasure& r) { return r.BusyShare(); });
   out.saturated = out.busy_a && *out.busy_a > kSaturatedBusy;
+  for (const RoundMeasure& r : rounds) {
+    std::optional<double> others = r.OthersShare();
+    if (others && *others > kNoisyOthers) out.noisy_rounds.push_back(r.round);
+  }
   return out;
 }
 

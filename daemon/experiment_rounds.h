@@ -30,11 +30,14 @@ struct RoundMeasure {
   double server_busy_seconds = 0;
   int server_cpus = 0;
   std::optional<double> target_cpu_seconds;  // utime+stime of the target's threads
+  // Task time on the server's CPUs that was not the target's (needs a target).
+  std::optional<double> others_seconds;
 
   std::optional<double> Requests() const;
   std::optional<double> CpuPerRequest() const;  // server busy seconds / requests
   std::optional<double> TargetCpuPerRequest() const;
-  std::optional<double> BusyShare() const;  // of the server CPUs' time, 0..1
+  std::optional<double> BusyShare() const;    // of the server CPUs' time, 0..1
+  std::optional<double> OthersShare() const;  // of the server CPUs' time, 0..1
 };
 
 double Median(std::vector<double> values);  // NaN when empty
@@ -53,13 +56,19 @@ struct Realized {
   std::optional<Spread> payoff_spread;  // per pair: rate B / rate A - 1
   std::optional<double> removed_share;  // 1 - median(CPU/req B) / median(CPU/req A)
   std::optional<Spread> removed_share_spread;
-  std::optional<double> busy_a;  // median busy share of the server CPUs in the A rounds
-  bool saturated = false;        // busy_a above kSaturatedBusy
+  std::optional<double> busy_a;   // median busy share of the server CPUs in the A rounds
+  bool saturated = false;         // busy_a above kSaturatedBusy
+  std::vector<int> noisy_rounds;  // others' share above kNoisyOthers
 };
 
 // Above this busy share the server's CPUs limit its throughput, so req/s is the measure of a
 // tuning; below it the load generator sets req/s and the CPU per request is the measure.
 constexpr double kSaturatedBusy = 0.9;
+
+// Other tasks on the server's CPUs above this share make a round's CPU per request and req/s
+// measure them too: the report names such rounds (BENCHMARKING.md: drop runs during which
+// other processes used noticeable CPU).
+constexpr double kNoisyOthers = 0.1;
 
 // Pairs are consecutive rounds (1-2, 3-4, ...) as RoundOrder makes them; an incomplete or
 // unmatched pair adds to the medians but not to the spread.

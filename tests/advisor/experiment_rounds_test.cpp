@@ -115,22 +115,36 @@ TEST(ExperimentRounds, AnIncompletePairCountsInTheMediansNotInTheSpread) {
   EXPECT_NEAR(z.payoff_spread->max, 0.1, 1e-9);
 }
 
+TEST(ExperimentRounds, RoundsWhereOtherTasksTookTheServersCpusAreNamed) {
+  std::vector<RoundMeasure> rounds = {Round(1, A, 100, 9), Round(2, B, 100, 9), Round(3, B, 100, 9),
+                                      Round(4, A, 100, 9)};
+  rounds[0].others_seconds = 0.5;  // 5% of 10 s on one CPU: quiet enough
+  rounds[1].others_seconds = 3.0;  // 30%
+  rounds[3].others_seconds = 1.5;  // 15%
+  Realized z = Summarize(rounds);
+  EXPECT_EQ(z.noisy_rounds, (std::vector<int>{2, 4}));
+  EXPECT_NEAR(*rounds[1].OthersShare(), 0.3, 1e-12);
+  EXPECT_FALSE(rounds[2].OthersShare()) << "unknown without a target";
+}
+
 TEST(ExperimentRounds, PredictedShareInvertsThePayoffModel) {
   EXPECT_NEAR(ShareFromPayoff(0.18 / 0.82), 0.18, 1e-12);
   EXPECT_NEAR(ShareFromPayoff(0), 0, 1e-12);
 }
 
-TEST(ExperimentLoad, PerCpuBusyTicksSkipIdleAndIowait) {
+TEST(ExperimentLoad, PerCpuTicksSkipIdleAndIowait) {
   std::string stat =
       "cpu  10 0 10 1000 5 1 1 0 0 0\n"
       "cpu0 1 2 3 400 50 6 7 8 0 0\n"
       "cpu1 10 0 20 600 0 0 30 0 0 0\n"
       "intr 12345\nctxt 99\n";
-  auto busy = ParsePerCpuBusyTicks(stat);
-  ASSERT_EQ(busy.size(), 2u);
-  EXPECT_EQ(busy[0], 1u + 2 + 3 + 6 + 7 + 8);
-  EXPECT_EQ(busy[1], 60u);
-  EXPECT_TRUE(ParsePerCpuBusyTicks("cpu0 1 2\n").empty()) << "a short line is malformed";
+  auto ticks = ParsePerCpuTicks(stat);
+  ASSERT_EQ(ticks.size(), 2u);
+  EXPECT_EQ(ticks[0].busy, 1u + 2 + 3 + 6 + 7 + 8);
+  EXPECT_EQ(ticks[0].tasks, 1u + 2 + 3);
+  EXPECT_EQ(ticks[1].busy, 60u);
+  EXPECT_EQ(ticks[1].tasks, 30u);
+  EXPECT_TRUE(ParsePerCpuTicks("cpu0 1 2\n").empty()) << "a short line is malformed";
 }
 
 TEST(ExperimentReport, TextAndJsonCarryRoundsPredictionAndRealized) {
@@ -146,6 +160,7 @@ TEST(ExperimentReport, TextAndJsonCarryRoundsPredictionAndRealized) {
   p.payoff_ratio = 0.25;
   p.reason = "a reason";
   r.prediction = p;
+  r.while_predicting = Round(0, A, 70000, 9.8);
   r.round_seconds = 10;
   r.server_cpus = {0};
   r.server_cpus_basis = "a basis";
@@ -155,6 +170,7 @@ TEST(ExperimentReport, TextAndJsonCarryRoundsPredictionAndRealized) {
   std::string text = TextReport(r);
   EXPECT_NE(text.find("order A B (A original, B tuned), probes detached"), std::string::npos)
       << text;
+  EXPECT_NE(text.find("    -  A probes        70000.0"), std::string::npos) << text;
   EXPECT_NE(text.find("    1  A original"), std::string::npos) << text;
   EXPECT_NE(text.find("    2  B tuned"), std::string::npos) << text;
   EXPECT_NE(text.find("+25.0%"), std::string::npos) << "predicted payoff\n" << text;
@@ -165,6 +181,8 @@ TEST(ExperimentReport, TextAndJsonCarryRoundsPredictionAndRealized) {
   std::string json = JsonReport(r);
   EXPECT_NE(json.find(R"("order":"A B")"), std::string::npos) << json;
   EXPECT_NE(json.find(R"("probes_during_rounds":"detached")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("while_predicting":{"seconds":10,"rate":70000)"), std::string::npos)
+      << json;
   EXPECT_NE(json.find(R"("payoff_spread":[0.1)"), std::string::npos) << json;
   EXPECT_NE(json.find(R"("measure":"rate")"), std::string::npos) << json;
   EXPECT_NE(json.find(R"("outcome":"reverted")"), std::string::npos) << json;
