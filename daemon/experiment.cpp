@@ -323,6 +323,9 @@ int RunExperiment(std::span<const std::string_view> args) {
   report.server_cpus_basis = server.basis;
   report.while_predicting.seconds = predicted.seconds;
   report.while_predicting.rate = predicted.rate;
+  if (!predicted.rate && predicted.finished && predicted.seconds > 0) {
+    report.while_predicting.rate = 1 / predicted.seconds;
+  }
   FillCpu(report.while_predicting, before, after, server);
 
   std::vector<Variant> order = experiment::RoundOrder(static_cast<int>(pairs));
@@ -378,7 +381,10 @@ int RunExperiment(std::span<const std::string_view> args) {
   } else {
     std::cout << experiment::TextReport(report);
     if (keep) {
-      std::cout << "kept; to revert: " << tuning.revert << "\n";
+      for (const experiment::Setting& s : report.settings) {
+        std::cout << "kept " << s.what << " = " << s.target << "; to revert: echo " << s.original
+                  << " > " << s.path << "\n";
+      }
     } else if (exit_code == 0) {
       std::cout << "reverted to the original setting\n";
     }

@@ -131,13 +131,23 @@ LoadResult RunLoad(const std::string& command, double seconds, const sigset_t& s
     result.error = ErrnoMessage("start the load command", errno);
     return result;
   }
+  // SIGCHLD (blocked, so that sigtimedwait takes it) ends the wait as soon as the load exits:
+  // a load that finishes by itself is timed to the millisecond, not to the next tick.
+  sigset_t wait_for = signals;
+  sigaddset(&wait_for, SIGCHLD);
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &chld, nullptr);
   if (hooks.started) hooks.started();
   Clock::time_point start = Clock::now();  // after the hook's reads, which may be slow
   while (Since(start) < seconds && run.Poll()) {
     double left = seconds - Since(start);
     long ns = static_cast<long>(std::min(left, 0.2) * 1e9);
     timespec timeout{0, std::max(ns, 1000000L)};
-    if (int sig = sigtimedwait(&signals, nullptr, &timeout); sig > 0) {
+    int sig = sigtimedwait(&wait_for, nullptr, &timeout);
+    if (sig == SIGCHLD) continue;  // Poll reaps it
+    if (sig > 0) {
       result.signal = sig;
       return result;  // LoadRun's destructor stops the load
     }

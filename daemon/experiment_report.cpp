@@ -70,14 +70,18 @@ std::string TextReport(const Report& r) {
   } else {
     out += "none\n";
   }
-  out += "rounds: " + std::to_string(r.rounds.size() / 2) + " pairs of " +
+  size_t pairs = r.rounds.size() / 2;
+  // Per request, or per run of the load when its run time is the measure.
+  std::string per = r.rate_unit == "runs/s" ? "run" : "req";
+  out += "rounds: " + std::to_string(pairs) + (pairs == 1 ? " pair of " : " pairs of ") +
          Format("%.0f", r.round_seconds) + " s in the order " + Order(r.rounds) +
          " (A original, B tuned), probes detached\n";
   out += "server CPUs: " + CpuList(r.server_cpus) + " (" + r.server_cpus_basis + ")\n\n";
 
   char line[200];
   std::snprintf(line, sizeof(line), "%5s  %-10s %12s %11s %14s %12s %7s\n", "round", "variant",
-                r.rate_unit.c_str(), "CPU us/req", "target us/req", "server busy", "others");
+                r.rate_unit.c_str(), ("CPU us/" + per).c_str(), ("target us/" + per).c_str(),
+                "server busy", "others");
   out += line;
   auto us = [](std::optional<double> s) { return s ? Format("%.2f", *s * 1e6) : "-"; };
   auto share = [](std::optional<double> s) { return s ? Format("%.0f%%", *s * 100) : "-"; };
@@ -112,7 +116,8 @@ std::string TextReport(const Report& r) {
                 (Percent(predicted_payoff) + documented).c_str(), Percent(z.payoff).c_str(),
                 SpreadText(z.payoff_spread).c_str());
   out += line;
-  std::snprintf(line, sizeof(line), "%-24s %18s %18s  %s\n", "removed CPU per request",
+  std::snprintf(line, sizeof(line), "%-24s %18s %18s  %s\n",
+                ("removed CPU per " + std::string(per == "run" ? "run" : "request")).c_str(),
                 (Percent(predicted_share) + documented).c_str(), Percent(z.removed_share).c_str(),
                 SpreadText(z.removed_share_spread).c_str());
   out += line;
