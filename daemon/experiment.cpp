@@ -1,288 +1,161 @@
 #include "experiment.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "advisor/advisor.h"
-#include "advisor/report.h"
 #include "advisor/session.h"
 #include "cli/serve_flags.h"
 #include "core/log.h"
-#include "host/net_devices.h"
-#include "host/sysctl.h"
+#include "experiment_load.h"
+#include "experiment_report.h"
+#include "experiment_rounds.h"
+#include "experiment_settings.h"
 #include "runtime.h"
 
 namespace tunescope {
 namespace {
 
+using experiment::Variant;
+
 constexpr const char* kUsage =
-    "usage: tunescope experiment --tuning ID --load \"CMD\" [--duration 20s] [--keep] --yes "
+    "usage: tunescope experiment --tuning ID --load \"CMD\" [--duration 20s] [--rounds 3]\n"
+    "       [--round-duration D] [--target-pid PID|--target-comm NAME] [--keep] [--json] --yes "
     "[flags]\n\n"
-    "Runs CMD (your load generator, e.g. wrk) and measures a baseline, applies one reversible\n"
-    "tuning, runs CMD again and measures, then restores the original setting (unless --keep;\n"
-    "also on any error and on SIGINT/SIGTERM/SIGHUP). Prints the predicted payoff and the\n"
-    "realized one: from \"Requests/sec:\" in CMD's output (wrk), or from CMD's run time when it\n"
-    "finishes within the duration. Tunings that weaken security or cannot be reverted exactly\n"
-    "are refused.\n\nflags:\n";
+    "Checks the advisor's prediction for one reversible tuning under your load command CMD\n"
+    "(e.g. wrk; give it a run time at least as long as a round):\n"
+    "  1. predicts: runs CMD for --duration with the probes attached and the original settings;\n"
+    "  2. stops the probes, so that their cost is not measured as the server's, and runs CMD in\n"
+    "     --rounds pairs of rounds of --round-duration each, A (original) and B (tuned)\n"
+    "     alternating as A B, B A, A B, ..., applying and restoring the setting in between;\n"
+    "  3. prints each round (req/s, server CPU per request, busy share of the server's CPUs) and\n"
+    "     the predicted beside the realized payoff (median req/s B / A - 1) and removed CPU per\n"
+    "     request (1 - median CPU/req B / A), with their range over the pairs.\n"
+    "req/s comes from \"Requests/sec:\" in CMD's output (wrk; a round ends with SIGINT, on which\n"
+    "wrk prints it), or else from CMD's run time when it finishes within a round. The server's\n"
+    "CPUs are those its threads ran on (--target-pid/--target-comm), else all CPUs. The original\n"
+    "setting is restored at the end (unless --keep), on any error and on SIGINT/SIGTERM/SIGHUP.\n"
+    "Tunings that weaken security or cannot be reverted exactly are refused.\n\nflags:\n";
 
-// One file setting (sysctl or sysfs), with the exact text to write back.
-struct Setting {
-  std::string what;  // "net.core.busy_read", "eth0 rx-0 rps_cpus"
-  std::string path;
-  std::string original;
-  std::string target;
-};
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-std::optional<std::string> ReadText(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  if (n < 0) return std::nullopt;
-  return Trim(out);
-}
-
-Status WriteText(const std::string& path, const std::string& value) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return Status::Error(ErrnoMessage("open " + path, errno));
-  std::string line = value + "\n";
-  ssize_t n = ::write(fd, line.data(), line.size());
-  int err = errno;
-  ::close(fd);
-  if (n < 0) return Status::Error(ErrnoMessage("write \"" + value + "\" to " + path, err));
-  return {};
-}
-
-Status Plan(const advisor::Tuning& t, const host::HostPaths& paths, int cpus,
-            std::vector<Setting>& out) {
-  if (t.experiment == advisor::ExperimentKind::kSysctl) {
-    for (const advisor::SysctlSetting& s : t.sysctls) {
-      auto path = host::sysctl_path(paths, s.name);
-      if (!path.ok()) return Status::Error(path.error());
-      auto original = ReadText(*path);
-      if (!original) return Status::Error(ErrnoMessage("read " + *path, errno));
-      out.push_back({std::string(s.name), *path, *original, std::string(s.value)});
-    }
-    return {};
-  }
-  if (t.experiment == advisor::ExperimentKind::kRpsMask) {
-    auto devices = host::read_net_devices(paths);
-    if (!devices.ok()) return Status::Error(devices.error());
-    std::string mask = AllCpusMask(cpus);
-    for (const host::NetDevice& d : *devices) {
-      if (d.name == "lo" || d.rps_enabled()) continue;
-      for (const host::QueueCpus& q : d.rps) {
-        std::string path = paths.sys + "/class/net/" + d.name + "/queues/" + q.queue + "/rps_cpus";
-        auto original = ReadText(path);
-        if (!original) continue;  // some virtual devices have no rps_cpus
-        out.push_back({d.name + " " + q.queue + " rps_cpus", path, *original, mask});
-      }
-    }
-    if (out.empty()) return Status::Error("no device without RPS to try it on");
-    return {};
-  }
-  return Status::Error("tuning " + std::string(t.id) + " has no automated experiment");
-}
-
-// Writes settings and writes the originals back, in reverse order, on Restore() or destruction.
-class Applier {
- public:
-  Applier() = default;
-  Applier(const Applier&) = delete;
-  Applier& operator=(const Applier&) = delete;
-  ~Applier() { (void)Restore(); }
-
-  Status Apply(const Setting& s) {
-    applied_.push_back(s);  // before writing: a partial write is restored too
-    return WriteText(s.path, s.target);
-  }
-  Status Restore() {
-    Status result;
-    while (!applied_.empty()) {
-      const Setting& s = applied_.back();
-      if (Status st = WriteText(s.path, s.original); !st.ok()) {
-        std::cerr << "tunescope experiment: could not restore " << s.what << ": " << st.message()
-                  << " (restore it by hand: write \"" << s.original << "\" to " << s.path << ")\n";
-        result = st;
-      } else {
-        std::cerr << "restored " << s.what << " = " << s.original << "\n";
-      }
-      applied_.pop_back();
-    }
-    return result;
-  }
-  void Keep() { applied_.clear(); }
-
- private:
-  std::vector<Setting> applied_;
-};
-
-// The user's load command in its own process group, output captured.
-class LoadRun {
- public:
-  explicit LoadRun(const std::string& command) : start_(std::chrono::steady_clock::now()) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::setpgid(0, 0);
-      sigset_t none;
-      sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      ::dup2(fds[1], STDOUT_FILENO);
-      ::dup2(fds[1], STDERR_FILENO);
-      ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    if (pid_ < 0) {
-      ::close(fds[0]);
-      return;
-    }
-    ::setpgid(pid_, pid_);
-    fd_ = fds[0];
-    ::fcntl(fd_, F_SETFL, O_NONBLOCK);
-  }
-  LoadRun(const LoadRun&) = delete;
-  LoadRun& operator=(const LoadRun&) = delete;
-  ~LoadRun() { Stop(); }
-
-  bool started() const { return pid_ > 0; }
-  // Reads output; true while the command runs.
-  bool Poll() {
-    Drain();
-    if (pid_ <= 0) return false;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      elapsed_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-      exit_status_ = status;
-      pid_ = -1;
-      Drain();
-      return false;
-    }
-    return true;
-  }
-  void Stop() {
-    if (pid_ > 0) {
-      ::kill(-pid_, SIGTERM);
-      for (int i = 0; i < 20 && Poll(); ++i) ::usleep(50000);
-      if (pid_ > 0) {
-        ::kill(-pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-        pid_ = -1;
-      }
-    }
-    Drain();
-    if (fd_ >= 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-  // Run time when it finished by itself with status 0.
-  std::optional<double> finished_elapsed() const {
-    if (elapsed_ && WIFEXITED(exit_status_) && WEXITSTATUS(exit_status_) == 0) return elapsed_;
-    return std::nullopt;
-  }
-  const std::string& output() const { return output_; }
-
- private:
-  void Drain() {
-    if (fd_ < 0) return;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(fd_, buf, sizeof(buf))) > 0) {
-      output_.append(buf, static_cast<size_t>(n));
-      if (output_.size() > (1 << 20)) output_.erase(0, output_.size() - (1 << 19));
-    }
-  }
-  pid_t pid_ = -1;
-  int fd_ = -1;
-  std::chrono::steady_clock::time_point start_;
-  std::optional<double> elapsed_;
-  int exit_status_ = 0;
-  std::string output_;
-};
-
-struct Phase {
-  advisor::Advice advice;
-  const advisor::Prediction* prediction = nullptr;
-  double seconds = 0;
-  std::optional<double> load_elapsed;
-  double requests_per_second = -1;
-  int signal = 0;  // set when interrupted
-  std::string error;
-};
-
-Phase Measure(const std::string& name, const std::string& load, double duration,
-              const advisor::MeasureSources& sources, const probes::ProbeSet& probe_set,
-              const sigset_t& signals, const advisor::Tuning& tuning) {
-  Phase phase;
-  std::cerr << name << ": running the load for up to " << duration << " s\n";
-  LoadRun run(load);
-  if (!run.started()) {
-    phase.error = ErrnoMessage("start the load command", errno);
-    return phase;
-  }
-  advisor::Window window(sources);
-  while (window.Elapsed() < duration && run.Poll()) {
-    timespec timeout{0, 200 * 1000 * 1000};
-    int sig = sigtimedwait(&signals, nullptr, &timeout);
-    if (sig > 0) {
-      phase.signal = sig;
-      return phase;  // LoadRun's destructor stops the load
-    }
-  }
-  phase.advice = advisor::Advise(window.Finish());
-  advisor::NoteProbes(phase.advice, probe_set);
-  phase.seconds = phase.advice.window_seconds;
-  run.Stop();
-  phase.load_elapsed = run.finished_elapsed();
-  phase.requests_per_second = ParseRequestsPerSecond(run.output());
-  for (const advisor::Prediction& p : phase.advice.ranked) {
-    if (p.tuning == &tuning) phase.prediction = &p;
-  }
-  return phase;
-}
-
-std::string Percent(double r) {
+std::string Seconds(double s) {
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "%+.1f%%", r * 100);
+  std::snprintf(buf, sizeof(buf), "%g s", s);
   return buf;
 }
 
-void PrintPhase(const char* label, const Phase& p) {
-  std::cout << label << " (" << static_cast<int>(p.seconds) << " s): ";
-  if (p.prediction != nullptr) {
-    std::cout << advisor::PayoffText(*p.prediction) << " - " << p.prediction->reason << "\n";
-    for (const advisor::Number& n : p.prediction->numbers) {
-      std::cout << "    " << n.name << " = " << n.value << (n.unit == "count" ? "" : " " + n.unit)
-                << "\n";
-    }
-  } else {
-    std::cout << "no prediction\n";
+// The CPUs a round's busy time is summed over, and why those.
+struct ServerCpus {
+  std::vector<int> cpus;
+  std::string basis;
+};
+
+ServerCpus ChooseServerCpus(const advisor::MeasureSources& sources, const std::set<int>& seen) {
+  bool has_target = !sources.target_pids.empty() || !sources.target_comms.empty();
+  if (has_target && !seen.empty()) {
+    return {{seen.begin(), seen.end()}, "the CPUs the target's threads ran on while predicting"};
   }
-  if (p.requests_per_second >= 0)
-    std::cout << "    load Requests/sec = " << p.requests_per_second << "\n";
-  if (p.load_elapsed) std::cout << "    load finished in " << *p.load_elapsed << " s\n";
+  ServerCpus all;
+  for (const auto& [cpu, ticks] : experiment::ReadPerCpuTicks(sources.paths.proc)) {
+    all.cpus.push_back(cpu);
+  }
+  all.basis = has_target ? "the target was not found: all CPUs"
+                         : "no --target-pid or --target-comm given: all CPUs";
+  return all;
+}
+
+// The CPU counters a round is measured with, read at its start and at its end.
+struct CpuReads {
+  std::map<int, experiment::CpuTicks> ticks;  // per CPU
+  advisor::TargetCpuSample target;
+
+  static CpuReads Now(const advisor::MeasureSources& sources) {
+    CpuReads r;
+    r.target = advisor::ReadTargetCpu(sources.paths, sources.target_pids, sources.target_comms);
+    r.ticks = experiment::ReadPerCpuTicks(sources.paths.proc);
+    return r;
+  }
+};
+
+// Fills the CPU fields of `m` from the reads at its start and end: busy time summed over the
+// server's CPUs, the target's own CPU time, and the time other tasks took on those CPUs.
+void FillCpu(experiment::RoundMeasure& m, const CpuReads& before, const CpuReads& after,
+             const ServerCpus& server) {
+  unsigned long long busy = 0, tasks = 0;
+  for (int c : server.cpus) {
+    auto b = before.ticks.find(c), a = after.ticks.find(c);
+    if (b == before.ticks.end() || a == after.ticks.end()) continue;
+    if (a->second.busy >= b->second.busy) busy += a->second.busy - b->second.busy;
+    if (a->second.tasks >= b->second.tasks) tasks += a->second.tasks - b->second.tasks;
+  }
+  m.server_cpus = static_cast<int>(server.cpus.size());
+  m.server_busy_seconds = experiment::TicksToSeconds(busy);
+  if (before.target.seconds && after.target.seconds) {
+    m.target_cpu_seconds = std::max(0.0, *after.target.seconds - *before.target.seconds);
+    // Task time on the server's CPUs that was not the target's: builds, the load generator
+    // when it shares them, other servers. Softirq time is the server's kernel work: not counted.
+    m.others_seconds = std::max(0.0, experiment::TicksToSeconds(tasks) - *m.target_cpu_seconds);
+  }
+}
+
+std::string LoadFailure(const experiment::LoadResult& r) {
+  int status = *r.failed_status;
+  std::string how = WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
+                                      : std::string("was killed by ") + strsignal(WTERMSIG(status));
+  return "the load command " + how + (r.last_line.empty() ? "" : ": " + r.last_line);
+}
+
+// One round: the load for `seconds` under the current setting, measured on `server`.
+struct RoundOutcome {
+  experiment::RoundMeasure measure;
+  bool by_run_time = false;  // the rate is load runs per second
+  int signal = 0;
+  std::string error;
+};
+
+RoundOutcome RunRound(int round, Variant variant, const std::string& load, double seconds,
+                      const advisor::MeasureSources& sources, const ServerCpus& server,
+                      const sigset_t& signals) {
+  RoundOutcome out;
+  out.measure.round = round;
+  out.measure.variant = variant;
+  CpuReads before, after;
+  experiment::LoadHooks hooks;
+  hooks.started = [&] { before = CpuReads::Now(sources); };
+  hooks.ended = [&] { after = CpuReads::Now(sources); };
+  experiment::LoadResult r = experiment::RunLoad(load, seconds, signals, hooks);
+  if (r.signal != 0) {
+    out.signal = r.signal;
+    return out;
+  }
+  if (!r.error.empty() || (r.failed_status && !r.rate)) {
+    out.error = !r.error.empty() ? r.error : LoadFailure(r);
+    return out;
+  }
+  experiment::RoundMeasure& m = out.measure;
+  m.seconds = r.seconds;
+  m.rate = r.rate;
+  if (!m.rate && r.finished && r.seconds > 0) {
+    m.rate = 1 / r.seconds;
+    out.by_run_time = true;
+  }
+  FillCpu(m, before, after, server);
+  return out;
+}
+
+Status ApplyAll(experiment::Applier& applier, const std::vector<experiment::Setting>& settings) {
+  for (const experiment::Setting& s : settings) {
+    // On stderr before the write: if tunescope is SIGKILLed, this says what to write back.
+    std::cerr << "applying " << s.what << ": " << s.original << " -> " << s.target << "\n";
+    if (Status st = applier.Apply(s); !st.ok()) return st;
+  }
+  return {};
 }
 
 }  // namespace
@@ -298,24 +171,13 @@ double ParseRequestsPerSecond(std::string_view output) {
   return v;
 }
 
-std::string AllCpusMask(int n) {
-  if (n <= 0) return "0";
-  std::vector<uint32_t> groups(static_cast<size_t>((n + 31) / 32), 0);
-  for (int c = 0; c < n; ++c) groups[static_cast<size_t>(c / 32)] |= 1u << (c % 32);
-  std::string out;
-  for (size_t i = groups.size(); i-- > 0;) {
-    char buf[16];
-    std::snprintf(buf, sizeof(buf), i + 1 == groups.size() ? "%x" : "%08x", groups[i]);
-    out += (out.empty() ? "" : ",") + std::string(buf);
-  }
-  return out;
-}
-
 int RunExperiment(std::span<const std::string_view> args) {
   cli::ServeOptions options;
   std::string tuning_id, load;
   double duration = 20;
-  bool keep = false, yes = false;
+  std::optional<double> round_duration;
+  uint64_t pairs = 3;
+  bool keep = false, yes = false, json = false;
   cli::FlagParser parser;
   parser.Add("tuning", "ID", "the catalogue id of the tuning to try (see tunescope advise)",
              [&tuning_id](std::string_view v) {
@@ -325,17 +187,29 @@ int RunExperiment(std::span<const std::string_view> args) {
                tuning_id = std::string(v);
                return Status();
              });
-  parser.Add("load", "CMD", "shell command that loads the server (e.g. wrk ...)",
+  parser.Add("load", "CMD", "shell command that loads the server (e.g. wrk -d 1h ...)",
              [&load](std::string_view v) {
                if (v.empty()) return Status::Error("flag --load: empty command");
                load = std::string(v);
                return Status();
              });
-  parser.Add("duration", "DURATION", "how long each phase measures (default 20s)",
+  parser.Add("duration", "DURATION",
+             "how long the prediction measures, probes attached (default 20s)",
              [&duration](std::string_view v) {
                return cli::ParseDurationSeconds("duration", v, duration);
              });
+  parser.Add("rounds", "N", "pairs of rounds, one original and one tuned each (default 3, 1-50)",
+             [&pairs](std::string_view v) { return cli::ParseUint("rounds", v, 1, 50, pairs); });
+  parser.Add("round-duration", "DURATION",
+             "how long each round runs the load (default: --duration)",
+             [&round_duration](std::string_view v) {
+               double d = 0;
+               Status s = cli::ParseDurationSeconds("round-duration", v, d);
+               if (s.ok()) round_duration = d;
+               return s;
+             });
   parser.AddSwitch("keep", "keep the tuning applied afterwards", &keep);
+  parser.AddSwitch("json", "print the result as JSON", &json);
   parser.AddSwitch("yes", "confirm that the experiment may change kernel settings", &yes);
   cli::AddProbeFlags(parser, options);
   if (auto exit_code = cli::ParseCommand(parser, args, "experiment", kUsage)) return *exit_code;
@@ -362,6 +236,7 @@ int RunExperiment(std::span<const std::string_view> args) {
               << tuning.apply << ") for the duration of the experiment\n";
     return 2;
   }
+  double round_seconds = round_duration.value_or(duration);
   log::SetLevel(options.log_level);
   // Every thread started from here on inherits the blocked set; the main thread takes the
   // signals with sigtimedwait and restores before exiting.
@@ -370,15 +245,18 @@ int RunExperiment(std::span<const std::string_view> args) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   RouteLibbpfLogs();
 
+  experiment::Report report;
+  report.tuning = &tuning;
+  report.round_seconds = round_seconds;
   host::HostPaths paths;
-  std::vector<Setting> settings;
-  if (Status s = Plan(tuning, paths, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)), settings);
+  if (Status s = experiment::Plan(tuning, paths, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)),
+                                  report.settings);
       !s.ok()) {
     std::cerr << "tunescope experiment: " << s.message() << "\n";
     return 1;
   }
   bool all_set = true;
-  for (const Setting& s : settings) all_set &= s.original == s.target;
+  for (const experiment::Setting& s : report.settings) all_set &= s.original == s.target;
   if (all_set) {
     std::cout << tuning.id << " is already applied here; nothing to try\n";
     return 0;
@@ -389,67 +267,125 @@ int RunExperiment(std::span<const std::string_view> args) {
   if (!warning.empty()) std::cerr << "tunescope experiment: " << warning << "\n";
   advisor::MeasureSources sources = advisor::SourcesFor(options, probe_set);
 
-  std::cout << "experiment " << tuning.id << ": " << tuning.title << " (" << tuning.source << ")\n";
-  Phase before = Measure("baseline", load, duration, sources, *probe_set, signals, tuning);
-  if (before.signal != 0 || !before.error.empty()) {
+  // 1. The prediction: one advisor window under the load, original settings, probes attached.
+  std::cerr << "predicting: running the load for up to " << Seconds(duration)
+            << " with the probes attached; then " << pairs << " pairs of rounds of "
+            << Seconds(round_seconds) << " without them\n";
+  std::optional<advisor::Window> window;
+  std::optional<advisor::Window::End> window_end;
+  std::set<int> target_cpus;  // where the target's threads ran, sampled about once a second
+  auto sample_target = [&sources, &target_cpus] {
+    for (int cpu :
+         advisor::ReadTargetCpu(sources.paths, sources.target_pids, sources.target_comms).cpus) {
+      target_cpus.insert(cpu);
+    }
+  };
+  int ticks = 0;
+  CpuReads before, after;  // the same measures as a round's, with the probes' cost in them
+  experiment::LoadHooks hooks;
+  hooks.started = [&] {
+    window.emplace(sources);
+    before = CpuReads::Now(sources);
+    sample_target();
+  };
+  hooks.tick = [&] {
+    if (++ticks % 5 == 0) sample_target();
+  };
+  hooks.ended = [&] {
+    window_end = window->Stop();
+    after = CpuReads::Now(sources);
+    sample_target();
+  };
+  experiment::LoadResult predicted = experiment::RunLoad(load, duration, signals, hooks);
+  if (predicted.signal != 0 || !predicted.error.empty() ||
+      (predicted.failed_status && !predicted.rate)) {
     std::cerr << "tunescope experiment: "
-              << (before.signal != 0 ? "interrupted during the baseline; nothing was changed"
-                                     : before.error)
+              << (predicted.signal != 0     ? "interrupted while predicting; nothing was changed"
+                  : predicted.error.empty() ? LoadFailure(predicted)
+                                            : predicted.error)
               << "\n";
     probe_set->StopAll();
-    return before.signal != 0 ? 130 : 1;
+    return predicted.signal != 0 ? 130 : 1;
   }
+  advisor::Advice advice = advisor::Advise(window->Finish(*window_end));
+  advisor::NoteProbes(advice, *probe_set);
+  // 2. The prediction is made: from here on the probes' per-event cost would be counted as
+  // the server's, so none stays attached.
+  probe_set->StopAll();
+  report.prediction_seconds = advice.window_seconds;
+  report.probes_up = advice.probes_up;
+  report.probes_down = advice.probes_down;
+  for (const advisor::Prediction& p : advice.ranked) {
+    if (p.tuning == &tuning) report.prediction = p;
+  }
+  ServerCpus server = ChooseServerCpus(sources, target_cpus);
+  report.server_cpus = server.cpus;
+  report.server_cpus_basis = server.basis;
+  report.while_predicting.seconds = predicted.seconds;
+  report.while_predicting.rate = predicted.rate;
+  if (!predicted.rate && predicted.finished && predicted.seconds > 0) {
+    report.while_predicting.rate = 1 / predicted.seconds;
+  }
+  FillCpu(report.while_predicting, before, after, server);
 
-  int exit_code = 0;
-  {
-    Applier applier;
-    for (const Setting& s : settings) {
-      std::cerr << "applying " << s.what << ": " << s.original << " -> " << s.target << "\n";
-      if (Status st = applier.Apply(s); !st.ok()) {
+  std::vector<Variant> order = experiment::RoundOrder(static_cast<int>(pairs));
+  bool any_wrk_rate = false, any_run_time = false;
+  experiment::Applier applier;
+  for (size_t i = 0; i < order.size(); ++i) {
+    Variant v = order[i];
+    if (v == Variant::kTuned && !applier.applied()) {
+      if (Status st = ApplyAll(applier, report.settings); !st.ok()) {
         std::cerr << "tunescope experiment: " << st.message() << "\n";
-        probe_set->StopAll();
         return 1;  // the applier restores what it wrote
       }
+    } else if (v == Variant::kOriginal && applier.applied()) {
+      if (Status st = applier.Restore(); !st.ok()) return 1;
     }
-    Phase after = Measure("tuned", load, duration, sources, *probe_set, signals, tuning);
-    if (after.signal != 0 || !after.error.empty()) {
+    std::cerr << "round " << i + 1 << "/" << order.size() << " " << experiment::Letter(v) << " ("
+              << experiment::Name(v) << "): running the load for up to " << Seconds(round_seconds)
+              << "\n";
+    RoundOutcome round =
+        RunRound(static_cast<int>(i + 1), v, load, round_seconds, sources, server, signals);
+    if (round.signal != 0 || !round.error.empty()) {
       std::cerr << "tunescope experiment: "
-                << (after.signal != 0 ? std::string("interrupted by ") + strsignal(after.signal)
-                                      : after.error)
-                << "; restoring\n";
+                << (round.signal != 0 ? std::string("interrupted by ") + strsignal(round.signal)
+                                      : round.error)
+                << " in round " << i + 1 << "; restoring\n";
       (void)applier.Restore();
-      probe_set->StopAll();
-      return after.signal != 0 ? 130 : 1;
+      return round.signal != 0 ? 130 : 1;
     }
-    probe_set->StopAll();
+    (round.by_run_time ? any_run_time : any_wrk_rate) |= round.measure.rate.has_value();
+    report.rounds.push_back(round.measure);
+  }
+  if (any_run_time && !any_wrk_rate) report.rate_unit = "runs/s";
+  report.realized = experiment::Summarize(report.rounds);
 
-    for (const Setting& s : settings) {
-      std::cout << "  setting " << s.what << ": " << s.original << " -> " << s.target << "\n";
+  int exit_code = 0;
+  if (keep) {
+    if (!applier.applied()) {
+      if (Status st = ApplyAll(applier, report.settings); !st.ok()) {
+        std::cerr << "tunescope experiment: " << st.message() << "\n";
+        return 1;
+      }
     }
-    PrintPhase("before", before);
-    PrintPhase("after ", after);
-    if (before.prediction != nullptr) {
-      std::cout << "predicted: " << advisor::PayoffText(*before.prediction) << "\n";
-    }
-    if (before.requests_per_second > 0 && after.requests_per_second >= 0) {
-      std::cout << "realized:  "
-                << Percent(after.requests_per_second / before.requests_per_second - 1)
-                << " req/s (Requests/sec " << before.requests_per_second << " -> "
-                << after.requests_per_second << ")\n";
-    } else if (before.load_elapsed && after.load_elapsed && *after.load_elapsed > 0) {
-      std::cout << "realized:  " << Percent(*before.load_elapsed / *after.load_elapsed - 1)
-                << " throughput (the load finished in " << *before.load_elapsed << " s, then "
-                << *after.load_elapsed << " s)\n";
-    } else {
-      std::cout << "realized:  not measurable: the load printed no \"Requests/sec:\" and did not "
-                   "finish within the duration\n";
-    }
+    applier.Keep();
+    report.outcome = "kept";
+  } else if (Status s = applier.Restore(); !s.ok()) {
+    report.outcome = "restore failed";
+    exit_code = 1;
+  } else {
+    report.outcome = "reverted";
+  }
+  if (json) {
+    std::cout << experiment::JsonReport(report);
+  } else {
+    std::cout << experiment::TextReport(report);
     if (keep) {
-      applier.Keep();
-      std::cout << "kept; to revert: " << tuning.revert << "\n";
-    } else if (Status s = applier.Restore(); !s.ok()) {
-      exit_code = 1;
-    } else {
+      for (const experiment::Setting& s : report.settings) {
+        std::cout << "kept " << s.what << " = " << s.target << "; to revert: echo " << s.original
+                  << " > " << s.path << "\n";
+      }
+    } else if (exit_code == 0) {
       std::cout << "reverted to the original setting\n";
     }
   }

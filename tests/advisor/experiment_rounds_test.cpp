@@ -1,0 +1,192 @@
+// `tunescope experiment`'s round statistics and report: the order of the rounds, medians,
+// realized payoff and removed CPU share with their spread over pairs, saturation, /proc/stat
+// parsing, and the text and JSON report built from them.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "advisor/catalogue.h"
+#include "experiment_load.h"
+#include "experiment_report.h"
+#include "experiment_rounds.h"
+
+namespace tunescope::experiment {
+namespace {
+
+constexpr Variant A = Variant::kOriginal;
+constexpr Variant B = Variant::kTuned;
+
+// One round of `seconds` at `rate` req/s, the server's `cpus` CPUs busy `busy` seconds.
+RoundMeasure Round(int n, Variant v, double rate, double busy, double seconds = 10, int cpus = 1) {
+  RoundMeasure m;
+  m.round = n;
+  m.variant = v;
+  m.seconds = seconds;
+  m.rate = rate;
+  m.server_busy_seconds = busy;
+  m.server_cpus = cpus;
+  return m;
+}
+
+TEST(ExperimentRounds, OrderAlternatesPairsAbBa) {
+  EXPECT_EQ(RoundOrder(1), (std::vector<Variant>{A, B}));
+  EXPECT_EQ(RoundOrder(3), (std::vector<Variant>{A, B, B, A, A, B}));
+  std::vector<Variant> four = RoundOrder(4);
+  ASSERT_EQ(four.size(), 8u);
+  // With an even number of pairs, the positions of A and B sum to the same: a linear drift
+  // of the machine favours neither.
+  int sum_a = 0, sum_b = 0;
+  for (size_t i = 0; i < four.size(); ++i) (four[i] == A ? sum_a : sum_b) += static_cast<int>(i);
+  EXPECT_EQ(sum_a, sum_b);
+  EXPECT_TRUE(RoundOrder(0).empty());
+}
+
+TEST(ExperimentRounds, MedianOfOddAndEvenCounts) {
+  EXPECT_DOUBLE_EQ(Median({3, 1, 2}), 2);
+  EXPECT_DOUBLE_EQ(Median({4, 1, 3, 2}), 2.5);
+  EXPECT_DOUBLE_EQ(Median({7}), 7);
+  EXPECT_TRUE(std::isnan(Median({})));
+}
+
+TEST(ExperimentRounds, PerRoundCpuPerRequestAndBusyShare) {
+  RoundMeasure m = Round(1, A, 100000, 19.0, 10, 2);  // 1M requests, 19 s busy of 20 s
+  ASSERT_TRUE(m.CpuPerRequest());
+  EXPECT_NEAR(*m.CpuPerRequest(), 19e-6, 1e-12);
+  EXPECT_NEAR(*m.BusyShare(), 0.95, 1e-12);
+  EXPECT_FALSE(m.TargetCpuPerRequest());
+  m.target_cpu_seconds = 5;
+  EXPECT_NEAR(*m.TargetCpuPerRequest(), 5e-6, 1e-12);
+  m.rate.reset();
+  EXPECT_FALSE(m.CpuPerRequest());
+  EXPECT_TRUE(m.BusyShare()) << "the busy share needs no rate";
+}
+
+TEST(ExperimentRounds, SaturatedServerRealizedPayoffAndRemovedShareFromMedians) {
+  // Saturated (busy 9.8 of 10 s): CPU per request A 9.8 us, B 8.0/8.2/7.9 us.
+  std::vector<RoundMeasure> rounds = {Round(1, A, 1e6 / 9.8, 9.8),  Round(2, B, 1e6 / 8.0, 9.8),
+                                      Round(3, B, 1e6 / 8.2, 9.8),  Round(4, A, 1e6 / 9.6, 9.8),
+                                      Round(5, A, 1e6 / 10.0, 9.8), Round(6, B, 1e6 / 7.9, 9.8)};
+  Realized z = Summarize(rounds);
+  ASSERT_TRUE(z.rate_a && z.rate_b && z.payoff && z.removed_share);
+  EXPECT_NEAR(*z.rate_a, 1e6 / 9.8, 1e-6);
+  EXPECT_NEAR(*z.rate_b, 1e6 / 8.0, 1e-6);
+  EXPECT_NEAR(*z.payoff, 9.8 / 8.0 - 1, 1e-9);
+  EXPECT_NEAR(*z.removed_share, 1 - 8.0 / 9.8, 1e-9);
+  // Pairs (1,2) (3,4) (5,6): B/A - 1 = 9.8/8.0-1, 9.6/8.2-1, 10/7.9-1.
+  ASSERT_TRUE(z.payoff_spread);
+  EXPECT_NEAR(z.payoff_spread->min, 9.6 / 8.2 - 1, 1e-9);
+  EXPECT_NEAR(z.payoff_spread->max, 10.0 / 7.9 - 1, 1e-9);
+  ASSERT_TRUE(z.removed_share_spread);
+  EXPECT_NEAR(z.removed_share_spread->min, 1 - 8.2 / 9.6, 1e-9);
+  EXPECT_NEAR(z.removed_share_spread->max, 1 - 7.9 / 10.0, 1e-9);
+  EXPECT_TRUE(z.saturated);
+  EXPECT_NEAR(*z.busy_a, 0.98, 1e-9);
+}
+
+TEST(ExperimentRounds, UnsaturatedServerMeasuresCpuPerRequestNotRate) {
+  // The load generator caps req/s at 50k in both variants; the tuning removes CPU per request.
+  std::vector<RoundMeasure> rounds = {Round(1, A, 50000, 5.0), Round(2, B, 50000, 4.0),
+                                      Round(3, B, 50000, 4.2), Round(4, A, 50000, 5.2)};
+  Realized z = Summarize(rounds);
+  EXPECT_FALSE(z.saturated);
+  EXPECT_NEAR(*z.busy_a, 0.51, 1e-9);
+  EXPECT_NEAR(*z.payoff, 0, 1e-12);
+  EXPECT_NEAR(*z.removed_share, 1 - 4.1 / 5.1, 1e-9);
+  EXPECT_NEAR(z.removed_share_spread->min, 1 - 4.2 / 5.2, 1e-9);
+  EXPECT_NEAR(z.removed_share_spread->max, 1 - 4.0 / 5.0, 1e-9);
+}
+
+TEST(ExperimentRounds, WithoutRatesOnlyTheBusyShareIsKnown) {
+  std::vector<RoundMeasure> rounds = {Round(1, A, 0, 9.5), Round(2, B, 0, 9.5)};
+  for (RoundMeasure& r : rounds) r.rate.reset();
+  Realized z = Summarize(rounds);
+  EXPECT_FALSE(z.payoff);
+  EXPECT_FALSE(z.payoff_spread);
+  EXPECT_FALSE(z.removed_share);
+  EXPECT_TRUE(z.saturated);
+}
+
+TEST(ExperimentRounds, AnIncompletePairCountsInTheMediansNotInTheSpread) {
+  std::vector<RoundMeasure> rounds = {Round(1, A, 100, 1), Round(2, B, 110, 1),
+                                      Round(3, B, 130, 1)};
+  Realized z = Summarize(rounds);
+  EXPECT_NEAR(*z.payoff, 0.2, 1e-9);  // median B = 120
+  EXPECT_NEAR(z.payoff_spread->min, 0.1, 1e-9);
+  EXPECT_NEAR(z.payoff_spread->max, 0.1, 1e-9);
+}
+
+TEST(ExperimentRounds, RoundsWhereOtherTasksTookTheServersCpusAreNamed) {
+  std::vector<RoundMeasure> rounds = {Round(1, A, 100, 9), Round(2, B, 100, 9), Round(3, B, 100, 9),
+                                      Round(4, A, 100, 9)};
+  rounds[0].others_seconds = 0.5;  // 5% of 10 s on one CPU: quiet enough
+  rounds[1].others_seconds = 3.0;  // 30%
+  rounds[3].others_seconds = 1.5;  // 15%
+  Realized z = Summarize(rounds);
+  EXPECT_EQ(z.noisy_rounds, (std::vector<int>{2, 4}));
+  EXPECT_NEAR(*rounds[1].OthersShare(), 0.3, 1e-12);
+  EXPECT_FALSE(rounds[2].OthersShare()) << "unknown without a target";
+}
+
+TEST(ExperimentRounds, PredictedShareInvertsThePayoffModel) {
+  EXPECT_NEAR(ShareFromPayoff(0.18 / 0.82), 0.18, 1e-12);
+  EXPECT_NEAR(ShareFromPayoff(0), 0, 1e-12);
+}
+
+TEST(ExperimentLoad, PerCpuTicksSkipIdleAndIowait) {
+  std::string stat =
+      "cpu  10 0 10 1000 5 1 1 0 0 0\n"
+      "cpu0 1 2 3 400 50 6 7 8 0 0\n"
+      "cpu1 10 0 20 600 0 0 30 0 0 0\n"
+      "intr 12345\nctxt 99\n";
+  auto ticks = ParsePerCpuTicks(stat);
+  ASSERT_EQ(ticks.size(), 2u);
+  EXPECT_EQ(ticks[0].busy, 1u + 2 + 3 + 6 + 7 + 8);
+  EXPECT_EQ(ticks[0].tasks, 1u + 2 + 3);
+  EXPECT_EQ(ticks[1].busy, 60u);
+  EXPECT_EQ(ticks[1].tasks, 30u);
+  EXPECT_TRUE(ParsePerCpuTicks("cpu0 1 2\n").empty()) << "a short line is malformed";
+}
+
+TEST(ExperimentReport, TextAndJsonCarryRoundsPredictionAndRealized) {
+  const advisor::Tuning* t = advisor::FindTuning("somaxconn");
+  ASSERT_NE(t, nullptr);
+  Report r;
+  r.tuning = t;
+  r.settings = {{"net.core.somaxconn", "/proc/sys/net/core/somaxconn", "256", "4096"}};
+  r.prediction_seconds = 2;
+  advisor::Prediction p;
+  p.tuning = t;
+  p.verdict = advisor::Verdict::kMeasured;
+  p.payoff_ratio = 0.25;
+  p.reason = "a reason";
+  r.prediction = p;
+  r.while_predicting = Round(0, A, 70000, 9.8);
+  r.round_seconds = 10;
+  r.server_cpus = {0};
+  r.server_cpus_basis = "a basis";
+  r.rounds = {Round(1, A, 100000, 9.5), Round(2, B, 110000, 9.5)};
+  r.realized = Summarize(r.rounds);
+  r.outcome = "reverted";
+  std::string text = TextReport(r);
+  EXPECT_NE(text.find("order A B (A original, B tuned), probes detached"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("    -  A probes        70000.0"), std::string::npos) << text;
+  EXPECT_NE(text.find("    1  A original"), std::string::npos) << text;
+  EXPECT_NE(text.find("    2  B tuned"), std::string::npos) << text;
+  EXPECT_NE(text.find("+25.0%"), std::string::npos) << "predicted payoff\n" << text;
+  EXPECT_NE(text.find("+20.0%"), std::string::npos) << "predicted share 0.25/1.25\n" << text;
+  EXPECT_NE(text.find("+10.0%"), std::string::npos) << "realized payoff\n" << text;
+  EXPECT_NE(text.find("+9.1%"), std::string::npos) << "realized share 1 - 1/1.1\n" << text;
+  EXPECT_NE(text.find("saturated, so req/s is the measure"), std::string::npos) << text;
+  std::string json = JsonReport(r);
+  EXPECT_NE(json.find(R"("order":"A B")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("probes_during_rounds":"detached")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("while_predicting":{"seconds":10,"rate":70000)"), std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"("payoff_spread":[0.1)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("measure":"rate")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("outcome":"reverted")"), std::string::npos) << json;
+}
+
+}  // namespace
+}  // namespace tunescope::experiment
