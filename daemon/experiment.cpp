@@ -14,6 +14,7 @@
 #include "advisor/session.h"
 #include "cli/serve_flags.h"
 #include "core/log.h"
+#include "host/cpu_accounting.h"
 #include "experiment_load.h"
 #include "experiment_report.h"
 #include "experiment_rounds.h"
@@ -73,11 +74,15 @@ ServerCpus ChooseServerCpus(const advisor::MeasureSources& sources, const std::s
 // The CPU counters a round is measured with, read at its start and at its end.
 struct CpuReads {
   std::map<int, experiment::CpuTicks> ticks;  // per CPU
-  advisor::TargetCpuSample target;
+  std::optional<double> target_seconds;       // utime+stime of the target's threads
 
   static CpuReads Now(const advisor::MeasureSources& sources) {
     CpuReads r;
-    r.target = advisor::ReadTargetCpu(sources.paths, sources.target_pids, sources.target_comms);
+    if (!sources.target_pids.empty() || !sources.target_comms.empty()) {
+      auto threads = host::read_threads(sources.paths, sources.target_pids, sources.target_comms);
+      if (!threads.empty()) r.target_seconds = 0;
+      for (const host::ThreadAccounting& t : threads) *r.target_seconds += t.cpu_seconds;
+    }
     r.ticks = experiment::ReadPerCpuTicks(sources.paths.proc);
     return r;
   }
@@ -96,8 +101,8 @@ void FillCpu(experiment::RoundMeasure& m, const CpuReads& before, const CpuReads
   }
   m.server_cpus = static_cast<int>(server.cpus.size());
   m.server_busy_seconds = experiment::TicksToSeconds(busy);
-  if (before.target.seconds && after.target.seconds) {
-    m.target_cpu_seconds = std::max(0.0, *after.target.seconds - *before.target.seconds);
+  if (before.target_seconds && after.target_seconds) {
+    m.target_cpu_seconds = std::max(0.0, *after.target_seconds - *before.target_seconds);
     // Task time on the server's CPUs that was not the target's: builds, the load generator
     // when it shares them, other servers. Softirq time is the server's kernel work: not counted.
     m.others_seconds = std::max(0.0, experiment::TicksToSeconds(tasks) - *m.target_cpu_seconds);
@@ -273,28 +278,15 @@ int RunExperiment(std::span<const std::string_view> args) {
             << Seconds(round_seconds) << " without them\n";
   std::optional<advisor::Window> window;
   std::optional<advisor::Window::End> window_end;
-  std::set<int> target_cpus;  // where the target's threads ran, sampled about once a second
-  auto sample_target = [&sources, &target_cpus] {
-    for (int cpu :
-         advisor::ReadTargetCpu(sources.paths, sources.target_pids, sources.target_comms).cpus) {
-      target_cpus.insert(cpu);
-    }
-  };
-  int ticks = 0;
   CpuReads before, after;  // the same measures as a round's, with the probes' cost in them
   experiment::LoadHooks hooks;
   hooks.started = [&] {
     window.emplace(sources);
     before = CpuReads::Now(sources);
-    sample_target();
-  };
-  hooks.tick = [&] {
-    if (++ticks % 5 == 0) sample_target();
   };
   hooks.ended = [&] {
     window_end = window->Stop();
     after = CpuReads::Now(sources);
-    sample_target();
   };
   experiment::LoadResult predicted = experiment::RunLoad(load, duration, signals, hooks);
   if (predicted.signal != 0 || !predicted.error.empty() ||
@@ -307,7 +299,12 @@ int RunExperiment(std::span<const std::string_view> args) {
     probe_set->StopAll();
     return predicted.signal != 0 ? 130 : 1;
   }
-  advisor::Advice advice = advisor::Advise(window->Finish(*window_end));
+  advisor::Evidence evidence = window->Finish(*window_end);
+  // Where the target's busy threads ran while predicting (idle threads, e.g. nginx's master,
+  // say nothing about where the work runs).
+  const std::set<int> target_cpus(evidence.cpu().target_cpus.begin(),
+                                  evidence.cpu().target_cpus.end());
+  advisor::Advice advice = advisor::Advise(evidence);
   advisor::NoteProbes(advice, *probe_set);
   // 2. The prediction is made: from here on the probes' per-event cost would be counted as
   // the server's, so none stays attached.
