@@ -1,5 +1,6 @@
 #include "runtime.h"
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <sys/stat.h>
 
@@ -51,6 +52,16 @@ Status CheckKernelBtf(const cli::ServeOptions& options) {
     return Status::Error(ErrnoMessage("kernel BTF " + path, errno) +
                          " (CO-RE needs CONFIG_DEBUG_INFO_BTF=y, or pass --kernel.btf=FILE)");
   }
+  // Parse it now: a file that is not BTF would otherwise fail every probe's load one by one
+  // ("Unknown error 4001") and leave a daemon with nothing up.
+  btf* parsed = btf__parse(path.c_str(), nullptr);
+  if (parsed == nullptr) {
+    const int err = errno;
+    return Status::Error("kernel BTF " + path + ": not BTF data (raw or in ELF .BTF)" +
+                         (err == EISDIR ? std::string(": is a directory") : std::string()) +
+                         "; pass a vmlinux BTF with --kernel.btf=FILE");
+  }
+  btf__free(parsed);
   return {};
 }
 
