@@ -79,6 +79,7 @@ int RunServe(std::span<const std::string_view> args) {
   server.Handle("/", http::LandingPageHandler({{options.telemetry_path, "Prometheus metrics"},
                                                {"/healthz", "probe health"},
                                                {"/advice", "ranked tunings (JSON)"}}));
+  RaiseOpenFileLimit();
   // Listen before loading anything, so a busy port fails without touching the kernel.
   if (Status s = server.Start(options.listen_address); !s.ok()) {
     std::cerr << "tunescope serve: " << s.message() << "\n";

@@ -212,6 +212,8 @@ async def main(tunescope):
         answers = await phase("scrapers", port, scrapers=SCRAPERS, wrong=WRONG)
         if answers.get("401", 0) == 0:
             fail("the unauthorized scrapers got no 401 at all")
+        if answers.get("429", 0) == 0:
+            fail("200 wrong passwords at once got no 429: bcrypt checks are not bounded")
         await phase("all at once", port, slow=SLOW, idle=IDLE, scrapers=SCRAPERS, wrong=WRONG)
 
         if daemon.poll() is not None:
