@@ -111,7 +111,9 @@ int RunServe(std::span<const std::string_view> args) {
   int signal = 0;
   sigwait(&termination, &signal);
   TS_LOG(kInfo) << "received "
-                << (signal == SIGTERM ? "SIGTERM" : signal == SIGHUP ? "SIGHUP" : "SIGINT")
+                << (signal == SIGTERM  ? "SIGTERM"
+                    : signal == SIGHUP ? "SIGHUP"
+                                       : "SIGINT")
                 << ", detaching";
   server.Stop();
   windows.Stop();

@@ -34,12 +34,12 @@ struct HttpResponse {
 // connection a thread for its whole life, so a connection that sends slowly or nothing holds
 // one: timeouts bound how long, and enough threads stay free for scrapes while hundreds do.
 struct HttpLimits {
-  unsigned worker_threads;       // connections served at once
-  unsigned connection_queue;     // accepted connections waiting for a thread
+  unsigned worker_threads;                       // connections served at once
+  unsigned connection_queue;                     // accepted connections waiting for a thread
   std::chrono::milliseconds request_timeout;     // to receive a request's headers, and to send
   std::chrono::milliseconds keep_alive_timeout;  // idle wait for the next request on a connection
-  unsigned max_request_bytes;    // request line and headers
-  unsigned keep_alive_below_connections;  // from this many open, one request per connection
+  unsigned max_request_bytes;                    // request line and headers
+  unsigned keep_alive_below_connections;         // from this many open, one request per connection
 };
 inline constexpr HttpLimits kHttpLimits{
     .worker_threads = 2048,

@@ -223,7 +223,8 @@ Status ParseWebConfig(std::string_view text, WebConfig& out) {
 
 Status LoadWebConfig(const std::string& path, WebConfig& out) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return Status::Error(ErrnoMessage("web config " + path, errno));
+  if (::stat(path.c_str(), &st) != 0)
+    return Status::Error(ErrnoMessage("web config " + path, errno));
   if (!S_ISREG(st.st_mode)) {
     return Status::Error(ErrnoMessage("web config " + path, S_ISDIR(st.st_mode) ? EISDIR : EINVAL) +
                          " (want a regular file)");

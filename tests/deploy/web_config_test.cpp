@@ -71,9 +71,9 @@ std::string WithHash(const std::string& hash) {
 
 TEST(WebConfig, RefusesHashesThatCannotBeVerifiedInBoundedTime) {
   const std::string tail = std::string(kAliceHash).substr(7);  // salt and hash after "$2y$04$"
-  ExpectError(WithHash("$2y$02$" + tail), "bcrypt cost 2, outside 4..14");    // never matches
+  ExpectError(WithHash("$2y$02$" + tail), "bcrypt cost 2, outside 4..14");  // never matches
   ExpectError(WithHash("$2y$15$" + tail), "bcrypt cost 15, outside 4..14");
-  ExpectError(WithHash("$2y$31$" + tail), "bcrypt cost 31, outside 4..14");   // days per check
+  ExpectError(WithHash("$2y$31$" + tail), "bcrypt cost 31, outside 4..14");  // days per check
   ExpectError(WithHash("$2y$1x$" + tail), "two-digit cost");
   ExpectError(WithHash("$2y$04$" + tail.substr(0, tail.size() - 1) + "!"), "alphabet");
   // A salt whose last character carries stray bits: libxcrypt would never reproduce it.

@@ -52,8 +52,7 @@ TEST(ServeFlags, AcceptsBothValueForms) {
   const std::string self = std::to_string(::getpid());
   const std::string parent = std::to_string(::getppid());
   Parsed p = ParseServe({"--web.listen-address=127.0.0.1:9999", "--web.telemetry-path", "/m",
-                         "--probes=softirq,runqlat", "--target-pid=" + self, "--target-pid",
-                         parent,
+                         "--probes=softirq,runqlat", "--target-pid=" + self, "--target-pid", parent,
                          "--target-comm=refserver", "--target-port=8080", "--log.level=debug",
                          "--softirq-mode=raw_tp", "--softirq.sample=16", "--bpf-stats"});
   ASSERT_EQ(p.outcome.kind, ParseOutcome::kRun) << p.outcome.error;
@@ -119,7 +118,8 @@ TEST(ServeFlags, DuplicateProbesAndPortsCollapse) {
 
 TEST(ServeFlags, MoreTargetPortsThanTheMapsHoldIsAUsageError) {
   std::vector<std::string> storage;
-  for (int port = 1000; port < 1064; ++port) storage.push_back("--target-port=" + std::to_string(port));
+  for (int port = 1000; port < 1064; ++port)
+    storage.push_back("--target-port=" + std::to_string(port));
   std::vector<std::string_view> args(storage.begin(), storage.end());
   EXPECT_EQ(ParseServe(args).outcome.kind, ParseOutcome::kRun) << "64 ports fit";
   storage.push_back("--target-port=2000");
