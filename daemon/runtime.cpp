@@ -58,14 +58,11 @@ Status CheckKernelBtf(const cli::ServeOptions& options) {
   // libbpf's own complaint ("failed to get EHDR") would be a second line: ours says it all.
   libbpf_print_fn_t previous = libbpf_set_print(nullptr);
   btf* parsed = btf__parse(path.c_str(), nullptr);
-  const int parse_errno = errno;
   libbpf_set_print(previous);
-  errno = parse_errno;
   if (parsed == nullptr) {
-    const int err = errno;
-    return Status::Error("kernel BTF " + path + ": not BTF data (raw or in ELF .BTF)" +
-                         (err == EISDIR ? std::string(": is a directory") : std::string()) +
-                         "; pass a vmlinux BTF with --kernel.btf=FILE");
+    return Status::Error("kernel BTF " + path +
+                         ": not BTF data (raw or in ELF .BTF); pass a vmlinux BTF with "
+                         "--kernel.btf=FILE");
   }
   btf__free(parsed);
   return {};

@@ -1,18 +1,24 @@
 #include "http/web_config.h"
 
 #include <crypt.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 namespace tunescope::http {
 namespace {
@@ -276,16 +282,83 @@ bool DecodeBase64(std::string_view in, std::string& out) {
   return true;
 }
 
+// bcrypt on threads of its own, at nice 10: a flood of wrong passwords then gets what the
+// CPUs have left after serving, not an equal share with the serving threads, and never more
+// checks at once than there are verifier threads.
+class BcryptVerifier {
+ public:
+  explicit BcryptVerifier(unsigned threads) {
+    for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+  }
+  ~BcryptVerifier() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  BcryptVerifier(const BcryptVerifier&) = delete;
+  BcryptVerifier& operator=(const BcryptVerifier&) = delete;
+
+  // Whether PASSWORD matches HASH; nothing when every verifier thread is taken (the caller
+  // turns the request away rather than queue it behind a flood).
+  std::optional<bool> Verify(const std::string& password, const std::string& hash) {
+    Job job{password, hash, {}};
+    std::future<bool> result = job.matches.get_future();
+    {
+      std::lock_guard lock(mu_);
+      if (taken_ >= threads_.size()) return std::nullopt;
+      ++taken_;
+      jobs_.push_back(&job);
+    }
+    wake_.notify_one();
+    const bool matches = result.get();
+    std::lock_guard lock(mu_);
+    --taken_;
+    return matches;
+  }
+
+ private:
+  struct Job {
+    const std::string& password;
+    const std::string& hash;
+    std::promise<bool> matches;
+  };
+
+  void Run() {
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);  // lowering is always allowed
+    std::unique_lock lock(mu_);
+    while (true) {
+      wake_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // stopping, nothing left
+      Job* job = jobs_.front();
+      jobs_.pop_front();
+      lock.unlock();
+      job->matches.set_value(BcryptMatches(job->password, job->hash));
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<Job*> jobs_;
+  size_t taken_ = 0;  // jobs queued or running
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
 struct BasicAuth::Cache {
+  explicit Cache(unsigned verifiers) : verifier(verifiers) {}
   std::mutex mu;
   std::map<std::string, std::string> verified;  // user -> the password last verified for it
-  std::atomic<unsigned> verifying{0};           // bcrypt runs in progress
+  BcryptVerifier verifier;
 };
 
 BasicAuth::BasicAuth(std::map<std::string, std::string> users, unsigned max_verifications)
     : users_(std::move(users)),
       max_verifications_(std::max(1u, max_verifications)),
-      cache_(std::make_unique<Cache>()) {}
+      cache_(std::make_unique<Cache>(max_verifications_)) {}
 
 BasicAuth::~BasicAuth() = default;
 
@@ -313,23 +386,14 @@ BasicAuth::Result BasicAuth::Check(std::string_view header) const {
       return Result::kAllowed;
     }
   }
-  // bcrypt is the one costly step a client without credentials can trigger: bound how many
-  // run at once and turn the rest away at once, so wrong passwords cannot occupy every CPU
-  // and serving thread while verified (cached) scrapes go on.
-  if (cache_->verifying.fetch_add(1) >= max_verifications_) {
-    cache_->verifying.fetch_sub(1);
-    return Result::kBusy;
-  }
-  struct Release {
-    std::atomic<unsigned>& n;
-    ~Release() { n.fetch_sub(1); }
-  } release{cache_->verifying};
-  if (it == users_.end()) {
-    // Spend the same bcrypt time as for a known user, so timing does not reveal user names.
-    (void)BcryptMatches(password, users_.begin()->second);
-    return Result::kDenied;
-  }
-  if (!BcryptMatches(password, it->second)) return Result::kDenied;
+  // bcrypt is the one costly step a client without credentials can trigger: it runs off the
+  // serving threads, a bounded number at once, and the rest are turned away at once, so wrong
+  // passwords cannot take the CPUs or the threads that verified (cached) scrapes need.
+  // An unknown user spends the same bcrypt time as a known one: timing does not reveal names.
+  const std::string& hash = it == users_.end() ? users_.begin()->second : it->second;
+  std::optional<bool> matches = cache_->verifier.Verify(password, hash);
+  if (!matches) return Result::kBusy;
+  if (!*matches || it == users_.end()) return Result::kDenied;
   std::lock_guard lock(cache_->mu);
   cache_->verified[user] = password;
   return Result::kAllowed;

@@ -32,7 +32,8 @@ Status LoadWebConfig(const std::string& path, WebConfig& out);
 
 // Whether an Authorization header ("Basic base64(user:password)") matches a user's bcrypt hash.
 // A verified password is cached per user, so only the first request (or a wrong password)
-// pays bcrypt; at most max_verifications checks run at once, the rest are kBusy at once.
+// pays bcrypt; checks run on max_verifications low-priority threads of their own, and a check
+// that finds them all taken is kBusy at once.
 class BasicAuth {
  public:
   enum class Result { kAllowed, kDenied, kBusy };
