@@ -296,7 +296,8 @@ void AddServeFlags(FlagParser& parser, ServeOptions& o) {
                return Status();
              });
   parser.Add("web.config.file", "PATH",
-             "exporter-toolkit web config: basic_auth_users with bcrypt hashes (no TLS)",
+             "exporter-toolkit web config: basic_auth_users with bcrypt hashes of cost 4..14 "
+             "(at least one user; no TLS)",
              [&o](std::string_view v) {
                if (v.empty()) return Status::Error("flag --web.config.file: empty path");
                o.web_config_file = std::string(v);
