@@ -1,6 +1,8 @@
 #include "runtime.h"
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -51,7 +53,28 @@ Status CheckKernelBtf(const cli::ServeOptions& options) {
     return Status::Error(ErrnoMessage("kernel BTF " + path, errno) +
                          " (CO-RE needs CONFIG_DEBUG_INFO_BTF=y, or pass --kernel.btf=FILE)");
   }
+  // Parse it now: a file that is not BTF would otherwise fail every probe's load one by one
+  // ("Unknown error 4001") and leave a daemon with nothing up.
+  // libbpf's own complaint ("failed to get EHDR") would be a second line: ours says it all.
+  libbpf_print_fn_t previous = libbpf_set_print(nullptr);
+  btf* parsed = btf__parse(path.c_str(), nullptr);
+  libbpf_set_print(previous);
+  if (parsed == nullptr) {
+    return Status::Error("kernel BTF " + path +
+                         ": not BTF data (raw or in ELF .BTF); pass a vmlinux BTF with "
+                         "--kernel.btf=FILE");
+  }
+  btf__free(parsed);
   return {};
+}
+
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    TS_LOG(kWarn) << ErrnoMessage("raise the open-file limit", errno);
+  }
 }
 
 sigset_t BlockTerminationSignals() {

@@ -15,6 +15,10 @@ void RouteLibbpfLogs();
 // Checks that kernel BTF exists: CO-RE cannot relocate without it.
 Status CheckKernelBtf(const cli::ServeOptions& options);
 
+// Raises the soft open-file limit to the hard one: systemd's default soft limit (1024) is below
+// the connections the HTTP front holds (http::kHttpLimits) plus the probes' BPF descriptors.
+void RaiseOpenFileLimit();
+
 // Blocks SIGINT and SIGTERM in this thread and every thread started after it, so that the
 // main thread can wait for them with sigwait and shut down in order.
 sigset_t BlockTerminationSignals();

@@ -25,7 +25,9 @@ namespace {
 constexpr const char* kUsage =
     "usage: tunescope serve [flags]\n\n"
     "Runs the daemon: loads the probes in the best mode this kernel allows and serves\n"
-    "/metrics (Prometheus), /healthz, /advice (ranked tunings) and a landing page.\n\nflags:\n";
+    "/metrics (Prometheus), /healthz, /advice (ranked tunings) and a landing page.\n"
+    "SIGTERM, SIGINT and SIGHUP detach every probe and exit 0 (SIGHUP does not reload:\n"
+    "restart to change flags or the web config).\n\nflags:\n";
 
 }  // namespace
 
@@ -51,6 +53,10 @@ int RunServe(std::span<const std::string_view> args) {
     return options.btf_path_given ? 2 : 1;
   }
   sigset_t termination = BlockTerminationSignals();
+  // SIGHUP's default action kills without detaching the windowed probes in order; a daemon
+  // has no terminal to hang up, so it means stop, like SIGTERM.
+  sigaddset(&termination, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &termination, nullptr);
   RouteLibbpfLogs();
 
   probes::BpfStats bpf_stats;
@@ -60,11 +66,10 @@ int RunServe(std::span<const std::string_view> args) {
 
   auto probe_set = cli::MakeProbeSet(options);
   http::HttpServer server;
-  if (!web_config.basic_auth_users.empty()) {
+  // LoadWebConfig refuses a file without users, so a given file always means a gate.
+  if (!options.web_config_file.empty()) {
     server.SetGate(http::BasicAuthGate(
         std::make_shared<const http::BasicAuth>(std::move(web_config.basic_auth_users))));
-  } else if (!options.web_config_file.empty()) {
-    TS_LOG(kWarn) << options.web_config_file << " has no basic_auth_users: endpoints are open";
   }
   advisor::AdviceService advice(advisor::SourcesFor(options, probe_set), probe_set);
   server.Handle(options.telemetry_path,
@@ -74,6 +79,7 @@ int RunServe(std::span<const std::string_view> args) {
   server.Handle("/", http::LandingPageHandler({{options.telemetry_path, "Prometheus metrics"},
                                                {"/healthz", "probe health"},
                                                {"/advice", "ranked tunings (JSON)"}}));
+  RaiseOpenFileLimit();
   // Listen before loading anything, so a busy port fails without touching the kernel.
   if (Status s = server.Start(options.listen_address); !s.ok()) {
     std::cerr << "tunescope serve: " << s.message() << "\n";
@@ -104,7 +110,11 @@ int RunServe(std::span<const std::string_view> args) {
 
   int signal = 0;
   sigwait(&termination, &signal);
-  TS_LOG(kInfo) << "received " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ", detaching";
+  TS_LOG(kInfo) << "received "
+                << (signal == SIGTERM  ? "SIGTERM"
+                    : signal == SIGHUP ? "SIGHUP"
+                                       : "SIGINT")
+                << ", detaching";
   server.Stop();
   windows.Stop();
   advice.Stop();

@@ -6,7 +6,7 @@
 
 namespace tunescope {
 
-// Exit codes: 0 after SIGTERM/SIGINT, 1 runtime error, 2 usage error.
+// Exit codes: 0 after SIGTERM/SIGINT/SIGHUP, 1 runtime error, 2 usage error.
 int RunServe(std::span<const std::string_view> args);
 
 }  // namespace tunescope

@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # /metrics latency and the daemon's memory: starts refserver under wrk and tunescope with every
 # probe, times N scrapes at concurrency C with curl, and prints p50/p99/max scrape latency, the
-# exposition size and tunescope's RSS before and after. A benchmark: it prints, it does not
-# judge. Needs root (loads BPF programs).
+# exposition size and tunescope's RSS before and after; then one scrape at a time, keep-alive
+# (requests after the first on one connection, as Prometheus scrapes) beside new connections,
+# in R alternating rounds of 20. A benchmark: it prints, it does not judge. Needs root.
 #
-# usage: bench/scrape/run.sh [--scrapes N] [--concurrency C] [--build DIR] [-- serve flags...]
+# usage: bench/scrape/run.sh [--scrapes N] [--concurrency C] [--rounds R] [--build DIR]
+#                            [-- serve flags...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=$here/build
 scrapes=500
 concurrency=4
+rounds=10
 while (($#)); do
   case $1 in
     --scrapes) scrapes=$2; shift 2 ;;
     --concurrency) concurrency=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     --) shift; break ;;
-    -h | --help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -64,3 +68,26 @@ printf '| scrapes | concurrency | errors | p50 ms | p99 ms | max ms | bytes | se
 printf '|---|---|---|---|---|---|---|---|---|---|\n'
 printf '| %d | %d | %d | %s | %s | %s | %d | %d | %d | %d |\n' "$scrapes" "$concurrency" "$errors" \
   "$(pct 0.5)" "$(pct 0.99)" "$(tail -1 "$tmp/ms")" "$size" "$series" "$rss_start" "$(rss)"
+
+# Keep-alive vs new connections, alternating so that load drifts hit both alike.
+url=http://127.0.0.1:$ts_port/metrics
+: >"$tmp/new" && : >"$tmp/kept"
+for _ in $(seq "$rounds"); do
+  for _ in $(seq 20); do
+    curl -s -o /dev/null -w '%{time_total}\n' "$url" >>"$tmp/new"
+  done
+  args=()
+  for _ in $(seq 21); do args+=(-o /dev/null "$url"); done
+  curl -s -w '%{time_total}\n' "${args[@]}" | tail -n +2 >>"$tmp/kept"  # the first opens it
+done
+latency_row() {  # latency_row NAME FILE
+  awk '{print $1 * 1000}' "$2" | sort -n >"$tmp/sorted"
+  n=$(wc -l <"$tmp/sorted")
+  printf '| %s | %d | %s | %s | %s |\n' "$1" "$n" \
+    "$(awk -v n="$n" 'NR == int((n - 1) * 0.5) + 1 {printf "%.2f", $1}' "$tmp/sorted")" \
+    "$(awk -v n="$n" 'NR == int((n - 1) * 0.99) + 1 {printf "%.2f", $1}' "$tmp/sorted")" \
+    "$(tail -1 "$tmp/sorted")"
+}
+printf '\n| one scrape at a time | scrapes | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|\n'
+latency_row "new connection each" "$tmp/new"
+latency_row "keep-alive (after the first)" "$tmp/kept"

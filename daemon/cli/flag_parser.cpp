@@ -16,6 +16,10 @@ void FlagParser::AddSwitch(std::string name, std::string help, bool* target) {
                     }});
 }
 
+void FlagParser::AddCheck(std::function<Status()> check) {
+  checks_.push_back(std::move(check));
+}
+
 const FlagParser::Flag* FlagParser::Find(std::string_view name) const {
   for (const Flag& f : flags_) {
     if (f.name == name) return &f;
@@ -54,6 +58,9 @@ ParseOutcome FlagParser::Parse(std::span<const std::string_view> args) const {
       value = args[++i];
     }
     if (Status s = flag->set(value); !s.ok()) return {ParseOutcome::kUsageError, s.message()};
+  }
+  for (const auto& check : checks_) {
+    if (Status s = check(); !s.ok()) return {ParseOutcome::kUsageError, s.message()};
   }
   return {ParseOutcome::kRun, ""};
 }

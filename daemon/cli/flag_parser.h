@@ -26,6 +26,9 @@ class FlagParser {
   void Add(std::string name, std::string value_name, std::string help, Setter set);
   // A switch without value: --name.
   void AddSwitch(std::string name, std::string help, bool* target);
+  // Runs after every flag parsed (not for --help): checks across flags or against the host.
+  // An error is a usage error; a check may also just warn.
+  void AddCheck(std::function<Status()> check);
 
   ParseOutcome Parse(std::span<const std::string_view> args) const;
   std::string Help() const;
@@ -39,6 +42,7 @@ class FlagParser {
   };
   const Flag* Find(std::string_view name) const;
   std::vector<Flag> flags_;
+  std::vector<std::function<Status()>> checks_;
 };
 
 // Parses a subcommand's flags; prints --help or a one-line usage error. Returns the exit code

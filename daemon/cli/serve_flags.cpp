@@ -1,12 +1,50 @@
 #include "cli/serve_flags.h"
 
+#include <dirent.h>
+#include <signal.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <memory>
 
 #include "http/http_server.h"
 #include "probes/catalogue.h"
 
+extern "C" {
+#include "reqlat.bpf.h"
+#include "xcpu.bpf.h"
+}
+
 namespace tunescope::cli {
 namespace {
+
+// Both port-filtered probes index their maps by port slot.
+constexpr size_t kMaxTargetPorts = std::min(TS_XCPU_MAX_PORTS, TS_REQLAT_MAX_PORTS);
+
+bool ProcessExists(pid_t pid) {
+  return ::kill(pid, 0) == 0 || errno == EPERM;
+}
+
+// Whether any thread of any process has this comm (/proc/PID/task/TID/comm).
+bool ThreadNamed(const std::string& comm) {
+  using Dir = std::unique_ptr<DIR, int (*)(DIR*)>;
+  Dir proc(::opendir("/proc"), &::closedir);
+  if (!proc) return true;  // cannot tell: do not warn
+  while (const dirent* p = ::readdir(proc.get())) {
+    if (p->d_name[0] < '1' || p->d_name[0] > '9') continue;
+    const std::string task_dir = std::string("/proc/") + p->d_name + "/task";
+    Dir tasks(::opendir(task_dir.c_str()), &::closedir);
+    if (!tasks) continue;
+    while (const dirent* t = ::readdir(tasks.get())) {
+      if (t->d_name[0] == '.') continue;
+      std::ifstream in(task_dir + "/" + t->d_name + "/comm");
+      std::string name;
+      if (std::getline(in, name) && name == comm) return true;
+    }
+  }
+  return false;
+}
 
 // Map bounds: a full map is counted in tunescope_map_full_total instead of growing.
 struct MapBoundFlag {
@@ -87,14 +125,20 @@ void AddProbeFlags(FlagParser& parser, ServeOptions& o) {
                std::vector<std::string> names;
                if (Status s = SplitList("probes", v, names); !s.ok()) return s;
                o.probes.clear();
+               // A name given twice (or with all) runs once: two copies would export every
+               // series twice.
+               auto add = [&o](std::string_view name) {
+                 if (std::find(o.probes.begin(), o.probes.end(), name) == o.probes.end())
+                   o.probes.emplace_back(name);
+               };
                for (const std::string& n : names) {
                  if (n == "all") {
-                   for (const auto& e : probes::Catalogue()) o.probes.emplace_back(e.name);
+                   for (const auto& e : probes::Catalogue()) add(e.name);
                  } else if (probes::FindProbe(n) == nullptr) {
                    return Status::Error("flag --probes: unknown probe \"" + n +
                                         "\" (known: " + ProbeNames() + ")");
                  } else {
-                   o.probes.push_back(n);
+                   add(n);
                  }
                }
                return Status();
@@ -120,6 +164,10 @@ void AddProbeFlags(FlagParser& parser, ServeOptions& o) {
              [&o](std::string_view v) {
                uint64_t pid = 0;
                if (Status s = ParseUint("target-pid", v, 1, 4194304, pid); !s.ok()) return s;
+               if (!ProcessExists(static_cast<pid_t>(pid))) {
+                 return Status::Error("flag --target-pid: no process " + std::to_string(pid) +
+                                      " is running");
+               }
                o.probe_config.target_pids.push_back(static_cast<pid_t>(pid));
                return Status();
              });
@@ -136,9 +184,28 @@ void AddProbeFlags(FlagParser& parser, ServeOptions& o) {
              [&o](std::string_view v) {
                uint64_t port = 0;
                if (Status s = ParseUint("target-port", v, 1, 65535, port); !s.ok()) return s;
-               o.probe_config.target_ports.push_back(static_cast<uint16_t>(port));
+               auto& ports = o.probe_config.target_ports;
+               if (std::find(ports.begin(), ports.end(), port) != ports.end()) return Status();
+               if (ports.size() >= kMaxTargetPorts) {
+                 return Status::Error("flag --target-port: at most " +
+                                      std::to_string(kMaxTargetPorts) +
+                                      " distinct ports (the size of the probes' port maps)");
+               }
+               ports.push_back(static_cast<uint16_t>(port));
                return Status();
              });
+  // A name nobody has yet is legal (the server may start later) but worth saying: a typo
+  // would otherwise show up only as empty target series.
+  parser.AddCheck([&o] {
+    for (const std::string& comm : o.probe_config.target_comms) {
+      if (!ThreadNamed(comm)) {
+        TS_LOG(kWarn) << "--target-comm=" << comm
+                      << " matches no running thread now: nothing is measured for it until a "
+                         "thread of that name runs";
+      }
+    }
+    return Status();
+  });
   parser.Add("kernel.btf", "PATH",
              "kernel BTF for CO-RE (default " + std::string(kDefaultBtfPath) + ")",
              [&o](std::string_view v) {
@@ -221,15 +288,16 @@ void AddServeFlags(FlagParser& parser, ServeOptions& o) {
              });
   parser.Add("web.telemetry-path", "PATH", "path of the metrics endpoint (default /metrics)",
              [&o](std::string_view v) {
-               if (v.size() < 2 || v.front() != '/' || v == "/healthz") {
+               if (v.size() < 2 || v.front() != '/' || v == "/healthz" || v == "/advice") {
                  return Status::Error("flag --web.telemetry-path: \"" + std::string(v) +
-                                      "\" must start with / and not be / or /healthz");
+                                      "\" must start with / and not be /, /healthz or /advice");
                }
                o.telemetry_path = std::string(v);
                return Status();
              });
   parser.Add("web.config.file", "PATH",
-             "exporter-toolkit web config: basic_auth_users with bcrypt hashes (no TLS)",
+             "exporter-toolkit web config: basic_auth_users with bcrypt hashes of cost 4..14 "
+             "(at least one user; no TLS)",
              [&o](std::string_view v) {
                if (v.empty()) return Status::Error("flag --web.config.file: empty path");
                o.web_config_file = std::string(v);

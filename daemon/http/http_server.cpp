@@ -1,6 +1,8 @@
 #include "http/http_server.h"
 
+#include <algorithm>
 #include <charconv>
+#include <fstream>
 #include <mutex>
 #include <vector>
 
@@ -21,6 +23,8 @@ const char* ReasonPhrase(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 429:
+      return "Too Many Requests";
     case 500:
       return "Internal Server Error";
     case 503:
@@ -30,14 +34,25 @@ const char* ReasonPhrase(int status) {
   }
 }
 
-void Send(mg_connection* conn, const HttpResponse& r) {
-  std::string head = "HTTP/1.1 " + std::to_string(r.status) + " " + ReasonPhrase(r.status) +
-                     "\r\nContent-Type: " + r.content_type +
-                     "\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n";
-  for (const auto& [name, value] : r.headers) head += name + ": " + value + "\r\n";
-  head += "\r\n";
-  mg_write(conn, head.data(), head.size());
-  mg_write(conn, r.body.data(), r.body.size());
+// One write per response: a head and a body in two segments let Nagle hold the body until
+// the client's delayed ACK of the head (~40 ms per keep-alive request). TCP_NODELAY is set too.
+void Send(mg_connection* conn, const HttpResponse& r, bool head_only) {
+  std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + ReasonPhrase(r.status) +
+                    "\r\nContent-Type: " + r.content_type +
+                    "\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n";
+  for (const auto& [name, value] : r.headers) out += name + ": " + value + "\r\n";
+  out += "\r\n";
+  // HEAD: the headers GET would send, Content-Length included, and no body (RFC 9110 9.3.2).
+  if (!head_only) out += r.body;
+  mg_write(conn, out.data(), out.size());
+}
+
+// The kernel caps a listen backlog at net.core.somaxconn; ask for all of it.
+std::string ListenBacklog() {
+  std::ifstream in("/proc/sys/net/core/somaxconn");
+  unsigned backlog = 0;
+  if (!(in >> backlog) || backlog == 0) backlog = 4096;
+  return std::to_string(std::min(backlog, 65535u));
 }
 
 }  // namespace
@@ -92,10 +107,27 @@ int HttpServer::OnRequest(mg_connection* conn, void* self) {
   request.path = info->local_uri ? info->local_uri : "";
   request.query = info->query_string ? info->query_string : "";
   if (const char* auth = mg_get_header(conn, "Authorization")) request.authorization = auth;
-  HttpResponse response = static_cast<HttpServer*>(self)->Dispatch(request);
-  if (request.method == "HEAD") response.body.clear();
-  Send(conn, response);
+  auto* server = static_cast<HttpServer*>(self);
+  HttpResponse response = server->Dispatch(request);
+  // Under pressure a connection gets one request, then goes to the back of the queue: a
+  // thread held by one keep-alive client would never serve those waiting for one.
+  if (server->open_connections_.load() >= kHttpLimits.keep_alive_below_connections) {
+    mg_disable_connection_keep_alive(conn);
+    response.headers["Connection"] = "close";
+  }
+  Send(conn, response, request.method == "HEAD");
   return static_cast<int>(response.status);
+}
+
+int HttpServer::OnConnectionOpen(const mg_connection* conn, void** /*conn_data*/) {
+  auto* server = static_cast<HttpServer*>(mg_get_user_data(mg_get_context(conn)));
+  server->open_connections_.fetch_add(1);
+  return 0;
+}
+
+void HttpServer::OnConnectionClose(const mg_connection* conn) {
+  auto* server = static_cast<HttpServer*>(mg_get_user_data(mg_get_context(conn)));
+  server->open_connections_.fetch_sub(1);
 }
 
 int HttpServer::OnLog(const mg_connection* /*conn*/, const char* message) {
@@ -109,13 +141,38 @@ Status HttpServer::Start(const std::string& listen_address) {
 
   std::string ports;
   if (Status s = ToCivetListeningPort(listen_address, ports); !s.ok()) return s;
-  const char* options[] = {
-      "listening_ports", ports.c_str(),       "num_threads", "8",    "request_timeout_ms",
-      "10000",           "enable_keep_alive", "yes",         nullptr};
+  const std::string threads = std::to_string(kHttpLimits.worker_threads);
+  const std::string queue = std::to_string(kHttpLimits.connection_queue);
+  const std::string backlog = ListenBacklog();
+  const std::string request_timeout = std::to_string(kHttpLimits.request_timeout.count());
+  const std::string keep_alive = std::to_string(kHttpLimits.keep_alive_timeout.count());
+  const std::string request_size = std::to_string(kHttpLimits.max_request_bytes);
+  const char* options[] = {"listening_ports",
+                           ports.c_str(),
+                           "num_threads",
+                           threads.c_str(),
+                           "connection_queue",
+                           queue.c_str(),
+                           "listen_backlog",
+                           backlog.c_str(),
+                           "request_timeout_ms",
+                           request_timeout.c_str(),
+                           "keep_alive_timeout_ms",
+                           keep_alive.c_str(),
+                           "max_request_size",
+                           request_size.c_str(),
+                           "enable_keep_alive",
+                           "yes",
+                           "tcp_nodelay",
+                           "1",
+                           nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = &HttpServer::OnLog;
+  callbacks.init_connection = &HttpServer::OnConnectionOpen;
+  callbacks.connection_close = &HttpServer::OnConnectionClose;
   mg_init_data init{};
   init.callbacks = &callbacks;
+  init.user_data = this;
   init.configuration_options = options;
   char error_text[256] = "";
   unsigned error_code = 0;

@@ -4,6 +4,8 @@
 
 #include <civetweb.h>
 
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -26,6 +28,26 @@ struct HttpResponse {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::map<std::string, std::string> headers;
+};
+
+// What one daemon's HTTP front holds (README.md, "Authentication and TLS"). CivetWeb gives each
+// connection a thread for its whole life, so a connection that sends slowly or nothing holds
+// one: timeouts bound how long, and enough threads stay free for scrapes while hundreds do.
+struct HttpLimits {
+  unsigned worker_threads;                       // connections served at once
+  unsigned connection_queue;                     // accepted connections waiting for a thread
+  std::chrono::milliseconds request_timeout;     // to receive a request's headers, and to send
+  std::chrono::milliseconds keep_alive_timeout;  // idle wait for the next request on a connection
+  unsigned max_request_bytes;                    // request line and headers
+  unsigned keep_alive_below_connections;         // from this many open, one request per connection
+};
+inline constexpr HttpLimits kHttpLimits{
+    .worker_threads = 2048,
+    .connection_queue = 1024,
+    .request_timeout = std::chrono::milliseconds(2000),
+    .keep_alive_timeout = std::chrono::milliseconds(2000),
+    .max_request_bytes = 8192,
+    .keep_alive_below_connections = 1536,
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
@@ -53,9 +75,12 @@ class HttpServer {
  private:
   static int OnRequest(mg_connection* conn, void* self);
   static int OnLog(const mg_connection* conn, const char* message);
+  static int OnConnectionOpen(const mg_connection* conn, void** conn_data);
+  static void OnConnectionClose(const mg_connection* conn);
 
   std::map<std::string, HttpHandler, std::less<>> handlers_;
   HttpGate gate_;
+  std::atomic<unsigned> open_connections_{0};  // connections a worker thread holds
   mg_context* ctx_ = nullptr;
 };
 

@@ -1,14 +1,24 @@
 #include "http/web_config.h"
 
 #include <crypt.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <unistd.h>
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 namespace tunescope::http {
 namespace {
@@ -97,6 +107,40 @@ bool IsBcrypt(const std::string& hash) {
          (hash[2] == 'a' || hash[2] == 'b' || hash[2] == 'y') && hash[3] == '$';
 }
 
+// "$2y$NN$" + 22 salt + 31 hash characters of bcrypt's base64 alphabet; errors say what is
+// wrong with the hash of USER. A hash that passes can be verified in bounded time.
+std::string UnusableBcrypt(const std::string& user, const std::string& hash) {
+  const std::string who = "the hash of user \"" + user + "\"";
+  if (!IsBcrypt(hash)) {
+    return "the password of user \"" + user +
+           "\" is not a bcrypt hash ($2y$..., e.g. from htpasswd -nBC 10 USER)";
+  }
+  if (!std::isdigit(static_cast<unsigned char>(hash[4])) ||
+      !std::isdigit(static_cast<unsigned char>(hash[5])) || hash[6] != '$') {
+    return who + " has no two-digit cost ($2y$10$...)";
+  }
+  const int cost = (hash[4] - '0') * 10 + (hash[5] - '0');
+  if (cost < kMinBcryptCost || cost > kMaxBcryptCost) {
+    return who + " has bcrypt cost " + std::to_string(cost) + ", outside " +
+           std::to_string(kMinBcryptCost) + ".." + std::to_string(kMaxBcryptCost) +
+           " (below 4 nothing verifies; each step above doubles the CPU a login costs)";
+  }
+  constexpr std::string_view kAlphabet =
+      "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  if (hash.find_first_not_of(kAlphabet, 7) != std::string::npos) {
+    return who + " has a character outside bcrypt's alphabet";
+  }
+  // Let libxcrypt judge the salt at the cheapest cost: it refuses some encodings the
+  // alphabet check lets through, and a refused salt would deny every password forever.
+  std::string probe = hash.substr(0, 4) + "04$" + hash.substr(7, 22);
+  auto data = std::make_unique<crypt_data>();
+  const char* result = crypt_r("", probe.c_str(), data.get());
+  if (result == nullptr || result[0] == '*' || std::string_view(result).substr(0, 29) != probe) {
+    return who + " is not accepted by libxcrypt (bad salt)";
+  }
+  return "";
+}
+
 bool EmptyValue(std::string_view v) {
   return v.empty() || v == "{}" || v == "~" || v == "null";
 }
@@ -167,19 +211,30 @@ Status ParseWebConfig(std::string_view text, WebConfig& out) {
     if (key->empty()) return Status::Error(LineError(number, "empty user name"));
     std::optional<std::string> hash = Unquote(value_text, error);
     if (!hash) return Status::Error(LineError(number, error));
-    if (!IsBcrypt(*hash)) {
-      return Status::Error(LineError(number, "the password of user \"" + *key +
-                                                 "\" is not a bcrypt hash ($2y$..., e.g. from "
-                                                 "htpasswd -nBC 10 USER)"));
+    if (std::string unusable = UnusableBcrypt(*key, *hash); !unusable.empty()) {
+      return Status::Error(LineError(number, unusable));
     }
     if (!out.basic_auth_users.emplace(*key, *hash).second) {
       return Status::Error(LineError(number, "user \"" + *key + "\" appears twice"));
     }
   }
+  // Fail closed: a file meant to protect the endpoints must never leave them open.
+  if (out.basic_auth_users.empty()) {
+    return Status::Error(
+        "no basic_auth_users: a web config must list at least one user (drop "
+        "--web.config.file to serve without authentication)");
+  }
   return {};
 }
 
 Status LoadWebConfig(const std::string& path, WebConfig& out) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return Status::Error(ErrnoMessage("web config " + path, errno));
+  if (!S_ISREG(st.st_mode)) {
+    return Status::Error(ErrnoMessage("web config " + path, S_ISDIR(st.st_mode) ? EISDIR : EINVAL) +
+                         " (want a regular file)");
+  }
   std::ifstream in(path);
   if (!in) return Status::Error(ErrnoMessage("web config " + path, errno));
   std::stringstream text;
@@ -227,48 +282,136 @@ bool DecodeBase64(std::string_view in, std::string& out) {
   return true;
 }
 
-struct BasicAuth::Cache {
-  std::mutex mu;
-  std::map<std::string, std::string> verified;  // user -> the password last verified for it
+// bcrypt on threads of its own, at nice 10: a flood of wrong passwords then gets what the
+// CPUs have left after serving, not an equal share with the serving threads, and never more
+// checks at once than there are verifier threads.
+class BcryptVerifier {
+ public:
+  explicit BcryptVerifier(unsigned threads) {
+    for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+  }
+  ~BcryptVerifier() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  BcryptVerifier(const BcryptVerifier&) = delete;
+  BcryptVerifier& operator=(const BcryptVerifier&) = delete;
+
+  // Whether PASSWORD matches HASH; nothing when every verifier thread is taken (the caller
+  // turns the request away rather than queue it behind a flood).
+  std::optional<bool> Verify(const std::string& password, const std::string& hash) {
+    Job job{password, hash, {}};
+    std::future<bool> result = job.matches.get_future();
+    {
+      std::lock_guard lock(mu_);
+      if (taken_ >= threads_.size()) return std::nullopt;
+      ++taken_;
+      jobs_.push_back(&job);
+    }
+    wake_.notify_one();
+    const bool matches = result.get();
+    std::lock_guard lock(mu_);
+    --taken_;
+    return matches;
+  }
+
+ private:
+  struct Job {
+    const std::string& password;
+    const std::string& hash;
+    std::promise<bool> matches;
+  };
+
+  void Run() {
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);  // lowering is always allowed
+    std::unique_lock lock(mu_);
+    while (true) {
+      wake_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // stopping, nothing left
+      Job* job = jobs_.front();
+      jobs_.pop_front();
+      lock.unlock();
+      job->matches.set_value(BcryptMatches(job->password, job->hash));
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<Job*> jobs_;
+  size_t taken_ = 0;  // jobs queued or running
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
 };
 
-BasicAuth::BasicAuth(std::map<std::string, std::string> users)
-    : users_(std::move(users)), cache_(std::make_unique<Cache>()) {}
+struct BasicAuth::Cache {
+  explicit Cache(unsigned verifiers) : verifier(verifiers) {}
+  std::mutex mu;
+  std::map<std::string, std::string> verified;  // user -> the password last verified for it
+  BcryptVerifier verifier;
+};
+
+BasicAuth::BasicAuth(std::map<std::string, std::string> users, unsigned max_verifications)
+    : users_(std::move(users)),
+      max_verifications_(std::max(1u, max_verifications)),
+      cache_(std::make_unique<Cache>(max_verifications_)) {}
 
 BasicAuth::~BasicAuth() = default;
 
-bool BasicAuth::Allows(std::string_view header) const {
+unsigned BasicAuth::DefaultMaxVerifications() {
+  return std::max(1u, std::thread::hardware_concurrency() / 2);
+}
+
+BasicAuth::Result BasicAuth::Check(std::string_view header) const {
   constexpr std::string_view kScheme = "basic ";
-  if (header.size() <= kScheme.size()) return false;
+  if (header.size() <= kScheme.size()) return Result::kDenied;
   for (size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return false;
+    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return Result::kDenied;
   }
   std::string decoded;
-  if (!DecodeBase64(header.substr(kScheme.size()), decoded)) return false;
+  if (!DecodeBase64(header.substr(kScheme.size()), decoded)) return Result::kDenied;
   const size_t colon = decoded.find(':');
-  if (colon == std::string::npos || users_.empty()) return false;
+  if (colon == std::string::npos || users_.empty()) return Result::kDenied;
   const std::string user = decoded.substr(0, colon);
   const std::string password = decoded.substr(colon + 1);
   auto it = users_.find(user);
-  if (it == users_.end()) {
-    // Spend the same bcrypt time as for a known user, so timing does not reveal user names.
-    (void)BcryptMatches(password, users_.begin()->second);
-    return false;
-  }
-  {
+  if (it != users_.end()) {
     std::lock_guard lock(cache_->mu);
     auto hit = cache_->verified.find(user);
-    if (hit != cache_->verified.end() && ConstantTimeEqual(hit->second, password)) return true;
+    if (hit != cache_->verified.end() && ConstantTimeEqual(hit->second, password)) {
+      return Result::kAllowed;
+    }
   }
-  if (!BcryptMatches(password, it->second)) return false;
+  // bcrypt is the one costly step a client without credentials can trigger: it runs off the
+  // serving threads, a bounded number at once, and the rest are turned away at once, so wrong
+  // passwords cannot take the CPUs or the threads that verified (cached) scrapes need.
+  // An unknown user spends the same bcrypt time as a known one: timing does not reveal names.
+  const std::string& hash = it == users_.end() ? users_.begin()->second : it->second;
+  std::optional<bool> matches = cache_->verifier.Verify(password, hash);
+  if (!matches) return Result::kBusy;
+  if (!*matches || it == users_.end()) return Result::kDenied;
   std::lock_guard lock(cache_->mu);
   cache_->verified[user] = password;
-  return true;
+  return Result::kAllowed;
 }
 
 HttpGate BasicAuthGate(std::shared_ptr<const BasicAuth> auth) {
   return [auth = std::move(auth)](const HttpRequest& request) -> std::optional<HttpResponse> {
-    if (auth->Allows(request.authorization)) return std::nullopt;
+    switch (auth->Check(request.authorization)) {
+      case BasicAuth::Result::kAllowed:
+        return std::nullopt;
+      case BasicAuth::Result::kBusy:
+        return HttpResponse{429,
+                            "text/plain; charset=utf-8",
+                            "too many password checks in progress, retry\n",
+                            {{"Retry-After", "1"}}};
+      case BasicAuth::Result::kDenied:
+        break;
+    }
     return HttpResponse{401,
                         "text/plain; charset=utf-8",
                         "unauthorized\n",

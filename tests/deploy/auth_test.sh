@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Basic auth from --web.config.file against the real daemon: every endpoint answers 401 (with a
 # Basic challenge) without credentials, with a wrong password, for an unknown user and for a
-# bearer token, and 200 with the right ones; a bad file exits 2 with one line.
+# bearer token, and 200 with the right ones; a bad file (also: missing, a directory, no users,
+# a bcrypt cost outside 4..14, a salt libxcrypt refuses) exits 2 with one line.
 # usage: auth_test.sh TUNESCOPE SOURCE_DIR
 set -euo pipefail
 tunescope=$1 src=$2
@@ -62,7 +63,23 @@ bad 'basic_auth_users:\n  prometheus: plaintext\n' 'bad.yml: line 2: the passwor
 bad 'tls_server_config:\n  cert_file: a.pem\n' 'line 1: tls_server_config is not supported'
 bad 'basic_auth_users:\n\tp: x\n' 'line 2: tab in indentation'
 bad 'users:\n' 'unknown key "users"'
-rc=0
-"$tunescope" serve --web.config.file="$tmp/missing.yml" 2>"$tmp/err" || rc=$?
-[[ $rc -eq 2 ]] && grep -q 'missing.yml: No such file' "$tmp/err" || fail "missing file: exit $rc $(cat "$tmp/err")"
+# Fail closed: a file without users, or with a hash that cannot be verified in bounded time,
+# stops start-up instead of serving open endpoints or pinning the CPUs.
+bad '' 'bad.yml: no basic_auth_users'
+bad '# to do\nbasic_auth_users: {}\n' 'bad.yml: no basic_auth_users'
+tail=${hash:7}
+bad "basic_auth_users:\n  p: \$2y\$02\$$tail\n" 'has bcrypt cost 2, outside 4..14'
+bad "basic_auth_users:\n  p: \$2y\$31\$$tail\n" 'has bcrypt cost 31, outside 4..14'
+bad "basic_auth_users:\n  p: \$2y\$10\$${tail:0:21}z${tail:22}\n" 'not accepted by libxcrypt'
+# Not a regular file: one line, exit 2, nothing served.
+bad_path() {  # bad_path PATH FRAGMENT
+  local rc=0 err
+  err=$("$tunescope" serve --web.listen-address="127.0.0.1:$port" --web.config.file="$1" 2>&1) || rc=$?
+  [[ $rc -eq 2 ]] || fail "web config $1: exit $rc, want 2"
+  [[ $(wc -l <<<"$err") -eq 1 ]] || fail "web config $1: more than one line: $err"
+  grep -qF -- "$2" <<<"$err" || fail "web config $1: want \"$2\" in: $err"
+}
+bad_path "$tmp/missing.yml" 'missing.yml: No such file'
+mkdir "$tmp/web.d"
+bad_path "$tmp/web.d" 'web.d: Is a directory'
 echo PASS

@@ -33,6 +33,12 @@ pid=
 
 port=$(free_port)
 start "$port" --drop-capabilities
+# /healthz answers once a probe is up, which can be before every one of the HTTP front's
+# threads has been asked to drop: wait for the daemon to say it is done.
+for _ in $(seq 100); do
+  grep -q 'dropped all capabilities' "$tmp/log" && break
+  sleep 0.1
+done
 threads=$(ls /proc/"$pid"/task | wc -l)
 ((threads > 1)) || fail "expected the HTTP server's threads too, found $threads thread(s)"
 for field in CapEff CapPrm CapInh CapAmb CapBnd; do

@@ -49,19 +49,40 @@ TEST(WebConfig, ParsesUsersWithCommentsAndQuotes) {
   EXPECT_EQ(config.basic_auth_users.at("bob smith"), kAliceHash);
 }
 
-TEST(WebConfig, EmptyFileMeansNoUsers) {
-  WebConfig config;
-  ASSERT_TRUE(ParseWebConfig("", config).ok());
-  ASSERT_TRUE(ParseWebConfig("basic_auth_users: {}\n", config).ok());
-  EXPECT_TRUE(config.basic_auth_users.empty());
-}
-
 void ExpectError(const std::string& text, const std::string& fragment) {
   WebConfig config;
   Status s = ParseWebConfig(text, config);
   ASSERT_FALSE(s.ok()) << text;
   EXPECT_NE(s.message().find(fragment), std::string::npos) << s.message();
   EXPECT_EQ(s.message().find('\n'), std::string::npos) << "one line: " << s.message();
+}
+
+TEST(WebConfig, FailsClosedWithoutUsers) {
+  // A web config is there to protect the endpoints: without users it must not open them.
+  ExpectError("", "no basic_auth_users");
+  ExpectError("# nothing yet\n", "no basic_auth_users");
+  ExpectError("basic_auth_users: {}\n", "no basic_auth_users");
+  ExpectError("basic_auth_users:\n", "no basic_auth_users");
+}
+
+std::string WithHash(const std::string& hash) {
+  return "basic_auth_users:\n  alice: " + hash + "\n";
+}
+
+TEST(WebConfig, RefusesHashesThatCannotBeVerifiedInBoundedTime) {
+  const std::string tail = std::string(kAliceHash).substr(7);  // salt and hash after "$2y$04$"
+  ExpectError(WithHash("$2y$02$" + tail), "bcrypt cost 2, outside 4..14");  // never matches
+  ExpectError(WithHash("$2y$15$" + tail), "bcrypt cost 15, outside 4..14");
+  ExpectError(WithHash("$2y$31$" + tail), "bcrypt cost 31, outside 4..14");  // days per check
+  ExpectError(WithHash("$2y$1x$" + tail), "two-digit cost");
+  ExpectError(WithHash("$2y$04$" + tail.substr(0, tail.size() - 1) + "!"), "alphabet");
+  // A salt whose last character carries stray bits: libxcrypt would never reproduce it.
+  std::string bad_salt = kAliceHash;
+  bad_salt[28] = 'z';
+  ExpectError(WithHash(bad_salt), "not accepted by libxcrypt");
+  WebConfig config;
+  EXPECT_TRUE(ParseWebConfig(WithHash("$2y$14$" + tail), config).ok());
+  EXPECT_TRUE(ParseWebConfig(WithHash(kAliceHash), config).ok());
 }
 
 TEST(WebConfig, RejectsWhatItCannotHonour) {
@@ -86,6 +107,10 @@ TEST(WebConfig, LoadNamesTheFile) {
   Status s = LoadWebConfig("/nonexistent/web.yml", config);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("/nonexistent/web.yml"), std::string::npos);
+  // A directory opens as an empty stream: it must not read as a file without users.
+  s = LoadWebConfig("/", config);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("Is a directory"), std::string::npos) << s.message();
 }
 
 TEST(Base64, DecodesPaddedAndRejectsJunk) {
@@ -114,6 +139,13 @@ TEST(BasicAuth, AcceptsOnlyTheRightPassword) {
   EXPECT_FALSE(auth.Allows("Basic !!!!"));
   EXPECT_FALSE(auth.Allows("Basic " + Encode("no-colon")));
   EXPECT_TRUE(auth.Allows(Basic("alice", "s3cret:x")));  // a failure does not evict
+}
+
+TEST(BasicAuth, OneVerificationSlotServesChecksInTurn) {
+  BasicAuth auth(std::map<std::string, std::string>{{"alice", kAliceHash}}, 1);
+  EXPECT_EQ(auth.Check(Basic("alice", "s3cret:x")), BasicAuth::Result::kAllowed);
+  EXPECT_EQ(auth.Check(Basic("alice", "wrong")), BasicAuth::Result::kDenied);
+  EXPECT_EQ(auth.Check(Basic("alice", "s3cret:x")), BasicAuth::Result::kAllowed);  // cached
 }
 
 TEST(BasicAuth, GateAnswers401WithAChallenge) {

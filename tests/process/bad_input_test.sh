@@ -27,6 +27,20 @@ expect 2 '--log.level' serve --log.level=chatty
 expect 2 'kernel BTF /nonexistent/btf' serve --kernel.btf=/nonexistent/btf
 expect 2 'is not OPEN/EVERY' serve --window=2s
 expect 2 'with --drop-capabilities use --window=always' serve --drop-capabilities --window=2s/60s
+# The metrics path may not hide another endpoint.
+for path in / /healthz /advice; do
+  expect 2 'must start with / and not be /, /healthz or /advice' serve --web.telemetry-path="$path"
+done
+# More ports than the probes' port maps hold: a usage error, not probes down at run time.
+many_ports=()
+for p in $(seq 1000 1064); do many_ports+=(--target-port="$p"); done
+expect 2 'flag --target-port: at most 64 distinct ports' serve "${many_ports[@]}"
+# A target that is not running is a usage error in every command that takes one.
+expect 2 'flag --target-pid: no process 4194304 is running' serve --target-pid=4194304
+expect 2 'flag --target-pid: no process 4194304 is running' advise --target-pid=4194304
+# A file that is not BTF stops start-up like a missing one, before anything is loaded.
+expect 2 'kernel BTF /etc/passwd: not BTF data' serve --kernel.btf=/etc/passwd
+expect 2 'kernel BTF /etc: not BTF data' serve --kernel.btf=/etc
 
 "$tunescope" --help | grep -q 'serve' || fail "--help does not list serve"
 "$tunescope" serve --help | grep -q -- '--web.listen-address' || fail "serve --help lacks flags"
@@ -46,5 +60,11 @@ if [[ $(id -u) -eq 0 ]]; then
   after=$(bpftool prog show -j | jq -r '.[] | select(.name | startswith("ts_")) | .id' | sort)
   new=$(comm -13 <(echo "$before") <(echo "$after"))
   [[ -z $new ]] || fail "programs left after a busy-port failure: $new"
+
+  # A comm that matches no thread is legal (the server may start later) but said clearly.
+  err=$(timeout 60 "$tunescope" advise --duration=1s --target-comm=no-such-comm 2>&1 >/dev/null) ||
+    fail "advise with an unmatched --target-comm failed: $err"
+  grep -q 'target-comm=no-such-comm matches no running thread' <<<"$err" ||
+    fail "advise did not warn about an unmatched --target-comm: $err"
 fi
 echo "PASS: bad input"

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <string_view>
@@ -47,15 +48,18 @@ TEST(ServeFlags, DefaultsAreTheEmbeddedConfiguration) {
 }
 
 TEST(ServeFlags, AcceptsBothValueForms) {
+  // Target pids must be running processes: this test's own and its parent.
+  const std::string self = std::to_string(::getpid());
+  const std::string parent = std::to_string(::getppid());
   Parsed p = ParseServe({"--web.listen-address=127.0.0.1:9999", "--web.telemetry-path", "/m",
-                         "--probes=softirq,runqlat", "--target-pid=42", "--target-pid", "43",
+                         "--probes=softirq,runqlat", "--target-pid=" + self, "--target-pid", parent,
                          "--target-comm=refserver", "--target-port=8080", "--log.level=debug",
                          "--softirq-mode=raw_tp", "--softirq.sample=16", "--bpf-stats"});
   ASSERT_EQ(p.outcome.kind, ParseOutcome::kRun) << p.outcome.error;
   EXPECT_EQ(p.options.listen_address, "127.0.0.1:9999");
   EXPECT_EQ(p.options.telemetry_path, "/m");
   EXPECT_EQ(p.options.probes, (std::vector<std::string>{"softirq", "runqlat"}));
-  EXPECT_EQ(p.options.probe_config.target_pids, (std::vector<pid_t>{42, 43}));
+  EXPECT_EQ(p.options.probe_config.target_pids, (std::vector<pid_t>{::getpid(), ::getppid()}));
   EXPECT_EQ(p.options.probe_config.target_comms, (std::vector<std::string>{"refserver"}));
   EXPECT_EQ(p.options.probe_config.target_ports, (std::vector<uint16_t>{8080}));
   EXPECT_EQ(p.options.log_level, log::Level::kDebug);
@@ -99,6 +103,32 @@ TEST(ServeFlags, ProbesAllExpandsToTheCatalogue) {
   EXPECT_EQ(p.options.probes.size(), probes::Catalogue().size());
 }
 
+TEST(ServeFlags, DuplicateProbesAndPortsCollapse) {
+  // Twice the same probe would load it twice and export every series twice.
+  Parsed p = ParseServe({"--probes=softirq,runqlat,softirq"});
+  ASSERT_EQ(p.outcome.kind, ParseOutcome::kRun);
+  EXPECT_EQ(p.options.probes, (std::vector<std::string>{"softirq", "runqlat"}));
+  Parsed all = ParseServe({"--probes=softirq,all"});
+  ASSERT_EQ(all.outcome.kind, ParseOutcome::kRun);
+  EXPECT_EQ(all.options.probes.size(), probes::Catalogue().size());
+  Parsed ports = ParseServe({"--target-port=80", "--target-port=80", "--target-port=443"});
+  ASSERT_EQ(ports.outcome.kind, ParseOutcome::kRun);
+  EXPECT_EQ(ports.options.probe_config.target_ports, (std::vector<uint16_t>{80, 443}));
+}
+
+TEST(ServeFlags, MoreTargetPortsThanTheMapsHoldIsAUsageError) {
+  std::vector<std::string> storage;
+  for (int port = 1000; port < 1064; ++port)
+    storage.push_back("--target-port=" + std::to_string(port));
+  std::vector<std::string_view> args(storage.begin(), storage.end());
+  EXPECT_EQ(ParseServe(args).outcome.kind, ParseOutcome::kRun) << "64 ports fit";
+  storage.push_back("--target-port=2000");
+  args.assign(storage.begin(), storage.end());
+  Parsed p = ParseServe(args);
+  ASSERT_EQ(p.outcome.kind, ParseOutcome::kUsageError);
+  EXPECT_NE(p.outcome.error.find("at most 64"), std::string::npos) << p.outcome.error;
+}
+
 TEST(ServeFlags, HelpListsEveryFlag) {
   ServeOptions o;
   FlagParser parser;
@@ -137,6 +167,10 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{{"--web.listen-address=:70000"}, "bad port"},
                       BadCase{{"--web.listen-address=[::1:80"}, "IPv6"},
                       BadCase{{"--web.telemetry-path=metrics"}, "--web.telemetry-path"},
+                      BadCase{{"--web.telemetry-path=/"}, "--web.telemetry-path"},
+                      BadCase{{"--web.telemetry-path=/healthz"}, "--web.telemetry-path"},
+                      BadCase{{"--web.telemetry-path=/advice"}, "--web.telemetry-path"},
+                      BadCase{{"--target-pid=4194304"}, "no process 4194304"},
                       BadCase{{"--probes=softirq,bogus"}, "unknown probe \"bogus\""},
                       BadCase{{"--probes=softirq,,runqlat"}, "empty item"},
                       BadCase{{"--softirq-mode=fentry"}, "unknown mode"},
