@@ -187,10 +187,26 @@ std::optional<Evidence::ServerCpu> Evidence::ServerCpuSeconds() const {
         (cpu_.target_reason.empty() ? std::string("no target server given") : cpu_.target_reason) +
         ")";
   }
+  // With the clients on this host, a response's receive processing (delivery into the client's
+  // socket, the client's wakeup) runs on the sender's CPU, the server's. That is the client's
+  // work and it follows the server's pace (a faster server hands its client bigger batches), so
+  // a removed cost is a share of the server's own work, without it.
+  const auto& listeners = host_->target_listeners;
+  if (!out.cpus.empty() && listeners.ok() && listeners->established > 0 &&
+      listeners->local_peers * 2 > listeners->established) {
+    if (auto rx = OnServerCpus("tunescope_softirq_seconds_total", {{"vector", "net_rx"}});
+        rx && *rx > 0 && *rx < out.seconds) {
+      out.local_client_seconds = *rx;
+      out.seconds -= *rx;
+      out.basis += ", less " + std::to_string(static_cast<int>(*rx * 1000)) +
+                   " ms of NET_RX processing for clients on this host";
+    }
+  }
   // tunescope's programs ran on every CPU; the server's CPUs carry their share in proportion to
   // those CPUs' busy time (BPF stats give no per-CPU split).
   if (auto programs = CounterDelta(kProgramSeconds); programs && *programs > 0) {
-    out.probe_seconds = std::min(*programs * out.seconds / host_busy, 0.5 * out.seconds);
+    out.probe_seconds = std::min(*programs * (out.seconds + out.local_client_seconds) / host_busy,
+                                 0.5 * out.seconds);
     out.seconds -= out.probe_seconds;
   }
   if (out.seconds <= 0) return std::nullopt;

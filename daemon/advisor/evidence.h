@@ -114,12 +114,14 @@ class Evidence {
     double seconds = 0;        // busy time of the server's CPUs, tunescope's programs taken out
     double capacity = 0;       // the window times the number of those CPUs
     double probe_seconds = 0;  // tunescope's programs' share of those CPUs (BPF stats)
-    std::vector<int> cpus;     // empty: the whole host
+    double local_client_seconds = 0;  // NET_RX there for clients on this host
+    std::vector<int> cpus;            // empty: the whole host
     std::string basis;
     // Busy at least 90% of the window: more req/s needs less CPU per request. Below that the
     // payoff of removing a cost is CPU headroom, not req/s.
-    bool saturated() const { return capacity > 0 && seconds + probe_seconds >= 0.9 * capacity; }
-    double busy_share() const { return capacity > 0 ? (seconds + probe_seconds) / capacity : 0; }
+    double busy() const { return seconds + probe_seconds + local_client_seconds; }
+    bool saturated() const { return capacity > 0 && busy() >= 0.9 * capacity; }
+    double busy_share() const { return capacity > 0 ? busy() / capacity : 0; }
   };
   std::optional<ServerCpu> ServerCpuSeconds() const;
   // Delta of a counter summed over the server's CPUs (its "cpu" label); a family without a cpu
