@@ -432,10 +432,10 @@ INSTANTIATE_TEST_SUITE_P(
                       std::vector<std::string>{"--no-recv-send"},
                       std::vector<std::string>{"--no-date-cache"},
                       std::vector<std::string>{"--usdt-sample", "7"}),
-    [](const ::testing::TestParamInfo<std::vector<std::string>>& info) {
+    [](const ::testing::TestParamInfo<std::vector<std::string>>& p) {
       // The flags as a test name: {"--no-cbpf", "--workers", "3"} -> "no_cbpf_workers_3".
       std::string name;
-      for (const std::string& arg : info.param) {
+      for (const std::string& arg : p.param) {
         for (char c : arg) {
           if (std::isalnum(static_cast<unsigned char>(c)) != 0) {
             name += c;
