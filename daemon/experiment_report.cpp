@@ -57,7 +57,7 @@ std::optional<double> PredictedShare(const advisor::Prediction& p) {
 
 std::string TextReport(const Report& r) {
   std::string out = "experiment " + std::string(r.tuning->id) + ": " +
-                    std::string(r.tuning->title) + " (" + std::string(r.tuning->source) + ")\n";
+                    std::string(r.tuning->title) + "\n  source: " + r.tuning->source.Cite() + "\n";
   for (const Setting& s : r.settings) {
     out += "  setting " + s.what + ": " + s.original + " -> " + s.target + "\n";
   }
@@ -151,7 +151,9 @@ std::string JsonReport(const Report& r) {
   w.BeginObject();
   w.Key("tuning").String(r.tuning->id);
   w.Key("title").String(r.tuning->title);
-  w.Key("source").String(r.tuning->source);
+  w.Key("source").String(r.tuning->source.Cite());
+  w.Key("source_url");
+  r.tuning->source.url.empty() ? w.Null() : w.String(r.tuning->source.url);
   w.Key("settings").BeginArray();
   for (const Setting& s : r.settings) {
     w.BeginObject();

@@ -97,7 +97,7 @@ int RunServe(std::span<const std::string_view> args) {
   }
   probes::WindowScheduler windows(probe_set, options.window, advice.WindowHooks());
   // The tunings are re-ranked over each attach window of the windowed probes, or every 30 s
-  // over the window that just ended (README.md, "Tuning advice").
+  // over the window that just ended (docs/advisor.md, "In the daemon").
   if (probe_set->HasWindowed()) {
     windows.Start();
     TS_LOG(kInfo) << "windowed probes attach for "

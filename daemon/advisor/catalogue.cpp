@@ -5,17 +5,52 @@
 namespace tunescope::advisor {
 namespace {
 
-constexpr std::string_view k001 = "001_e966431ac74a6720.txt";
-constexpr std::string_view k002 = "002_06478bf367350d0e.txt";
-constexpr std::string_view k003 = "003_a77153c9c34a936a.txt";
-constexpr std::string_view k004 = "004_4c80ccdd4e501c04.txt";
+// The published texts (docs/sources.md says what each measured, and on what).
+const Source kTalawah{
+    .author = "Marc Richards",
+    .title = "Extreme HTTP Performance Tuning: 1.2M API req/s on a 4 vCPU EC2 Instance",
+    .publisher = "talawah.io",
+    .year = 2021,
+    .url = "https://talawah.io/blog/extreme-http-performance-tuning-one-point-two-million/",
+    .caveat = "",
+    .short_name = "talawah.io 2021",
+};
+const Source kDropbox{
+    .author = "Alexey Ivanov (Dropbox Traffic Team)",
+    .title = "Optimizing web servers for high throughput and low latency",
+    .publisher = "Dropbox Tech Blog",
+    .year = 2017,
+    .url =
+        "https://blogs.dropbox.com/tech/2017/09/"
+        "optimizing-web-servers-for-high-throughput-and-low-latency/",
+    .caveat = "",
+    .short_name = "Dropbox 2017",
+};
+const Source kApiGuide{
+    .author = "",
+    .title = "API latency/throughput tuning guide",
+    .publisher = "",
+    .year = 0,
+    .url = "",
+    .caveat = "author unknown; its figures are unsourced",
+    .short_name = "API tuning guide, unsourced",
+};
+const Source kMillionRps{
+    .author = "",
+    .title = "[untitled \"1 million RPS\" journal of a Go benchmark: net/http, fasthttp, Fiber]",
+    .publisher = "",
+    .year = 0,
+    .url = "",
+    .caveat = "author unknown; Mac mini M2 and a 128-vCPU host",
+    .short_name = "1M RPS Go journal",
+};
 
 const std::vector<Tuning>& Table() {
   static const std::vector<Tuning> table = {
-      // ---- 001: the ladder, in its order ----
+      // ---- talawah.io 2021: the ladder, in its order ----
       {"app_code",
        "Optimise the server code",
-       k001,
+       kTalawah,
        "+55% (code, -O3 -march=native, recv/send)",
        0.55,
        false,
@@ -30,7 +65,7 @@ const std::vector<Tuning>& Table() {
        RuleAppCode},
       {"mitigations_off",
        "Turn off speculative-execution mitigations",
-       k001,
+       kTalawah,
        "+28% (nospectre_v1 nospectre_v2 pti=off mds=off tsx_async_abort=off)",
        0.28,
        false,
@@ -46,7 +81,7 @@ const std::vector<Tuning>& Table() {
        RuleMitigations},
       {"audit_seccomp_off",
        "Turn off syscall auditing and seccomp filtering",
-       k001,
+       kTalawah,
        "+11% (auditctl -a never,task; seccomp=unconfined)",
        0.11,
        false,
@@ -62,7 +97,7 @@ const std::vector<Tuning>& Table() {
        RuleAuditSeccomp},
       {"netfilter_unload",
        "Unload iptables/netfilter",
-       k001,
+       kTalawah,
        "+22% (nf_hook_slow was 18% of CPU)",
        0.22,
        false,
@@ -80,7 +115,7 @@ const std::vector<Tuning>& Table() {
        RuleNetfilter},
       {"irq_affinity",
        "Pin NIC queue IRQs to CPUs, irqbalance off",
-       k001,
+       kTalawah,
        "part of +38% (perfect locality)",
        std::nullopt,
        false,
@@ -95,7 +130,7 @@ const std::vector<Tuning>& Table() {
        RuleIrqAffinity},
       {"reuseport_cbpf",
        "Keep each connection on the CPU that receives it (SO_ATTACH_REUSEPORT_CBPF)",
-       k001,
+       kTalawah,
        "+38% with IRQ pinning and XPS (perfect locality)",
        0.38,
        false,
@@ -111,7 +146,7 @@ const std::vector<Tuning>& Table() {
        RuleReuseportCbpf},
       {"xps",
        "Bind each CPU to its own tx queue (XPS)",
-       k001,
+       kTalawah,
        "part of +38% (perfect locality)",
        std::nullopt,
        false,
@@ -126,7 +161,7 @@ const std::vector<Tuning>& Table() {
        RuleXps},
       {"busy_poll",
        "Busy-poll sockets (net.core.busy_read/busy_poll)",
-       k001,
+       kTalawah,
        "+28% with adaptive-rx; p50 361 -> 292 us",
        0.28,
        true,
@@ -141,7 +176,7 @@ const std::vector<Tuning>& Table() {
        RuleBusyPoll},
       {"adaptive_rx",
        "Adaptive interrupt coalescing (adaptive-rx)",
-       k001,
+       kTalawah,
        "part of +28% with busy polling",
        std::nullopt,
        true,
@@ -156,7 +191,7 @@ const std::vector<Tuning>& Table() {
        RuleAdaptiveRx},
       {"no_packet_sockets",
        "Close raw packet sockets (dhclient)",
-       k001,
+       kTalawah,
        "+6% (dhclient's raw socket removed)",
        0.06,
        false,
@@ -171,7 +206,7 @@ const std::vector<Tuning>& Table() {
        RulePacketSockets},
       {"noqueue_qdisc",
        "noqueue qdisc (no qdisc spin lock)",
-       k001,
+       kTalawah,
        "+2%",
        0.02,
        false,
@@ -186,7 +221,7 @@ const std::vector<Tuning>& Table() {
        RuleNoqueue},
       {"gro_off",
        "Generic receive offload off",
-       k001,
+       kTalawah,
        "+4% together with reno",
        0.04,
        false,
@@ -201,7 +236,7 @@ const std::vector<Tuning>& Table() {
        RuleGroOff},
       {"tcp_cc_reno",
        "Reno congestion control",
-       k001,
+       kTalawah,
        "+4% together with GRO off",
        0.04,
        false,
@@ -214,10 +249,10 @@ const std::vector<Tuning>& Table() {
        ExperimentKind::kSysctl,
        {{"net.ipv4.tcp_congestion_control", "reno"}},
        RuleCongestionReno},
-      // ---- 002: Dropbox edge tuning ----
+      // ---- Dropbox 2017: edge tuning ----
       {"server_cpu_isolation",
        "Give the server's threads CPUs of their own",
-       k002,
+       kDropbox,
        "CPU affinity cuts migrations and cache misses, unless run-queue waits grow (runqlat)",
        std::nullopt,
        false,
@@ -233,7 +268,7 @@ const std::vector<Tuning>& Table() {
        RuleCpuIsolation},
       {"cpu_governor",
        "Performance CPU frequency governor",
-       k002,
+       kDropbox,
        "lower latency (no number given)",
        std::nullopt,
        true,
@@ -248,7 +283,7 @@ const std::vector<Tuning>& Table() {
        RuleGovernor},
       {"numa_locality",
        "One server instance per NUMA node",
-       k002,
+       kDropbox,
        "better throughput and latency on multi-node hosts (no number given)",
        std::nullopt,
        false,
@@ -263,7 +298,7 @@ const std::vector<Tuning>& Table() {
        RuleNuma},
       {"nic_rings",
        "Larger NIC rx rings",
-       k002,
+       kDropbox,
        "fewer drops in bursts (no number given)",
        std::nullopt,
        false,
@@ -278,9 +313,9 @@ const std::vector<Tuning>& Table() {
        RuleNicRings},
       {"rps_rfs",
        "Receive packet steering (RPS/RFS)",
-       k002,
-       "throughput when CPUs outnumber rx queues, at some latency (no number given; 004: "
-       "RPS/RFS on a 128-vCPU host)",
+       kDropbox,
+       "throughput when CPUs outnumber rx queues, at some latency (no number given; the 1M "
+       "RPS Go journal also applied RPS/RFS on a 128-vCPU host)",
        std::nullopt,
        false,
        "rx queues vs CPUs, rps_cpus masks; softirq probe: NET_RX per CPU",
@@ -295,8 +330,9 @@ const std::vector<Tuning>& Table() {
        RuleRpsRfs},
       {"fq_bbr",
        "fq qdisc with BBR congestion control",
-       k002,
-       "15-20% less packet loss with pacing; faster client downloads (002); 003 recommends it",
+       kDropbox,
+       "15-20% less packet loss with pacing; faster client downloads; the API tuning guide "
+       "recommends it too",
        std::nullopt,
        true,
        "retransmitted vs sent segments (/proc/net/snmp)",
@@ -310,7 +346,7 @@ const std::vector<Tuning>& Table() {
        RuleFqBbr},
       {"tcp_notsent_lowat",
        "TCP_NOTSENT_LOWAT for HTTP/2 prioritisation",
-       k002,
+       kDropbox,
        "fixes HTTP/2 priority inversion; may cost throughput",
        std::nullopt,
        true,
@@ -323,10 +359,10 @@ const std::vector<Tuning>& Table() {
        ExperimentKind::kNone,
        {},
        RuleNotsentLowat},
-      // ---- 003: latency/throughput trade-off guide ----
+      // ---- API latency/throughput tuning guide ----
       {"somaxconn",
        "Larger listen queue (net.core.somaxconn)",
-       k003,
+       kApiGuide,
        "no connection refusals during spikes",
        std::nullopt,
        false,
@@ -341,7 +377,7 @@ const std::vector<Tuning>& Table() {
        RuleSomaxconn},
       {"file_max",
        "Raise fs.file-max",
-       k003,
+       kApiGuide,
        "no 'Too many open files' under high concurrency",
        std::nullopt,
        false,
@@ -356,7 +392,7 @@ const std::vector<Tuning>& Table() {
        RuleFileMax},
       {"tcp_buffers",
        "Larger TCP buffers (tcp_rmem/tcp_wmem)",
-       k003,
+       kApiGuide,
        "throughput on high bandwidth-delay paths",
        std::nullopt,
        false,
@@ -372,7 +408,7 @@ const std::vector<Tuning>& Table() {
        RuleTcpBuffers},
       {"tcp_tw_reuse",
        "Reuse TIME_WAIT sockets for outgoing connections",
-       k003,
+       kApiGuide,
        "avoids port exhaustion (EADDRINUSE)",
        std::nullopt,
        false,
@@ -380,15 +416,15 @@ const std::vector<Tuning>& Table() {
        "tcp_tw_reuse=1",
        "sysctl -w net.ipv4.tcp_tw_reuse=1",
        "sysctl -w net.ipv4.tcp_tw_reuse=PREVIOUS",
-       "use with caution behind NAT (003)",
+       "use with caution behind NAT (API tuning guide)",
        false,
        ExperimentKind::kSysctl,
        {{"net.ipv4.tcp_tw_reuse", "1"}},
        RuleTwReuse},
-      // ---- 004: million-RPS journal ----
+      // ---- 1 million RPS Go journal ----
       {"prefork_reuseport",
        "One listening socket per worker (prefork + SO_REUSEPORT)",
-       k004,
+       kMillionRps,
        "+31% (1.33M vs 1.01M req/s with prefork)",
        0.31,
        false,
@@ -421,6 +457,22 @@ std::string_view to_string(Verdict v) {
       return "applied";
   }
   return "unknown";
+}
+
+std::string Source::Cite() const {
+  std::string out;
+  auto add = [&out](std::string_view part) {
+    if (part.empty()) return;
+    if (!out.empty()) out += ", ";
+    out += part;
+  };
+  add(author);
+  add(title.starts_with('[') ? std::string(title) : "\"" + std::string(title) + "\"");
+  add(publisher);
+  if (year != 0) add(std::to_string(year));
+  add(url.empty() ? "no URL known" : url);
+  if (!caveat.empty()) out += " (" + std::string(caveat) + ")";
+  return out;
 }
 
 std::span<const Tuning> Catalogue() {

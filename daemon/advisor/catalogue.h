@@ -1,7 +1,8 @@
-// The catalogue of documented tunings (../shared/seeds/): one declarative entry per tuning,
-// with its source, documented gain, the evidence it needs, how to tell it is applied, the
-// commands to apply and revert it, its risk, and the rule that turns evidence into a
-// prediction. Adding a tuning = one entry in catalogue.cpp plus its rule in rules.cpp.
+// The catalogue of documented tunings: one declarative entry per tuning, with the published
+// text it comes from (docs/sources.md), its documented gain, the evidence it needs, how to tell
+// it is applied, the commands to apply and revert it, its risk, and the rule that turns
+// evidence into a prediction. Adding a tuning = one entry in catalogue.cpp plus its rule in
+// rules.cpp.
 #pragma once
 
 #include <optional>
@@ -62,10 +63,26 @@ enum class ExperimentKind {
   kRpsMask,  // rps_cpus of every rx queue of the devices that carry traffic := all CPUs
 };
 
+// A published text a tuning comes from, cited as people cite it. Empty fields are unknown.
+struct Source {
+  std::string_view author;     // person and/or team
+  std::string_view title;      // as published, or a description in brackets when untitled
+  std::string_view publisher;  // site or blog
+  int year = 0;
+  std::string_view url;
+  std::string_view caveat;      // what a reader must know to weigh its figures
+  std::string_view short_name;  // for running text: "talawah.io 2021"
+
+  // One line: author, "title", publisher, year, URL (or "no URL known"), caveat.
+  std::string Cite() const;
+  // The short name, so that reasons can write std::string(t.source).
+  explicit operator std::string() const { return std::string(short_name); }
+};
+
 struct Tuning {
   std::string_view id;                     // metric label value; [a-z0-9_]
   std::string_view title;                  // imperative, short
-  std::string_view source;                 // seed file name
+  Source source;                           // where it is documented
   std::string_view documented_gain;        // as the source states it
   std::optional<double> documented_ratio;  // the source's throughput gain, when it gives one
   bool latency;                            // ranked by latency removed rather than throughput

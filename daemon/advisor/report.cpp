@@ -107,14 +107,16 @@ std::string TextReport(const Advice& a) {
       Line(out, "apply:", t.apply);
       Line(out, "revert:", t.revert);
       Line(out, "risk:", t.risk);
-      Line(out, "source:", std::string(t.source) + ": " + std::string(t.documented_gain));
+      Line(out, "source:", t.source.Cite());
+      Line(out, "claims:", t.documented_gain);
       if (Experimentable(t)) {
         Line(out, "try:",
              "tunescope experiment --tuning " + std::string(t.id) +
                  " --load \"YOUR LOAD COMMAND\" --yes");
       }
     } else {
-      Line(out, "source:", std::string(t.source) + ": " + std::string(t.documented_gain));
+      Line(out, "source:", t.source.Cite());
+      Line(out, "claims:", t.documented_gain);
     }
   }
   return out;
@@ -164,7 +166,9 @@ std::string JsonReport(const Advice& a) {
     w.Key("risk").String(t.risk);
     w.Key("weakens_security").Bool(t.weakens_security);
     w.Key("experiment").Bool(Experimentable(t));
-    w.Key("source").String(t.source);
+    w.Key("source").String(t.source.Cite());
+    w.Key("source_url");
+    t.source.url.empty() ? w.Null() : w.String(t.source.url);
     w.Key("documented_gain").String(t.documented_gain);
     w.EndObject();
   }

@@ -1,6 +1,6 @@
 // Audit state: is auditd running, is the kernel audit thread (kauditd) there, was the kernel
 // booted with audit=0, and what the kernel reports (AUDIT_GET: enabled flag, auditd pid; the
-// number of audit rules). Seed 001: "auditctl -a never,task" was part of an 11% gain.
+// number of audit rules). talawah.io 2021: "auditctl -a never,task" was part of an 11% gain.
 #pragma once
 
 #include <optional>

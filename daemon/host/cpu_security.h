@@ -1,5 +1,5 @@
 // Speculative-execution mitigations: /sys/devices/system/cpu/vulnerabilities/* and the
-// kernel command line (/proc/cmdline). Seed 001 measured +28% from turning them off; the
+// kernel command line (/proc/cmdline). talawah.io 2021 measured +28% from turning them off; the
 // advisor must say plainly that doing so weakens security.
 #pragma once
 
@@ -43,7 +43,7 @@ struct KernelCmdline {
   bool has(std::string_view key) const;
   std::optional<std::string> value(std::string_view key) const;  // last occurrence wins
 
-  // Derived from the parameters named in seed 001.
+  // Derived from the parameters named in talawah.io 2021.
   bool mitigations_off() const;  // mitigations=off
   bool nospectre_v1() const;
   bool nospectre_v2() const;  // nospectre_v2 or spectre_v2=off

@@ -1,4 +1,4 @@
-// CPU frequency governors (/sys/devices/system/cpu/cpuN/cpufreq/scaling_governor). Seed 002:
+// CPU frequency governors (/sys/devices/system/cpu/cpuN/cpufreq/scaling_governor). Dropbox 2017:
 // "performance" governor for latency. VMs usually have no cpufreq at all; that is reported as
 // a reason, not an error.
 #pragma once

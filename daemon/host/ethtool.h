@@ -1,6 +1,6 @@
 // Offloads (GRO, GSO, TSO, ...), interrupt coalescing, ring sizes and channel counts of a
-// device, through the SIOCETHTOOL ioctl in the caller's network namespace. Seed 001: GRO off
-// (+part of 4%) and adaptive-rx coalescing (+28% with busy polling); seed 002: ring sizes and
+// device, through the SIOCETHTOOL ioctl in the caller's network namespace. talawah.io 2021: GRO off
+// (+part of 4%) and adaptive-rx coalescing (+28% with busy polling); Dropbox 2017: ring sizes and
 // coalescing.
 #pragma once
 

@@ -1,6 +1,6 @@
 // NIC queue IRQs and where they may run: the IRQs of a network device (by its MSI IRQ list in
 // sysfs, or by action names in /proc/interrupts that carry the device's name), each with
-// /proc/irq/N/smp_affinity_list and effective_affinity_list. Seed 001 pinned each queue IRQ
+// /proc/irq/N/smp_affinity_list and effective_affinity_list. talawah.io 2021 pinned each queue IRQ
 // to one CPU (with irqbalance off).
 #pragma once
 

@@ -1,6 +1,7 @@
 // Network devices from /sys/class/net: queue counts, RPS and XPS CPU masks per queue, driver,
 // and the per-device knobs that matter for busy polling (gro_flush_timeout,
-// napi_defer_hard_irqs). Seed 001 set XPS per tx queue; seed 002 and 004 discuss RPS.
+// napi_defer_hard_irqs). talawah.io 2021 set XPS per tx queue; Dropbox 2017 and the 1M RPS Go
+// journal discuss RPS.
 #pragma once
 
 #include <optional>

@@ -1,6 +1,6 @@
 // Loaded netfilter tables and rule counts: nftables from `nft -j list ruleset`, and iptables
-// (legacy and nft back ends) from `iptables-save` text. Seed 001: nf_hook_slow was 18% of CPU
-// and unloading netfilter gave +22%.
+// (legacy and nft back ends) from `iptables-save` text. talawah.io 2021: nf_hook_slow was 18% of
+// CPU and unloading netfilter gave +22%.
 //
 // Observing must not load anything: nft and iptables-nft talk nfnetlink, which can autoload
 // the nf_tables module. The collector only runs them when nf_tables is already loaded (or the

@@ -1,6 +1,6 @@
 // Root qdisc of each device, from an rtnetlink RTM_GETQDISC dump (NETLINK_ROUTE) in the
-// caller's network namespace. Seed 001: "noqueue" / "mq" root avoided the qdisc spin lock
-// (+2%); seed 002 and 003 recommend fq for pacing with BBR.
+// caller's network namespace. talawah.io 2021: "noqueue" / "mq" root avoided the qdisc spin lock
+// (+2%); Dropbox 2017 and the API tuning guide recommend fq for pacing with BBR.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // A process's seccomp mode, from the "Seccomp:" and "Seccomp_filters:" lines of
-// /proc/PID/status. Seed 001 gained (with audit) 11% by running without seccomp filters.
+// /proc/PID/status. talawah.io 2021 gained (with audit) 11% by running without seccomp filters.
 #pragma once
 
 #include <optional>

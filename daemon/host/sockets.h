@@ -1,4 +1,4 @@
-// Sockets from /proc/net: packet sockets (/proc/net/packet; seed 001: dhclient's raw socket
+// Sockets from /proc/net: packet sockets (/proc/net/packet; talawah.io 2021: dhclient's raw socket
 // cost 6%) and TCP listeners on a port (/proc/net/tcp, tcp6; several listeners on one
 // address and port mean an SO_REUSEPORT group). Owners are found by socket inode in
 // /proc/PID/fd.

@@ -13,7 +13,7 @@
 
 namespace tunescope::host {
 
-// The sysctls the advisor reads (seeds 001 and 003).
+// The sysctls the advisor reads (talawah.io 2021 and the API tuning guide).
 inline constexpr std::string_view kAdvisorSysctls[] = {
     "net.core.somaxconn",
     "net.core.busy_read",

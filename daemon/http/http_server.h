@@ -30,8 +30,8 @@ struct HttpResponse {
   std::map<std::string, std::string> headers;
 };
 
-// What one daemon's HTTP front holds (README.md, "Authentication and TLS"). CivetWeb gives each
-// connection a thread for its whole life, so a connection that sends slowly or nothing holds
+// What one daemon's HTTP front holds (docs/deploy.md, "Authentication and TLS"). CivetWeb gives
+// each connection a thread for its whole life, so a connection that sends slowly or nothing holds
 // one: timeouts bound how long, and enough threads stay free for scrapes while hundreds do.
 struct HttpLimits {
   unsigned worker_threads;                       // connections served at once

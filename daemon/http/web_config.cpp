@@ -194,7 +194,7 @@ Status ParseWebConfig(std::string_view text, WebConfig& out) {
             number,
             "tls_server_config is not supported: this build's CivetWeb cannot do TLS with "
             "OpenSSL 3; terminate TLS in front of tunescope (see 'Authentication and TLS' in "
-            "README.md)"));
+            "docs/deploy.md)"));
       } else if (*key == "http_server_config") {
         return Status::Error(LineError(number, "http_server_config is not supported"));
       } else {

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes tunescope-tuning-commands.yml: one constant series per documented tuning,
-tunescope:tuning_command:info{tuning, title, apply, revert} = 1, so alert annotations can name
-the exact apply and revert commands of the tuning they are about (Prometheus templates can
+tunescope:tuning_command:info{tuning, title, apply, revert, source} = 1, so alert annotations
+can name the exact apply and revert commands of the tuning they are about, and where it is
+documented (Prometheus templates can
 only read series). The source is tunescope's catalogue as its /advice JSON shows it.
 
 usage: tuning_commands.py ADVICE_JSON [OUT]      write OUT (default: next to this script)
@@ -45,7 +46,8 @@ def render(advice):
                 "          tuning: %s" % quote(t["id"]),
                 "          title: %s" % quote(t["title"]),
                 "          apply: %s" % quote(t["apply"]),
-                "          revert: %s" % quote(t["revert"])]
+                "          revert: %s" % quote(t["revert"]),
+                "          source: %s" % quote(t["source"])]
     return "\n".join(out) + "\n"
 
 

@@ -59,6 +59,17 @@ TEST(JsonReport, ParsesAndAgreesWithTheRanking) {
   EXPECT_NEAR(*first.get("removed_cpu_share")->as_number(), 0.18, 1e-9);
   EXPECT_EQ(*first.get("basis")->as_string(), "measured");
   EXPECT_EQ(std::get<bool>(first.get("headroom")->v), false);
+  // "source" is the one-line citation, "source_url" its URL (null when none is known).
+  EXPECT_EQ(first.get("source")->as_string()->rfind("Marc Richards, \"Extreme HTTP", 0), 0u);
+  EXPECT_EQ(*first.get("source_url")->as_string(),
+            "https://talawah.io/blog/extreme-http-performance-tuning-one-point-two-million/");
+  int unsourced = 0;
+  for (const host::JsonValue& t : *tunings) {
+    if (*t.get("id")->as_string() != "somaxconn") continue;
+    EXPECT_TRUE(t.get("source_url")->is_null());
+    ++unsourced;
+  }
+  EXPECT_EQ(unsourced, 1);
   EXPECT_EQ(*parsed->get("probes_down")->as_array()->at(0).as_string(),
             "qdisc: \"lock\" tracepoints\nmissing");
 
@@ -89,7 +100,12 @@ TEST(TextReport, ShowsEvidencePayoffCommandRiskAndSource) {
       << text;
   EXPECT_NE(text.find("iptables-save"), std::string::npos);
   EXPECT_NE(text.find("WEAKENS SECURITY"), std::string::npos);
-  EXPECT_NE(text.find("001_e966431ac74a6720.txt"), std::string::npos);
+  EXPECT_NE(text.find("source:  Marc Richards, \"Extreme HTTP Performance Tuning: 1.2M API req/s "
+                      "on a 4 vCPU EC2 Instance\", talawah.io, 2021, https://talawah.io/blog/"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("claims:  +22% (nf_hook_slow was 18% of CPU)"), std::string::npos);
+  EXPECT_EQ(text.find(".txt"), std::string::npos);
 }
 
 }  // namespace

@@ -304,9 +304,9 @@ Accuracy MeasureAccuracy(const VethPair& pair, const probes::Probe& probe, int d
   return a;
 }
 
-// Bounds chosen from measurements on the 2-vCPU dev VM (README, "netfilter probe accuracy").
-// One request in flight: every request costs the same path with and without the rules, so the
-// difference is the rules' own cost, which the probe must match.
+// Bounds chosen from measurements on the 2-vCPU dev VM (docs/probes.md, "Accuracy against a ground
+// truth"). One request in flight: every request costs the same path with and without the rules, so
+// the difference is the rules' own cost, which the probe must match.
 constexpr double kMaxErrorOneInFlight = 0.25;
 // 16 in flight: the rules slow the server, so fewer requests share each client wakeup and
 // each receive; that extra per-request cost is real (unloading the rules removes it too) but
@@ -317,7 +317,7 @@ constexpr double kMaxErrorPipelined = 0.15;
 TEST(NetfilterAccuracy, BracketHookTimePerRequestMatchesTheCpuTheRulesAdd) {
   TUNESCOPE_REQUIRE_ROOT();
   if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs CPUs 0 and 1";
-  // TS_NF_RULES=N reruns it with another rule count (how the gap scales; README).
+  // TS_NF_RULES=N reruns it with another rule count (how the gap scales; docs/probes.md).
   const int rules = getenv("TS_NF_RULES") ? atoi(getenv("TS_NF_RULES")) : 2000;
   VethPair pair;
   auto probe = InNetns(pair.b_ns, [] { return StartProbe("netfilter", "bracket"); });

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -430,7 +431,23 @@ INSTANTIATE_TEST_SUITE_P(
                       std::vector<std::string>{"--no-batch-send"},
                       std::vector<std::string>{"--no-recv-send"},
                       std::vector<std::string>{"--no-date-cache"},
-                      std::vector<std::string>{"--usdt-sample", "7"}));
+                      std::vector<std::string>{"--usdt-sample", "7"}),
+    [](const ::testing::TestParamInfo<std::vector<std::string>>& p) {
+      // The flags as a test name: {"--no-cbpf", "--workers", "3"} -> "no_cbpf_workers_3".
+      std::string name;
+      for (const std::string& arg : p.param) {
+        for (char c : arg) {
+          if (std::isalnum(static_cast<unsigned char>(c)) != 0) {
+            name += c;
+          } else if (!name.empty() && name.back() != '_') {
+            name += '_';
+          }
+        }
+        if (!name.empty() && name.back() != '_') name += '_';
+      }
+      while (!name.empty() && name.back() == '_') name.pop_back();
+      return name.empty() ? std::string("all_tunings_on") : name;
+    });
 
 TEST_F(RefServerTest, SurvivesRandomBytes) {
   StartServer({"--workers", "2", "--timeout", "1"});

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <string_view>
 #include <vector>
@@ -189,7 +190,23 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{{"--window=1s/2d"}, "--window"},
                       BadCase{{"--window=5ms/1s"}, "10ms <= OPEN"},
                       BadCase{{"--probes"}, "needs a value"},
-                      BadCase{{"serve"}, "unexpected argument"}));
+                      BadCase{{"serve"}, "unexpected argument"}),
+    [](const ::testing::TestParamInfo<BadCase>& p) {
+      // The arguments as a test name: "--window=3s/2s" -> "window_3s_2s".
+      std::string name;
+      for (std::string_view arg : p.param.args) {
+        for (char c : arg) {
+          if (std::isalnum(static_cast<unsigned char>(c)) != 0) {
+            name += c;
+          } else if (!name.empty() && name.back() != '_') {
+            name += '_';
+          }
+        }
+        if (!name.empty() && name.back() != '_') name += '_';
+      }
+      while (!name.empty() && name.back() == '_') name.pop_back();
+      return name.empty() ? "case_" + std::to_string(p.index) : name;
+    });
 // clang-format on
 
 TEST(Durations, PrometheusStyle) {
