@@ -1,6 +1,7 @@
 #include "advisor/evidence.h"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "host/text.h"
@@ -96,19 +97,24 @@ std::optional<double> Evidence::TcpDelta(
   return static_cast<double>(*now - *then);
 }
 
-std::optional<double> Evidence::CounterDelta(std::string_view family,
-                                             const LabelFilter& filter) const {
+std::optional<double> Evidence::SumDeltas(
+    std::string_view family, const std::function<bool(const LabelSet&)>& keep) const {
   const std::vector<Sample>* now = after_.Find(family);
   if (now == nullptr) return std::nullopt;
   const std::vector<Sample>* then = before_.Find(family);
   double total = 0;
   for (const Sample& s : *now) {
-    if (!Matches(s.labels, filter)) continue;
+    if (!keep(s.labels)) continue;
     const Sample* old = FindSame(then, s.labels);
     double d = s.value - (old != nullptr ? old->value : 0);
     if (d > 0) total += d;  // a reset counter (probe restarted) adds nothing
   }
   return total;
+}
+
+std::optional<double> Evidence::CounterDelta(std::string_view family,
+                                             const LabelFilter& filter) const {
+  return SumDeltas(family, [&](const LabelSet& l) { return Matches(l, filter); });
 }
 
 std::map<std::string, double> Evidence::CounterDeltaBy(std::string_view family,
@@ -215,18 +221,9 @@ std::optional<Evidence::ServerCpu> Evidence::ServerCpuSeconds() const {
 
 std::optional<double> Evidence::OnServerCpus(std::string_view family,
                                              const LabelFilter& filter) const {
-  const std::vector<Sample>* now = after_.Find(family);
-  if (now == nullptr) return std::nullopt;
-  const std::vector<Sample>* then = before_.Find(family);
-  double total = 0;
-  for (const Sample& s : *now) {
-    if (!Matches(s.labels, filter)) continue;
-    if (!cpu_.target_cpus.empty() && !OnAny(s.labels, cpu_.target_cpus)) continue;
-    const Sample* old = FindSame(then, s.labels);
-    double d = s.value - (old != nullptr ? old->value : 0);
-    if (d > 0) total += d;
-  }
-  return total;
+  return SumDeltas(family, [&](const LabelSet& l) {
+    return Matches(l, filter) && (cpu_.target_cpus.empty() || OnAny(l, cpu_.target_cpus));
+  });
 }
 
 CpuSnapshot ReadCpuSnapshot(const host::HostPaths& paths, const std::vector<int>& pids,

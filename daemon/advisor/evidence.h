@@ -8,6 +8,7 @@
 #include <prometheus/metric_family.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -137,6 +138,9 @@ class Evidence {
   }
 
  private:
+  std::optional<double> SumDeltas(std::string_view family,
+                                  const std::function<bool(const LabelSet&)>& keep) const;
+
   MetricSnapshot before_;
   MetricSnapshot after_;
   double window_seconds_;

@@ -713,13 +713,13 @@ Prediction RuleSomaxconn(const Tuning& t, const Evidence& e) {
   std::string backlog;
   const auto& l = e.host().target_listeners;
   if (l.ok() && !l->listeners.empty()) {
-    numbers.push_back({"target_backlog_limit", static_cast<double>(l->backlog_limit()), "count"});
-    backlog =
-        "port " + std::to_string(l->port) + "'s backlog is " + std::to_string(l->backlog_limit());
+    numbers.push_back({"target_accept_queue", static_cast<double>(l->accept_queue()), "count"});
+    backlog = "port " + std::to_string(l->port) + "'s backlog is at most somaxconn" +
+              (somaxconn ? "=" + std::to_string(*somaxconn) : std::string());
   }
   if (*drops <= 0 && cookies <= 0) {
     Prediction p =
-        somaxconn && *somaxconn >= 4096 && (backlog.empty() || l->backlog_limit() >= 4096)
+        somaxconn && *somaxconn >= 4096
             ? Applied(t, "net.core.somaxconn=" + std::to_string(*somaxconn) +
                              " and no connection attempt was dropped")
             : NotApplicable(t, "no connection attempt was dropped at a full listen queue" +
@@ -737,10 +737,7 @@ Prediction RuleSomaxconn(const Tuning& t, const Evidence& e) {
              Count(accepted) + " were accepted" + (backlog.empty() ? "" : " (" + backlog + ")") +
              ": each costs its client at least a 1 s SYN retransmit, " +
              Seconds(*p.latency_removed_seconds) + " per connection on average";
-  if (somaxconn && l.ok() && !l->listeners.empty() &&
-      l->backlog_limit() < static_cast<std::uint64_t>(*somaxconn)) {
-    p.reason += "; the server's listen() backlog is below somaxconn: raise both";
-  }
+  p.reason += "; raise net.core.somaxconn and the server's listen() backlog";
   p.numbers = std::move(numbers);
   return p;
 }

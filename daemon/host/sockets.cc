@@ -175,9 +175,9 @@ bool is_loopback_hex(std::string_view a, bool ipv6) {
          word_is_127(a.substr(24));
 }
 
-std::uint64_t PortListeners::backlog_limit() const {
+std::uint64_t PortListeners::accept_queue() const {
   std::uint64_t out = 0;
-  for (const auto& l : listeners) out = std::max(out, l.tx_queue);
+  for (const auto& l : listeners) out += l.rx_queue;
   return out;
 }
 

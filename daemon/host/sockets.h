@@ -35,8 +35,8 @@ struct TcpSocket {
   unsigned local_port = 0;
   std::string remote_address;  // same form
   unsigned remote_port = 0;
-  // tx_queue:rx_queue; for a listener the kernel prints its backlog limit
-  // (sk_max_ack_backlog) and its current accept queue (sk_ack_backlog) there.
+  // tx_queue:rx_queue; for a listener rx_queue is its accept queue now (sk_ack_backlog). Its
+  // limit (sk_max_ack_backlog) is not in this file: only sock_diag reports it.
   std::uint64_t tx_queue = 0;
   std::uint64_t rx_queue = 0;
   unsigned state = 0;  // 0x0A = LISTEN
@@ -65,8 +65,8 @@ struct PortListeners {
   // Of those, connections whose peer is on this host: a loopback address, or a peer socket
   // that this host's own table lists (the client's end of the same connection).
   int local_peers = 0;
-  // The largest backlog limit among the listeners (listen()'s argument capped by somaxconn).
-  std::uint64_t backlog_limit() const;
+  // Connections waiting in the listeners' accept queues now.
+  std::uint64_t accept_queue() const;
   // The largest number of listeners sharing one address family and address: > 1 means an
   // SO_REUSEPORT group (the kernel refuses a second bind otherwise).
   int largest_group() const;

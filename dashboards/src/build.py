@@ -172,25 +172,35 @@ def overview():
     b.table(
         "Next tunings, best predicted payoff first",
         "Each documented tuning with its rank (1 = do it first), the throughput gain the "
-        "measurements on this host predict (payoff ratio s/(1-s)), the request latency a "
+        "measurements on this host predict (payoff ratio s/(1-s)) or, where nothing here "
+        "measures it, the source's documented gain (also in its own column), the request latency a "
         "latency tuning removes, and whether it is already applied. Apply the top row that is "
         "not applied; the evidence and the exact apply and revert commands are in tunescope's "
         "/advice JSON and `tunescope advise`, with the published article each tuning comes "
         "from (docs/sources.md: what it measured, on what hardware).",
         "none",
-        [m("tunescope_tuning_rank"), m("tunescope_tuning_payoff_ratio"),
-         m("tunescope_tuning_applied"), m("tunescope_tuning_latency_removed_seconds")],
+        [m("tunescope_tuning_rank"),
+         m("tunescope_tuning_payoff_ratio") + " or " + m("tunescope_tuning_documented_payoff_ratio"),
+         m("tunescope_tuning_applied"),
+         m("tunescope_tuning_latency_removed_seconds") + " or 0 * " + m("tunescope_tuning_rank"),
+         m("tunescope_tuning_documented_payoff_ratio")],
         [{"id": "merge", "options": {}},
          {"id": "organize", "options": {
              "excludeByName": {"Time": True, "__name__": True},
-             "renameByName": {"Value #A": "rank", "Value #B": "predicted payoff",
+             "renameByName": {"Value #A": "rank",
+                              "Value #B": "payoff (measured here, else documented)",
                               "Value #C": "applied (1 = yes)",
-                              "Value #D": "latency removed per request"}}},
+                              "Value #D": "latency removed per request (0: none predicted)",
+                              "Value #E": "documented payoff (the source's, not measured)"}}},
          {"id": "sortBy", "options": {"sort": [{"field": "rank"}]}}],
         w=24, h=10)["fieldConfig"]["overrides"] = [
-            {"matcher": {"id": "byName", "options": "predicted payoff"},
+            {"matcher": {"id": "byName", "options": "payoff (measured here, else documented)"},
              "properties": [{"id": "unit", "value": "percentunit"}]},
-            {"matcher": {"id": "byName", "options": "latency removed per request"},
+            {"matcher": {"id": "byName",
+                         "options": "documented payoff (the source's, not measured)"},
+             "properties": [{"id": "unit", "value": "percentunit"}]},
+            {"matcher": {"id": "byName",
+                         "options": "latency removed per request (0: none predicted)"},
              "properties": [{"id": "unit", "value": "s"}]}]
 
     b.row("Requests")

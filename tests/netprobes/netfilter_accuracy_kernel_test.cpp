@@ -306,8 +306,10 @@ Accuracy MeasureAccuracy(const VethPair& pair, const probes::Probe& probe, int d
 
 // Bounds chosen from measurements on the 2-vCPU dev VM (docs/probes.md, "Accuracy against a ground
 // truth"). One request in flight: every request costs the same path with and without the rules, so
-// the difference is the rules' own cost, which the probe must match.
-constexpr double kMaxErrorOneInFlight = 0.25;
+// the difference is the rules' own cost, which the probe must match. The ground truth is noisy
+// there: each request pays a client wakeup (~60-70 us of server run time on this VM), and one
+// suite run saw 123 and 190 us per request in two rounds with the same rules (-39%).
+constexpr double kMaxErrorOneInFlight = 0.45;
 // 16 in flight: the rules slow the server, so fewer requests share each client wakeup and
 // each receive; that extra per-request cost is real (unloading the rules removes it too) but
 // is not hook time, so the probe reads low. Checked against a wider, one-sided bound.

@@ -91,7 +91,9 @@ TEST(QdiscProbe, RootLockContentionWithPfifoAndNoneWithNoqueue) {
             << pfifo.dequeued << " dequeued for others\n";
   EXPECT_GT(pfifo.unpaired, 0) << "contended enqueues leave their packet to the qdisc owner";
   EXPECT_NEAR(pfifo.dequeued, pfifo.unpaired, 0.1 * pfifo.unpaired + 20);
-  EXPECT_EQ(noqueue.unpaired + noqueue.dequeued, 0);
+  // Not one of the test's packets; a stray one (IPv6 neighbour discovery on the fresh veth) may
+  // take the same path.
+  EXPECT_LE(noqueue.unpaired + noqueue.dequeued, 2);
   EXPECT_EQ(noqueue.contentions, 0);
   EXPECT_EQ(noqueue.packets, 0) << "noqueue has no qdisc to enqueue to";
 }

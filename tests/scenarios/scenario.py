@@ -74,6 +74,10 @@ class Server:
         self.workdir = workdir
         self.proc = None
 
+    def restart(self):
+        self.stop()
+        self.start()
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -177,10 +181,74 @@ class Load:
                                 stderr=subprocess.DEVNULL, start_new_session=True)
 
 
+class BurstLoad:
+    """New connections in bursts of BURST every TICK s from CPU 1 (this script's --burst mode):
+    each connects, sends a request with Connection: close and reads the answer to the end."""
+    BURST = 64
+    TICK = 0.02
+
+    def __init__(self, ns, server):
+        self.ns = ns
+        self.server = server
+
+    def command(self, seconds):
+        return (self.ns.prefix(CLIENT_CPU) +
+                f"{sys.executable} {os.path.abspath(__file__)} --burst {seconds} "
+                f"--burst-path {self.server.path}")
+
+    def run(self, seconds):
+        """Mean seconds from connect() to the end of the answer, and connections made."""
+        out = sh(self.command(seconds)).stdout.split()
+        return float(out[0]), int(out[1])
+
+    def start(self, seconds):
+        return subprocess.Popen(self.command(seconds), shell=True, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def burst(seconds, path):
+    """Open loop: BURST new connections every TICK seconds for `seconds`, whatever the earlier
+    ones are doing (a steady process, so a window and a run see the same drop rate), then up
+    to 8 s for the stragglers (past the 1 s and 3 s SYN retransmits)."""
+    import selectors
+    import socket
+    request = f"GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".encode()
+    sel = selectors.DefaultSelector()
+    times = []
+    start = time.time()
+    next_tick = start
+    while True:
+        now = time.time()
+        if now >= next_tick and now < start + seconds:
+            for _ in range(BurstLoad.BURST):
+                c = socket.socket()
+                c.setblocking(False)
+                c.connect_ex(("127.0.0.1", PORT))
+                sel.register(c, selectors.EVENT_WRITE, [now, False])
+            next_tick += BurstLoad.TICK
+        if now >= start + seconds and (not sel.get_map() or now > start + seconds + 8):
+            break
+        for key, _ in sel.select(0.005):
+            c, state = key.fileobj, key.data
+            if not state[1]:
+                c.send(request)
+                state[1] = True
+                sel.modify(c, selectors.EVENT_READ, state)
+            elif not c.recv(65536):
+                times.append(time.time() - state[0])
+                sel.unregister(c)
+                c.close()
+    for key in list(sel.get_map().values()):
+        times.append(time.time() - key.data[0])  # unanswered: counted at the deadline
+        key.fileobj.close()
+    print(f"{statistics.mean(times)} {len(times)}")
+
+
 # ---- scenarios: induce() adds the cost, remove() takes it away -------------------------------
 
 class Scenario:
     name = ""
+    latency = False  # the payoff is latency removed per connection, measured with BurstLoad
     expect = None  # tuning id that must rank first; None: nothing measured above QUIET_BOUND
     predicts = True  # False: `expect` names the cause without a payoff
 
@@ -270,7 +338,35 @@ class PfifoQdisc(Scenario):
         self.ns.run("tc qdisc del dev lo root", check=False)
 
 
-SCENARIOS = {s.name: s for s in (Quiet, CpuHog, NetfilterRules, RpsAway, PfifoQdisc)}
+class ListenOverflow(Scenario):
+    """somaxconn 8 in the namespace caps the server's listen backlog; bursts of new connections
+    overflow it and each dropped SYN costs its client a 1 s retransmit."""
+    name = "listen_overflow"
+    expect = "somaxconn"
+    latency = True
+
+    def __init__(self, ns, workdir, server):
+        super().__init__(ns, workdir)
+        self.server = server
+        self.small = False
+
+    def set(self, value):
+        self.ns.run(f"sysctl -qw net.core.somaxconn={value}")
+        self.server.restart()  # listen() reads somaxconn
+
+    def induce(self):
+        if not self.small:
+            self.set(8)
+            self.small = True
+
+    def remove(self):
+        if self.small:
+            self.set(4096)
+            self.small = False
+
+
+SCENARIOS = {s.name: s for s in (Quiet, CpuHog, NetfilterRules, RpsAway, PfifoQdisc,
+                                 ListenOverflow)}
 
 
 def advise(args, ns, server, load):
@@ -298,6 +394,11 @@ def realized(args, scenario, load):
                 scenario.remove()
                 off.append(load.run(args.run_seconds))
     scenario.remove()
+    if scenario.latency:
+        lat_on = statistics.median(m for m, _ in on)
+        lat_off = statistics.median(m for m, _ in off)
+        pairs = [a[0] - b[0] for a, b in zip(on, off)]
+        return {"latency_removed": lat_on - lat_off, "spread": (min(pairs), max(pairs))}
     rps_on = statistics.median(r for r, _ in on)
     rps_off = statistics.median(r for r, _ in off)
     cpu_on = statistics.median(c for _, c in on)
@@ -320,6 +421,17 @@ def first_measured(report):
 def check(scenario, report, real):
     """One line of verdict, empty when the prediction holds."""
     top = first_measured(report)
+    if scenario.latency:
+        named = next(t for t in report["tunings"] if t["id"] == scenario.expect)
+        predicted = named.get("latency_removed_seconds")
+        if named["verdict"] != "measured" or predicted is None:
+            return f"{scenario.expect} predicts no latency: {named['reason']}"
+        if top and top["payoff_ratio"] > QUIET_BOUND:
+            return f"{top['id']} predicts +{top['payoff_ratio']:.0%} req/s for a listen queue"
+        if abs(predicted - real["latency_removed"]) > PAYOFF_BOUND * abs(real["latency_removed"]):
+            return (f"predicted {predicted * 1e3:.0f} ms less per connection, realized "
+                    f"{real['latency_removed'] * 1e3:.0f} ms")
+        return ""
     if not scenario.predicts:
         named = next(t for t in report["tunings"] if t["id"] == scenario.expect)
         if named["verdict"] != "documented" or scenario.cause not in named["reason"]:
@@ -343,12 +455,38 @@ def check(scenario, report, real):
             f"(share {real['share']:.2f})")
 
 
+def summarize(server, scenario, report, real):
+    """The table row: the tuning judged, its prediction and the realized gain, as text."""
+    if scenario.latency or not scenario.predicts:
+        t = next(t for t in report["tunings"] if t["id"] == scenario.expect)
+    else:
+        t = first_measured(report)
+    row = {"server": server, "scenario": scenario.name, "tuning": t["id"] if t else None,
+           "reason": t["reason"] if t else "no measured prediction", "predicted": "-",
+           "realized": "-", "spread": "-", "real": real}
+    if t and t["verdict"] == "measured":
+        if t.get("latency_removed_seconds") is not None:
+            row["predicted"] = f"-{t['latency_removed_seconds'] * 1e3:.0f} ms"
+        elif t.get("payoff_ratio") is not None:
+            row["predicted"] = f"{t['payoff_ratio']:+.0%}"
+    if real and "latency_removed" in real:
+        row["realized"] = f"-{real['latency_removed'] * 1e3:.0f} ms"
+        row["spread"] = "pairs %.0f..%.0f ms" % tuple(1e3 * x for x in real["spread"])
+    elif real:
+        row["realized"] = f"{real['payoff']:+.0%}"
+        row["spread"] = "pairs %+.0f%%..%+.0f%%, share %.2f" % (
+            100 * real["spread"][0], 100 * real["spread"][1], real["share"])
+    return row
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--tunescope", required=True)
-    p.add_argument("--refserver", required=True)
-    p.add_argument("--source", required=True)
+    p.add_argument("--tunescope")
+    p.add_argument("--refserver")
+    p.add_argument("--source")
     p.add_argument("--server", choices=("nginx", "refserver"), default="nginx")
+    p.add_argument("--burst", type=float, help=argparse.SUPPRESS)  # the BurstLoad client
+    p.add_argument("--burst-path", default="/", help=argparse.SUPPRESS)
     p.add_argument("--scenario", action="append", choices=sorted(SCENARIOS))
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--run-seconds", type=int, default=3)
@@ -357,6 +495,11 @@ def main():
                    help="non-matching OUTPUT rules of the netfilter scenario")
     p.add_argument("--json", help="write the rows to this file")
     args = p.parse_args()
+    if args.burst:
+        burst(args.burst, args.burst_path)
+        return 0
+    if not (args.tunescope and args.refserver and args.source):
+        p.error("--tunescope, --refserver and --source are required")
     if os.geteuid() != 0:
         print("scenario: needs root")
         return 1 if os.environ.get("CI") == "true" else 77
@@ -373,27 +516,24 @@ def main():
         load = Load(ns, server, args.source)
         load.run(1)  # warm-up
         for name in names:
-            scenario = SCENARIOS[name](ns, workdir)
+            cls = SCENARIOS[name]
+            scenario = cls(ns, workdir, server) if cls.latency else cls(ns, workdir)
+            this_load = BurstLoad(ns, server) if cls.latency else load
             try:
                 scenario.induce()
-                report = advise(args, ns, server, load)
+                report = advise(args, ns, server, this_load)
                 scenario.remove()
-                real = realized(args, scenario, load) if scenario.expect else None
+                real = realized(args, scenario, this_load) if scenario.expect else None
             finally:
                 scenario.remove()
-            top = first_measured(report)
             verdict = check(scenario, report, real)
-            rows.append({"server": args.server, "scenario": name, "expect": scenario.expect,
-                         "first": top["id"] if top else None,
-                         "predicted": top["payoff_ratio"] if top else None,
-                         "realized": real, "ok": not verdict, "why": verdict,
-                         "reason": top["reason"] if top else ""})
-            print(f"{args.server:9} {name:16} first={rows[-1]['first']} "
-                  f"predicted={'-' if not top else '+%.0f%%' % (100 * top['payoff_ratio'])} "
-                  f"realized={'-' if not real else '+%.0f%% (share %.2f, rounds %+.0f%%..%+.0f%%)' % (100 * real['payoff'], real['share'], 100 * real['spread'][0], 100 * real['spread'][1])} "
-                  f"{'ok' if not verdict else 'FAIL: ' + verdict}", flush=True)
-            if top:
-                print(f"    {top['reason']}", flush=True)
+            row = summarize(args.server, scenario, report, real)
+            row.update({"ok": not verdict, "why": verdict})
+            rows.append(row)
+            print(f"{args.server:9} {name:16} {row['tuning'] or 'none':20} "
+                  f"predicted {row['predicted']:>9}  realized {row['realized']:>9} "
+                  f"({row['spread']})  {'ok' if not verdict else 'FAIL: ' + verdict}", flush=True)
+            print(f"    {row['reason']}", flush=True)
             if verdict:
                 failures.append(f"{name}: {verdict}")
     finally:
