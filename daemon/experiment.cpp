@@ -14,11 +14,11 @@
 #include "advisor/session.h"
 #include "cli/serve_flags.h"
 #include "core/log.h"
-#include "host/cpu_accounting.h"
 #include "experiment_load.h"
 #include "experiment_report.h"
 #include "experiment_rounds.h"
 #include "experiment_settings.h"
+#include "host/cpu_accounting.h"
 #include "runtime.h"
 
 namespace tunescope {

@@ -97,8 +97,8 @@ std::optional<double> Evidence::TcpDelta(
   return static_cast<double>(*now - *then);
 }
 
-std::optional<double> Evidence::SumDeltas(
-    std::string_view family, const std::function<bool(const LabelSet&)>& keep) const {
+std::optional<double> Evidence::SumDeltas(std::string_view family,
+                                          const std::function<bool(const LabelSet&)>& keep) const {
   const std::vector<Sample>* now = after_.Find(family);
   if (now == nullptr) return std::nullopt;
   const std::vector<Sample>* then = before_.Find(family);
