@@ -243,9 +243,11 @@ TEST_F(QdiscPath, PerCpuTimeAndCountsWithPfifoAboveNoqueue) {
   EXPECT_EQ(
       SumValues(families, "tunescope_qdisc_info", {{"device", pair_->a_if}, {"kind", "noqueue"}}),
       1);
+  // Printed, not compared: the two differ by ~20 ns a packet, within this VM's round-to-round
+  // noise (a CI run saw pfifo 162 ns, noqueue 171 ns); the ground truth test below compares
+  // the difference with the sender's CPU time over many more packets.
   std::cout << "qdisc path per packet: pfifo median " << Median(pfifo_ns) << " ns, noqueue median "
             << Median(noqueue_ns) << " ns\n";
-  EXPECT_GT(Median(pfifo_ns), Median(noqueue_ns));
 }
 
 // Ground truth: the CPU time per datagram a pinned sender spends with pfifo minus with noqueue

@@ -495,7 +495,7 @@ def main():
     p.add_argument("--burst", type=float, help=argparse.SUPPRESS)  # the BurstLoad client
     p.add_argument("--burst-path", default="/", help=argparse.SUPPRESS)
     p.add_argument("--scenario", action="append", choices=sorted(SCENARIOS))
-    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--run-seconds", type=int, default=3)
     p.add_argument("--advise-seconds", type=int, default=5)
     p.add_argument("--netfilter-rules", type=int, default=NetfilterRules.count,
