@@ -257,25 +257,30 @@ CpuTimes CpuDelta(const CpuSnapshot& before, const CpuSnapshot& after) {
     double cpu = 0, run = 0, wait = 0, slices = 0;
     std::set<int> cpus;
   };
+  std::map<int, const host::ThreadAccounting*> then_by_tid;
+  for (const host::ThreadAccounting& t : before.threads) then_by_tid[t.tid] = &t;
   std::map<int, Delta> threads;
   bool schedstat = true;
-  for (const host::ThreadAccounting& then : before.threads) {
-    for (const host::ThreadAccounting& now : after.threads) {
-      if (now.tid != then.tid) continue;
-      Delta d;
-      d.cpu = std::max(0.0, now.cpu_seconds - then.cpu_seconds);
-      if (now.schedstat && then.schedstat) {
-        d.run = static_cast<double>(now.schedstat->run_ns - then.schedstat->run_ns) * 1e-9;
-        d.wait = static_cast<double>(now.schedstat->wait_ns - then.schedstat->wait_ns) * 1e-9;
-        d.slices = static_cast<double>(now.schedstat->timeslices - then.schedstat->timeslices);
-      } else {
-        schedstat = false;
-      }
-      for (int c : {then.cpu, now.cpu}) {
-        if (c >= 0) d.cpus.insert(c);
-      }
-      threads[now.tid] = d;
+  for (const host::ThreadAccounting& now : after.threads) {
+    auto found = then_by_tid.find(now.tid);
+    if (found == then_by_tid.end()) continue;
+    const host::ThreadAccounting& then = *found->second;
+    Delta d;
+    d.cpu = std::max(0.0, now.cpu_seconds - then.cpu_seconds);
+    if (now.schedstat && then.schedstat && now.schedstat->run_ns >= then.schedstat->run_ns &&
+        now.schedstat->wait_ns >= then.schedstat->wait_ns) {
+      d.run = static_cast<double>(now.schedstat->run_ns - then.schedstat->run_ns) * 1e-9;
+      d.wait = static_cast<double>(now.schedstat->wait_ns - then.schedstat->wait_ns) * 1e-9;
+      d.slices = static_cast<double>(now.schedstat->timeslices - then.schedstat->timeslices);
+    } else if (!now.schedstat || !then.schedstat) {
+      schedstat = false;
+    } else {
+      continue;  // counters went back: the tid now names another thread
     }
+    for (int c : {then.cpu, now.cpu}) {
+      if (c >= 0) d.cpus.insert(c);
+    }
+    threads[now.tid] = d;
   }
   if (threads.empty()) {
     out.target_reason = "the target process was not found";
