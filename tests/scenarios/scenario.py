@@ -389,9 +389,15 @@ def advise(args, ns, server, load):
     return json.loads(r.stdout)
 
 
-def realized(args, scenario, load):
-    """Alternating runs, cost on (A) and off (B), in the order A B B A A B ..."""
-    on, off = [], []
+# A realized measurement whose pairs spread wider than this (in req/s gain) is from a noisy
+# host: the suite takes as many pairs again, once, and judges the medians of all of them.
+NOISY_SPREAD = 0.5
+
+
+def realized(args, scenario, load, on=None, off=None):
+    """Alternating runs, cost on (A) and off (B), in the order A B B A A B ...; `on` and `off`
+    carry earlier runs to add to."""
+    on, off = on or [], off or []
     for i in range(args.rounds):
         for variant in (("on", "off") if i % 2 == 0 else ("off", "on")):
             if variant == "on":
@@ -405,7 +411,8 @@ def realized(args, scenario, load):
         lat_on = statistics.median(m for m, _ in on)
         lat_off = statistics.median(m for m, _ in off)
         pairs = [a[0] - b[0] for a, b in zip(on, off)]
-        return {"latency_removed": lat_on - lat_off, "spread": (min(pairs), max(pairs))}
+        return {"latency_removed": lat_on - lat_off, "spread": (min(pairs), max(pairs)),
+                "runs": (on, off)}
     rps_on = statistics.median(r for r, _ in on)
     rps_off = statistics.median(r for r, _ in off)
     cpu_on = statistics.median(c for _, c in on)
@@ -415,7 +422,8 @@ def realized(args, scenario, load):
     # 1 - rps_on / rps_off (CPU 0's busy time would count a hog's time as the server's).
     return {"payoff": rps_off / rps_on - 1, "share": 1 - rps_on / rps_off,
             "cpu_share": 1 - cpu_off / cpu_on,
-            "rps_on": rps_on, "rps_off": rps_off, "spread": (min(pairs), max(pairs))}
+            "rps_on": rps_on, "rps_off": rps_off, "spread": (min(pairs), max(pairs)),
+            "runs": (on, off)}
 
 
 def first_measured(report):
@@ -539,6 +547,16 @@ def main():
             finally:
                 scenario.remove()
             verdict = check(scenario, report, real)
+            if verdict and real and real["spread"][1] - real["spread"][0] > NOISY_SPREAD:
+                print(f"    noisy host (pairs {real['spread'][0]:+.0%}..{real['spread'][1]:+.0%}): "
+                      f"{args.rounds} more pairs", flush=True)
+                try:
+                    real = realized(args, scenario, this_load, *real["runs"])
+                finally:
+                    scenario.remove()
+                verdict = check(scenario, report, real)
+            if real:
+                real.pop("runs")
             row = summarize(args.server, scenario, report, real)
             row.update({"ok": not verdict, "why": verdict})
             rows.append(row)
