@@ -12,6 +12,7 @@
 #include <random>
 #include <sstream>
 
+#include "param_name.h"
 #include "refserver_harness.h"
 
 namespace refserver::testing {
@@ -434,18 +435,7 @@ INSTANTIATE_TEST_SUITE_P(
                       std::vector<std::string>{"--usdt-sample", "7"}),
     [](const ::testing::TestParamInfo<std::vector<std::string>>& p) {
       // The flags as a test name: {"--no-cbpf", "--workers", "3"} -> "no_cbpf_workers_3".
-      std::string name;
-      for (const std::string& arg : p.param) {
-        for (char c : arg) {
-          if (std::isalnum(static_cast<unsigned char>(c)) != 0) {
-            name += c;
-          } else if (!name.empty() && name.back() != '_') {
-            name += '_';
-          }
-        }
-        if (!name.empty() && name.back() != '_') name += '_';
-      }
-      while (!name.empty() && name.back() == '_') name.pop_back();
+      std::string name = tunescope::testing::ArgsTestName(p.param);
       return name.empty() ? std::string("all_tunings_on") : name;
     });
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/serve_flags.h"
+#include "param_name.h"
 #include "probes/catalogue.h"
 
 namespace tunescope::cli {
@@ -193,18 +194,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{{"serve"}, "unexpected argument"}),
     [](const ::testing::TestParamInfo<BadCase>& p) {
       // The arguments as a test name: "--window=3s/2s" -> "window_3s_2s".
-      std::string name;
-      for (std::string_view arg : p.param.args) {
-        for (char c : arg) {
-          if (std::isalnum(static_cast<unsigned char>(c)) != 0) {
-            name += c;
-          } else if (!name.empty() && name.back() != '_') {
-            name += '_';
-          }
-        }
-        if (!name.empty() && name.back() != '_') name += '_';
-      }
-      while (!name.empty() && name.back() == '_') name.pop_back();
+      std::string name = tunescope::testing::ArgsTestName(p.param.args);
       return name.empty() ? "case_" + std::to_string(p.index) : name;
     });
 // clang-format on
