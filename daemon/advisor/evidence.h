@@ -128,6 +128,10 @@ class Evidence {
   // Delta of a counter summed over the server's CPUs (its "cpu" label); a family without a cpu
   // label, or a window without known server CPUs, sums every series.
   std::optional<double> OnServerCpus(std::string_view family, const LabelFilter& filter = {}) const;
+  // RPS queues of the devices that carry the target's traffic (lo when most of its peers are on
+  // this host) whose masks send every received packet to CPUs the server does not run on, as
+  // "lo rx-0 -> CPU 1".
+  std::vector<std::string> RpsAwayFromServer() const;
 
   // The two halves of the window, when it was split (Window::MarkHalf): confidence is the
   // agreement of the predictions made on each.
@@ -138,6 +142,8 @@ class Evidence {
   }
 
  private:
+  // Most of the target port's connections come from this host (over lo).
+  bool LocalPeers() const;
   std::optional<double> SumDeltas(std::string_view family,
                                   const std::function<bool(const LabelSet&)>& keep) const;
 

@@ -579,44 +579,30 @@ Prediction RuleNicRings(const Tuning& t, const Evidence& e) {
   return p;
 }
 
-// Devices whose RPS masks send received packets only to CPUs the server does not run on.
-std::vector<std::string> SteeringAway(const Evidence& e, const std::vector<int>& server_cpus) {
-  std::vector<std::string> out;
-  if (!e.host().devices.ok() || server_cpus.empty()) return out;
-  const auto& l = e.host().target_listeners;
-  // Clients on this host reach the server over lo; others over the devices that are up.
-  bool local = l.ok() && l->established > 0 && l->local_peers * 2 > l->established;
-  for (const host::DeviceFacts& d : *e.host().devices) {
-    if ((d.device.name == "lo") != local) continue;
-    for (const host::QueueCpus& q : d.device.rps) {
-      if (!q.cpus.ok() || q.cpus->empty()) continue;
-      bool reaches_server = std::any_of(q.cpus->begin(), q.cpus->end(), [&](int c) {
-        return std::find(server_cpus.begin(), server_cpus.end(), c) != server_cpus.end();
-      });
-      if (!reaches_server) {
-        out.push_back(d.device.name + " " + q.queue + " -> CPU " + host::format_cpu_list(*q.cpus));
-      }
-    }
-  }
-  return out;
-}
-
 Prediction RuleRpsRfs(const Tuning& t, const Evidence& e) {
   // A mask that steers the server's packets away from the CPUs that read them: the fix is RFS
   // (steer to the reader) or no RPS, whatever the queue count.
   auto flows = SysctlInt(e, "net.core.rps_sock_flow_entries");
-  if (auto away = SteeringAway(e, e.cpu().target_cpus); !away.empty() && flows.value_or(0) == 0) {
-    Prediction p = Make(t, Verdict::kDocumented, "");
-    p.confidence = "low";
-    p.reason = "RPS steers the server's received packets away from the CPUs it reads them on (" +
-               Names(away) + "; the server runs on CPU " +
-               host::format_cpu_list(e.cpu().target_cpus) +
-               "): enable RFS (net.core.rps_sock_flow_entries and rps_flow_cnt) or clear the "
-               "mask. The hand-off cost is not separable from the processing it moves, so no "
-               "payoff is predicted";
-    if (auto rx = e.OnServerCpus(kSoftirqSeconds, {{"vector", "net_rx"}})) {
-      p.numbers.push_back({"server_cpus_net_rx_seconds", *rx, "s"});
+  if (auto away = e.RpsAwayFromServer(); !away.empty() && flows.value_or(0) == 0) {
+    const std::string fix = "enable RFS (net.core.rps_sock_flow_entries and rps_flow_cnt) or "
+                            "clear the mask";
+    const std::string what = "RPS steers the server's packets away from the CPUs it runs on (" +
+                             Names(away) + "; the server runs on CPU " +
+                             host::format_cpu_list(e.cpu().target_cpus) + ")";
+    auto server = e.ServerCpuSeconds();
+    auto rx = e.OnServerCpus(kSoftirqSeconds, {{"vector", "net_rx"}});
+    if (!server || !rx) {
+      Prediction p = Make(t, Verdict::kDocumented, what + ": " + fix);
+      p.confidence = "low";
+      return p;
     }
+    // With every packet steered away, the NET_RX left on the server's CPUs is the hand-off: the
+    // enqueueing to other CPUs' backlogs and the IPIs for the server's own sends. The model takes
+    // that as the removed cost; the receive processing that comes back without the mask and the
+    // locality it restores are taken to cancel (checked by the rps_away scenarios).
+    Prediction p = FromShare(t, *rx / server->seconds, what + "; its hand-offs (NET_RX there)",
+                             *server, {{"server_cpus_net_rx_seconds", *rx, "s"}});
+    p.reason += "; " + fix;
     return p;
   }
   auto devices = TrafficDevices(e, false);

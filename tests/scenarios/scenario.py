@@ -305,14 +305,10 @@ class NetfilterRules(Scenario):
 
 
 class RpsAway(Scenario):
-    """RPS on lo sends every packet to the client's CPU. tunescope names the cause (rps_rfs,
-    RFS or no mask) but predicts no payoff: the hand-off cost is not separable from the
-    processing it moves. The check is that it says so and that no other tuning is predicted
-    for it (the local client's remote reads are inherent)."""
+    """RPS on lo sends every packet to the client's CPU: the server's CPU does the hand-off
+    (backlog enqueueing and IPIs) for its own sends. rps_rfs predicts its removal."""
     name = "rps_away"
     expect = "rps_rfs"
-    predicts = False
-    cause = "steers"
     mask = f"{1 << CLIENT_CPU:x}"
 
     def induce(self):
