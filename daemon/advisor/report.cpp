@@ -123,7 +123,8 @@ std::string TextReport(const Advice& a) {
 }
 
 std::string JsonText(const nlohmann::ordered_json& doc) {
-  return doc.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::ordered_json::error_handler_t::replace) +
+  return doc.dump(-1, ' ', /*ensure_ascii=*/false,
+                  nlohmann::ordered_json::error_handler_t::replace) +
          "\n";
 }
 

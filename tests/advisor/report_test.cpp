@@ -1,12 +1,13 @@
 // The reports as a person and a program read them: the /advice document written, parsed back
-// and checked field by field against the Advice it came from; the JSON text conventions
-// (escaping, invalid UTF-8, non-finite numbers); and the terminal report.
+// and checked field by field against the Advice it came from, and served by its handler; the
+// JSON text conventions (escaping, invalid UTF-8, non-finite numbers); the terminal report.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "advisor/report.h"
+#include "advisor/service.h"
 #include "advisor_fixture.h"
 
 namespace tunescope::advisor {
@@ -32,9 +33,10 @@ std::vector<std::string> Keys(const Json& object) {
 }
 
 TEST(JsonText, StringsComeBackAsWrittenOnOneLine) {
-  const std::vector<std::string> strings = {
-      "say \"hi\"", "C:\\path", "a\nb\tc\rd", std::string("nul\0x", 5), "\x01\x1f\x7f",
-      "361 \xc2\xb5s -> 292 \xce\xbcs", "\xe2\x82\xac"};
+  const std::vector<std::string> strings = {"say \"hi\"",   "C:\\path",
+                                            "a\nb\tc\rd",   std::string("nul\0x", 5),
+                                            "\x01\x1f\x7f", "361 \xc2\xb5s -> 292 \xce\xbcs",
+                                            "\xe2\x82\xac"};
   const std::string text = JsonText(Json(strings));
   // One document per line: a reader can split a stream of them on newlines.
   EXPECT_EQ(text.find('\n'), text.size() - 1) << text;
@@ -45,8 +47,8 @@ TEST(JsonText, StringsComeBackAsWrittenOnOneLine) {
 
 TEST(JsonText, InvalidUtf8BecomesTheReplacementCharacterAndStillParses) {
   const std::string replacement = "\xef\xbf\xbd";  // U+FFFD
-  for (const std::string bad : {"bad \xff end", "cut \xe2\x82", "overlong \xc0\xaf",
-                                "surrogate \xed\xa0\x80"}) {
+  for (const std::string bad :
+       {"bad \xff end", "cut \xe2\x82", "overlong \xc0\xaf", "surrogate \xed\xa0\x80"}) {
     const std::string text = JsonText(Json{{"s", bad}});
     Json parsed;
     ASSERT_NO_THROW(parsed = Json::parse(text)) << text;
@@ -60,8 +62,8 @@ TEST(JsonText, InvalidUtf8BecomesTheReplacementCharacterAndStillParses) {
 // A number that could not be computed (0/0, x/0) is written as null, never as a token a JSON
 // reader rejects (NaN, Infinity), so one bad figure does not make /advice unreadable.
 TEST(JsonText, NonFiniteNumbersAreNull) {
-  const Json parsed = Json::parse(JsonText(
-      {{"nan", NAN}, {"inf", INFINITY}, {"minus_inf", -INFINITY}, {"half", 0.5}}));
+  const Json parsed = Json::parse(
+      JsonText({{"nan", NAN}, {"inf", INFINITY}, {"minus_inf", -INFINITY}, {"half", 0.5}}));
   EXPECT_TRUE(parsed.at("nan").is_null());
   EXPECT_TRUE(parsed.at("inf").is_null());
   EXPECT_TRUE(parsed.at("minus_inf").is_null());
@@ -99,14 +101,32 @@ TEST(JsonReport, RoundTripsEveryTuningField) {
     const Json& j = tunings[i];
     const std::string id(t.id);
     SCOPED_TRACE(id);
-    // The keys scenario.py, tuning_commands.py and dashboards read, in the written order.
-    EXPECT_EQ(Keys(j), (std::vector<std::string>{
-                           "rank", "id", "title", "verdict", "applied", "payoff_ratio",
-                           "latency_removed_seconds", "removed_cpu_share", "headroom", "basis",
-                           "payoff", "confidence", "reason", "numbers", "units",
-                           "evidence_needed", "applied_when", "apply", "revert", "risk",
-                           "weakens_security", "experiment", "source", "source_url",
-                           "documented_gain"}));
+    // Every key, in the written order: scenario.py and tuning_commands.py read them by name.
+    EXPECT_EQ(Keys(j), (std::vector<std::string>{"rank",
+                                                 "id",
+                                                 "title",
+                                                 "verdict",
+                                                 "applied",
+                                                 "payoff_ratio",
+                                                 "latency_removed_seconds",
+                                                 "removed_cpu_share",
+                                                 "headroom",
+                                                 "basis",
+                                                 "payoff",
+                                                 "confidence",
+                                                 "reason",
+                                                 "numbers",
+                                                 "units",
+                                                 "evidence_needed",
+                                                 "applied_when",
+                                                 "apply",
+                                                 "revert",
+                                                 "risk",
+                                                 "weakens_security",
+                                                 "experiment",
+                                                 "source",
+                                                 "source_url",
+                                                 "documented_gain"}));
     EXPECT_TRUE(j.at("rank").is_number_integer());
     EXPECT_EQ(j.at("rank").get<int>(), p.rank);
     EXPECT_EQ(j.at("id").get<std::string>(), id);
@@ -160,6 +180,25 @@ TEST(JsonReport, RoundTripsEveryTuningField) {
     }
   }
   EXPECT_TRUE(found);
+}
+
+// GET /advice: a JSON error object before the first window, then the published ranking.
+TEST(AdviceHandler, AnswersJsonBeforeAndAfterTheFirstWindow) {
+  AdviceService service(MeasureSources{}, nullptr);  // never started: nothing measured
+  const auto handler = service.Handler();
+  const http::HttpResponse before = handler(http::HttpRequest{"GET", "/advice", "", ""});
+  EXPECT_EQ(before.status, 503);
+  EXPECT_EQ(before.content_type, "application/json");
+  const Json error = Json::parse(before.body);
+  EXPECT_FALSE(error.at("error").get<std::string>().empty()) << before.body;
+
+  testing::Fixture f;
+  f.Server({0}, 10);
+  Advice advice = Advise(f.Build());
+  service.board()->Publish(advice);
+  const http::HttpResponse after = handler(http::HttpRequest{"GET", "/advice", "", ""});
+  EXPECT_EQ(after.status, 200);
+  EXPECT_EQ(after.body, JsonReport(advice));
 }
 
 TEST(TextReport, ShowsEvidencePayoffCommandRiskAndSource) {
