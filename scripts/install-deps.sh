@@ -21,7 +21,7 @@ runtime_pkgs=(
 build_pkgs=(
   build-essential cmake ninja-build pkg-config clang llvm libelf-dev zlib1g-dev
   prometheus-cpp-dev libcivetweb-dev libgtest-dev libgmock-dev libbenchmark-dev
-  systemtap-sdt-dev clang-format libclang-rt-14-dev
+  systemtap-sdt-dev clang-format libclang-rt-14-dev nlohmann-json3-dev
 )
 test_pkgs=(
   prometheus iproute2 iptables nftables ethtool wrk nginx-light libbpf-tools
