@@ -486,6 +486,26 @@ Prediction RulePacketSockets(const Tuning& t, const Evidence& e) {
   return p;
 }
 
+// Receive processing per packet on the server's CPUs: their NET_RX time over the packets they
+// processed (softnet_stat).
+std::optional<double> RxSecondsPerPacket(const Evidence& e) {
+  auto rx = e.OnServerCpus(kSoftirqSeconds, {{"vector", "net_rx"}});
+  const host::HostFacts* before = e.host_before();
+  if (!rx || before == nullptr || !before->softnet.ok() || !e.host().softnet.ok()) {
+    return std::nullopt;
+  }
+  const auto& server = e.cpu().target_cpus;
+  double packets = 0;
+  for (const host::SoftnetCpu& c : e.host().softnet->cpus) {
+    if (!server.empty() && std::find(server.begin(), server.end(), c.cpu) == server.end()) continue;
+    for (const host::SoftnetCpu& b : before->softnet->cpus) {
+      if (b.cpu == c.cpu && c.processed >= b.processed) packets += static_cast<double>(c.processed - b.processed);
+    }
+  }
+  if (packets <= 0) return std::nullopt;
+  return *rx / packets;
+}
+
 Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
   if (SysctlText(e, "net.core.default_qdisc") == "noqueue") {
     return Applied(t, "net.core.default_qdisc=noqueue");
@@ -493,38 +513,53 @@ Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
   if (!e.Has(kQdiscSeconds)) return NeedsProbe(t, "qdisc", kQdiscSeconds);
   auto server = e.ServerCpuSeconds();
   if (!server) return NotMeasured(t, "no CPU time of the server was measured");
-  // The whole qdisc path (enqueue, locks, dequeue, up to the driver) on the server's CPUs, less
-  // what the same packets would cost through noqueue (the per-packet time of noqueue devices).
-  double path = 0, packets = 0, bare_seconds = 0, bare_packets = 0;
+  // Removed: the whole qdisc path (enqueue, locks, dequeue, up to the driver) on the server's
+  // CPUs, less what the same packets cost through noqueue (the per-packet time of noqueue
+  // devices). Brought back: a shared qdisc lets whichever CPU runs it send the others' packets,
+  // and on a virtual device (lo, veth) the receive processing follows the sending CPU. Packets
+  // the server's CPUs queued that another CPU sent (unpaired), less those they sent for others
+  // (dequeued), return to them with noqueue, each with its send and its receive processing.
+  double path = 0, packets = 0, bare_seconds = 0, bare_packets = 0, moved = 0;
   const auto kinds = QdiscKinds(e);
+  std::map<std::string, bool> is_virtual;
+  if (e.host().devices.ok()) {
+    for (const host::DeviceFacts& d : *e.host().devices) {
+      is_virtual[d.device.name] = !d.device.has_device;
+    }
+  }
   for (const auto& [device, seconds] : e.CounterDeltaBy(kQdiscSeconds, "device")) {
-    double on_server = e.OnServerCpus(kQdiscSeconds, {{"device", device}}).value_or(0);
-    double sent = e.OnServerCpus(kQdiscPackets, {{"device", device}}).value_or(0);
+    const LabelFilter on{{"device", device}};
+    double on_server = e.OnServerCpus(kQdiscSeconds, on).value_or(0);
+    double sent = e.OnServerCpus(kQdiscPackets, on).value_or(0);
     if (auto k = kinds.find(device); k != kinds.end() && k->second == "noqueue") {
       bare_seconds += on_server;
       bare_packets += sent;
-    } else {
-      path += on_server;
-      packets += sent;
+      continue;
+    }
+    path += on_server;
+    packets += sent;
+    if (is_virtual[device]) {
+      moved += e.OnServerCpus(kQdiscUnpaired, on).value_or(0) -
+               e.OnServerCpus(kQdiscDequeued, on).value_or(0);
     }
   }
   double bare = bare_packets > 0 ? bare_seconds / bare_packets : 0;
-  double removed = std::max(0.0, path - packets * bare);
+  double rx = RxSecondsPerPacket(e).value_or(0);
+  double returned = std::max(0.0, moved) * (bare + rx);
+  double removed = path - packets * bare - returned;
   double contentions = e.CounterDelta(kQdiscContentions).value_or(0);
-  double share = removed / server->seconds;
-  // Not a prediction: a qdisc shared by several CPUs lets whichever CPU runs it transmit the
-  // others' packets, and on lo or veth the receive work follows the transmitting CPU. Measured
-  // with nginx on lo: pfifo took 7.5% of the server's CPU, yet noqueue made it 13% slower, as
-  // the client's CPU no longer did part of the server's sends. The qdisc time is the evidence.
-  Prediction p = Documented(t, "qdisc paths on the server's CPUs take " + Pct(share) +
-                                   " of their CPU time (" + server->basis +
-                                   "), but the work a shared qdisc moves between CPUs comes back "
-                                   "with noqueue, so the time does not predict the payoff");
-  p.numbers = {{"qdisc_path_seconds", path, "s"},
-               {"qdisc_packets", packets, "count"},
-               {"noqueue_seconds_per_packet", bare, "s"},
-               {"qdisc_path_cpu_share", share, "ratio"},
-               {"qdisc_lock_contentions", contentions, "count"}};
+  std::vector<Number> numbers{{"qdisc_path_seconds", path, "s"},
+                              {"qdisc_packets", packets, "count"},
+                              {"noqueue_seconds_per_packet", bare, "s"},
+                              {"packets_sent_by_other_cpus", moved, "count"},
+                              {"rx_seconds_per_packet", rx, "s"},
+                              {"returned_seconds", returned, "s"},
+                              {"qdisc_lock_contentions", contentions, "count"}};
+  Prediction p = FromShare(t, removed / server->seconds,
+                           "qdisc paths on the server's CPUs, less the sends and receive "
+                           "processing noqueue gives back to them,",
+                           *server, std::move(numbers));
+  if (p.verdict == Verdict::kMeasured && packets < kMinSamples) p.confidence = "low";
   return p;
 }
 

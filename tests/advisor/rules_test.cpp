@@ -198,11 +198,12 @@ TEST(BusyPollRule, TinyDelaysDoNotFire) {
 }
 
 // ---- qdisc path ----
-TEST(NoqueueRule, QdiscPathTimeBeyondNoqueuesIsEvidenceAndNoqueueIsApplied) {
+TEST(NoqueueRule, QdiscPathTimeBeyondNoqueuesIsRemovedAndNoqueueIsApplied) {
   Fixture f;
   f.Server({0}, 10);
   host::DeviceFacts eth0, lo;
   eth0.device.name = "eth0";
+  eth0.device.has_device = true;
   eth0.root_qdisc = host::RootQdisc{2, "eth0", "pfifo_fast", {}};
   lo.device.name = "lo";
   lo.root_qdisc = host::RootQdisc{1, "lo", "noqueue", {}};
@@ -212,20 +213,38 @@ TEST(NoqueueRule, QdiscPathTimeBeyondNoqueuesIsEvidenceAndNoqueueIsApplied) {
   f.Counter(kQdiscSeconds, {{"device", "lo"}, {"cpu", "0"}}, 0, 0.2);  // 200 ns a packet
   f.Counter(kQdiscPackets, {{"device", "lo"}, {"cpu", "0"}}, 0, 1e6);
   f.Counter(kQdiscSeconds, {{"device", "eth0"}, {"cpu", "1"}}, 0, 5);  // not the server's CPU
+  // A physical device's packets sent by another CPU bring no receive work back.
+  f.Counter(kQdiscUnpaired, {{"device", "eth0"}, {"cpu", "0"}}, 0, 1e5);
   Prediction p = f.Eval("noqueue_qdisc");
-  // The time is evidence, not a prediction (a shared qdisc moves work between CPUs).
-  EXPECT_EQ(p.verdict, Verdict::kDocumented) << p.reason;
-  EXPECT_FALSE(p.removed_share);
-  bool found = false;
-  for (const Number& n : p.numbers) {
-    if (n.name == "qdisc_path_cpu_share") {
-      EXPECT_NEAR(n.value, 0.05, 1e-9);  // 0.7 s - 1e6 x 200 ns of 10 s
-      found = true;
-    }
-  }
-  EXPECT_TRUE(found);
+  EXPECT_EQ(p.verdict, Verdict::kMeasured) << p.reason;
+  ASSERT_TRUE(p.removed_share);
+  EXPECT_NEAR(*p.removed_share, 0.05, 1e-9);  // 0.7 s - 1e6 x 200 ns of 10 s
   f.Sysctl("net.core.default_qdisc", "noqueue");
   EXPECT_EQ(f.Eval("noqueue_qdisc").verdict, Verdict::kApplied);
+}
+
+TEST(NoqueueRule, OnLoThePacketsOtherCpusSentComeBackWithTheirReceiveWork) {
+  Fixture f;
+  f.Server({0}, 10);
+  host::DeviceFacts lo;
+  lo.device.name = "lo";
+  lo.root_qdisc = host::RootQdisc{1, "lo", "pfifo", {}};
+  f.after.devices = std::vector<host::DeviceFacts>{lo};
+  f.Counter(kQdiscSeconds, {{"device", "lo"}, {"cpu", "0"}}, 0, 0.8);
+  f.Counter(kQdiscPackets, {{"device", "lo"}, {"cpu", "0"}}, 0, 1e6);
+  // 400k of its packets went out from CPU 1, it sent 100k of CPU 1's: 300k come back, each
+  // with 1 us of receive processing (2 s NET_RX over 2M packets processed on CPU 0).
+  f.Counter(kQdiscUnpaired, {{"device", "lo"}, {"cpu", "0"}}, 0, 4e5);
+  f.Counter(kQdiscDequeued, {{"device", "lo"}, {"cpu", "0"}}, 0, 1e5);
+  f.Counter(kSoftirqSeconds, {{"cpu", "0"}, {"vector", "net_rx"}}, 0, 2);
+  host::SoftnetCpu c0;
+  c0.cpu = 0;
+  f.before.softnet = host::SoftnetStat{{c0}};
+  c0.processed = 2000000;
+  f.after.softnet = host::SoftnetStat{{c0}};
+  Prediction p = f.Eval("noqueue_qdisc");
+  ASSERT_TRUE(p.removed_share) << p.reason;
+  EXPECT_NEAR(*p.removed_share, (0.8 - 0.3) / 10, 1e-9);
 }
 
 TEST(NoqueueRule, WithoutTheProbeItSaysSo) {
