@@ -234,7 +234,7 @@ TEST(HtmlReport, ExperimentPageShowsEachRoundAndPredictedBesideRealized) {
        {"id=\"rounds\"", "id=\"realized\"", "id=\"cpu\"", "id=\"distributions\"",
         "1 A original", "2 B tuned", "3 B tuned", "4 A original", "- A probes", "30000.5",
         "40000.2", "41000.8", "42000.5", "39000.0", "cubic &rarr; reno", "reverted",
-        "req/s per round", "Server CPUs&#39; time per round"}) {
+        "req/s per round", "Server CPUs' time per round"}) {
     EXPECT_NE(page.find(want), std::string::npos) << want;
   }
   // The realized payoff, as the text report computes it.
