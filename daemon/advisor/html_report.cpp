@@ -18,7 +18,7 @@ constexpr const char* kQdiscColor = "#8e5bc4";
 constexpr const char* kOtherColor = "#8a8f98";
 constexpr const char* kIdleColor = "#e6e8eb";
 constexpr const char* kWaitColor = "#c0392b";
-constexpr const char* kRunColor = kServerColor;
+constexpr const char* kRunColor = "#7fa7e0";
 
 std::string Printf(const char* format, double v) {
   char buf[64];
@@ -143,7 +143,8 @@ std::string BucketLabel(double le) {
 }
 
 std::string HistogramChart(const Distribution& d) {
-  const double height = 220, top = 24, bottom = 44, left = 48;
+  // `top` leaves room for the axis title above the tallest bar's share.
+  const double height = 230, top = 36, bottom = 44, left = 48;
   const double plot_h = height - top - bottom;
   const double n = static_cast<double>(d.buckets.size());
   const double step = (kChartWidth - left - 8) / std::max(1.0, n);
@@ -154,7 +155,9 @@ std::string HistogramChart(const Distribution& d) {
                     Coord(height) + "\" aria-label=\"" + Escape(d.title) + "\">";
   svg += "<line x1=\"" + Coord(left) + "\" y1=\"" + Coord(top + plot_h) + "\" x2=\"" +
          Coord(kChartWidth - 8) + "\" y2=\"" + Coord(top + plot_h) + "\" class=\"axis\"/>";
-  svg += "<text x=\"4\" y=\"" + Coord(top - 8) + "\" class=\"small\">share of samples</text>";
+  svg += "<text x=\"4\" y=\"12\" class=\"small\">share of samples</text>";
+  // Label every k-th bucket so that the labels (up to ~10 characters of 11 px) never overlap.
+  const size_t every = static_cast<size_t>(std::ceil(64 / std::max(step, 1.0)));
   for (size_t i = 0; i < d.buckets.size(); ++i) {
     const auto& b = d.buckets[i];
     const double share = d.count > 0 ? b.count / d.count : 0;
@@ -172,8 +175,7 @@ std::string HistogramChart(const Distribution& d) {
       svg += "<text x=\"" + Coord(x + step / 2) + "\" y=\"" + Coord(top + plot_h - h - 4) +
              "\" class=\"small\" text-anchor=\"middle\">" + Escape(Percent(share)) + "</text>";
     }
-    // Every label when they fit, else every other one.
-    if (step >= 44 || i % 2 == 0) {
+    if (i % every == 0) {
       svg += "<text x=\"" + Coord(x + step / 2) + "\" y=\"" + Coord(top + plot_h + 16) +
              "\" class=\"small\" text-anchor=\"middle\">" + Escape(BucketLabel(b.le)) + "</text>";
     }

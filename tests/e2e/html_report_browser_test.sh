@@ -12,7 +12,10 @@ require_root
 for tool in chromium wrk curl python3; do
   command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/install-deps.sh --with-tests)"
 done
-python3 -c 'import PIL' 2>/dev/null || fail "python3-pil is not installed (scripts/install-deps.sh --with-tests)"
+# Debian's python3-pil is for Debian's interpreter, which a python3 earlier in PATH may hide.
+py=python3
+[[ -x /usr/bin/python3 ]] && py=/usr/bin/python3
+"$py" -c 'import PIL' 2>/dev/null || fail "python3-pil is not installed (scripts/install-deps.sh --with-tests)"
 
 tmp=$(mktemp -d)
 pids=()
@@ -82,7 +85,7 @@ chromium_run --screenshot="$tmp/shot.png" --window-size=1200,2000 --hide-scrollb
   { tail -20 "$tmp/shot.log" >&2; fail "chromium took no screenshot"; }
 logged=$(console_lines "$tmp/shot.log")
 [[ -z $logged ]] || fail "the page logged to the console while rendering: $logged"
-python3 - "$tmp/shot.png" <<'EOF' || fail "the screenshot is not what the page should look like"
+"$py" - "$tmp/shot.png" <<'EOF' || fail "the screenshot is not what the page should look like"
 import sys
 from PIL import Image
 img = Image.open(sys.argv[1]).convert("RGB")
