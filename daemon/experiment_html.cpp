@@ -13,6 +13,7 @@ using advisor::html::Escape;
 constexpr const char* kOriginalColor = "#3b7dd8";
 constexpr const char* kTunedColor = "#e8a23a";
 constexpr const char* kProbesColor = "#8a8f98";
+constexpr const char* kKernelColor = "#5bb5a2";
 
 std::string Printf(const char* format, double v) {
   char buf[64];
@@ -76,14 +77,15 @@ std::string HtmlReport(const Report& r, const advisor::html::Figures& figures) {
     cpu_rows.push_back({label,
                         {{"server (target's threads)", target, kOriginalColor},
                          {"other tasks", others, "#8a8f98"},
-                         {"kernel and untracked", busy - target - others, kTunedColor},
+                         {"kernel and untracked", busy - target - others, kKernelColor},
                          {"idle", std::max(0.0, capacity - busy), "#e6e8eb"}}});
   };
   add("- A probes", r.while_predicting, kProbesColor);
   for (const RoundMeasure& m : r.rounds) add(RoundLabel(m), m, ColorOf(m.variant));
 
-  out += "<section id=\"rounds\"><h2>Rounds</h2><p class=\"meta\">" +
-         std::to_string(r.rounds.size() / 2) + " pairs of " + Printf("%.0f", r.round_seconds) +
+  const size_t pairs = r.rounds.size() / 2;
+  out += "<section id=\"rounds\"><h2>Rounds</h2><p class=\"meta\">" + std::to_string(pairs) +
+         (pairs == 1 ? " pair of " : " pairs of ") + Printf("%.0f", r.round_seconds) +
          " s, A original and B tuned, probes detached; \"- A probes\" is the prediction's "
          "load with the probes attached.</p>";
   out += "<h3>" + Escape(r.rate_unit) + " per round</h3>";
@@ -113,9 +115,11 @@ std::string HtmlReport(const Report& r, const advisor::html::Figures& figures) {
 
   const Realized& z = r.realized;
   std::optional<double> predicted_payoff, predicted_share;
+  std::string documented;  // the source's figure rather than a measured prediction
   if (r.prediction && r.prediction->payoff_ratio) {
     predicted_payoff = r.prediction->payoff_ratio;
     predicted_share = PredictedShare(*r.prediction);
+    if (r.prediction->verdict == advisor::Verdict::kDocumented) documented = " (documented)";
   }
   auto spread = [](const std::optional<Spread>& s) {
     return s ? SignedPercent(s->min) + " .. " + SignedPercent(s->max) : std::string("-");
@@ -123,9 +127,9 @@ std::string HtmlReport(const Report& r, const advisor::html::Figures& figures) {
   out += "<section id=\"realized\"><h2>Predicted and realized</h2><table class=\"rounds\">"
          "<tr><th></th><th>predicted</th><th>realized (median)</th><th>spread over pairs</th>"
          "</tr><tr><td>payoff (" + Escape(r.rate_unit) + ")</td><td>" +
-         SignedPercent(predicted_payoff) + "</td><td>" + SignedPercent(z.payoff) + "</td><td>" +
+         SignedPercent(predicted_payoff) + documented + "</td><td>" + SignedPercent(z.payoff) + "</td><td>" +
          spread(z.payoff_spread) + "</td></tr><tr><td>removed CPU per " + Escape(per) +
-         "</td><td>" + SignedPercent(predicted_share) + "</td><td>" +
+         "</td><td>" + SignedPercent(predicted_share) + documented + "</td><td>" +
          SignedPercent(z.removed_share) + "</td><td>" + spread(z.removed_share_spread) +
          "</td></tr></table>";
   if (z.busy_a) {
