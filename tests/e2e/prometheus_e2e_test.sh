@@ -3,9 +3,9 @@
 # every second with the alert rules loaded. Then every dashboard panel's query must return data
 # (a finite value), every alert rule must be healthy, and /metrics must pass promtool.
 # Beside it a second tunescope as users start it first (`serve` without flags: the default
-# probes, no target, the default attach windows), scraped by the same prometheus as another
-# instance: on it every panel's queries must return data or the panel must carry the noValue
-# hint that names the flag filling it (dashboards/src/build.py).
+# probes, no target, 2 s attach windows), scraped by the same prometheus as another instance:
+# on it every panel's queries must return data or the panel must carry the noValue hint that
+# names the flag filling it (dashboards/src/build.py).
 # usage: prometheus_e2e_test.sh TUNESCOPE REFSERVER SOURCE_DIR
 set -euo pipefail
 tunescope=$1 refserver=$2 src=$3
@@ -79,11 +79,12 @@ pids+=($!)
 ip netns exec "$ns" ping -q -i 0.002 -w 90 198.18.77.1 >/dev/null 2>&1 &
 pids+=($!)
 
-# The default daemon, started under the load and while prometheus already scrapes its address:
-# its first attach window opens as soon as its probes are attached and lasts 2 s, the next one
-# only 120 s later, so its per-attached-second queries are judged over a range that holds the
-# first window.
-"$tunescope" serve --web.listen-address="$def_instance" >"$tmp/default.log" 2>&1 &
+# The default daemon, started under the load. Its first attach window opens as soon as its
+# probes are attached, before prometheus has scraped it once, so the counters it fills show no
+# increase; the next window opens a period later, with scrapes before and after it. The one
+# flag beside the address shortens that period from 120 s to 20 s (the windows stay 2 s long),
+# and the queries are judged over a range since its start once a second window has passed.
+"$tunescope" serve --web.listen-address="$def_instance" --window=2s/20s >"$tmp/default.log" 2>&1 &
 def_pid=$!
 pids+=($def_pid)
 def_started=$SECONDS
@@ -132,6 +133,7 @@ echo "ok: all $count panel queries return data"
 
 # The default daemon: a query without data is allowed only on a panel with a noValue hint, which
 # is then what Grafana shows in place of "No data".
+while ((SECONDS - def_started < 25)); do sleep 1; done  # its second window and a scrape after it
 def_range=$((SECONDS - def_started + 5))s
 failures=0 count=0 hinted=()
 while IFS= read -r line; do
