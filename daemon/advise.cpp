@@ -119,7 +119,8 @@ int RunAdvise(std::span<const std::string_view> args) {
   probe_set->StopAll();
   std::cout << (json ? advisor::JsonReport(advice) : advisor::TextReport(advice));
   if (html.is_open()) {
-    if (Status s = html.Write(advisor::html::HtmlReport(advice, advisor::html::FiguresOf(evidence)));
+    if (Status s =
+            html.Write(advisor::html::HtmlReport(advice, advisor::html::FiguresOf(evidence)));
         !s.ok()) {
       std::cerr << "tunescope advise: " << s.message() << "\n";
       return 1;

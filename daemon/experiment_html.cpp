@@ -66,8 +66,8 @@ std::string HtmlReport(const Report& r, const advisor::html::Figures& figures) {
   std::vector<html::Bar> rate_bars;
   std::vector<html::StackedRow> cpu_rows;
   auto add = [&](const std::string& label, const RoundMeasure& m, const char* color) {
-    rate_bars.push_back({label, m.rate.value_or(0),
-                         m.rate ? Printf("%.1f ", *m.rate) + r.rate_unit : "-", color});
+    rate_bars.push_back(
+        {label, m.rate.value_or(0), m.rate ? Printf("%.1f ", *m.rate) + r.rate_unit : "-", color});
     // The server CPUs' time in the round: the target, other tasks, the rest of the busy time
     // (the kernel's work for the server: softirq, netfilter, ...), idle.
     double capacity = m.seconds * m.server_cpus;
@@ -90,8 +90,10 @@ std::string HtmlReport(const Report& r, const advisor::html::Figures& figures) {
          "load with the probes attached.</p>";
   out += "<h3>" + Escape(r.rate_unit) + " per round</h3>";
   out += "<div class=\"legend\"><span><span class=\"swatch\" style=\"background:" +
-         std::string(kOriginalColor) + "\"></span>A original</span><span><span "
-         "class=\"swatch\" style=\"background:" + std::string(kTunedColor) +
+         std::string(kOriginalColor) +
+         "\"></span>A original</span><span><span "
+         "class=\"swatch\" style=\"background:" +
+         std::string(kTunedColor) +
          "\"></span>B tuned</span><span><span class=\"swatch\" style=\"background:" +
          std::string(kProbesColor) + "\"></span>probes attached</span></div>";
   out += html::BarChart(rate_bars, r.rate_unit + " per round");
@@ -104,10 +106,9 @@ std::string HtmlReport(const Report& r, const advisor::html::Figures& figures) {
   auto us = [](std::optional<double> s) { return s ? Printf("%.2f", *s * 1e6) : "-"; };
   auto share = [](std::optional<double> s) { return s ? html::Percent(*s) : "-"; };
   auto row = [&](const std::string& label, const RoundMeasure& m) {
-    out += "<tr><td>" + Escape(label) + "</td><td>" +
-           (m.rate ? Printf("%.1f", *m.rate) : "-") + "</td><td>" + us(m.CpuPerRequest()) +
-           "</td><td>" + us(m.TargetCpuPerRequest()) + "</td><td>" + share(m.BusyShare()) +
-           "</td><td>" + share(m.OthersShare()) + "</td></tr>";
+    out += "<tr><td>" + Escape(label) + "</td><td>" + (m.rate ? Printf("%.1f", *m.rate) : "-") +
+           "</td><td>" + us(m.CpuPerRequest()) + "</td><td>" + us(m.TargetCpuPerRequest()) +
+           "</td><td>" + share(m.BusyShare()) + "</td><td>" + share(m.OthersShare()) + "</td></tr>";
   };
   row("- A probes", r.while_predicting);
   for (const RoundMeasure& m : r.rounds) row(RoundLabel(m), m);
@@ -124,14 +125,15 @@ std::string HtmlReport(const Report& r, const advisor::html::Figures& figures) {
   auto spread = [](const std::optional<Spread>& s) {
     return s ? SignedPercent(s->min) + " .. " + SignedPercent(s->max) : std::string("-");
   };
-  out += "<section id=\"realized\"><h2>Predicted and realized</h2><table class=\"rounds\">"
-         "<tr><th></th><th>predicted</th><th>realized (median)</th><th>spread over pairs</th>"
-         "</tr><tr><td>payoff (" + Escape(r.rate_unit) + ")</td><td>" +
-         SignedPercent(predicted_payoff) + documented + "</td><td>" + SignedPercent(z.payoff) + "</td><td>" +
-         spread(z.payoff_spread) + "</td></tr><tr><td>removed CPU per " + Escape(per) +
-         "</td><td>" + SignedPercent(predicted_share) + documented + "</td><td>" +
-         SignedPercent(z.removed_share) + "</td><td>" + spread(z.removed_share_spread) +
-         "</td></tr></table>";
+  out +=
+      "<section id=\"realized\"><h2>Predicted and realized</h2><table class=\"rounds\">"
+      "<tr><th></th><th>predicted</th><th>realized (median)</th><th>spread over pairs</th>"
+      "</tr><tr><td>payoff (" +
+      Escape(r.rate_unit) + ")</td><td>" + SignedPercent(predicted_payoff) + documented +
+      "</td><td>" + SignedPercent(z.payoff) + "</td><td>" + spread(z.payoff_spread) +
+      "</td></tr><tr><td>removed CPU per " + Escape(per) + "</td><td>" +
+      SignedPercent(predicted_share) + documented + "</td><td>" + SignedPercent(z.removed_share) +
+      "</td><td>" + spread(z.removed_share_spread) + "</td></tr></table>";
   if (z.busy_a) {
     out += "<p class=\"note\">server CPUs busy " + html::Percent(*z.busy_a) +
            " in the A rounds (median): " +

@@ -128,10 +128,10 @@ std::optional<Distribution> DistributionOf(const Evidence& e, std::string_view f
                            [](const Distribution::Bucket& b) { return b.count > 0; });
   if (first != d.buckets.end()) {
     size_t begin = static_cast<size_t>(std::max<std::ptrdiff_t>(0, first - d.buckets.begin() - 1));
-    size_t end = std::min(d.buckets.size(),
-                          static_cast<size_t>(d.buckets.rend() - last) + 1);
-    d.buckets = std::vector<Distribution::Bucket>(d.buckets.begin() + static_cast<std::ptrdiff_t>(begin),
-                                                  d.buckets.begin() + static_cast<std::ptrdiff_t>(end));
+    size_t end = std::min(d.buckets.size(), static_cast<size_t>(d.buckets.rend() - last) + 1);
+    d.buckets =
+        std::vector<Distribution::Bucket>(d.buckets.begin() + static_cast<std::ptrdiff_t>(begin),
+                                          d.buckets.begin() + static_cast<std::ptrdiff_t>(end));
   }
   d.p50 = h->QuantileUpperBound(0.5);
   d.p99 = h->QuantileUpperBound(0.99);
@@ -150,8 +150,8 @@ std::string HistogramChart(const Distribution& d) {
   const double step = (kChartWidth - left - 8) / std::max(1.0, n);
   double peak = 0;
   for (const auto& b : d.buckets) peak = std::max(peak, b.count);
-  std::string svg = "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 " + Coord(kChartWidth) +
-                    " " + Coord(height) + "\" width=\"" + Coord(kChartWidth) + "\" height=\"" +
+  std::string svg = "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 " + Coord(kChartWidth) + " " +
+                    Coord(height) + "\" width=\"" + Coord(kChartWidth) + "\" height=\"" +
                     Coord(height) + "\" aria-label=\"" + Escape(d.title) + "\">";
   svg += "<line x1=\"" + Coord(left) + "\" y1=\"" + Coord(top + plot_h) + "\" x2=\"" +
          Coord(kChartWidth - 8) + "\" y2=\"" + Coord(top + plot_h) + "\" class=\"axis\"/>";
@@ -168,8 +168,9 @@ std::string HistogramChart(const Distribution& d) {
     const char* color = p99 ? kWaitColor : p50 ? kServerColor : "#7fa7e0";
     svg += "<rect x=\"" + Coord(x + 2) + "\" y=\"" + Coord(top + plot_h - h) + "\" width=\"" +
            Coord(std::max(1.0, step - 4)) + "\" height=\"" + Coord(h) + "\" fill=\"" + color +
-           "\"><title>" + Escape(BucketLabel(b.le) + ": " + Printf("%.0f", b.count) +
-                                 " samples (" + Percent(share) + ")") +
+           "\"><title>" +
+           Escape(BucketLabel(b.le) + ": " + Printf("%.0f", b.count) + " samples (" +
+                  Percent(share) + ")") +
            "</title></rect>";
     if (share >= 0.005) {
       svg += "<text x=\"" + Coord(x + step / 2) + "\" y=\"" + Coord(top + plot_h - h - 4) +
@@ -194,12 +195,12 @@ std::string Definition(std::string_view term, const std::string& html_value) {
 std::string TuningEntry(const Prediction& p) {
   const Tuning& t = *p.tuning;
   std::string cls = std::string(Basis(p));
-  std::string out = "<article class=\"tuning " + Escape(cls) + "\" id=\"tuning-" +
-                    Escape(t.id) + "\"><h3><span class=\"rank\">" + std::to_string(p.rank) +
-                    ".</span> <code>" + Escape(t.id) + "</code> <span class=\"payoff\">" +
-                    Escape(PayoffText(p)) + "</span> " + Escape(t.title) +
-                    " <span class=\"verdict\">[" + Escape(to_string(p.verdict)) +
-                    ", confidence " + Escape(p.confidence) + "]</span></h3><dl>";
+  std::string out =
+      "<article class=\"tuning " + Escape(cls) + "\" id=\"tuning-" + Escape(t.id) +
+      "\"><h3><span class=\"rank\">" + std::to_string(p.rank) + ".</span> <code>" + Escape(t.id) +
+      "</code> <span class=\"payoff\">" + Escape(PayoffText(p)) + "</span> " + Escape(t.title) +
+      " <span class=\"verdict\">[" + Escape(to_string(p.verdict)) +
+      (p.confidence == "none" ? "" : ", confidence " + Escape(p.confidence)) + "]</span></h3><dl>";
   out += Definition("why", Escape(p.reason));
   if (!p.numbers.empty()) {
     std::string numbers = "<table class=\"numbers\">";
@@ -344,8 +345,8 @@ std::string BarChart(std::span<const Bar> bars, std::string_view aria_label) {
   const double label_w = LabelWidth(labels), text_w = 120, row = 22;
   const double plot_w = kChartWidth - label_w - text_w;
   const double height = row * static_cast<double>(bars.size()) + 8;
-  std::string svg = "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 " + Coord(kChartWidth) +
-                    " " + Coord(height) + "\" width=\"" + Coord(kChartWidth) + "\" height=\"" +
+  std::string svg = "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 " + Coord(kChartWidth) + " " +
+                    Coord(height) + "\" width=\"" + Coord(kChartWidth) + "\" height=\"" +
                     Coord(height) + "\" aria-label=\"" + Escape(aria_label) + "\">";
   for (size_t i = 0; i < bars.size(); ++i) {
     const Bar& b = bars[i];
@@ -368,8 +369,8 @@ std::string StackedChart(std::span<const StackedRow> rows, std::string_view aria
   const double label_w = LabelWidth(labels), row = 30;
   const double plot_w = kChartWidth - label_w - 8;
   const double height = row * static_cast<double>(rows.size()) + 8;
-  std::string svg = "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 " + Coord(kChartWidth) +
-                    " " + Coord(height) + "\" width=\"" + Coord(kChartWidth) + "\" height=\"" +
+  std::string svg = "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 " + Coord(kChartWidth) + " " +
+                    Coord(height) + "\" width=\"" + Coord(kChartWidth) + "\" height=\"" +
                     Coord(height) + "\" aria-label=\"" + Escape(aria_label) + "\">";
   std::vector<std::pair<std::string, std::string>> legend;  // name, colour; in order
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -410,7 +411,8 @@ std::string StackedChart(std::span<const StackedRow> rows, std::string_view aria
 
 std::string CpuSection(const Figures& f, std::string_view heading) {
   std::string out = "<section id=\"cpu\"><h2>" + Escape(heading) + "</h2>";
-  if (!f.cpu) return out + "<p class=\"note\">Not shown: the CPUs' busy time was not read.</p></section>";
+  if (!f.cpu)
+    return out + "<p class=\"note\">Not shown: the CPUs' busy time was not read.</p></section>";
   const CpuSplit& c = *f.cpu;
   std::vector<StackedRow> rows;
   rows.push_back({"server CPUs", c.parts});
@@ -458,9 +460,8 @@ std::string DistributionSection(const Figures& f, std::string_view heading) {
 
 std::string HtmlReport(const Advice& a, const Figures& f) {
   std::string out = PageStart("tunescope advise");
-  out += "<h1>tunescope advise</h1><p class=\"meta\">" +
-         Escape(Printf("%.0f", a.window_seconds)) + " s window; server CPU = " +
-         Escape(a.server_cpu_basis) + "</p>";
+  out += "<h1>tunescope advise</h1><p class=\"meta\">" + Escape(Printf("%.0f", a.window_seconds)) +
+         " s window; server CPU = " + Escape(a.server_cpu_basis) + "</p>";
   std::string up, down;
   for (const auto& p : a.probes_up) up += (up.empty() ? "" : ", ") + p;
   for (const auto& p : a.probes_down) down += (down.empty() ? "" : "; ") + p;
@@ -474,18 +475,18 @@ std::string HtmlReport(const Advice& a, const Figures& f) {
     if (!p.payoff_ratio) continue;
     if (p.verdict != Verdict::kMeasured && p.verdict != Verdict::kDocumented) continue;
     double value = p.headroom && p.removed_share ? *p.removed_share : *p.payoff_ratio;
-    bars.push_back({std::to_string(p.rank) + ". " + std::string(p.tuning->id), value,
-                    PayoffText(p),
+    bars.push_back({std::to_string(p.rank) + ". " + std::string(p.tuning->id), value, PayoffText(p),
                     p.verdict == Verdict::kMeasured ? "#2e8b57" : "#e8a23a"});
   }
   out += "<section id=\"payoffs\"><h2>Predicted payoffs</h2>";
   if (bars.empty()) {
     out += "<p class=\"note\">No tuning has a payoff here: see the list below for why.</p>";
   } else {
-    out += "<div class=\"legend\"><span><span class=\"swatch\" style=\"background:#2e8b57\">"
-           "</span>measured on this host</span><span><span class=\"swatch\" "
-           "style=\"background:#e8a23a\"></span>documented (the source's figure, not measured "
-           "here)</span></div>";
+    out +=
+        "<div class=\"legend\"><span><span class=\"swatch\" style=\"background:#2e8b57\">"
+        "</span>measured on this host</span><span><span class=\"swatch\" "
+        "style=\"background:#e8a23a\"></span>documented (the source's figure, not measured "
+        "here)</span></div>";
     out += BarChart(bars, "predicted payoff per tuning");
   }
   out += "</section>";
@@ -498,8 +499,9 @@ std::string HtmlReport(const Advice& a, const Figures& f) {
   for (const Prediction& p : a.ranked) {
     bool judged = p.verdict == Verdict::kMeasured || p.verdict == Verdict::kDocumented;
     if (!judged && !tail) {
-      out += "</section><section id=\"tail\" class=\"tail\"><h2>Not measurable here, nothing "
-             "to gain, or already applied</h2>";
+      out +=
+          "</section><section id=\"tail\" class=\"tail\"><h2>Not measurable here, nothing "
+          "to gain, or already applied</h2>";
       tail = true;
     }
     out += TuningEntry(p);

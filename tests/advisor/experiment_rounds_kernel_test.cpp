@@ -155,8 +155,7 @@ TEST(ExperimentRounds, AlternatingRoundsRunWithoutProbesAndRestoreTheSetting) {
     const std::smatch& r = *it;
     std::string label = r[1].str() + " " + r[2].str() + " " + r[3].str();
     EXPECT_NE(html.find(label + "</text>"), std::string::npos) << label << " not charted";
-    EXPECT_NE(html.find("<tr><td>" + label + "</td><td>" + r[4].str() + "</td>"),
-              std::string::npos)
+    EXPECT_NE(html.find("<tr><td>" + label + "</td><td>" + r[4].str() + "</td>"), std::string::npos)
         << label << " with " << r[4] << " req/s not in the page's table";
   }
   for (std::string_view section : {"id=\"rounds\"", "id=\"realized\"", "id=\"cpu\"",

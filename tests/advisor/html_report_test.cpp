@@ -149,8 +149,8 @@ TEST(HtmlReport, AdvicePageHasEverySectionAndEveryTuning) {
   Evidence e = ServerFixture().Build();
   Advice a = SomeAdvice(e);
   std::string page = html::HtmlReport(a, FiguresOf(e));
-  for (std::string_view id : {"id=\"payoffs\"", "id=\"cpu\"", "id=\"distributions\"",
-                              "id=\"tunings\"", "id=\"tail\""}) {
+  for (std::string_view id :
+       {"id=\"payoffs\"", "id=\"cpu\"", "id=\"distributions\"", "id=\"tunings\"", "id=\"tail\""}) {
     EXPECT_NE(page.find(id), std::string::npos) << id;
   }
   for (const Prediction& p : a.ranked) {
@@ -231,10 +231,10 @@ TEST(HtmlReport, ExperimentPageShowsEachRoundAndPredictedBesideRealized) {
   r.outcome = "reverted";
   std::string page = experiment::HtmlReport(r, FiguresOf(e));
   for (std::string_view want :
-       {"id=\"rounds\"", "id=\"realized\"", "id=\"cpu\"", "id=\"distributions\"",
-        "1 A original", "2 B tuned", "3 B tuned", "4 A original", "- A probes", "30000.5",
-        "40000.2", "41000.8", "42000.5", "39000.0", "cubic &rarr; reno", "reverted",
-        "req/s per round", "Server CPUs' time per round"}) {
+       {"id=\"rounds\"", "id=\"realized\"", "id=\"cpu\"", "id=\"distributions\"", "1 A original",
+        "2 B tuned", "3 B tuned", "4 A original", "- A probes", "30000.5", "40000.2", "41000.8",
+        "42000.5", "39000.0", "cubic &rarr; reno", "reverted", "req/s per round",
+        "Server CPUs' time per round"}) {
     EXPECT_NE(page.find(want), std::string::npos) << want;
   }
   // The realized payoff, as the text report computes it.
