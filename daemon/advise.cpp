@@ -9,10 +9,12 @@
 #include <iostream>
 
 #include "advisor/advisor.h"
+#include "advisor/html_report.h"
 #include "advisor/report.h"
 #include "advisor/session.h"
 #include "cli/serve_flags.h"
 #include "core/log.h"
+#include "html_file.h"
 #include "runtime.h"
 
 namespace tunescope {
@@ -20,7 +22,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: tunescope advise [--duration 30s] [--target-pid PID|--target-comm NAME] "
-    "[--target-port PORT] [--json] [flags]\n\n"
+    "[--target-port PORT] [--json] [--html FILE] [flags]\n\n"
     "Measures this host for the duration (under its usual load), then ranks the documented\n"
     "tunings by the payoff the measurements predict, with evidence, commands, risk and source.\n"
     "Run it as root while the server is busy.\n\nflags:\n";
@@ -64,8 +66,24 @@ int RunAdvise(std::span<const std::string_view> args) {
                return cli::ParseDurationSeconds("duration", v, duration);
              });
   parser.AddSwitch("json", "print the report as JSON", &json);
+  std::string html_path;
+  parser.Add("html", "FILE",
+             "also write the report as one self-contained HTML page with charts to FILE",
+             [&html_path](std::string_view v) {
+               if (Status s = CheckHtmlPath(v); !s.ok()) return s;
+               html_path = std::string(v);
+               return Status();
+             });
   cli::AddProbeFlags(parser, options);
   if (auto exit_code = cli::ParseCommand(parser, args, "advise", kUsage)) return *exit_code;
+  // Before anything attaches: a report that cannot be written is a usage error.
+  HtmlFile html;
+  if (!html_path.empty()) {
+    if (Status s = html.Open(html_path); !s.ok()) {
+      std::cerr << "tunescope advise: " << s.message() << "\n";
+      return 2;
+    }
+  }
   log::SetLevel(options.log_level);
   sigset_t termination = BlockTerminationSignals();
   RouteLibbpfLogs();
@@ -95,10 +113,20 @@ int RunAdvise(std::span<const std::string_view> args) {
     std::cerr << "tunescope advise: interrupted; reporting on the "
               << static_cast<int>(window.Elapsed()) << " s measured\n";
   }
-  advisor::Advice advice = advisor::Advise(window.Finish());
+  advisor::Evidence evidence = window.Finish();
+  advisor::Advice advice = advisor::Advise(evidence);
   advisor::NoteProbes(advice, *probe_set);
   probe_set->StopAll();
   std::cout << (json ? advisor::JsonReport(advice) : advisor::TextReport(advice));
+  if (html.is_open()) {
+    if (Status s =
+            html.Write(advisor::html::HtmlReport(advice, advisor::html::FiguresOf(evidence)));
+        !s.ok()) {
+      std::cerr << "tunescope advise: " << s.message() << "\n";
+      return 1;
+    }
+    std::cerr << "tunescope advise: wrote " << html.path() << "\n";
+  }
   return interrupted ? 130 : 0;
 }
 

@@ -27,6 +27,7 @@ test_pkgs=(
   prometheus iproute2 iptables nftables ethtool wrk nginx-light libbpf-tools
   busybox-static qemu-system-x86 curl jq python3 python3-yaml procps systemd util-linux kmod
   apache2-utils iputils-ping linux-perf
+  chromium python3-pil fonts-dejavu-core
 )
 backport_pkgs=(libbpf-dev bpftool)
 

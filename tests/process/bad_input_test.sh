@@ -38,6 +38,16 @@ expect 2 'flag --target-port: at most 64 distinct ports' serve "${many_ports[@]}
 # A target that is not running is a usage error in every command that takes one.
 expect 2 'flag --target-pid: no process 4194304 is running' serve --target-pid=4194304
 expect 2 'flag --target-pid: no process 4194304 is running' advise --target-pid=4194304
+# --html: a report that cannot be written stops the command at once (a 30 s advise that attached
+# first would outlive expect's 20 s), and so does a missing file name.
+expect 2 'flag --html needs a value' advise --html
+expect 2 'flag --html: needs a file name, got "--json"' advise --html --json
+expect 2 '--html /nonexistent/dir/report.html: cannot write: No such file or directory' \
+  advise --duration=30s --html /nonexistent/dir/report.html
+expect 2 '--html /: cannot write: Is a directory' advise --duration=30s --html /
+expect 2 'flag --html needs a value' experiment --tuning=tcp_cc_reno --load=true --yes --html
+expect 2 '--html /nonexistent/dir/report.html: cannot write' \
+  experiment --tuning=tcp_cc_reno --load='sleep 60' --duration=30s --yes --html /nonexistent/dir/report.html
 # A file that is not BTF stops start-up like a missing one, before anything is loaded.
 expect 2 'kernel BTF /etc/passwd: not BTF data' serve --kernel.btf=/etc/passwd
 expect 2 'kernel BTF /etc: not BTF data' serve --kernel.btf=/etc
