@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cerrno>
 #include <cmath>
 #include <csignal>
@@ -14,6 +15,7 @@
 #include "advisor/session.h"
 #include "cli/serve_flags.h"
 #include "core/log.h"
+#include "host/snmp.h"
 #include "html_file.h"
 #include "runtime.h"
 
@@ -25,6 +27,8 @@ constexpr const char* kUsage =
     "[--target-port PORT] [--json] [--html FILE] [flags]\n\n"
     "Measures this host for the duration (under its usual load), then ranks the documented\n"
     "tunings by the payoff the measurements predict, with evidence, commands, risk and source.\n"
+    "Before the probes attach, a quarter of the duration (at most 2 s) counts listen-queue\n"
+    "drops with nothing attached.\n"
     "Run it as root while the server is busy.\n\nflags:\n";
 
 // Progress on stderr: a redrawn bar on a terminal, a plain line every 5 s otherwise.
@@ -53,6 +57,28 @@ class Progress {
   bool tty_;
   double next_line_ = 0;
 };
+
+// Waits up to `seconds`; the terminating signal caught, or 0.
+int WaitFor(const sigset_t& signals, double seconds) {
+  timespec timeout{static_cast<time_t>(seconds),
+                   static_cast<long>((seconds - std::floor(seconds)) * 1e9)};
+  int sig = sigtimedwait(&signals, nullptr, &timeout);
+  return sig == SIGINT || sig == SIGTERM ? sig : 0;
+}
+
+// Listen-queue drops follow the server's accept pace, which the probes slow: they are counted
+// first, with nothing attached.
+std::optional<advisor::Evidence::UnprobedTcp> CountUnprobed(const sigset_t& signals,
+                                                            double seconds) {
+  advisor::Evidence::UnprobedTcp out;
+  const host::HostPaths paths;
+  out.before = host::read_tcp_counters(paths);
+  auto start = std::chrono::steady_clock::now();
+  if (WaitFor(signals, seconds) != 0) return std::nullopt;
+  out.after = host::read_tcp_counters(paths);
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
 
 }  // namespace
 
@@ -88,6 +114,11 @@ int RunAdvise(std::span<const std::string_view> args) {
   sigset_t termination = BlockTerminationSignals();
   RouteLibbpfLogs();
 
+  auto unprobed = CountUnprobed(termination, std::min(2.0, duration / 4));
+  if (!unprobed) {
+    std::cerr << "tunescope advise: interrupted before the probes attached\n";
+    return 130;
+  }
   std::string warning;
   auto probe_set = advisor::StartProbes(options, warning);
   if (!warning.empty()) std::cerr << "tunescope advise: " << warning << "\n";
@@ -99,11 +130,7 @@ int RunAdvise(std::span<const std::string_view> args) {
   while (window.Elapsed() < duration) {
     progress.Update(window.Elapsed());
     if (!window.half_marked() && window.Elapsed() >= duration / 2) window.MarkHalf();
-    double left = duration - window.Elapsed();
-    double step = std::min(left, 0.5);
-    timespec timeout{static_cast<time_t>(step), static_cast<long>((step - std::floor(step)) * 1e9)};
-    int sig = sigtimedwait(&termination, nullptr, &timeout);
-    if (sig == SIGINT || sig == SIGTERM) {
+    if (WaitFor(termination, std::min(duration - window.Elapsed(), 0.5)) != 0) {
       interrupted = true;
       break;
     }
@@ -114,6 +141,7 @@ int RunAdvise(std::span<const std::string_view> args) {
               << static_cast<int>(window.Elapsed()) << " s measured\n";
   }
   advisor::Evidence evidence = window.Finish();
+  evidence.SetUnprobedTcp(*unprobed);
   advisor::Advice advice = advisor::Advise(evidence);
   advisor::NoteProbes(advice, *probe_set);
   probe_set->StopAll();

@@ -88,13 +88,27 @@ Evidence::Evidence(MetricSnapshot before, MetricSnapshot after, double window_se
       host_(std::move(host)),
       cpu_(std::move(cpu)) {}
 
+namespace {
+
+std::optional<double> Delta(const host::TcpCounters& before, const host::TcpCounters& after,
+                            std::optional<std::int64_t> host::TcpCounters::*field) {
+  const auto& then = before.*field;
+  const auto& now = after.*field;
+  if (!then || !now) return std::nullopt;
+  return static_cast<double>(*now - *then);
+}
+
+}  // namespace
+
 std::optional<double> Evidence::TcpDelta(
     std::optional<std::int64_t> host::TcpCounters::*field) const {
   if (host_before_ == nullptr) return std::nullopt;
-  const auto& then = host_before_->tcp.*field;
-  const auto& now = host_->tcp.*field;
-  if (!then || !now) return std::nullopt;
-  return static_cast<double>(*now - *then);
+  return Delta(host_before_->tcp, host_->tcp, field);
+}
+
+std::optional<double> Evidence::UnprobedTcp::Delta(
+    std::optional<std::int64_t> host::TcpCounters::*field) const {
+  return advisor::Delta(before, after, field);
 }
 
 std::optional<double> Evidence::SumDeltas(std::string_view family,

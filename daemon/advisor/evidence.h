@@ -95,6 +95,15 @@ class Evidence {
   const host::HostFacts* host_before() const { return host_before_.get(); }
   // Delta of a TCP counter of the host facts over the window; nullopt when unknown.
   std::optional<double> TcpDelta(std::optional<std::int64_t> host::TcpCounters::*field) const;
+  // TCP counters over a phase with no probe attached (advise's first seconds): what depends on
+  // the server's pace, such as listen-queue drops, without the probes' cost in it.
+  struct UnprobedTcp {
+    host::TcpCounters before, after;
+    double seconds = 0;
+    std::optional<double> Delta(std::optional<std::int64_t> host::TcpCounters::*field) const;
+  };
+  const std::optional<UnprobedTcp>& unprobed_tcp() const { return unprobed_tcp_; }
+  void SetUnprobedTcp(UnprobedTcp tcp) { unprobed_tcp_ = std::move(tcp); }
   const CpuTimes& cpu() const { return cpu_; }
 
   // Is the metric exported at all (its probe runs)?
@@ -154,6 +163,7 @@ class Evidence {
   std::shared_ptr<const host::HostFacts> host_;
   CpuTimes cpu_;
   std::shared_ptr<const Evidence> halves_[2];
+  std::optional<UnprobedTcp> unprobed_tcp_;
 };
 
 std::optional<int> ReadNumaNodes(const host::HostPaths& paths);

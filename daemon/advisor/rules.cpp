@@ -720,12 +720,18 @@ Prediction RuleNuma(const Tuning& t, const Evidence& e) {
 
 Prediction RuleSomaxconn(const Tuning& t, const Evidence& e) {
   auto somaxconn = SysctlInt(e, "net.core.somaxconn");
-  auto overflows = e.TcpDelta(&host::TcpCounters::listen_overflows);
-  auto drops = e.TcpDelta(&host::TcpCounters::listen_drops);
+  // Drops depend on how fast the server accepts, which the probes slow (3-4x the drops in the
+  // nginx scenario): the phase with no probe attached counts when there was one.
+  const auto& unprobed = e.unprobed_tcp();
+  auto delta = [&](std::optional<std::int64_t> host::TcpCounters::*field) {
+    return unprobed ? unprobed->Delta(field) : e.TcpDelta(field);
+  };
+  auto overflows = delta(&host::TcpCounters::listen_overflows);
+  auto drops = delta(&host::TcpCounters::listen_drops);
   if (!drops) drops = overflows;
   if (!drops) return NotMeasured(t, "listen drop counters unreadable over the window");
-  double cookies = e.TcpDelta(&host::TcpCounters::syncookies_sent).value_or(0);
-  double accepted = e.TcpDelta(&host::TcpCounters::passive_opens).value_or(0);
+  double cookies = delta(&host::TcpCounters::syncookies_sent).value_or(0);
+  double accepted = delta(&host::TcpCounters::passive_opens).value_or(0);
   std::vector<Number> numbers{{"listen_drops", *drops, "count"},
                               {"listen_overflows", overflows.value_or(0), "count"},
                               {"syncookies_sent", cookies, "count"},
@@ -753,11 +759,13 @@ Prediction RuleSomaxconn(const Tuning& t, const Evidence& e) {
   double attempts = accepted + *drops;
   Prediction p = Make(t, Verdict::kMeasured, "");
   p.latency_removed_seconds = attempts > 0 ? *drops * kSynRetransmit / attempts : kSynRetransmit;
-  // Low at best: measured beside advise's probes, which slow the server's accept loop, so the
-  // window sees more drops than the server alone would (3-4x in the nginx scenario).
-  p.confidence = "low";
+  // A window with probes attached sees more drops than the server alone would.
+  p.confidence = unprobed ? (*drops >= 100 ? "high" : "medium") : "low";
   p.reason = Count(*drops) + " connection attempts dropped at a full listen queue while " +
-             Count(accepted) + " were accepted" + (backlog.empty() ? "" : " (" + backlog + ")") +
+             Count(accepted) + " were accepted" +
+             (unprobed ? " in the " + Seconds(unprobed->seconds) + " before the probes attached"
+                       : std::string()) +
+             (backlog.empty() ? "" : " (" + backlog + ")") +
              ": each costs its client at least a 1 s SYN retransmit, " +
              Seconds(*p.latency_removed_seconds) + " per connection on average";
   p.reason += "; raise net.core.somaxconn and the server's listen() backlog";

@@ -389,6 +389,28 @@ TEST(SomaxconnRule, DropsAtAFullListenQueueFire) {
       << p.reason;
 }
 
+TEST(SomaxconnRule, ThePhaseWithoutProbesCountsWhenThereWasOne) {
+  Fixture f;
+  f.Sysctl("net.core.somaxconn", "8");
+  f.Tcp(&TcpCounters::listen_drops, 0, 400);  // the probed window: 400 of 1400
+  f.Tcp(&TcpCounters::passive_opens, 0, 1000);
+  Evidence e = f.Build();
+  Evidence::UnprobedTcp quiet;
+  quiet.before.listen_drops = 0;
+  quiet.after.listen_drops = 100;
+  quiet.before.passive_opens = 0;
+  quiet.after.passive_opens = 900;
+  quiet.seconds = 2;
+  e.SetUnprobedTcp(quiet);
+  const Tuning* t = FindTuning("somaxconn");
+  ASSERT_NE(t, nullptr);
+  Prediction p = t->rule(*t, e);
+  ASSERT_TRUE(p.latency_removed_seconds) << p.reason;
+  EXPECT_NEAR(*p.latency_removed_seconds, 100.0 / 1000, 1e-9);
+  EXPECT_NE(p.reason.find("before the probes attached"), std::string::npos) << p.reason;
+  EXPECT_EQ(p.confidence, "high");
+}
+
 TEST(SomaxconnRule, NoDropsWithALargeQueueIsApplied) {
   Fixture f;
   f.Sysctl("net.core.somaxconn", "4096");
