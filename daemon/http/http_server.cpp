@@ -47,6 +47,9 @@ void Send(mg_connection* conn, const HttpResponse& r, bool head_only) {
   mg_write(conn, out.data(), out.size());
 }
 
+// Marks a connection that arrived beyond kHttpLimits.max_connections (its CivetWeb user data).
+char kOverCap;
+
 // The kernel caps a listen backlog at net.core.somaxconn; ask for all of it.
 std::string ListenBacklog() {
   std::ifstream in("/proc/sys/net/core/somaxconn");
@@ -102,6 +105,13 @@ HttpResponse HttpServer::Dispatch(const HttpRequest& request) const {
 
 int HttpServer::OnRequest(mg_connection* conn, void* self) {
   const mg_request_info* info = mg_get_request_info(conn);
+  const bool head_only = info->request_method != nullptr &&
+                         std::string_view(info->request_method) == "HEAD";
+  // Before the gate: an excess connection costs no password check and no metrics rendering.
+  if (mg_get_user_connection_data(conn) == &kOverCap) {
+    RefuseOverCap(conn, head_only);
+    return 503;
+  }
   HttpRequest request;
   request.method = info->request_method ? info->request_method : "";
   request.path = info->local_uri ? info->local_uri : "";
@@ -115,13 +125,33 @@ int HttpServer::OnRequest(mg_connection* conn, void* self) {
     mg_disable_connection_keep_alive(conn);
     response.headers["Connection"] = "close";
   }
-  Send(conn, response, request.method == "HEAD");
+  Send(conn, response, head_only);
   return static_cast<int>(response.status);
 }
 
-int HttpServer::OnConnectionOpen(const mg_connection* conn, void** /*conn_data*/) {
+// What nginx's limit_conn answers (503), with a hint when to come back, on a connection that
+// closes after it: the excess is told at once instead of waiting in CivetWeb's queue or the
+// kernel's backlog for a thread, and gets no chance to hold one with keep-alive.
+void HttpServer::RefuseOverCap(mg_connection* conn, bool head_only) {
+  mg_disable_connection_keep_alive(conn);
+  Send(conn,
+       HttpResponse{503,
+                    "text/plain; charset=utf-8",
+                    "too many connections (" + std::to_string(kHttpLimits.max_connections) +
+                        "), retry\n",
+                    {{"Retry-After", "1"}, {"Connection", "close"}}},
+       head_only);
+}
+
+// Counted when a worker thread takes the connection, before any byte of it is read, and the
+// verdict is kept for the connection's life. Counting at response time instead misses what the
+// cap is about: a connection that holds a thread without ever completing a request (idle,
+// slowloris) never reaches a request handler, and by the time one that does gets there, the
+// count has moved with the 2 s timeouts of the others.
+int HttpServer::OnConnectionOpen(const mg_connection* conn, void** conn_data) {
   auto* server = static_cast<HttpServer*>(mg_get_user_data(mg_get_context(conn)));
-  server->open_connections_.fetch_add(1);
+  const unsigned open = server->open_connections_.fetch_add(1) + 1;
+  if (open > kHttpLimits.max_connections) *conn_data = &kOverCap;
   return 0;
 }
 
