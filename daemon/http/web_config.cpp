@@ -80,6 +80,17 @@ bool BcryptMatches(const std::string& password, const std::string& hash) {
   return result != nullptr && result[0] != '*' && ConstantTimeEqual(result, hash);
 }
 
+// Whether line LINE (from 0) of TEXT has a tab before its first other character.
+bool IndentedWithTab(std::string_view text, int line) {
+  for (int i = 0; i < line; ++i) {
+    const size_t end = text.find('\n');
+    if (end == std::string_view::npos) return false;
+    text.remove_prefix(end + 1);
+  }
+  const size_t first = text.find_first_not_of(' ');
+  return first != std::string_view::npos && text[first] == '\t';
+}
+
 // The exporter-toolkit format, read as exporter-toolkit reads it (Go's yaml.UnmarshalStrict): any
 // YAML form (block or flow maps, quoted keys, comments, anchors), an unknown key or a user listed
 // twice is an error. What tunescope cannot honour is refused rather than ignored: ignoring
@@ -128,7 +139,10 @@ Status ParseWebConfig(std::string_view text, WebConfig& out) {
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
-    return Status::Error(LineError(e.mark, e.msg));
+    // yaml-cpp calls a tab in the indentation an "illegal map value"; say what it is.
+    std::string what = e.msg;
+    if (IndentedWithTab(text, e.mark.line)) what += " (a tab in the indentation: YAML indents with spaces)";
+    return Status::Error(LineError(e.mark, what));
   }
   if (!root.IsNull() && !root.IsMap()) {
     return Status::Error(LineError(root.Mark(), "expected a map of settings (basic_auth_users: ...)"));

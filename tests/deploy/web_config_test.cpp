@@ -101,8 +101,9 @@ TEST(WebConfig, RejectsWhatItCannotHonour) {
   ExpectError("basic_auth_user:\n", "\"basic_auth_user\" is not supported");
   ExpectError("rate_limit: {interval: 1s, burst: 2}\n", "\"rate_limit\" is not supported");
   ExpectError("basic_auth_excluded_paths: [/healthz]\n", "\"basic_auth_excluded_paths\" is not");
-  ExpectError("  alice: x\nbob: y\n", "line 2:");                 // YAML's own error
-  ExpectError("basic_auth_users:\n\talice: x\n", "line 2:");         // a tab is not indentation
+  ExpectError("  alice: x\n", "line 1: \"alice\" is not supported");  // a user at the top
+  ExpectError("basic_auth_users: [a\n", "line 2:");                   // YAML's own error
+  ExpectError("basic_auth_users:\n\talice: x\n", "line 2: illegal map value (a tab in the");
   ExpectError(std::string("basic_auth_users:\n  a: ") + kAliceHash + "\n    b: " + kAliceHash,
               "line 3:");
   ExpectError("basic_auth_users: alice\n", "line 1: basic_auth_users must be a map");
