@@ -143,11 +143,13 @@ void HttpServer::RefuseOverCap(mg_connection* conn, bool head_only) {
        head_only);
 }
 
-// Counted when a worker thread takes the connection, before any byte of it is read, and the
-// verdict is kept for the connection's life. Counting at response time instead misses what the
-// cap is about: a connection that holds a thread without ever completing a request (idle,
-// slowloris) never reaches a request handler, and by the time one that does gets there, the
-// count has moved with the 2 s timeouts of the others.
+// Counted when a worker thread takes the connection, before any byte of it is read: idle and
+// slowloris connections hold a thread as much as scrapes do. The verdict is kept for the
+// connection's life, so a connection let in keeps its keep-alive requests and the one that came
+// beyond the cap is refused, whatever the count has become by the time its headers are in.
+// What is counted is what holds a thread, not what the kernel calls established: connections in
+// the listen backlog or CivetWeb's queue hold none, and on loopback each connection is
+// established twice (client and server side).
 int HttpServer::OnConnectionOpen(const mg_connection* conn, void** conn_data) {
   auto* server = static_cast<HttpServer*>(mg_get_user_data(mg_get_context(conn)));
   const unsigned open = server->open_connections_.fetch_add(1) + 1;
