@@ -105,8 +105,8 @@ HttpResponse HttpServer::Dispatch(const HttpRequest& request) const {
 
 int HttpServer::OnRequest(mg_connection* conn, void* self) {
   const mg_request_info* info = mg_get_request_info(conn);
-  const bool head_only = info->request_method != nullptr &&
-                         std::string_view(info->request_method) == "HEAD";
+  const bool head_only =
+      info->request_method != nullptr && std::string_view(info->request_method) == "HEAD";
   // Before the gate: an excess connection costs no password check and no metrics rendering.
   if (mg_get_user_connection_data(conn) == &kOverCap) {
     RefuseOverCap(conn, head_only);
@@ -135,11 +135,11 @@ int HttpServer::OnRequest(mg_connection* conn, void* self) {
 void HttpServer::RefuseOverCap(mg_connection* conn, bool head_only) {
   mg_disable_connection_keep_alive(conn);
   Send(conn,
-       HttpResponse{503,
-                    "text/plain; charset=utf-8",
-                    "too many connections (" + std::to_string(kHttpLimits.max_connections) +
-                        "), retry\n",
-                    {{"Retry-After", "1"}, {"Connection", "close"}}},
+       HttpResponse{
+           503,
+           "text/plain; charset=utf-8",
+           "too many connections (" + std::to_string(kHttpLimits.max_connections) + "), retry\n",
+           {{"Retry-After", "1"}, {"Connection", "close"}}},
        head_only);
 }
 

@@ -121,7 +121,8 @@ Status ParseUsers(const YAML::Node& users, WebConfig& out) {
 // response headers, which tunescope does not: http2 is accepted, headers refused.
 Status CheckHttpServerConfig(const YAML::Node& config) {
   if (config.IsNull()) return {};
-  if (!config.IsMap()) return Status::Error(LineError(config.Mark(), "http_server_config must be a map"));
+  if (!config.IsMap())
+    return Status::Error(LineError(config.Mark(), "http_server_config must be a map"));
   for (const auto& entry : config) {
     const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
     if (key == "http2") continue;
@@ -141,11 +142,13 @@ Status ParseWebConfig(std::string_view text, WebConfig& out) {
   } catch (const YAML::Exception& e) {
     // yaml-cpp calls a tab in the indentation an "illegal map value"; say what it is.
     std::string what = e.msg;
-    if (IndentedWithTab(text, e.mark.line)) what += " (a tab in the indentation: YAML indents with spaces)";
+    if (IndentedWithTab(text, e.mark.line))
+      what += " (a tab in the indentation: YAML indents with spaces)";
     return Status::Error(LineError(e.mark, what));
   }
   if (!root.IsNull() && !root.IsMap()) {
-    return Status::Error(LineError(root.Mark(), "expected a map of settings (basic_auth_users: ...)"));
+    return Status::Error(
+        LineError(root.Mark(), "expected a map of settings (basic_auth_users: ...)"));
   }
   std::set<std::string> seen;
   for (const auto& entry : root) {

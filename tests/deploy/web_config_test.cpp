@@ -110,7 +110,7 @@ TEST(WebConfig, RejectsWhatItCannotHonour) {
   ExpectError("basic_auth_users\n", "line 1: expected a map of settings");
   ExpectError("- basic_auth_users\n", "line 1: expected a map of settings");
   ExpectError("basic_auth_users:\n  alice: \"$2y$04$abc\n", "line 2:");  // unterminated quote
-  ExpectError("basic_auth_users: {alice: x\n", "line 2:");                // unterminated flow map
+  ExpectError("basic_auth_users: {alice: x\n", "line 2:");               // unterminated flow map
 }
 
 // The examples of exporter-toolkit's docs and test data, as an operator would copy them.
@@ -147,15 +147,15 @@ TEST(WebConfig, AcceptsExporterToolkitExamples) {
 TEST(WebConfig, AcceptsEveryYamlForm) {
   const std::string h = kAliceHash;
   const std::vector<std::string> forms = {
-      "basic_auth_users: {alice: " + h + "}\n",                                // flow map
-      "{basic_auth_users: {\"alice\": '" + h + "'}}\n",                        // all flow
-      "\"basic_auth_users\":\n    'alice': \"" + h + "\"\n",                   // quoted keys
+      "basic_auth_users: {alice: " + h + "}\n",               // flow map
+      "{basic_auth_users: {\"alice\": '" + h + "'}}\n",       // all flow
+      "\"basic_auth_users\":\n    'alice': \"" + h + "\"\n",  // quoted keys
       "---\n# who may scrape\nbasic_auth_users:  # comment\n  alice: " + h + "  # c\n...\n",
-      "basic_auth_users:\n  ? alice\n  : " + h + "\n",                          // explicit key
-      "basic_auth_users: &u\n  alice: " + h + "\n",                            // anchor
-      "basic_auth_users:\n  alice: >-\n    " + h + "\n",                         // folded
+      "basic_auth_users:\n  ? alice\n  : " + h + "\n",    // explicit key
+      "basic_auth_users: &u\n  alice: " + h + "\n",       // anchor
+      "basic_auth_users:\n  alice: >-\n    " + h + "\n",  // folded
       "http_server_config:\n  http2: false\nbasic_auth_users:\n  alice: " + h + "\n",
-      "basic_auth_users:\r\n  alice: " + h + "\r\n",                             // CRLF
+      "basic_auth_users:\r\n  alice: " + h + "\r\n",  // CRLF
   };
   for (const std::string& text : forms) {
     WebConfig config;
