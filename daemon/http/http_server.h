@@ -35,7 +35,7 @@ struct HttpResponse {
 // one: timeouts bound how long, and enough threads stay free for scrapes while hundreds do.
 struct HttpLimits {
   unsigned worker_threads;                       // connections held at once
-  unsigned max_connections;                      // beyond: 503 at once, on the threads left over
+  unsigned max_connections;                      // beyond: 503 once headers are in (spare threads)
   unsigned connection_queue;                     // accepted connections waiting for a thread
   std::chrono::milliseconds request_timeout;     // to receive a request's headers, and to send
   std::chrono::milliseconds keep_alive_timeout;  // idle wait for the next request on a connection
