@@ -61,7 +61,8 @@ using HttpGate = std::function<std::optional<HttpResponse>(const HttpRequest&)>;
 
 class HttpServer {
  public:
-  HttpServer() = default;
+  // Other limits are for tests, which cannot open 1792 connections in a unit test.
+  explicit HttpServer(const HttpLimits& limits = kHttpLimits) : limits_(limits) {}
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
   ~HttpServer() { Stop(); }
@@ -76,14 +77,17 @@ class HttpServer {
 
   // Dispatches one request exactly as a connection would be (for tests).
   HttpResponse Dispatch(const HttpRequest& request) const;
+  // Connections a worker thread holds now (for tests).
+  unsigned OpenConnections() const { return open_connections_.load(); }
 
  private:
   static int OnRequest(mg_connection* conn, void* self);
   static int OnLog(const mg_connection* conn, const char* message);
   static int OnConnectionOpen(const mg_connection* conn, void** conn_data);
-  static void RefuseOverCap(mg_connection* conn, bool head_only);
+  void RefuseOverCap(mg_connection* conn, bool head_only) const;
   static void OnConnectionClose(const mg_connection* conn);
 
+  HttpLimits limits_;
   std::map<std::string, HttpHandler, std::less<>> handlers_;
   HttpGate gate_;
   // Connections a worker thread holds: counted when a thread takes one (CivetWeb's
