@@ -250,6 +250,7 @@ class Scenario:
     name = ""
     latency = False  # the payoff is latency removed per connection, measured with BurstLoad
     expect = None  # tuning id that must rank first; None: nothing measured above QUIET_BOUND
+    predicts = True  # False: `expect` names the cause without a payoff
 
     def __init__(self, ns, workdir):
         self.ns = ns
@@ -304,10 +305,15 @@ class NetfilterRules(Scenario):
 
 
 class RpsAway(Scenario):
-    """RPS on lo sends every packet to the client's CPU: the server's CPU does the hand-off
-    (backlog enqueueing and IPIs) for its own sends. rps_rfs predicts its removal."""
+    """RPS on lo sends every packet to the client's CPU. tunescope names the cause (rps_rfs,
+    RFS or no mask) but predicts no payoff: clearing the mask trades the hand-off (backlog
+    enqueueing, IPIs) for the receive processing it moved, which the window cannot see. The
+    check is that it says so and that no other tuning is predicted for it (the local client's
+    remote reads are inherent)."""
     name = "rps_away"
     expect = "rps_rfs"
+    predicts = False
+    cause = "steers"
     mask = f"{1 << CLIENT_CPU:x}"
 
     def induce(self):
@@ -439,6 +445,13 @@ def check(scenario, report, real):
         if abs(predicted - real["latency_removed"]) > PAYOFF_BOUND * abs(real["latency_removed"]):
             return (f"predicted {predicted * 1e3:.0f} ms less per connection, realized "
                     f"{real['latency_removed'] * 1e3:.0f} ms")
+        return ""
+    if not scenario.predicts:
+        named = next(t for t in report["tunings"] if t["id"] == scenario.expect)
+        if named["verdict"] != "documented" or scenario.cause not in named["reason"]:
+            return f"{scenario.expect} does not name the cause: {named['reason']}"
+        if top and top["payoff_ratio"] > QUIET_BOUND:
+            return f"{top['id']} predicts +{top['payoff_ratio']:.0%} for a cost it does not see"
         return ""
     if scenario.expect is None:
         if top and top["payoff_ratio"] > QUIET_BOUND:
