@@ -15,7 +15,9 @@
 #include "advisor/session.h"
 #include "cli/serve_flags.h"
 #include "core/log.h"
+#include "host/cpu_accounting.h"
 #include "host/snmp.h"
+#include "host/text.h"
 #include "html_file.h"
 #include "runtime.h"
 
@@ -124,6 +126,14 @@ int RunAdvise(std::span<const std::string_view> args) {
   if (!warning.empty()) std::cerr << "tunescope advise: " << warning << "\n";
   advisor::MeasureSources sources = advisor::SourcesFor(options, probe_set);
   advisor::Window window(sources);
+  // tunescope's own threads (map reads, ring buffers) would otherwise queue the server on its
+  // CPUs, and the run-queue waits would count against the server's placement.
+  if (auto cpus = window.TargetCpusAtStart(); !cpus.empty()) {
+    if (auto left = host::keep_own_threads_off(cpus); left.ok()) {
+      log::Write(log::Level::kDebug, "advise: own threads kept on CPU " + host::format_cpu_list(*left) +
+                ", off the target's CPU " + host::format_cpu_list(cpus));
+    }
+  }
 
   Progress progress(duration);
   bool interrupted = false;

@@ -376,12 +376,15 @@ DEFAULT = {"nginx": ["quiet", "cpu_hog", "netfilter_rules", "rps_away", "pfifo_q
 
 
 def advise(args, ns, server, load):
-    wrk = load.start(args.advise_seconds + 3)
+    # The load outlasts advise (its first phase without probes, the window, the host facts read
+    # at its end: the target's connections must still be there) and stops with it.
+    wrk = load.start(args.advise_seconds + 30)
     time.sleep(1)
     try:
         r = sh(ns.prefix() + f"{args.tunescope} advise --duration {args.advise_seconds}s --json "
                f"--target-comm {server.comm} --target-port {PORT}", check=False)
     finally:
+        os.killpg(wrk.pid, signal.SIGTERM)
         wrk.wait()
     if r.returncode != 0:
         raise RuntimeError(f"advise exited {r.returncode}: {r.stderr}")
