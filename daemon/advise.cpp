@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <ctime>
@@ -130,8 +130,9 @@ int RunAdvise(std::span<const std::string_view> args) {
   // CPUs, and the run-queue waits would count against the server's placement.
   if (auto cpus = window.TargetCpusAtStart(); !cpus.empty()) {
     if (auto left = host::keep_own_threads_off(cpus); left.ok()) {
-      log::Write(log::Level::kDebug, "advise: own threads kept on CPU " + host::format_cpu_list(*left) +
-                ", off the target's CPU " + host::format_cpu_list(cpus));
+      log::Write(log::Level::kDebug, "advise: own threads kept on CPU " +
+                                         host::format_cpu_list(*left) + ", off the target's CPU " +
+                                         host::format_cpu_list(cpus));
     }
   }
 

@@ -270,7 +270,10 @@ CpuSnapshot ReadCpuSnapshot(const host::HostPaths& paths, const std::vector<int>
   CpuSnapshot out;
   out.busy = host::read_cpu_busy(paths);
   out.target_given = !pids.empty() || !comms.empty();
-  if (out.target_given) out.threads = host::read_threads(paths, pids, comms);
+  if (out.target_given) {
+    out.threads = host::read_threads(paths, pids, comms);
+    out.all_threads = host::read_all_thread_runs(paths);
+  }
   return out;
 }
 
@@ -346,6 +349,20 @@ CpuTimes CpuDelta(const CpuSnapshot& before, const CpuSnapshot& after) {
     out.target_timeslices = slices;
   }
   out.target_cpus.assign(cpus.begin(), cpus.end());
+  if (!before.all_threads.empty() && !after.all_threads.empty()) {
+    std::map<int, std::uint64_t> then;
+    for (const host::ThreadRun& t : before.all_threads) then[t.tid] = t.run_ns;
+    double others = 0;
+    for (const host::ThreadRun& t : after.all_threads) {
+      auto it = then.find(t.tid);
+      if (it == then.end() || threads.contains(t.tid) || !cpus.contains(t.cpu) ||
+          t.run_ns < it->second) {
+        continue;
+      }
+      others += static_cast<double>(t.run_ns - it->second) * 1e-9;
+    }
+    out.others_run_seconds = others;
+  }
   return out;
 }
 

@@ -69,6 +69,9 @@ struct CpuTimes {
   double target_timeslices = 0;
   std::string target_reason;     // why the target's numbers are absent
   std::vector<int> target_cpus;  // the CPUs the target's busy threads ran on
+  // Run time of every other thread last seen on those CPUs (schedstat): what the target's
+  // run-queue waits can have been spent behind.
+  std::optional<double> others_run_seconds;
   std::optional<int> numa_nodes;
 };
 
@@ -76,6 +79,7 @@ struct CpuTimes {
 struct CpuSnapshot {
   host::Result<host::CpuBusy> busy = host::fail<host::CpuBusy>("not read");
   std::vector<host::ThreadAccounting> threads;
+  std::vector<host::ThreadRun> all_threads;  // with a target: everyone, for who else ran there
   bool target_given = false;
 };
 CpuSnapshot ReadCpuSnapshot(const host::HostPaths& paths, const std::vector<int>& pids,

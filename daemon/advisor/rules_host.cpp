@@ -89,10 +89,20 @@ Prediction RuleCpuIsolation(const Tuning& t, const Evidence& e) {
     }
   }
   if (run + wait <= 0) return NotMeasured(t, "the target's threads did not run in the window");
-  double share = wait / (run + wait);
   auto server = e.ServerCpuSeconds();
   std::string waited = "the server's threads waited " + Seconds(wait) +
                        " for their CPUs while running " + Seconds(run);
+  // Only the waits behind other tasks go away on CPUs of its own; the rest is the wake-up of
+  // an idle CPU (a halted vCPU woken by an IPI, a deep C-state), which isolation keeps.
+  if (c.others_run_seconds) {
+    numbers.push_back({"others_run_seconds", *c.others_run_seconds, "s"});
+    if (*c.others_run_seconds < wait) {
+      waited += ", while other tasks ran " + Seconds(*c.others_run_seconds) +
+                " there (the rest is an idle CPU's wake-up)";
+      wait = *c.others_run_seconds;
+    }
+  }
+  double share = wait / (run + wait);
   if (share < kMinShare) {
     Prediction p = NotApplicable(t, waited + " (" + Pct(share) + " of their runnable time)");
     p.numbers = std::move(numbers);

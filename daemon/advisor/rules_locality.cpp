@@ -51,10 +51,11 @@ Prediction RuleRpsRfs(const Tuning& t, const Evidence& e) {
     // brings back their receive processing, whose cost on those CPUs this window cannot see.
     // Measured with nginx on lo in a 2-vCPU VM (an IPI is a VM exit): 1.5 us of softirq per
     // request with the mask, 1.25 us without it, +10% req/s; the hand-off alone predicted +93%.
-    Prediction p = Make(t, Verdict::kDocumented, what + ": " + fix +
-                                                     ". Clearing it trades the hand-off for the "
-                                                     "receive processing it moved, so no payoff "
-                                                     "is predicted");
+    Prediction p = Make(t, Verdict::kDocumented,
+                        what + ": " + fix +
+                            ". Clearing it trades the hand-off for the "
+                            "receive processing it moved, so no payoff "
+                            "is predicted");
     p.confidence = "low";
     if (auto rx = e.OnServerCpus(kSoftirqSeconds, {{"vector", "net_rx"}})) {
       p.numbers.push_back({"server_cpus_net_rx_seconds", *rx, "s"});

@@ -115,6 +115,23 @@ std::vector<ThreadAccounting> read_threads(const HostPaths& paths, const std::ve
   return out;
 }
 
+std::vector<ThreadRun> read_all_thread_runs(const HostPaths& paths) {
+  std::vector<ThreadRun> out;
+  for (int pid : NumericEntries(paths.proc)) {
+    const std::string tasks = paths.proc + "/" + std::to_string(pid) + "/task/";
+    for (int tid : NumericEntries(tasks)) {
+      const std::string dir = tasks + std::to_string(tid);
+      auto sched = read_text_file(dir + "/schedstat");
+      auto stat = read_text_file(dir + "/stat");
+      if (!sched || !stat) continue;  // exited meanwhile
+      auto s = parse_schedstat(*sched);
+      auto t = parse_task_stat(*stat);
+      if (s && t) out.push_back({tid, s->run_ns, t->cpu});
+    }
+  }
+  return out;
+}
+
 bool process_exists(const HostPaths& paths, int pid) {
   return pid > 0 && ::access((paths.proc + "/" + std::to_string(pid)).c_str(), F_OK) == 0;
 }

@@ -51,6 +51,14 @@ struct ThreadAccounting {
 std::vector<ThreadAccounting> read_threads(const HostPaths& paths, const std::vector<int>& pids,
                                            const std::vector<std::string>& comms);
 
+// Every thread's scheduler run time and last CPU: who else ran on a server's CPUs.
+struct ThreadRun {
+  int tid = 0;
+  std::uint64_t run_ns = 0;
+  int cpu = -1;
+};
+std::vector<ThreadRun> read_all_thread_runs(const HostPaths& paths);
+
 // Does process `pid` exist under paths.proc?
 bool process_exists(const HostPaths& paths, int pid);
 

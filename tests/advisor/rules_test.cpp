@@ -139,6 +139,23 @@ TEST(CpuIsolationRule, WaitingAsLongAsRunningOnASaturatedCpuPredictsDoubleThroug
   EXPECT_EQ(p.confidence, "high");
 }
 
+TEST(CpuIsolationRule, OnlyWaitsBehindOtherTasksAreRemoved) {
+  Fixture f;
+  f.Server({0}, 10);
+  f.cpu.target_run_seconds = 4;
+  f.cpu.target_wait_seconds = 1;
+  f.cpu.target_timeslices = 5000;
+  // Other tasks ran 0.5 s there: the other 0.5 s of waiting was an idle CPU waking up.
+  f.cpu.others_run_seconds = 0.5;
+  Prediction p = f.Eval("server_cpu_isolation");
+  ASSERT_TRUE(p.payoff_ratio) << p.reason;
+  EXPECT_NEAR(*p.payoff_ratio, 0.5 / 4, 1e-9);
+  EXPECT_NE(p.reason.find("idle CPU's wake-up"), std::string::npos) << p.reason;
+  // Nobody else ran: nothing to isolate from.
+  f.cpu.others_run_seconds = 0.01;
+  EXPECT_EQ(f.Eval("server_cpu_isolation").verdict, Verdict::kNotApplicable);
+}
+
 TEST(CpuIsolationRule, WaitsOnAnUnsaturatedCpuAreLatency) {
   Fixture f;
   f.Server({0}, 5);

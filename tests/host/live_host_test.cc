@@ -11,12 +11,16 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <string>
 #include <thread>
 
 #include "host/audit.h"
+#include "host/cpu_accounting.h"
 #include "host/cpu_security.h"
 #include "host/cpufreq.h"
 #include "host/ethtool.h"
@@ -46,6 +50,32 @@ TEST(LiveHost, SoftirqsHaveOneColumnPerConfiguredCpu) {
   EXPECT_EQ(static_cast<long>(t->cpus.size()), ::sysconf(_SC_NPROCESSORS_CONF));
   ASSERT_NE(t->find("NET_RX"), nullptr);
   EXPECT_GT(t->find("TIMER")->total(), 0u);
+}
+
+TEST(LiveHost, EveryThreadsRunTimeAndCpuAreRead) {
+  // A thread that spins on a known CPU shows there with the time it ran.
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(0, &one);
+  std::atomic<int> tid{0};
+  std::atomic<bool> stop{false};
+  std::thread spinner([&] {
+    ASSERT_EQ(::sched_setaffinity(0, sizeof(one), &one), 0);
+    tid = static_cast<int>(::gettid());
+    while (!stop) {
+    }
+  });
+  while (tid == 0) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto runs = read_all_thread_runs(kLive);
+  stop = true;
+  spinner.join();
+  auto it =
+      std::find_if(runs.begin(), runs.end(), [&](const ThreadRun& r) { return r.tid == tid; });
+  ASSERT_NE(it, runs.end());
+  EXPECT_EQ(it->cpu, 0);
+  EXPECT_GT(it->run_ns, 50'000'000u);
+  EXPECT_GT(runs.size(), 10u);  // the kernel's threads and init at least
 }
 
 TEST(LiveHost, InterruptsAndSoftnetHaveOneEntryPerOnlineCpu) {
