@@ -21,12 +21,13 @@ runtime_pkgs=(
 build_pkgs=(
   build-essential cmake ninja-build pkg-config clang llvm libelf-dev zlib1g-dev
   prometheus-cpp-dev libcivetweb-dev libgtest-dev libgmock-dev libbenchmark-dev
-  systemtap-sdt-dev clang-format libclang-rt-14-dev
+  systemtap-sdt-dev clang-format libclang-rt-14-dev dpkg-dev
 )
 test_pkgs=(
   prometheus iproute2 iptables nftables ethtool wrk nginx-light libbpf-tools
   busybox-static qemu-system-x86 curl jq python3 python3-yaml procps systemd util-linux kmod
   apache2-utils iputils-ping linux-perf
+  mmdebstrap debian-archive-keyring podman
 )
 backport_pkgs=(libbpf-dev bpftool)
 
