@@ -23,11 +23,16 @@ mirror=${MIRROR:-http://deb.debian.org/debian}
 security=${SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 pkg=$(dpkg-deb -f "$deb" Package)
 
-# `dpkg --purge` in the hook keeps what apt pulled in for the .deb: the cached base.
+# apt-get installs the .deb in the finished minbase root as a user would (docs/install.md);
+# `dpkg --purge` then keeps what apt pulled in for it: the cached base.
 base_tar() {
-  local out=$1
-  mmdebstrap --quiet --variant=minbase --include="$deb" --include=libbpf1/bookworm-backports \
+  local out=$1 name
+  name=$(basename "$deb")
+  mmdebstrap --quiet --variant=minbase \
+    --customize-hook="copy-in $deb /tmp" \
+    --customize-hook="chroot \"\$1\" env DEBIAN_FRONTEND=noninteractive apt-get install --yes -qq /tmp/$name libbpf1/bookworm-backports" \
     --customize-hook="chroot \"\$1\" dpkg --purge $pkg" \
+    --customize-hook="rm -f \"\$1/tmp/$name\"" \
     --customize-hook='chroot "$1" apt-get clean' \
     bookworm "$out" \
     "deb $mirror bookworm main" "deb $mirror bookworm-updates main" \
@@ -44,9 +49,10 @@ if [[ -n $cache ]]; then
   tar=$cache/debian12-base-$key.tar
   if [[ ! -f $tar ]]; then
     echo "rootfs.sh: building the base root (mmdebstrap, once per Depends) into $tar" >&2
-    rm -f "$cache"/debian12-base-*.tar
-    base_tar "$tar.tmp"
-    mv "$tar.tmp" "$tar"
+    rm -f "$cache"/debian12-base-*.tar "$cache"/partial-*.tar
+    # mmdebstrap picks the output format from the name: keep .tar last.
+    base_tar "$cache/partial-$key.tar"
+    mv "$cache/partial-$key.tar" "$tar"
   fi
 else
   tmp_tar=$(mktemp --suffix=.tar)
