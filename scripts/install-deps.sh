@@ -27,7 +27,7 @@ test_pkgs=(
   prometheus iproute2 iptables nftables ethtool wrk nginx-light libbpf-tools
   busybox-static qemu-system-x86 curl jq python3 python3-yaml procps systemd util-linux kmod
   apache2-utils iputils-ping linux-perf
-  mmdebstrap debian-archive-keyring podman
+  mmdebstrap debian-archive-keyring podman runc
 )
 backport_pkgs=(libbpf-dev bpftool)
 

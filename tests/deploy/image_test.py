@@ -9,12 +9,13 @@ The image is built from build.packager's .deb into a podman store of its own und
 name must be the DaemonSet's `image:`. Every podman option comes from the DaemonSet's pod and
 container spec: hostPID -> --pid=host, hostNetwork -> --network=host, the capabilities
 (drop ALL, add exactly the listed ones), no privilege escalation, read-only root, runAsUser,
-seccomp and AppArmor unconfined, and each hostPath volume mounted where and as the DaemonSet
-mounts it. The args are the DaemonSet's, with the listen address moved to a free loopback port
+seccomp and AppArmor unconfined, the memory limit, and each hostPath volume mounted where and
+as the DaemonSet mounts it. The args are the DaemonSet's, with the listen address moved to a free loopback port
 (with hostNetwork the container's port is the host's). SIGTERM (podman stop) must end it with 0.
 """
 import glob
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -43,7 +44,17 @@ def podman_run_args(spec, port):
     """podman run options and the container's args, translated from the pod spec."""
     (c,) = spec["containers"]
     sc = c.get("securityContext", {})
-    opts = []
+    # Not in the pod spec: the runtime's limits. podman 4.3 asks for nofile 1048576 and nproc
+    # 4194304, refused where the hard limits are lower and root lacks CAP_SYS_RESOURCE (this
+    # VM), and lowers its own nproc to 32768: nofile is this process's hard limit (the daemon
+    # raises its soft limit to it), nproc podman's (it counts every thread of uid 0 on the
+    # host, and the daemon's HTTP front alone starts 2048).
+    nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    nproc = min(resource.getrlimit(resource.RLIMIT_NPROC)[1], 32768)
+    opts = ["--ulimit=nofile=%d:%d" % (nofile, nofile), "--ulimit=nproc=%d:%d" % (nproc, nproc)]
+    # The kubelet sets no pids limit unless podPidsLimit is configured; podman's default of
+    # 2048 is below the HTTP front's 2048 threads plus the daemon's own.
+    opts.append("--pids-limit=-1")
     if spec.get("hostPID"):
         opts.append("--pid=host")
     if spec.get("hostNetwork"):
@@ -67,6 +78,13 @@ def podman_run_args(spec, port):
         opts.append("--security-opt=seccomp=unconfined")
     if sc.get("appArmorProfile", {}).get("type") == "Unconfined":
         opts.append("--security-opt=apparmor=unconfined")
+    limits = c.get("resources", {}).get("limits", {})
+    if "memory" in limits:
+        mem = limits["memory"]
+        units = {"Ki": "k", "Mi": "m", "Gi": "g"}
+        if mem[-2:] not in units:
+            fail("memory limit %s: the test knows Ki, Mi, Gi" % mem)
+        opts.append("--memory=%s%s" % (mem[:-2], units[mem[-2:]]))
     volumes = {v["name"]: v for v in spec.get("volumes", [])}
     for m in c.get("volumeMounts", []):
         host = volumes[m["name"]].get("hostPath", {}).get("path")
@@ -112,8 +130,9 @@ def main(pkgdir, cache):
              % (image, version))
 
     store = os.path.join(cache, "podman")
+    # runc: crun 1.8 refuses hosts with cgroup v1 and v2 controllers both mounted (hybrid).
     podman = ["podman", "--root", os.path.join(store, "root"),
-              "--runroot", os.path.join(store, "run")]
+              "--runroot", os.path.join(store, "run"), "--runtime", "runc"]
     env = dict(os.environ, PODMAN=" ".join(podman))
     start = time.monotonic()
     build = subprocess.run(["bash", os.path.join(SRC, "deploy", "image", "build.sh"),
@@ -131,10 +150,10 @@ def main(pkgdir, cache):
     name = "tunescope-image-test-%d" % os.getpid()
     cmd = podman + ["run", "--detach", "--name", name] + opts + [image] + args
     print(" ".join(cmd))
-    run = subprocess.run(cmd, capture_output=True, text=True)
-    if run.returncode != 0:
-        fail("podman run: %s" % run.stderr.strip())
     try:
+        run = subprocess.run(cmd, capture_output=True, text=True)
+        if run.returncode != 0:
+            fail("podman run: %s" % run.stderr.strip())
         url = "http://127.0.0.1:%d" % port
         deadline = time.monotonic() + 30
         status = None
@@ -179,6 +198,8 @@ def main(pkgdir, cache):
             fail("exit %s on SIGTERM: %s%s" % (code, logs.stdout, logs.stderr))
     finally:
         subprocess.run(podman + ["rm", "--force", name], capture_output=True)
+        # Each build leaves the previous image untagged: keep the store to one image.
+        subprocess.run(podman + ["image", "prune", "--force"], capture_output=True)
     print("PASS: %s runs as the DaemonSet runs it; %d probes up, exit 0 on SIGTERM"
           % (image, len(up)))
     return 0
