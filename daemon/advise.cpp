@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cerrno>
 #include <cmath>
 #include <csignal>
@@ -9,10 +10,15 @@
 #include <iostream>
 
 #include "advisor/advisor.h"
+#include "advisor/html_report.h"
 #include "advisor/report.h"
 #include "advisor/session.h"
 #include "cli/serve_flags.h"
 #include "core/log.h"
+#include "host/cpu_accounting.h"
+#include "host/snmp.h"
+#include "host/text.h"
+#include "html_file.h"
 #include "runtime.h"
 
 namespace tunescope {
@@ -20,9 +26,11 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: tunescope advise [--duration 30s] [--target-pid PID|--target-comm NAME] "
-    "[--target-port PORT] [--json] [flags]\n\n"
+    "[--target-port PORT] [--json] [--html FILE] [flags]\n\n"
     "Measures this host for the duration (under its usual load), then ranks the documented\n"
     "tunings by the payoff the measurements predict, with evidence, commands, risk and source.\n"
+    "Before the probes attach, a quarter of the duration (at most 2 s) counts listen-queue\n"
+    "drops with nothing attached.\n"
     "Run it as root while the server is busy.\n\nflags:\n";
 
 // Progress on stderr: a redrawn bar on a terminal, a plain line every 5 s otherwise.
@@ -52,6 +60,28 @@ class Progress {
   double next_line_ = 0;
 };
 
+// Waits up to `seconds`; the terminating signal caught, or 0.
+int WaitFor(const sigset_t& signals, double seconds) {
+  timespec timeout{static_cast<time_t>(seconds),
+                   static_cast<long>((seconds - std::floor(seconds)) * 1e9)};
+  int sig = sigtimedwait(&signals, nullptr, &timeout);
+  return sig == SIGINT || sig == SIGTERM ? sig : 0;
+}
+
+// Listen-queue drops follow the server's accept pace, which the probes slow: they are counted
+// first, with nothing attached.
+std::optional<advisor::Evidence::UnprobedTcp> CountUnprobed(const sigset_t& signals,
+                                                            double seconds) {
+  advisor::Evidence::UnprobedTcp out;
+  const host::HostPaths paths;
+  out.before = host::read_tcp_counters(paths);
+  auto start = std::chrono::steady_clock::now();
+  if (WaitFor(signals, seconds) != 0) return std::nullopt;
+  out.after = host::read_tcp_counters(paths);
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
 }  // namespace
 
 int RunAdvise(std::span<const std::string_view> args) {
@@ -64,28 +94,53 @@ int RunAdvise(std::span<const std::string_view> args) {
                return cli::ParseDurationSeconds("duration", v, duration);
              });
   parser.AddSwitch("json", "print the report as JSON", &json);
+  std::string html_path;
+  parser.Add("html", "FILE",
+             "also write the report as one self-contained HTML page with charts to FILE",
+             [&html_path](std::string_view v) {
+               if (Status s = CheckHtmlPath(v); !s.ok()) return s;
+               html_path = std::string(v);
+               return Status();
+             });
   cli::AddProbeFlags(parser, options);
   if (auto exit_code = cli::ParseCommand(parser, args, "advise", kUsage)) return *exit_code;
+  // Before anything attaches: a report that cannot be written is a usage error.
+  HtmlFile html;
+  if (!html_path.empty()) {
+    if (Status s = html.Open(html_path); !s.ok()) {
+      std::cerr << "tunescope advise: " << s.message() << "\n";
+      return 2;
+    }
+  }
   log::SetLevel(options.log_level);
   sigset_t termination = BlockTerminationSignals();
   RouteLibbpfLogs();
 
+  auto unprobed = CountUnprobed(termination, std::min(2.0, duration / 4));
+  if (!unprobed) {
+    std::cerr << "tunescope advise: interrupted before the probes attached\n";
+    return 130;
+  }
   std::string warning;
   auto probe_set = advisor::StartProbes(options, warning);
   if (!warning.empty()) std::cerr << "tunescope advise: " << warning << "\n";
   advisor::MeasureSources sources = advisor::SourcesFor(options, probe_set);
   advisor::Window window(sources);
+  // tunescope's own threads (map reads, ring buffers) would otherwise queue the server on its
+  // CPUs, and the run-queue waits would count against the server's placement.
+  if (auto cpus = window.TargetCpusAtStart(); !cpus.empty()) {
+    if (auto left = host::keep_own_threads_off(cpus); left.ok()) {
+      log::Write(log::Level::kDebug, "advise: own threads kept on CPU " + host::format_cpu_list(*left) +
+                ", off the target's CPU " + host::format_cpu_list(cpus));
+    }
+  }
 
   Progress progress(duration);
   bool interrupted = false;
   while (window.Elapsed() < duration) {
     progress.Update(window.Elapsed());
     if (!window.half_marked() && window.Elapsed() >= duration / 2) window.MarkHalf();
-    double left = duration - window.Elapsed();
-    double step = std::min(left, 0.5);
-    timespec timeout{static_cast<time_t>(step), static_cast<long>((step - std::floor(step)) * 1e9)};
-    int sig = sigtimedwait(&termination, nullptr, &timeout);
-    if (sig == SIGINT || sig == SIGTERM) {
+    if (WaitFor(termination, std::min(duration - window.Elapsed(), 0.5)) != 0) {
       interrupted = true;
       break;
     }
@@ -95,10 +150,21 @@ int RunAdvise(std::span<const std::string_view> args) {
     std::cerr << "tunescope advise: interrupted; reporting on the "
               << static_cast<int>(window.Elapsed()) << " s measured\n";
   }
-  advisor::Advice advice = advisor::Advise(window.Finish());
+  advisor::Evidence evidence = window.Finish();
+  evidence.SetUnprobedTcp(*unprobed);
+  advisor::Advice advice = advisor::Advise(evidence);
   advisor::NoteProbes(advice, *probe_set);
   probe_set->StopAll();
   std::cout << (json ? advisor::JsonReport(advice) : advisor::TextReport(advice));
+  if (html.is_open()) {
+    if (Status s =
+            html.Write(advisor::html::HtmlReport(advice, advisor::html::FiguresOf(evidence)));
+        !s.ok()) {
+      std::cerr << "tunescope advise: " << s.message() << "\n";
+      return 1;
+    }
+    std::cerr << "tunescope advise: wrote " << html.path() << "\n";
+  }
   return interrupted ? 130 : 0;
 }
 

@@ -14,11 +14,13 @@
 #include "advisor/session.h"
 #include "cli/serve_flags.h"
 #include "core/log.h"
+#include "experiment_html.h"
 #include "experiment_load.h"
 #include "experiment_report.h"
 #include "experiment_rounds.h"
 #include "experiment_settings.h"
 #include "host/cpu_accounting.h"
+#include "html_file.h"
 #include "runtime.h"
 
 namespace tunescope {
@@ -28,8 +30,8 @@ using experiment::Variant;
 
 constexpr const char* kUsage =
     "usage: tunescope experiment --tuning ID --load \"CMD\" [--duration 20s] [--rounds 3]\n"
-    "       [--round-duration D] [--target-pid PID|--target-comm NAME] [--keep] [--json] --yes "
-    "[flags]\n\n"
+    "       [--round-duration D] [--target-pid PID|--target-comm NAME] [--keep] [--json] "
+    "[--html FILE] --yes [flags]\n\n"
     "Checks the advisor's prediction for one reversible tuning under your load command CMD\n"
     "(e.g. wrk; give it a run time at least as long as a round):\n"
     "  1. predicts: runs CMD for --duration with the probes attached and the original settings;\n"
@@ -216,6 +218,14 @@ int RunExperiment(std::span<const std::string_view> args) {
   parser.AddSwitch("keep", "keep the tuning applied afterwards", &keep);
   parser.AddSwitch("json", "print the result as JSON", &json);
   parser.AddSwitch("yes", "confirm that the experiment may change kernel settings", &yes);
+  std::string html_path;
+  parser.Add("html", "FILE",
+             "also write the result as one self-contained HTML page with charts to FILE",
+             [&html_path](std::string_view v) {
+               if (Status s = CheckHtmlPath(v); !s.ok()) return s;
+               html_path = std::string(v);
+               return Status();
+             });
   cli::AddProbeFlags(parser, options);
   if (auto exit_code = cli::ParseCommand(parser, args, "experiment", kUsage)) return *exit_code;
   if (tuning_id.empty() || load.empty()) {
@@ -240,6 +250,15 @@ int RunExperiment(std::span<const std::string_view> args) {
     std::cerr << "tunescope experiment: refusing without --yes: this changes kernel settings ("
               << tuning.apply << ") for the duration of the experiment\n";
     return 2;
+  }
+  // Before any probe attaches or any setting changes: a report that cannot be written is a
+  // usage error.
+  HtmlFile html;
+  if (!html_path.empty()) {
+    if (Status s = html.Open(html_path); !s.ok()) {
+      std::cerr << "tunescope experiment: " << s.message() << "\n";
+      return 2;
+    }
   }
   double round_seconds = round_duration.value_or(duration);
   log::SetLevel(options.log_level);
@@ -306,6 +325,7 @@ int RunExperiment(std::span<const std::string_view> args) {
                                   evidence.cpu().target_cpus.end());
   advisor::Advice advice = advisor::Advise(evidence);
   advisor::NoteProbes(advice, *probe_set);
+  const advisor::html::Figures figures = advisor::html::FiguresOf(evidence);
   // 2. The prediction is made: from here on the probes' per-event cost would be counted as
   // the server's, so none stays attached.
   probe_set->StopAll();
@@ -385,6 +405,13 @@ int RunExperiment(std::span<const std::string_view> args) {
     } else if (exit_code == 0) {
       std::cout << "reverted to the original setting\n";
     }
+  }
+  if (html.is_open()) {
+    if (Status s = html.Write(experiment::HtmlReport(report, figures)); !s.ok()) {
+      std::cerr << "tunescope experiment: " << s.message() << "\n";
+      return 1;
+    }
+    std::cerr << "tunescope experiment: wrote " << html.path() << "\n";
   }
   return exit_code;
 }

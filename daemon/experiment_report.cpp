@@ -2,8 +2,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
-#include "advisor/json_writer.h"
 #include "advisor/report.h"
 
 namespace tunescope::experiment {
@@ -139,123 +139,78 @@ std::string TextReport(const Report& r) {
 }
 
 std::string JsonReport(const Report& r) {
-  advisor::JsonWriter w;
-  auto number = [&w](std::optional<double> v) { v ? w.Number(*v) : w.Null(); };
-  auto spread = [&w](const std::optional<Spread>& s) {
-    if (!s) {
-      w.Null();
-      return;
-    }
-    w.BeginArray().Number(s->min).Number(s->max).EndArray();
+  using advisor::NumberOrNull;
+  using Json = nlohmann::ordered_json;
+  auto spread = [](const std::optional<Spread>& s) {
+    return s ? Json::array({s->min, s->max}) : Json(nullptr);
   };
-  w.BeginObject();
-  w.Key("tuning").String(r.tuning->id);
-  w.Key("title").String(r.tuning->title);
-  w.Key("source").String(r.tuning->source.Cite());
-  w.Key("source_url");
-  r.tuning->source.url.empty() ? w.Null() : w.String(r.tuning->source.url);
-  w.Key("settings").BeginArray();
+  Json settings = Json::array();
   for (const Setting& s : r.settings) {
-    w.BeginObject();
-    w.Key("what").String(s.what);
-    w.Key("path").String(s.path);
-    w.Key("original").String(s.original);
-    w.Key("target").String(s.target);
-    w.EndObject();
+    settings.push_back(
+        {{"what", s.what}, {"path", s.path}, {"original", s.original}, {"target", s.target}});
   }
-  w.EndArray();
-  w.Key("prediction");
+  Json prediction = nullptr;
   if (r.prediction) {
     const advisor::Prediction& p = *r.prediction;
-    w.BeginObject();
-    w.Key("window_seconds").Number(r.prediction_seconds);
-    w.Key("verdict").String(to_string(p.verdict));
-    w.Key("payoff").String(advisor::PayoffText(p));
-    w.Key("payoff_ratio");
-    number(p.payoff_ratio);
-    w.Key("removed_share");
-    number(PredictedShare(p));
-    w.Key("latency_removed_seconds");
-    number(p.latency_removed_seconds);
-    w.Key("confidence").String(p.confidence);
-    w.Key("reason").String(p.reason);
-    w.Key("numbers").BeginObject();
-    for (const advisor::Number& n : p.numbers) w.Key(n.name).Number(n.value);
-    w.EndObject();
-    w.EndObject();
-  } else {
-    w.Null();
+    Json numbers = Json::object();
+    for (const advisor::Number& n : p.numbers) numbers[n.name] = n.value;
+    prediction = {{"window_seconds", r.prediction_seconds},
+                  {"verdict", to_string(p.verdict)},
+                  {"payoff", advisor::PayoffText(p)},
+                  {"payoff_ratio", NumberOrNull(p.payoff_ratio)},
+                  {"removed_share", NumberOrNull(PredictedShare(p))},
+                  {"latency_removed_seconds", NumberOrNull(p.latency_removed_seconds)},
+                  {"confidence", p.confidence},
+                  {"reason", p.reason},
+                  {"numbers", std::move(numbers)}};
   }
-  w.Key("probes_up").BeginArray();
-  for (const auto& p : r.probes_up) w.String(p);
-  w.EndArray();
-  w.Key("probes_down").BeginArray();
-  for (const auto& p : r.probes_down) w.String(p);
-  w.EndArray();
-  w.Key("probes_during_rounds").String("detached");
-  w.Key("round_seconds").Number(r.round_seconds);
-  w.Key("order").String(Order(r.rounds));
-  w.Key("server_cpus").BeginArray();
-  for (int c : r.server_cpus) w.Int(c);
-  w.EndArray();
-  w.Key("server_cpus_basis").String(r.server_cpus_basis);
-  w.Key("rate_unit").String(r.rate_unit);
-  auto measure = [&](const RoundMeasure& m) {
-    w.Key("seconds").Number(m.seconds);
-    w.Key("rate");
-    number(m.rate);
-    w.Key("cpu_per_request_seconds");
-    number(m.CpuPerRequest());
-    w.Key("target_cpu_per_request_seconds");
-    number(m.TargetCpuPerRequest());
-    w.Key("server_busy_seconds").Number(m.server_busy_seconds);
-    w.Key("server_busy_share");
-    number(m.BusyShare());
-    w.Key("others_share");
-    number(m.OthersShare());
+  auto measure = [](const RoundMeasure& m) {
+    return Json{{"seconds", m.seconds},
+                {"rate", NumberOrNull(m.rate)},
+                {"cpu_per_request_seconds", NumberOrNull(m.CpuPerRequest())},
+                {"target_cpu_per_request_seconds", NumberOrNull(m.TargetCpuPerRequest())},
+                {"server_busy_seconds", m.server_busy_seconds},
+                {"server_busy_share", NumberOrNull(m.BusyShare())},
+                {"others_share", NumberOrNull(m.OthersShare())}};
   };
-  w.Key("while_predicting").BeginObject();
-  measure(r.while_predicting);
-  w.EndObject();
-  w.Key("rounds").BeginArray();
+  Json rounds = Json::array();
   for (const RoundMeasure& m : r.rounds) {
-    w.BeginObject();
-    w.Key("round").Int(m.round);
-    w.Key("variant").String(Letter(m.variant));
-    w.Key("setting").String(Name(m.variant));
-    measure(m);
-    w.EndObject();
+    Json round = {{"round", m.round}, {"variant", Letter(m.variant)}, {"setting", Name(m.variant)}};
+    round.update(measure(m));  // ordered_json appends the new keys after these three
+    rounds.push_back(std::move(round));
   }
-  w.EndArray();
   const Realized& z = r.realized;
-  w.Key("realized").BeginObject();
-  w.Key("payoff");
-  number(z.payoff);
-  w.Key("payoff_spread");
-  spread(z.payoff_spread);
-  w.Key("removed_share");
-  number(z.removed_share);
-  w.Key("removed_share_spread");
-  spread(z.removed_share_spread);
-  w.Key("median_rate_a");
-  number(z.rate_a);
-  w.Key("median_rate_b");
-  number(z.rate_b);
-  w.Key("median_cpu_per_request_a_seconds");
-  number(z.cpu_per_request_a);
-  w.Key("median_cpu_per_request_b_seconds");
-  number(z.cpu_per_request_b);
-  w.Key("median_busy_share_a");
-  number(z.busy_a);
-  w.Key("saturated").Bool(z.saturated);
-  w.Key("noisy_rounds").BeginArray();
-  for (int n : z.noisy_rounds) w.Int(n);
-  w.EndArray();
-  w.Key("measure").String(z.saturated ? "rate" : "cpu_per_request");
-  w.EndObject();
-  w.Key("outcome").String(r.outcome);
-  w.EndObject();
-  return w.str() + "\n";
+  return advisor::JsonText(
+      {{"tuning", r.tuning->id},
+       {"title", r.tuning->title},
+       {"source", r.tuning->source.Cite()},
+       {"source_url", advisor::SourceUrl(*r.tuning)},
+       {"settings", std::move(settings)},
+       {"prediction", std::move(prediction)},
+       {"probes_up", r.probes_up},
+       {"probes_down", r.probes_down},
+       {"probes_during_rounds", "detached"},
+       {"round_seconds", r.round_seconds},
+       {"order", Order(r.rounds)},
+       {"server_cpus", r.server_cpus},
+       {"server_cpus_basis", r.server_cpus_basis},
+       {"rate_unit", r.rate_unit},
+       {"while_predicting", measure(r.while_predicting)},
+       {"rounds", std::move(rounds)},
+       {"realized",
+        {{"payoff", NumberOrNull(z.payoff)},
+         {"payoff_spread", spread(z.payoff_spread)},
+         {"removed_share", NumberOrNull(z.removed_share)},
+         {"removed_share_spread", spread(z.removed_share_spread)},
+         {"median_rate_a", NumberOrNull(z.rate_a)},
+         {"median_rate_b", NumberOrNull(z.rate_b)},
+         {"median_cpu_per_request_a_seconds", NumberOrNull(z.cpu_per_request_a)},
+         {"median_cpu_per_request_b_seconds", NumberOrNull(z.cpu_per_request_b)},
+         {"median_busy_share_a", NumberOrNull(z.busy_a)},
+         {"saturated", z.saturated},
+         {"noisy_rounds", z.noisy_rounds},
+         {"measure", z.saturated ? "rate" : "cpu_per_request"}}},
+       {"outcome", r.outcome}});
 }
 
 }  // namespace tunescope::experiment

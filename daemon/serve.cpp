@@ -48,9 +48,11 @@ int RunServe(std::span<const std::string_view> args) {
       return 2;
     }
   }
+  // Missing or not BTF, given or the default: this host cannot run CO-RE probes with it, a
+  // runtime error (1) like a busy port, named in one line before anything is loaded.
   if (Status s = CheckKernelBtf(options); !s.ok()) {
     std::cerr << "tunescope serve: " << s.message() << "\n";
-    return options.btf_path_given ? 2 : 1;
+    return 1;
   }
   sigset_t termination = BlockTerminationSignals();
   // SIGHUP's default action kills without detaching the windowed probes in order; a daemon

@@ -17,16 +17,19 @@ fi
 
 runtime_pkgs=(
   libelf1 zlib1g libprometheus-cpp-core1.0 libprometheus-cpp-pull1.0 libcivetweb1
+  libyaml-cpp0.7 libcap2
 )
 build_pkgs=(
   build-essential cmake ninja-build pkg-config clang llvm libelf-dev zlib1g-dev
   prometheus-cpp-dev libcivetweb-dev libgtest-dev libgmock-dev libbenchmark-dev
-  systemtap-sdt-dev clang-format libclang-rt-14-dev dpkg-dev
+  systemtap-sdt-dev clang-format libclang-rt-14-dev nlohmann-json3-dev
+  libyaml-cpp-dev libcap-dev dpkg-dev
 )
 test_pkgs=(
   prometheus iproute2 iptables nftables ethtool wrk nginx-light libbpf-tools
   busybox-static qemu-system-x86 curl jq python3 python3-yaml procps systemd util-linux kmod
   apache2-utils iputils-ping linux-perf
+  chromium python3-pil fonts-dejavu-core
   mmdebstrap debian-archive-keyring podman runc
 )
 backport_pkgs=(libbpf-dev bpftool)

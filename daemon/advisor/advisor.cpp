@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <utility>
 
 namespace tunescope::advisor {
@@ -99,6 +100,14 @@ Window::Window(const MeasureSources& sources, std::shared_ptr<const host::HostFa
       start_(std::chrono::steady_clock::now()),
       metrics_(sources.collect ? MetricSnapshot(sources.collect()) : MetricSnapshot()),
       cpu_(ReadCpuSnapshot(sources.paths, sources.target_pids, sources.target_comms)) {}
+
+std::vector<int> Window::TargetCpusAtStart() const {
+  std::set<int> cpus;
+  for (const host::ThreadAccounting& t : cpu_.threads) {
+    if (t.cpu >= 0) cpus.insert(t.cpu);
+  }
+  return {cpus.begin(), cpus.end()};
+}
 
 double Window::Elapsed() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();

@@ -70,6 +70,8 @@ class Window {
   Evidence Finish(End end) const;
   Evidence Finish() const { return Finish(Stop()); }
   double Elapsed() const;
+  // The CPUs the target's threads last ran on when the window opened.
+  std::vector<int> TargetCpusAtStart() const;
 
  private:
   const MeasureSources* sources_;

@@ -79,21 +79,26 @@ struct Source {
   explicit operator std::string() const { return std::string(short_name); }
 };
 
+// Written with designated initialisers (catalogue.cpp). Only the fields most tunings leave
+// unset have defaults; every other field, weakens_security included, must be written in each
+// entry (-Wmissing-field-initializers fails the build otherwise), so that no tuning weakens
+// security, or fails to, by omission.
 struct Tuning {
-  std::string_view id;                     // metric label value; [a-z0-9_]
-  std::string_view title;                  // imperative, short
-  Source source;                           // where it is documented
-  std::string_view documented_gain;        // as the source states it
-  std::optional<double> documented_ratio;  // the source's throughput gain, when it gives one
-  bool latency;                            // ranked by latency removed rather than throughput
-  std::string_view evidence;               // what the rule reads
-  std::string_view applied_when;           // how the rule tells it is already applied
-  std::string_view apply;                  // commands
+  std::string_view id;               // metric label value; [a-z0-9_]
+  std::string_view title;            // imperative, short
+  Source source;                     // where it is documented
+  std::string_view documented_gain;  // as the source states it
+  // The source's throughput gain, when it gives one.
+  std::optional<double> documented_ratio = std::nullopt;
+  bool latency = false;           // ranked by latency removed rather than throughput
+  std::string_view evidence;      // what the rule reads
+  std::string_view applied_when;  // how the rule tells it is already applied
+  std::string_view apply;         // commands
   std::string_view revert;
   std::string_view risk;
   bool weakens_security;
-  ExperimentKind experiment;
-  std::vector<SysctlSetting> sysctls;  // for kSysctl
+  ExperimentKind experiment = ExperimentKind::kNone;
+  std::vector<SysctlSetting> sysctls = {};  // for kSysctl
   Prediction (*rule)(const Tuning&, const Evidence&);
 };
 

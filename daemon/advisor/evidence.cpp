@@ -88,13 +88,27 @@ Evidence::Evidence(MetricSnapshot before, MetricSnapshot after, double window_se
       host_(std::move(host)),
       cpu_(std::move(cpu)) {}
 
+namespace {
+
+std::optional<double> Delta(const host::TcpCounters& before, const host::TcpCounters& after,
+                            std::optional<std::int64_t> host::TcpCounters::*field) {
+  const auto& then = before.*field;
+  const auto& now = after.*field;
+  if (!then || !now) return std::nullopt;
+  return static_cast<double>(*now - *then);
+}
+
+}  // namespace
+
 std::optional<double> Evidence::TcpDelta(
     std::optional<std::int64_t> host::TcpCounters::*field) const {
   if (host_before_ == nullptr) return std::nullopt;
-  const auto& then = host_before_->tcp.*field;
-  const auto& now = host_->tcp.*field;
-  if (!then || !now) return std::nullopt;
-  return static_cast<double>(*now - *then);
+  return Delta(host_before_->tcp, host_->tcp, field);
+}
+
+std::optional<double> Evidence::UnprobedTcp::Delta(
+    std::optional<std::int64_t> host::TcpCounters::*field) const {
+  return advisor::Delta(before, after, field);
 }
 
 std::optional<double> Evidence::SumDeltas(std::string_view family,
@@ -197,9 +211,9 @@ std::optional<Evidence::ServerCpu> Evidence::ServerCpuSeconds() const {
   // socket, the client's wakeup) runs on the sender's CPU, the server's. That is the client's
   // work and it follows the server's pace (a faster server hands its client bigger batches), so
   // a removed cost is a share of the server's own work, without it.
-  const auto& listeners = host_->target_listeners;
-  if (!out.cpus.empty() && listeners.ok() && listeners->established > 0 &&
-      listeners->local_peers * 2 > listeners->established) {
+  // Not so when RPS steers those packets to other CPUs: the NET_RX left on the server's CPUs is
+  // then the hand-off of its own sends (the rps_rfs rule's cost).
+  if (!out.cpus.empty() && LocalPeers() && RpsAwayFromServer().empty()) {
     if (auto rx = OnServerCpus("tunescope_softirq_seconds_total", {{"vector", "net_rx"}});
         rx && *rx > 0 && *rx < out.seconds) {
       out.local_client_seconds = *rx;
@@ -216,6 +230,31 @@ std::optional<Evidence::ServerCpu> Evidence::ServerCpuSeconds() const {
     out.seconds -= out.probe_seconds;
   }
   if (out.seconds <= 0) return std::nullopt;
+  return out;
+}
+
+bool Evidence::LocalPeers() const {
+  const auto& l = host_->target_listeners;
+  return l.ok() && l->established > 0 && l->local_peers * 2 > l->established;
+}
+
+std::vector<std::string> Evidence::RpsAwayFromServer() const {
+  std::vector<std::string> out;
+  const auto& server = cpu_.target_cpus;
+  if (!host_->devices.ok() || server.empty()) return out;
+  bool local = LocalPeers();  // clients on this host reach the server over lo
+  for (const host::DeviceFacts& d : *host_->devices) {
+    if ((d.device.name == "lo") != local) continue;
+    for (const host::QueueCpus& q : d.device.rps) {
+      if (!q.cpus.ok() || q.cpus->empty()) continue;
+      bool reaches_server = std::any_of(q.cpus->begin(), q.cpus->end(), [&](int c) {
+        return std::find(server.begin(), server.end(), c) != server.end();
+      });
+      if (!reaches_server) {
+        out.push_back(d.device.name + " " + q.queue + " -> CPU " + host::format_cpu_list(*q.cpus));
+      }
+    }
+  }
   return out;
 }
 

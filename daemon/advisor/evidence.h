@@ -95,6 +95,15 @@ class Evidence {
   const host::HostFacts* host_before() const { return host_before_.get(); }
   // Delta of a TCP counter of the host facts over the window; nullopt when unknown.
   std::optional<double> TcpDelta(std::optional<std::int64_t> host::TcpCounters::*field) const;
+  // TCP counters over a phase with no probe attached (advise's first seconds): what depends on
+  // the server's pace, such as listen-queue drops, without the probes' cost in it.
+  struct UnprobedTcp {
+    host::TcpCounters before, after;
+    double seconds = 0;
+    std::optional<double> Delta(std::optional<std::int64_t> host::TcpCounters::*field) const;
+  };
+  const std::optional<UnprobedTcp>& unprobed_tcp() const { return unprobed_tcp_; }
+  void SetUnprobedTcp(UnprobedTcp tcp) { unprobed_tcp_ = std::move(tcp); }
   const CpuTimes& cpu() const { return cpu_; }
 
   // Is the metric exported at all (its probe runs)?
@@ -128,6 +137,10 @@ class Evidence {
   // Delta of a counter summed over the server's CPUs (its "cpu" label); a family without a cpu
   // label, or a window without known server CPUs, sums every series.
   std::optional<double> OnServerCpus(std::string_view family, const LabelFilter& filter = {}) const;
+  // RPS queues of the devices that carry the target's traffic (lo when most of its peers are on
+  // this host) whose masks send every received packet to CPUs the server does not run on, as
+  // "lo rx-0 -> CPU 1".
+  std::vector<std::string> RpsAwayFromServer() const;
 
   // The two halves of the window, when it was split (Window::MarkHalf): confidence is the
   // agreement of the predictions made on each.
@@ -138,6 +151,8 @@ class Evidence {
   }
 
  private:
+  // Most of the target port's connections come from this host (over lo).
+  bool LocalPeers() const;
   std::optional<double> SumDeltas(std::string_view family,
                                   const std::function<bool(const LabelSet&)>& keep) const;
 
@@ -148,6 +163,7 @@ class Evidence {
   std::shared_ptr<const host::HostFacts> host_;
   CpuTimes cpu_;
   std::shared_ptr<const Evidence> halves_[2];
+  std::optional<UnprobedTcp> unprobed_tcp_;
 };
 
 std::optional<int> ReadNumaNodes(const host::HostPaths& paths);

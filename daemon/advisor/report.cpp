@@ -2,8 +2,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
-#include "advisor/json_writer.h"
 #include "metrics/family.h"
 
 namespace tunescope::advisor {
@@ -122,59 +122,62 @@ std::string TextReport(const Advice& a) {
   return out;
 }
 
+std::string JsonText(const nlohmann::ordered_json& doc) {
+  return doc.dump(-1, ' ', /*ensure_ascii=*/false,
+                  nlohmann::ordered_json::error_handler_t::replace) +
+         "\n";
+}
+
+nlohmann::ordered_json NumberOrNull(std::optional<double> v) {
+  return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+}
+
+nlohmann::ordered_json SourceUrl(const Tuning& t) {
+  return t.source.url.empty() ? nlohmann::ordered_json(nullptr)
+                              : nlohmann::ordered_json(t.source.url);
+}
+
 std::string JsonReport(const Advice& a) {
-  JsonWriter w;
-  w.BeginObject();
-  w.Key("window_seconds").Number(a.window_seconds);
-  w.Key("server_cpu_basis").String(a.server_cpu_basis);
-  w.Key("probes_up").BeginArray();
-  for (const auto& p : a.probes_up) w.String(p);
-  w.EndArray();
-  w.Key("probes_down").BeginArray();
-  for (const auto& p : a.probes_down) w.String(p);
-  w.EndArray();
-  w.Key("tunings").BeginArray();
+  nlohmann::ordered_json tunings = nlohmann::ordered_json::array();
   for (const Prediction& p : a.ranked) {
     const Tuning& t = *p.tuning;
-    w.BeginObject();
-    w.Key("rank").Int(p.rank);
-    w.Key("id").String(t.id);
-    w.Key("title").String(t.title);
-    w.Key("verdict").String(to_string(p.verdict));
-    w.Key("applied").Bool(p.applied());
-    w.Key("payoff_ratio");
-    p.payoff_ratio ? w.Number(*p.payoff_ratio) : w.Null();
-    w.Key("latency_removed_seconds");
-    p.latency_removed_seconds ? w.Number(*p.latency_removed_seconds) : w.Null();
-    w.Key("removed_cpu_share");
-    p.removed_share ? w.Number(*p.removed_share) : w.Null();
-    w.Key("headroom").Bool(p.headroom);
-    w.Key("basis").String(Basis(p));
-    w.Key("payoff").String(PayoffText(p));
-    w.Key("confidence").String(p.confidence);
-    w.Key("reason").String(p.reason);
-    w.Key("numbers").BeginObject();
-    for (const Number& n : p.numbers) w.Key(n.name).Number(n.value);
-    w.EndObject();
-    w.Key("units").BeginObject();
-    for (const Number& n : p.numbers) w.Key(n.name).String(n.unit);
-    w.EndObject();
-    w.Key("evidence_needed").String(t.evidence);
-    w.Key("applied_when").String(t.applied_when);
-    w.Key("apply").String(t.apply);
-    w.Key("revert").String(t.revert);
-    w.Key("risk").String(t.risk);
-    w.Key("weakens_security").Bool(t.weakens_security);
-    w.Key("experiment").Bool(Experimentable(t));
-    w.Key("source").String(t.source.Cite());
-    w.Key("source_url");
-    t.source.url.empty() ? w.Null() : w.String(t.source.url);
-    w.Key("documented_gain").String(t.documented_gain);
-    w.EndObject();
+    nlohmann::ordered_json numbers = nlohmann::ordered_json::object();
+    nlohmann::ordered_json units = nlohmann::ordered_json::object();
+    for (const Number& n : p.numbers) {
+      numbers[n.name] = n.value;
+      units[n.name] = n.unit;
+    }
+    tunings.push_back({{"rank", p.rank},
+                       {"id", t.id},
+                       {"title", t.title},
+                       {"verdict", to_string(p.verdict)},
+                       {"applied", p.applied()},
+                       {"payoff_ratio", NumberOrNull(p.payoff_ratio)},
+                       {"latency_removed_seconds", NumberOrNull(p.latency_removed_seconds)},
+                       {"removed_cpu_share", NumberOrNull(p.removed_share)},
+                       {"headroom", p.headroom},
+                       {"basis", Basis(p)},
+                       {"payoff", PayoffText(p)},
+                       {"confidence", p.confidence},
+                       {"reason", p.reason},
+                       {"numbers", std::move(numbers)},
+                       {"units", std::move(units)},
+                       {"evidence_needed", t.evidence},
+                       {"applied_when", t.applied_when},
+                       {"apply", t.apply},
+                       {"revert", t.revert},
+                       {"risk", t.risk},
+                       {"weakens_security", t.weakens_security},
+                       {"experiment", Experimentable(t)},
+                       {"source", t.source.Cite()},
+                       {"source_url", SourceUrl(t)},
+                       {"documented_gain", t.documented_gain}});
   }
-  w.EndArray();
-  w.EndObject();
-  return w.str() + "\n";
+  return JsonText({{"window_seconds", a.window_seconds},
+                   {"server_cpu_basis", a.server_cpu_basis},
+                   {"probes_up", a.probes_up},
+                   {"probes_down", a.probes_down},
+                   {"tunings", std::move(tunings)}});
 }
 
 std::vector<prometheus::MetricFamily> AdviceMetrics(const Advice& a) {

@@ -6,6 +6,8 @@
 
 #include <memory>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 
 #include "advisor/advisor.h"
@@ -19,6 +21,16 @@ std::string PayoffText(const Prediction& p);
 
 std::string TextReport(const Advice& advice);
 std::string JsonReport(const Advice& advice);
+
+// The text of a JSON document as /advice and every --json write it: one line ending in '\n',
+// keys in the order they were added (readers of --json see the report's order), UTF-8 kept as
+// is, invalid UTF-8 (a comm name, a load's output) replaced by U+FFFD so the output always
+// parses, and NaN or infinity written as null (a number that could not be computed).
+std::string JsonText(const nlohmann::ordered_json& doc);
+// A number that may be missing: null when it is.
+nlohmann::ordered_json NumberOrNull(std::optional<double> v);
+// A tuning's source URL, null when none is known.
+nlohmann::ordered_json SourceUrl(const Tuning& t);
 
 // tunescope_tuning_payoff_ratio (measured here) / _documented_payoff_ratio (the source's
 // figure) / _latency_removed_seconds / _weakens_security / _applied / _rank {tuning}, from the

@@ -3,6 +3,12 @@
 #pragma once
 
 #include "advisor/catalogue.h"
+#include "probes/hardirq_metrics.h"
+#include "probes/netfilter_metrics.h"
+#include "probes/qdisc_metrics.h"
+#include "probes/runqlat_metrics.h"
+#include "probes/softirq_metrics.h"
+#include "probes/xcpu_metrics.h"
 
 namespace tunescope::advisor {
 
@@ -10,19 +16,30 @@ namespace tunescope::advisor {
 // throughput by s / (1 - s). s is clamped to [0, 0.95].
 double ThroughputPayoff(double removed_share);
 
-// Metric names the rules read; probes that have not landed yet are found by name when they do.
-inline constexpr const char* kNetfilterSeconds = "tunescope_netfilter_seconds_total";
-inline constexpr const char* kNetfilterPackets = "tunescope_netfilter_packets_total";
-inline constexpr const char* kQdiscWaitSeconds = "tunescope_qdisc_lock_wait_seconds_total";
-inline constexpr const char* kQdiscSeconds = "tunescope_qdisc_seconds_total";
-inline constexpr const char* kQdiscPackets = "tunescope_qdisc_packets_total";
-inline constexpr const char* kQdiscInfo = "tunescope_qdisc_info";
-inline constexpr const char* kQdiscContentions = "tunescope_qdisc_lock_contentions_total";
-inline constexpr const char* kXcpuReads = "tunescope_xcpu_reads_total";
-inline constexpr const char* kSoftirqSeconds = "tunescope_softirq_seconds_total";
-inline constexpr const char* kNetRxRaiseDelay = "tunescope_softirq_net_rx_raise_delay_seconds";
-inline constexpr const char* kHardirqSeconds = "tunescope_hardirq_seconds_total";
-inline constexpr const char* kTargetRunqueue = "tunescope_runqueue_target_latency_seconds";
+// Metric names the rules read: aliases of the probes' own constants (probes/<probe>_metrics.h),
+// so that renaming a probe's metric renames it here; a name no probe declares fails
+// tests/advisor/metric_names_test.cpp instead of silently leaving a rule without evidence.
+inline constexpr const char* kNetfilterSeconds = probes::netfilter_metrics::kSeconds;
+inline constexpr const char* kNetfilterPackets = probes::netfilter_metrics::kPackets;
+inline constexpr const char* kQdiscWaitSeconds = probes::qdisc_metrics::kLockWaitSeconds;
+inline constexpr const char* kQdiscSeconds = probes::qdisc_metrics::kSeconds;
+inline constexpr const char* kQdiscPackets = probes::qdisc_metrics::kPackets;
+inline constexpr const char* kQdiscInfo = probes::qdisc_metrics::kInfo;
+inline constexpr const char* kQdiscContentions = probes::qdisc_metrics::kLockContentions;
+inline constexpr const char* kQdiscUnpaired = probes::qdisc_metrics::kUnpairedPackets;
+inline constexpr const char* kQdiscDequeued = probes::qdisc_metrics::kDequeuedPackets;
+inline constexpr const char* kXcpuReads = probes::xcpu_metrics::kReads;
+inline constexpr const char* kSoftirqSeconds = probes::softirq_metrics::kSeconds;
+inline constexpr const char* kNetRxRaiseDelay = probes::softirq_metrics::kNetRxRaiseDelay;
+inline constexpr const char* kHardirqSeconds = probes::hardirq_metrics::kSeconds;
+inline constexpr const char* kTargetRunqueue = probes::runqlat_metrics::kTargetLatency;
+
+// Every name above, for that test.
+inline constexpr const char* kRuleMetrics[] = {
+    kNetfilterSeconds, kNetfilterPackets, kQdiscWaitSeconds, kQdiscSeconds,   kQdiscPackets,
+    kQdiscInfo,        kQdiscContentions, kQdiscUnpaired,    kQdiscDequeued,  kXcpuReads,
+    kSoftirqSeconds,   kNetRxRaiseDelay,  kHardirqSeconds,   kTargetRunqueue,
+};
 
 Prediction RuleAppCode(const Tuning&, const Evidence&);
 Prediction RuleMitigations(const Tuning&, const Evidence&);

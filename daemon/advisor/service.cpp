@@ -1,5 +1,7 @@
 #include "advisor/service.h"
 
+#include <nlohmann/json.hpp>
+
 #include "advisor/session.h"
 
 namespace tunescope::advisor {
@@ -55,10 +57,11 @@ http::HttpHandler AdviceService::Handler() const {
   return [board = board_](const http::HttpRequest&) {
     auto latest = board->Latest();
     if (!latest) {
-      return http::HttpResponse{503,
-                                "application/json",
-                                "{\"error\":\"the first measuring window has not finished yet\"}\n",
-                                {}};
+      return http::HttpResponse{
+          503,
+          "application/json",
+          JsonText({{"error", "the first measuring window has not finished yet"}}),
+          {}};
     }
     return http::HttpResponse{200, "application/json", JsonReport(*latest), {}};
   };

@@ -1,67 +1,52 @@
 #include "core/capabilities.h"
 
 #include <dirent.h>
-#include <linux/capability.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <sys/capability.h>
+#include <sys/psx_syscall.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <fstream>
+#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
+
+// libpsx changes a security setting in every thread it knows, and it knows the threads started
+// through its __wrap_pthread_create. Its documented linkage (-Wl,-wrap,pthread_create) renames
+// the calls in our own objects only; CivetWeb's 2048 workers (libcivetweb.so) and every
+// std::thread (libstdc++.so) call pthread_create from shared libraries, which would keep their
+// capabilities. Defining pthread_create in the executable interposes it for those libraries too,
+// and __real_pthread_create, which libpsx calls to start the thread, is glibc's. libpsx is linked
+// from its static archive, so these two come along with this file and nothing else needs them.
+extern "C" {
+int __wrap_pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*start)(void*),
+                          void* arg);
+
+int __real_pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*start)(void*),
+                          void* arg) {
+  using Create = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+  static const auto glibc = reinterpret_cast<Create>(dlsym(RTLD_NEXT, "pthread_create"));
+  if (glibc == nullptr) return EAGAIN;
+  return glibc(thread, attr, start, arg);
+}
+
+int pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*start)(void*),
+                   void* arg) noexcept {
+  return __wrap_pthread_create(thread, attr, start, arg);
+}
+}  // extern "C"
 
 namespace tunescope::caps {
 namespace {
 
-std::atomic<int> g_done{0};
-std::atomic<int> g_failed{0};
-
-int LastCap() {
-  std::ifstream in("/proc/sys/kernel/cap_last_cap");
-  int last = 40;
-  in >> last;
-  return last;
-}
-
-int g_last_cap = 40;
-
-// Async-signal-safe: raw syscalls only. Returns 0 or an errno.
-int DropOwn() {
-  for (int cap = 0; cap <= g_last_cap; ++cap) {
-    // EPERM without CAP_SETPCAP (e.g. under a systemd bounding set): the bounding set is then
-    // already what the service manager allowed.
-    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
-  }
-  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-  __user_cap_header_struct header{};
-  header.version = _LINUX_CAPABILITY_VERSION_3;
-  header.pid = 0;
-  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
-  if (syscall(SYS_capset, &header, data) != 0) return errno;
-  return 0;
-}
-
-void OnDropSignal(int /*signo*/) {
-  const int saved = errno;
-  if (DropOwn() != 0) g_failed.fetch_add(1);
-  g_done.fetch_add(1);
-  errno = saved;
-}
-
-std::vector<int> OtherThreads() {
+std::vector<int> Threads() {
   std::vector<int> tids;
-  const int self = static_cast<int>(syscall(SYS_gettid));
   DIR* dir = opendir("/proc/self/task");
   if (dir == nullptr) return tids;
   while (dirent* entry = readdir(dir)) {
-    if (entry->d_name[0] == '.') continue;
-    int tid = std::stoi(entry->d_name);
-    if (tid != self) tids.push_back(tid);
+    if (entry->d_name[0] != '.') tids.push_back(std::stoi(entry->d_name));
   }
   closedir(dir);
   return tids;
@@ -83,63 +68,32 @@ bool ReadThreadCaps(int tid, const char* field, uint64_t& caps) {
 }
 
 Status DropAllCapabilities() {
-  g_last_cap = LastCap();
-  const int signo = SIGRTMIN + 4;
-  struct sigaction action {};
-  action.sa_handler = &OnDropSignal;
-  action.sa_flags = SA_RESTART;
-  sigemptyset(&action.sa_mask);
-  struct sigaction previous {};
-  if (sigaction(signo, &action, &previous) != 0) {
-    return Status::Error(ErrnoMessage("drop capabilities: sigaction", errno));
-  }
-  g_done = 0;
-  g_failed = 0;
-  // Threads started meanwhile inherit from a thread that has dropped or is about to be asked;
-  // repeat until a pass finds every thread without capabilities.
-  Status result;
-  for (int pass = 0; pass < 3; ++pass) {
-    if (int err = DropOwn(); err != 0) {
-      result = Status::Error(ErrnoMessage("drop capabilities: capset", err));
-      break;
-    }
-    std::vector<int> pending;
-    for (int tid : OtherThreads()) {
-      uint64_t eff = 0, prm = 0;
-      if (ReadThreadCaps(tid, "CapEff", eff) && ReadThreadCaps(tid, "CapPrm", prm) && eff == 0 &&
-          prm == 0) {
-        continue;
-      }
-      pending.push_back(tid);
-    }
-    if (pending.empty()) break;
-    g_done = 0;
-    int sent = 0;
-    for (int tid : pending) {
-      if (syscall(SYS_tgkill, getpid(), tid, signo) == 0) ++sent;  // ESRCH: it has exited
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (g_done.load() < sent && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    if (g_done.load() < sent) {
-      result = Status::Error("drop capabilities: " + std::to_string(sent - g_done.load()) +
-                             " thread(s) did not answer (signal blocked?)");
-      break;
-    }
-    if (g_failed.load() != 0) {
-      result = Status::Error("drop capabilities: capset failed in another thread");
-      break;
+  // libcap's own syscalls act on the calling thread; through psx every thread makes each one.
+  cap_set_syscall(psx_syscall3, psx_syscall6);
+  // The bounding set first: dropping from it needs CAP_SETPCAP, which the capset below clears.
+  // EPERM without CAP_SETPCAP (e.g. under a systemd bounding set) leaves it as the service
+  // manager set it, which is then all this process may ever regain anyway.
+  for (cap_value_t cap = 0; cap < cap_max_bits(); ++cap) {
+    if (cap_get_bound(cap) == 1 && cap_drop_bound(cap) != 0 && errno != EPERM) {
+      return Status::Error(ErrnoMessage("drop capabilities: bounding set", errno));
     }
   }
-  sigaction(signo, &previous, nullptr);
-  if (!result.ok()) return result;
-  for (int tid : OtherThreads()) {
+  // Ambient capabilities would come back on an exec; a kernel without them reports EINVAL.
+  if (cap_reset_ambient() != 0 && errno != EINVAL) {
+    return Status::Error(ErrnoMessage("drop capabilities: ambient set", errno));
+  }
+  const std::unique_ptr<std::remove_pointer_t<cap_t>, int (*)(void*)> empty(cap_init(), cap_free);
+  if (!empty) return Status::Error(ErrnoMessage("drop capabilities: cap_init", errno));
+  if (cap_set_proc(empty.get()) != 0) {
+    return Status::Error(ErrnoMessage("drop capabilities: capset", errno));
+  }
+  // Trust, but verify: a thread that psx did not know would still hold them.
+  for (int tid : Threads()) {
     uint64_t eff = 0, prm = 0;
     if (!ReadThreadCaps(tid, "CapEff", eff) || !ReadThreadCaps(tid, "CapPrm", prm)) continue;
     if (eff != 0 || prm != 0) {
       return Status::Error("drop capabilities: thread " + std::to_string(tid) +
-                           " still has capabilities");
+                           " still has capabilities (not started through libpsx)");
     }
   }
   return {};

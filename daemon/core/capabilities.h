@@ -1,7 +1,7 @@
 // --drop-capabilities: once every probe is attached, tunescope only reads BPF maps through file
 // descriptors it already holds, which needs no capability. Capabilities are per thread, and the
-// HTTP server's threads exist before the probes attach, so every thread drops its own (a
-// real-time signal asks each one, as libpsx does).
+// HTTP server's threads exist before the probes attach, so libcap makes every change through
+// libpsx, which repeats it in every thread (capabilities.cpp routes all thread creation there).
 #pragma once
 
 #include <cstdint>

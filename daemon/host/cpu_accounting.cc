@@ -1,6 +1,10 @@
 #include "host/cpu_accounting.h"
 
+#include <sched.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <set>
 
@@ -113,6 +117,30 @@ std::vector<ThreadAccounting> read_threads(const HostPaths& paths, const std::ve
 
 bool process_exists(const HostPaths& paths, int pid) {
   return pid > 0 && ::access((paths.proc + "/" + std::to_string(pid)).c_str(), F_OK) == 0;
+}
+
+Result<std::vector<int>> keep_own_threads_off(const std::vector<int>& cpus) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (::sched_getaffinity(0, sizeof(allowed), &allowed) != 0) {
+    return fail<std::vector<int>>(std::string("sched_getaffinity: ") + std::strerror(errno));
+  }
+  for (int c : cpus) {
+    if (c >= 0 && c < CPU_SETSIZE) CPU_CLR(c, &allowed);
+  }
+  std::vector<int> left;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &allowed)) left.push_back(c);
+  }
+  if (left.empty()) return fail<std::vector<int>>("no CPU left besides the server's");
+  // Affinity is per thread: set it on each, as they exist now.
+  for (int tid : NumericEntries("/proc/self/task")) {
+    if (::sched_setaffinity(tid, sizeof(allowed), &allowed) != 0 && errno != ESRCH) {
+      return fail<std::vector<int>>("sched_setaffinity of thread " + std::to_string(tid) + ": " +
+                                    std::strerror(errno));
+    }
+  }
+  return left;
 }
 
 }  // namespace tunescope::host

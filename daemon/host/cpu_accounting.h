@@ -54,4 +54,8 @@ std::vector<ThreadAccounting> read_threads(const HostPaths& paths, const std::ve
 // Does process `pid` exist under paths.proc?
 bool process_exists(const HostPaths& paths, int pid);
 
+// Moves every thread of this process off `cpus` (onto the other online CPUs), so that its work
+// does not queue behind, or ahead of, a server measured there. Fails when no CPU would be left.
+Result<std::vector<int>> keep_own_threads_off(const std::vector<int>& cpus);
+
 }  // namespace tunescope::host

@@ -2,7 +2,8 @@
 
 #include <unistd.h>
 
-#include "host/json.h"
+#include <nlohmann/json.hpp>
+
 #include "host/text.h"
 
 namespace tunescope::host {
@@ -34,11 +35,16 @@ const NfTable* NfRuleset::find(std::string_view family, std::string_view name) c
 
 namespace {
 
-std::string str_member(const JsonValue& obj, std::string_view key) {
-  const JsonValue* v = obj.get(key);
-  if (v == nullptr) return {};
-  if (const auto* s = v->as_string()) return *s;
-  return {};
+// The member named `key` of `obj`, or nullptr (also when obj is not an object).
+const nlohmann::json* member(const nlohmann::json& obj, const char* key) {
+  const auto it = obj.find(key);  // end() when obj is not an object
+  return it != obj.end() ? &*it : nullptr;
+}
+
+// A member's string, or "" when it is missing or not a string: nft leaves out what is unset.
+std::string str_member(const nlohmann::json& obj, const char* key) {
+  const nlohmann::json* v = member(obj, key);
+  return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
 }
 
 NfTable& table_for(NfRuleset& rs, const std::string& family, const std::string& name) {
@@ -61,23 +67,29 @@ NfChain& chain_for(NfTable& t, const std::string& name) {
 
 Result<NfRuleset> parse_nft_json(std::string_view text, std::string_view source) {
   const std::string src(source);
-  auto json = parse_json(text);
-  if (!json) return fail<NfRuleset>(src + ": " + json.error());
-  const JsonValue* items = json->get("nftables");
-  if (items == nullptr || items->as_array() == nullptr) {
+  // nlohmann parses and frees without recursion: deep nesting in broken output cannot
+  // overflow the stack.
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400
+    return fail<NfRuleset>(src + ": " + e.what());
+  }
+  const nlohmann::json* items = member(json, "nftables");
+  if (items == nullptr || !items->is_array()) {
     return fail<NfRuleset>(src + ": no \"nftables\" array");
   }
   NfRuleset rs;
   rs.source = "nft";
-  for (const auto& item : *items->as_array()) {
-    if (const JsonValue* t = item.get("table")) {
+  for (const auto& item : *items) {
+    if (const nlohmann::json* t = member(item, "table")) {
       const std::string family = str_member(*t, "family");
       const std::string name = str_member(*t, "name");
       if (family.empty() || name.empty()) {
         return fail<NfRuleset>(src + ": table without family or name");
       }
       table_for(rs, family, name);
-    } else if (const JsonValue* c = item.get("chain")) {
+    } else if (const nlohmann::json* c = member(item, "chain")) {
       const std::string family = str_member(*c, "family");
       const std::string table = str_member(*c, "table");
       const std::string name = str_member(*c, "name");
@@ -87,7 +99,7 @@ Result<NfRuleset> parse_nft_json(std::string_view text, std::string_view source)
       NfChain& chain = chain_for(table_for(rs, family, table), name);
       if (auto hook = str_member(*c, "hook"); !hook.empty()) chain.hook = hook;
       if (auto policy = str_member(*c, "policy"); !policy.empty()) chain.policy = policy;
-    } else if (const JsonValue* r = item.get("rule")) {
+    } else if (const nlohmann::json* r = member(item, "rule")) {
       const std::string family = str_member(*r, "family");
       const std::string table = str_member(*r, "table");
       const std::string chain = str_member(*r, "chain");

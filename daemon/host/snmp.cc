@@ -92,4 +92,11 @@ TcpCounters tcp_counters(const CounterTable& netstat, const CounterTable& snmp) 
   return c;
 }
 
+TcpCounters read_tcp_counters(const HostPaths& paths) {
+  const CounterTable empty;
+  auto netstat = read_netstat(paths);
+  auto snmp = read_snmp(paths);
+  return tcp_counters(netstat ? *netstat : empty, snmp ? *snmp : empty);
+}
+
 }  // namespace tunescope::host

@@ -41,5 +41,7 @@ struct TcpCounters {
 };
 
 TcpCounters tcp_counters(const CounterTable& netstat, const CounterTable& snmp);
+// Both files read now; counters of an unreadable file are absent.
+TcpCounters read_tcp_counters(const HostPaths& paths);
 
 }  // namespace tunescope::host

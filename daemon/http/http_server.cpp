@@ -47,6 +47,9 @@ void Send(mg_connection* conn, const HttpResponse& r, bool head_only) {
   mg_write(conn, out.data(), out.size());
 }
 
+// Marks a connection that arrived beyond HttpLimits::max_connections (its CivetWeb user data).
+char kOverCap;
+
 // The kernel caps a listen backlog at net.core.somaxconn; ask for all of it.
 std::string ListenBacklog() {
   std::ifstream in("/proc/sys/net/core/somaxconn");
@@ -102,26 +105,55 @@ HttpResponse HttpServer::Dispatch(const HttpRequest& request) const {
 
 int HttpServer::OnRequest(mg_connection* conn, void* self) {
   const mg_request_info* info = mg_get_request_info(conn);
+  const bool head_only =
+      info->request_method != nullptr && std::string_view(info->request_method) == "HEAD";
+  auto* server = static_cast<HttpServer*>(self);
+  // Before the gate: an excess connection costs no password check and no metrics rendering.
+  if (mg_get_user_connection_data(conn) == &kOverCap) {
+    server->RefuseOverCap(conn, head_only);
+    return 503;
+  }
   HttpRequest request;
   request.method = info->request_method ? info->request_method : "";
   request.path = info->local_uri ? info->local_uri : "";
   request.query = info->query_string ? info->query_string : "";
   if (const char* auth = mg_get_header(conn, "Authorization")) request.authorization = auth;
-  auto* server = static_cast<HttpServer*>(self);
   HttpResponse response = server->Dispatch(request);
   // Under pressure a connection gets one request, then goes to the back of the queue: a
   // thread held by one keep-alive client would never serve those waiting for one.
-  if (server->open_connections_.load() >= kHttpLimits.keep_alive_below_connections) {
+  if (server->open_connections_.load() >= server->limits_.keep_alive_below_connections) {
     mg_disable_connection_keep_alive(conn);
     response.headers["Connection"] = "close";
   }
-  Send(conn, response, request.method == "HEAD");
+  Send(conn, response, head_only);
   return static_cast<int>(response.status);
 }
 
-int HttpServer::OnConnectionOpen(const mg_connection* conn, void** /*conn_data*/) {
+// What nginx's limit_conn answers (503), with a hint when to come back, on a connection that
+// closes after it: the excess is told at once instead of waiting in CivetWeb's queue or the
+// kernel's backlog for a thread, and gets no chance to hold one with keep-alive.
+void HttpServer::RefuseOverCap(mg_connection* conn, bool head_only) const {
+  mg_disable_connection_keep_alive(conn);
+  Send(conn,
+       HttpResponse{
+           503,
+           "text/plain; charset=utf-8",
+           "too many connections (" + std::to_string(limits_.max_connections) + "), retry\n",
+           {{"Retry-After", "1"}, {"Connection", "close"}}},
+       head_only);
+}
+
+// Counted when a worker thread takes the connection, before any byte of it is read: idle and
+// slowloris connections hold a thread as much as scrapes do. The verdict is kept for the
+// connection's life, so a connection let in keeps its keep-alive requests and the one that came
+// beyond the cap is refused, whatever the count has become by the time its headers are in.
+// What is counted is what holds a thread, not what the kernel calls established: connections in
+// the listen backlog or CivetWeb's queue hold none, and on loopback each connection is
+// established twice (client and server side).
+int HttpServer::OnConnectionOpen(const mg_connection* conn, void** conn_data) {
   auto* server = static_cast<HttpServer*>(mg_get_user_data(mg_get_context(conn)));
-  server->open_connections_.fetch_add(1);
+  const unsigned open = server->open_connections_.fetch_add(1) + 1;
+  if (open > server->limits_.max_connections) *conn_data = &kOverCap;
   return 0;
 }
 
@@ -141,12 +173,12 @@ Status HttpServer::Start(const std::string& listen_address) {
 
   std::string ports;
   if (Status s = ToCivetListeningPort(listen_address, ports); !s.ok()) return s;
-  const std::string threads = std::to_string(kHttpLimits.worker_threads);
-  const std::string queue = std::to_string(kHttpLimits.connection_queue);
+  const std::string threads = std::to_string(limits_.worker_threads);
+  const std::string queue = std::to_string(limits_.connection_queue);
   const std::string backlog = ListenBacklog();
-  const std::string request_timeout = std::to_string(kHttpLimits.request_timeout.count());
-  const std::string keep_alive = std::to_string(kHttpLimits.keep_alive_timeout.count());
-  const std::string request_size = std::to_string(kHttpLimits.max_request_bytes);
+  const std::string request_timeout = std::to_string(limits_.request_timeout.count());
+  const std::string keep_alive = std::to_string(limits_.keep_alive_timeout.count());
+  const std::string request_size = std::to_string(limits_.max_request_bytes);
   const char* options[] = {"listening_ports",
                            ports.c_str(),
                            "num_threads",

@@ -34,7 +34,8 @@ struct HttpResponse {
 // each connection a thread for its whole life, so a connection that sends slowly or nothing holds
 // one: timeouts bound how long, and enough threads stay free for scrapes while hundreds do.
 struct HttpLimits {
-  unsigned worker_threads;                       // connections served at once
+  unsigned worker_threads;                       // connections held at once
+  unsigned max_connections;                      // beyond: 503 once headers are in (spare threads)
   unsigned connection_queue;                     // accepted connections waiting for a thread
   std::chrono::milliseconds request_timeout;     // to receive a request's headers, and to send
   std::chrono::milliseconds keep_alive_timeout;  // idle wait for the next request on a connection
@@ -43,12 +44,16 @@ struct HttpLimits {
 };
 inline constexpr HttpLimits kHttpLimits{
     .worker_threads = 2048,
+    .max_connections = 1792,
     .connection_queue = 1024,
     .request_timeout = std::chrono::milliseconds(2000),
     .keep_alive_timeout = std::chrono::milliseconds(2000),
     .max_request_bytes = 8192,
     .keep_alive_below_connections = 1536,
 };
+// The threads above the cap are what answers the excess its 503 without a wait.
+static_assert(kHttpLimits.max_connections < kHttpLimits.worker_threads);
+static_assert(kHttpLimits.keep_alive_below_connections <= kHttpLimits.max_connections);
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 // Returns a response to send instead of the handler's (e.g. 401), or nothing to go on.
@@ -56,7 +61,8 @@ using HttpGate = std::function<std::optional<HttpResponse>(const HttpRequest&)>;
 
 class HttpServer {
  public:
-  HttpServer() = default;
+  // Other limits are for tests, which cannot open 1792 connections in a unit test.
+  explicit HttpServer(const HttpLimits& limits = kHttpLimits) : limits_(limits) {}
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
   ~HttpServer() { Stop(); }
@@ -71,16 +77,22 @@ class HttpServer {
 
   // Dispatches one request exactly as a connection would be (for tests).
   HttpResponse Dispatch(const HttpRequest& request) const;
+  // Connections a worker thread holds now (for tests).
+  unsigned OpenConnections() const { return open_connections_.load(); }
 
  private:
   static int OnRequest(mg_connection* conn, void* self);
   static int OnLog(const mg_connection* conn, const char* message);
   static int OnConnectionOpen(const mg_connection* conn, void** conn_data);
+  void RefuseOverCap(mg_connection* conn, bool head_only) const;
   static void OnConnectionClose(const mg_connection* conn);
 
+  HttpLimits limits_;
   std::map<std::string, HttpHandler, std::less<>> handlers_;
   HttpGate gate_;
-  std::atomic<unsigned> open_connections_{0};  // connections a worker thread holds
+  // Connections a worker thread holds: counted when a thread takes one (CivetWeb's
+  // init_connection, before any byte is read), uncounted when CivetWeb closes it.
+  std::atomic<unsigned> open_connections_{0};
   mg_context* ctx_ = nullptr;
 };
 

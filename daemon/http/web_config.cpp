@@ -4,8 +4,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
-#include <unistd.h>
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -16,6 +16,7 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -23,83 +24,8 @@
 namespace tunescope::http {
 namespace {
 
-std::string LineError(size_t line, const std::string& what) {
-  return "line " + std::to_string(line) + ": " + what;
-}
-
-// Drops a comment ('#' at the start or after a blank, outside quotes) and trailing blanks.
-std::string_view StripComment(std::string_view line) {
-  char quote = 0;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quote != 0) {
-      if (c == '\\' && quote == '"') {
-        ++i;
-      } else if (c == quote) {
-        quote = 0;
-      }
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-    } else if (c == '#' && (i == 0 || line[i - 1] == ' ')) {
-      line = line.substr(0, i);
-      break;
-    }
-  }
-  while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.remove_suffix(1);
-  return line;
-}
-
-// A YAML scalar: plain, 'single' ('' is a quote) or "double" (\\ and \" only).
-std::optional<std::string> Unquote(std::string_view s, std::string& error) {
-  if (s.empty() || (s.front() != '\'' && s.front() != '"')) return std::string(s);
-  const char quote = s.front();
-  std::string out;
-  for (size_t i = 1; i < s.size(); ++i) {
-    char c = s[i];
-    if (quote == '\'' && c == '\'') {
-      if (i + 1 < s.size() && s[i + 1] == '\'') {
-        out += '\'';
-        ++i;
-        continue;
-      }
-      if (i + 1 != s.size()) break;
-      return out;
-    }
-    if (quote == '"' && c == '\\') {
-      if (i + 1 < s.size() && (s[i + 1] == '\\' || s[i + 1] == '"')) {
-        out += s[++i];
-        continue;
-      }
-      error = "unsupported escape in a double-quoted string";
-      return std::nullopt;
-    }
-    if (quote == '"' && c == '"') {
-      if (i + 1 != s.size()) break;
-      return out;
-    }
-    out += c;
-  }
-  error = "unterminated or malformed quoted string";
-  return std::nullopt;
-}
-
-// Splits "key: value" / "key:" at the first ': ' outside quotes.
-bool SplitKey(std::string_view s, std::string_view& key, std::string_view& value) {
-  char quote = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (quote != 0) {
-      if (c == quote) quote = 0;
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-    } else if (c == ':' && (i + 1 == s.size() || s[i + 1] == ' ')) {
-      key = s.substr(0, i);
-      value = s.substr(i + 1);
-      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      return true;
-    }
-  }
-  return false;
+std::string LineError(const YAML::Mark& mark, const std::string& what) {
+  return "line " + std::to_string(mark.line + 1) + ": " + what;
 }
 
 bool IsBcrypt(const std::string& hash) {
@@ -141,10 +67,6 @@ std::string UnusableBcrypt(const std::string& user, const std::string& hash) {
   return "";
 }
 
-bool EmptyValue(std::string_view v) {
-  return v.empty() || v == "{}" || v == "~" || v == "null";
-}
-
 bool ConstantTimeEqual(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   unsigned char diff = 0;
@@ -158,65 +80,99 @@ bool BcryptMatches(const std::string& password, const std::string& hash) {
   return result != nullptr && result[0] != '*' && ConstantTimeEqual(result, hash);
 }
 
+// Whether line LINE (from 0) of TEXT has a tab before its first other character.
+bool IndentedWithTab(std::string_view text, int line) {
+  for (int i = 0; i < line; ++i) {
+    const size_t end = text.find('\n');
+    if (end == std::string_view::npos) return false;
+    text.remove_prefix(end + 1);
+  }
+  const size_t first = text.find_first_not_of(' ');
+  return first != std::string_view::npos && text[first] == '\t';
+}
+
+// The exporter-toolkit format, read as exporter-toolkit reads it (Go's yaml.UnmarshalStrict): any
+// YAML form (block or flow maps, quoted keys, comments, anchors), an unknown key or a user listed
+// twice is an error. What tunescope cannot honour is refused rather than ignored: ignoring
+// tls_server_config would serve in clear text what the operator meant to encrypt.
+Status ParseUsers(const YAML::Node& users, WebConfig& out) {
+  if (users.IsNull()) return {};  // "basic_auth_users:" with nothing under it
+  if (!users.IsMap()) {
+    return Status::Error(LineError(users.Mark(), "basic_auth_users must be a map of user: hash"));
+  }
+  for (const auto& entry : users) {
+    if (!entry.first.IsScalar()) {
+      return Status::Error(LineError(entry.first.Mark(), "a user name must be a string"));
+    }
+    const std::string user = entry.first.Scalar();
+    if (user.empty()) return Status::Error(LineError(entry.first.Mark(), "empty user name"));
+    const std::string hash = entry.second.IsScalar() ? entry.second.Scalar() : "";
+    if (std::string unusable = UnusableBcrypt(user, hash); !unusable.empty()) {
+      return Status::Error(LineError(entry.first.Mark(), unusable));
+    }
+    if (!out.basic_auth_users.emplace(user, hash).second) {
+      return Status::Error(LineError(entry.first.Mark(), "user \"" + user + "\" appears twice"));
+    }
+  }
+  return {};
+}
+
+// http_server_config only tunes HTTP/2, which exporter-toolkit serves with TLS alone, and adds
+// response headers, which tunescope does not: http2 is accepted, headers refused.
+Status CheckHttpServerConfig(const YAML::Node& config) {
+  if (config.IsNull()) return {};
+  if (!config.IsMap())
+    return Status::Error(LineError(config.Mark(), "http_server_config must be a map"));
+  for (const auto& entry : config) {
+    const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
+    if (key == "http2") continue;
+    return Status::Error(LineError(
+        entry.first.Mark(), "http_server_config: \"" + key + "\" is not supported (only http2)"));
+  }
+  return {};
+}
+
 }  // namespace
 
 Status ParseWebConfig(std::string_view text, WebConfig& out) {
   out = WebConfig{};
-  bool in_users = false;
-  size_t user_indent = 0;
-  size_t number = 0;
-  std::istringstream lines{std::string(text)};
-  std::string raw;
-  while (std::getline(lines, raw)) {
-    ++number;
-    std::string_view line = StripComment(raw);
-    size_t indent = line.find_first_not_of(' ');
-    if (indent == std::string_view::npos) continue;
-    if (line[indent] == '\t') return Status::Error(LineError(number, "tab in indentation"));
-    if (indent == 0 && (line == "---" || line == "...")) continue;
-    std::string_view key_text, value_text;
-    if (!SplitKey(line.substr(indent), key_text, value_text)) {
-      return Status::Error(LineError(number, "expected \"key: value\""));
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp calls a tab in the indentation an "illegal map value"; say what it is.
+    std::string what = e.msg;
+    if (IndentedWithTab(text, e.mark.line))
+      what += " (a tab in the indentation: YAML indents with spaces)";
+    return Status::Error(LineError(e.mark, what));
+  }
+  if (!root.IsNull() && !root.IsMap()) {
+    return Status::Error(
+        LineError(root.Mark(), "expected a map of settings (basic_auth_users: ...)"));
+  }
+  std::set<std::string> seen;
+  for (const auto& entry : root) {
+    const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
+    if (!seen.insert(key).second) {
+      return Status::Error(LineError(entry.first.Mark(), "\"" + key + "\" appears twice"));
     }
-    std::string error;
-    std::optional<std::string> key = Unquote(key_text, error);
-    if (!key) return Status::Error(LineError(number, error));
-    if (indent == 0) {
-      in_users = false;
-      if (*key == "basic_auth_users") {
-        if (!EmptyValue(value_text)) {
-          return Status::Error(LineError(number, "basic_auth_users must be a map of user: hash"));
-        }
-        in_users = true;
-        user_indent = 0;
-      } else if (*key == "tls_server_config") {
-        return Status::Error(LineError(
-            number,
-            "tls_server_config is not supported: this build's CivetWeb cannot do TLS with "
-            "OpenSSL 3; terminate TLS in front of tunescope (see 'Authentication and TLS' in "
-            "docs/deploy.md)"));
-      } else if (*key == "http_server_config") {
-        return Status::Error(LineError(number, "http_server_config is not supported"));
-      } else {
-        return Status::Error(
-            LineError(number, "unknown key \"" + *key + "\" (supported: basic_auth_users)"));
-      }
-      continue;
+    Status s;
+    if (key == "basic_auth_users") {
+      s = ParseUsers(entry.second, out);
+    } else if (key == "tls_server_config") {
+      s = Status::Error(LineError(
+          entry.first.Mark(),
+          "tls_server_config is not supported: this build's CivetWeb cannot do TLS with "
+          "OpenSSL 3; terminate TLS in front of tunescope (see 'Authentication and TLS' in "
+          "docs/deploy.md)"));
+    } else if (key == "http_server_config") {
+      s = CheckHttpServerConfig(entry.second);
+    } else {
+      s = Status::Error(LineError(entry.first.Mark(), "\"" + key +
+                                                          "\" is not supported (supported: "
+                                                          "basic_auth_users, http_server_config)"));
     }
-    if (!in_users) return Status::Error(LineError(number, "unexpected indentation"));
-    if (user_indent == 0) user_indent = indent;
-    if (indent != user_indent) {
-      return Status::Error(LineError(number, "indentation differs from the previous user"));
-    }
-    if (key->empty()) return Status::Error(LineError(number, "empty user name"));
-    std::optional<std::string> hash = Unquote(value_text, error);
-    if (!hash) return Status::Error(LineError(number, error));
-    if (std::string unusable = UnusableBcrypt(*key, *hash); !unusable.empty()) {
-      return Status::Error(LineError(number, unusable));
-    }
-    if (!out.basic_auth_users.emplace(*key, *hash).second) {
-      return Status::Error(LineError(number, "user \"" + *key + "\" appears twice"));
-    }
+    if (!s.ok()) return s;
   }
   // Fail closed: a file meant to protect the endpoints must never leave them open.
   if (out.basic_auth_users.empty()) {

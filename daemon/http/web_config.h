@@ -1,7 +1,7 @@
-// --web.config.file: the Prometheus exporter-toolkit web-config format, the subset tunescope
-// supports (basic_auth_users with bcrypt hashes). TLS keys are refused with the reason: Debian's
-// CivetWeb 1.15 speaks the OpenSSL 1.1 API and crashes in the handshake with OpenSSL 3, so TLS
-// goes in front of tunescope (docs/deploy.md, "Authentication and TLS").
+// --web.config.file: the Prometheus exporter-toolkit web-config format (read with yaml-cpp), the
+// subset tunescope supports (basic_auth_users with bcrypt hashes). TLS keys are refused with the
+// reason: Debian's CivetWeb 1.15 speaks the OpenSSL 1.1 API and crashes in the handshake with
+// OpenSSL 3, so TLS goes in front of tunescope (docs/deploy.md, "Authentication and TLS").
 #pragma once
 
 #include <map>

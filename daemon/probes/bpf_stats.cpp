@@ -7,6 +7,8 @@
 #include <fstream>
 #include <string>
 
+#include "probes/bpf_stats_metrics.h"
+
 namespace tunescope::probes {
 namespace {
 
@@ -36,9 +38,9 @@ bool BpfStats::Active() {
 
 ProgramStatsCollector::ProgramStatsCollector()
     : runs_(metrics::CounterFamily(
-          "tunescope_bpf_program_runs_total",
+          bpf_stats_metrics::kProgramRuns,
           "Runs of each tunescope BPF program (kernel BPF stats; needs bpf_stats_enabled).")),
-      seconds_(metrics::CounterFamily("tunescope_bpf_program_run_seconds_total",
+      seconds_(metrics::CounterFamily(bpf_stats_metrics::kProgramRunSeconds,
                                       "Time spent running each tunescope BPF program.")) {}
 
 void ProgramStatsCollector::Add(std::string_view probe,

@@ -1,12 +1,19 @@
 #include "probes/catalogue.h"
 
 #include "probes/hardirq.h"
+#include "probes/hardirq_metrics.h"
 #include "probes/netfilter.h"
+#include "probes/netfilter_metrics.h"
 #include "probes/qdisc.h"
+#include "probes/qdisc_metrics.h"
 #include "probes/reqlat.h"
+#include "probes/reqlat_metrics.h"
 #include "probes/runqlat.h"
+#include "probes/runqlat_metrics.h"
 #include "probes/softirq.h"
+#include "probes/softirq_metrics.h"
 #include "probes/xcpu.h"
+#include "probes/xcpu_metrics.h"
 
 namespace tunescope::probes {
 namespace {
@@ -17,13 +24,16 @@ namespace {
 // production host's budget when attached for good, so serve attaches those probes in windows;
 // hardirq (device interrupts, far fewer) stays attached.
 constexpr CatalogueEntry kCatalogue[] = {
-    {"softirq", DefaultOn::kAlways, Attachment::kWindowed, MakeSoftirqProbe},
-    {"hardirq", DefaultOn::kAlways, Attachment::kContinuous, MakeHardirqProbe},
-    {"runqlat", DefaultOn::kAlways, Attachment::kWindowed, MakeRunqlatProbe},
-    {"netfilter", DefaultOn::kAlways, Attachment::kWindowed, MakeNetfilterProbe},
-    {"qdisc", DefaultOn::kNever, Attachment::kWindowed, MakeQdiscProbe},
-    {"xcpu", DefaultOn::kWithTargetPort, Attachment::kWindowed, MakeXcpuProbe},
-    {"reqlat", DefaultOn::kWithTargetPort, Attachment::kWindowed, MakeReqlatProbe},
+    {"softirq", DefaultOn::kAlways, Attachment::kWindowed, MakeSoftirqProbe, softirq_metrics::kAll},
+    {"hardirq", DefaultOn::kAlways, Attachment::kContinuous, MakeHardirqProbe,
+     hardirq_metrics::kAll},
+    {"runqlat", DefaultOn::kAlways, Attachment::kWindowed, MakeRunqlatProbe, runqlat_metrics::kAll},
+    {"netfilter", DefaultOn::kAlways, Attachment::kWindowed, MakeNetfilterProbe,
+     netfilter_metrics::kAll},
+    {"qdisc", DefaultOn::kNever, Attachment::kWindowed, MakeQdiscProbe, qdisc_metrics::kAll},
+    {"xcpu", DefaultOn::kWithTargetPort, Attachment::kWindowed, MakeXcpuProbe, xcpu_metrics::kAll},
+    {"reqlat", DefaultOn::kWithTargetPort, Attachment::kWindowed, MakeReqlatProbe,
+     reqlat_metrics::kAll},
 };
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Every probe tunescope knows, in the order they start. Adding a probe = one row here plus its
-// bpf/<probe>.bpf.c and daemon/probes/<probe>.cpp.
+// bpf/<probe>.bpf.c, daemon/probes/<probe>.cpp and the metric names in <probe>_metrics.h.
 #pragma once
 
 #include <memory>
@@ -27,6 +27,9 @@ struct CatalogueEntry {
   DefaultOn default_on;
   Attachment attachment;
   std::unique_ptr<Probe> (*make)();
+  // Every metric family the probe may export (its <probe>_metrics.h), so that a name read
+  // elsewhere (the advisor's rules) can be checked against what some probe declares.
+  std::span<const std::string_view> metrics;
 };
 
 std::span<const CatalogueEntry> Catalogue();

@@ -5,6 +5,7 @@
 
 #include "hardirq.skel.h"
 #include "metrics/family.h"
+#include "probes/hardirq_metrics.h"
 #include "probes/skeleton_probe.h"
 
 extern "C" {
@@ -32,10 +33,10 @@ class HardirqProbe final : public SkeletonProbe<hardirq_bpf> {
              kMapNames}) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
-    auto seconds = metrics::CounterFamily("tunescope_hardirq_seconds_total",
+    auto seconds = metrics::CounterFamily(hardirq_metrics::kSeconds,
                                           "Time spent in hardirq handlers, per IRQ and CPU.");
-    auto handled = metrics::CounterFamily("tunescope_hardirq_handled_total",
-                                          "Hardirq handler runs, per IRQ and CPU.");
+    auto handled =
+        metrics::CounterFamily(hardirq_metrics::kHandled, "Hardirq handler runs, per IRQ and CPU.");
     const hardirq_bpf& s = *skel();
     int stats_fd = bpf_map__fd(s.maps.stats);
     for (uint32_t irq : MapKeys<uint32_t>(stats_fd, max_irqs_)) {

@@ -18,6 +18,7 @@
 #include "metrics/family.h"
 #include "metrics/log2_histogram.h"
 #include "netfilter.skel.h"
+#include "probes/netfilter_metrics.h"
 #include "probes/skeleton_probe.h"
 
 extern "C" {
@@ -164,36 +165,37 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
   std::vector<prometheus::MetricFamily> Collect() const override {
     // Per CPU: a server's gain from removing hook time depends on the CPUs it runs on.
     auto seconds = metrics::CounterFamily(
-        "tunescope_netfilter_seconds_total",
+        netfilter_metrics::kSeconds,
         "Time packets spent in netfilter hook functions, per family, hook and CPU (the bracket "
         "mode's own cost and nested traversals excluded).");
     auto packets = metrics::CounterFamily(
-        "tunescope_netfilter_packets_total",
+        netfilter_metrics::kPackets,
         "Packets that ran the netfilter hook functions of a family and hook, per CPU.");
     // Summed over CPUs: a histogram per CPU would be ~20 series per CPU and hook.
     auto costs = metrics::HistogramFamily(
-        "tunescope_netfilter_packet_cost_seconds",
+        netfilter_metrics::kPacketCost,
         "Time one packet spent in the netfilter hook functions of one hook (all CPUs).");
     auto self_total = metrics::CounterFamily(
-        "tunescope_netfilter_bracket_seconds_total",
-        "Bracket mode: the bracket's own time inside the measured windows, subtracted from "
-        "tunescope_netfilter_seconds_total.");
+        netfilter_metrics::kBracketSeconds,
+        std::string("Bracket mode: the bracket's own time inside the measured windows, "
+                    "subtracted from ") +
+            netfilter_metrics::kSeconds + ".");
     auto self_cost = metrics::GaugeFamily(
-        "tunescope_netfilter_bracket_self_cost_seconds",
+        netfilter_metrics::kBracketSelfCost,
         "Bracket mode: calibrated cost of the bracket itself per hook traversal (measured with "
         "no other hooks, in a private network namespace).");
     auto unpaired = metrics::CounterFamily(
-        "tunescope_netfilter_unpaired_total",
+        netfilter_metrics::kUnpaired,
         "Hook traversals the probe could not measure: end=\"exit\" an exit with no open "
         "traversal to pair with (a lost sample), end=\"entry\" a traversal never closed "
         "(the packet was dropped or stolen by a hook; its time is not counted).");
     auto nested = metrics::CounterFamily(
-        "tunescope_netfilter_nested_total",
+        netfilter_metrics::kNested,
         "Measured hook traversals interrupted by a traversal of the same hook on the same CPU "
         "(a softirq's); a single stamp per CPU and hook loses these samples.");
     auto nested_seconds = metrics::CounterFamily(
-        "tunescope_netfilter_nested_seconds_total",
-        "Time of the traversals counted in tunescope_netfilter_nested_total.");
+        netfilter_metrics::kNestedSeconds,
+        std::string("Time of the traversals counted in ") + netfilter_metrics::kNested + ".");
     const netfilter_bpf& s = *skel();
     for (uint32_t slot = 0; slot < TS_NF_SLOTS; ++slot) {
       auto per_cpu = ReadPerCpu<nf_stat>(s.maps.stats, slot);

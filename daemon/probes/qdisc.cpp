@@ -5,6 +5,7 @@
 #include <string>
 
 #include "metrics/family.h"
+#include "probes/qdisc_metrics.h"
 #include "probes/skeleton_probe.h"
 #include "qdisc.skel.h"
 
@@ -76,38 +77,38 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
       }
     }
     auto contentions = metrics::CounterFamily(
-        "tunescope_qdisc_lock_contentions_total",
+        qdisc_metrics::kLockContentions,
         "Contended qdisc lock acquisitions of a device: enqueues that found the qdisc running "
         "on another CPU (serialized on busylock and root lock), plus contended root lock or "
         "busylock acquisitions seen by lock:contention_begin elsewhere.");
     auto wait = metrics::CounterFamily(
-        "tunescope_qdisc_lock_wait_seconds_total",
+        qdisc_metrics::kLockWaitSeconds,
         "Time spent waiting for a device's qdisc root lock and busylock in those acquisitions.");
     auto packets = metrics::CounterFamily(
-        "tunescope_qdisc_packets_total",
+        qdisc_metrics::kPackets,
         "Packets handed to a device's qdisc, per CPU that enqueued them (devices with noqueue "
         "have none).");
     auto seconds = metrics::CounterFamily(
-        "tunescope_qdisc_seconds_total",
+        qdisc_metrics::kSeconds,
         "CPU time in a device's transmit path between net:net_dev_queue (txq and qdisc chosen) "
         "and net:net_dev_start_xmit (the driver), per CPU where it ran: enqueue, qdisc locks, "
         "dequeue, sch_direct_xmit, validate_xmit_skb; plus dequeue-to-driver time of packets "
         "sent from the queue later. On noqueue devices only the shared residue "
         "(validate_xmit_skb, tx lock): the difference is what a qdisc costs.");
     auto timed = metrics::CounterFamily(
-        "tunescope_qdisc_timed_packets_total",
+        qdisc_metrics::kTimedPackets,
         "Packets timed from net_dev_queue to their own net_dev_start_xmit on the same CPU.");
     auto unpaired = metrics::CounterFamily(
-        "tunescope_qdisc_unpaired_packets_total",
+        qdisc_metrics::kUnpairedPackets,
         "Packets that entered a device's transmit path on a CPU but did not reach the driver "
         "there (queued for another CPU's or a later qdisc run, dropped): their time until "
         "they left is counted, their later dequeue side on the CPU that sends them.");
     auto dequeued = metrics::CounterFamily(
-        "tunescope_qdisc_dequeued_packets_total",
+        qdisc_metrics::kDequeuedPackets,
         "Packets a CPU dequeued from a device's qdisc and sent after their own enqueue had "
         "left (queued earlier or by another CPU); dequeue-to-driver time is counted.");
     auto info = metrics::GaugeFamily(
-        "tunescope_qdisc_info", "The kind of each device's root qdisc (1 per device and kind).");
+        qdisc_metrics::kInfo, "The kind of each device's root qdisc (1 per device and kind).");
     for (const auto& [device, row] : rows) {
       qdisc_stat total{};
       for (size_t cpu = 0; cpu < row.per_cpu.size(); ++cpu) {

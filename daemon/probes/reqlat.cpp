@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "metrics/family.h"
 #include "metrics/log2_histogram.h"
+#include "probes/reqlat_metrics.h"
 #include "probes/skeleton_probe.h"
 #include "reqlat.skel.h"
 
@@ -47,13 +48,13 @@ class ReqlatProbe final : public SkeletonProbe<reqlat_bpf> {
   std::vector<prometheus::MetricFamily> Collect() const override {
     const reqlat_bpf& s = *skel();
     auto latency = metrics::HistogramFamily(
-        "tunescope_request_latency_seconds",
+        reqlat_metrics::kLatency,
         "Server-side request latency seen from the kernel. mode=socket|socket_syscall: from the "
         "first request bytes queued on the server's socket to the server's next write on it "
         "(one sample per request/response exchange); mode=usdt: refserver request parsed -> "
         "response queued (sampled requests).");
     auto arrival = metrics::HistogramFamily(
-        "tunescope_request_arrival_to_parsed_seconds",
+        reqlat_metrics::kArrivalToParsed,
         "refserver (usdt mode): from the arrival of the request bytes the server read last to "
         "the request being parsed (sampled requests).");
     if (usdt_) {

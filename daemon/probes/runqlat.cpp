@@ -9,6 +9,7 @@
 
 #include "metrics/family.h"
 #include "metrics/log2_histogram.h"
+#include "probes/runqlat_metrics.h"
 #include "probes/skeleton_probe.h"
 #include "runqlat.skel.h"
 
@@ -61,7 +62,7 @@ class RunqlatProbe final : public SkeletonProbe<runqlat_bpf> {
   std::vector<prometheus::MetricFamily> Collect() const override {
     const runqlat_bpf& s = *skel();
     auto per_cpu_family = metrics::HistogramFamily(
-        "tunescope_runqueue_latency_seconds",
+        runqlat_metrics::kLatency,
         "Time from a task becoming runnable to running, per CPU it ran on.");
     if (auto per_cpu = ReadPerCpu<ts_hist>(s.maps.cpu_hist, 0)) {
       for (size_t cpu = 0; cpu < per_cpu->size(); ++cpu) {
@@ -70,7 +71,7 @@ class RunqlatProbe final : public SkeletonProbe<runqlat_bpf> {
       }
     }
     auto target_family = metrics::HistogramFamily(
-        "tunescope_runqueue_target_latency_seconds",
+        runqlat_metrics::kTargetLatency,
         "Run-queue latency of the threads of the target processes (--target-pid/--target-comm).");
     if (has_targets_) {
       if (auto per_cpu = ReadPerCpu<ts_hist>(s.maps.target_hist, 0)) {

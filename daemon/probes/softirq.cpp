@@ -8,6 +8,7 @@
 #include "metrics/family.h"
 #include "metrics/log2_histogram.h"
 #include "probes/skeleton_probe.h"
+#include "probes/softirq_metrics.h"
 #include "softirq.skel.h"
 
 extern "C" {
@@ -43,13 +44,13 @@ class SoftirqProbe final : public SkeletonProbe<softirq_bpf> {
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     auto seconds = metrics::CounterFamily(
-        "tunescope_softirq_seconds_total",
+        softirq_metrics::kSeconds,
         "Time spent in softirq handlers, per CPU and vector (with --softirq.sample=N: N x the "
         "time of the timed runs).");
-    auto runs = metrics::CounterFamily("tunescope_softirq_runs_total",
-                                       "Softirq handler runs, per CPU and vector.");
+    auto runs =
+        metrics::CounterFamily(softirq_metrics::kRuns, "Softirq handler runs, per CPU and vector.");
     auto durations = metrics::HistogramFamily(
-        "tunescope_softirq_duration_seconds",
+        softirq_metrics::kDuration,
         "Duration of single softirq handler runs (the timed ones: 1 in N with "
         "--softirq.sample=N).");
     const softirq_bpf& s = *skel();
@@ -72,7 +73,7 @@ class SoftirqProbe final : public SkeletonProbe<softirq_bpf> {
     metrics::Append(out, std::move(durations));
     if (raise_delay_) {
       auto raise = metrics::HistogramFamily(
-          "tunescope_softirq_net_rx_raise_delay_seconds",
+          softirq_metrics::kNetRxRaiseDelay,
           "Delay from raising the NET_RX softirq to its handler starting (softirq backlog).");
       if (auto per_cpu = ReadPerCpu<ts_hist>(s.maps.net_rx_raise_delay, 0)) {
         raise.Histogram({}, metrics::ToPrometheus(metrics::SumPerCpu(*per_cpu), kDurationBuckets));

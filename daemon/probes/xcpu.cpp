@@ -6,6 +6,7 @@
 
 #include "metrics/family.h"
 #include "probes/skeleton_probe.h"
+#include "probes/xcpu_metrics.h"
 #include "xcpu.skel.h"
 
 extern "C" {
@@ -43,7 +44,7 @@ class XcpuProbe final : public SkeletonProbe<xcpu_bpf> {
   std::vector<prometheus::MetricFamily> Collect() const override {
     const xcpu_bpf& s = *skel();
     auto reads = metrics::CounterFamily(
-        "tunescope_xcpu_reads_total",
+        xcpu_metrics::kReads,
         "Reads on sockets of a target port, by whether the reader ran on the CPU that queued "
         "the data (same_cpu) or not (other_cpu).");
     for (size_t slot = 0; slot < ports_.size(); ++slot) {
@@ -59,7 +60,7 @@ class XcpuProbe final : public SkeletonProbe<xcpu_bpf> {
       }
     }
     auto xdp = metrics::CounterFamily(
-        "tunescope_xdp_rx_packets_total",
+        xcpu_metrics::kXdpRxPackets,
         "Packets received on an rx queue of the --xdp-iface interface, per CPU that ran XDP.");
     if (!xdp_iface_.empty()) {
       for (uint32_t queue = 0; queue < TS_XDP_MAX_QUEUES; ++queue) {

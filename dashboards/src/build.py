@@ -41,6 +41,22 @@ def per_attached_second(expr, probe):
         expr, rate("tunescope_probe_attached_seconds_total", 'probe="%s"' % probe))
 
 
+# What a panel shows instead of Grafana's "No data" when the default daemon (`tunescope serve`
+# without flags: softirq, hardirq, runqlat, netfilter) leaves it empty: the flag that turns its
+# probe or metric on (daemon/probes/catalogue.cpp, docs/probes.md). check_dashboards.py demands
+# one on every panel whose metrics the default daemon may not export.
+HINT_QDISC = "opt-in: --probes=qdisc (or --probes=all)"
+HINT_PORT_REQLAT = "needs a target: --target-port=PORT (probe reqlat)"
+HINT_PORT_XCPU = "needs a target: --target-port=PORT (probe xcpu)"
+HINT_XDP = "opt-in: --xdp-iface=DEV with --target-port=PORT (probe xcpu)"
+HINT_TARGET_THREADS = "needs a target: --target-pid=PID or --target-comm=NAME"
+HINT_RAISE_DELAY = "opt-in: --softirq.raise-delay"
+HINT_NETFILTER = ("no netfilter hook ran, or probe netfilter is down on this kernel (see "
+                  "/healthz): --netfilter-mode=bracket needs kernel >= 6.4")
+HINT_BRACKET = "only in netfilter bracket mode: --netfilter-mode=bracket"
+HINT_BPF_STATS = "opt-in: --bpf-stats"
+
+
 def quantile(q, name, extra="", by=""):
     group = "le" + (", " + by if by else "")
     return "histogram_quantile(%s, sum by (%s) (%s))" % (q, group, rate(name + "_bucket", extra))
@@ -77,7 +93,7 @@ class Builder:
         self.next_id += 1
         return i
 
-    def panel(self, kind, title, description, unit, targets, w=12, h=8, **extra):
+    def panel(self, kind, title, description, unit, targets, w=12, h=8, hint=None, **extra):
         refs = "ABCDEFGH"
         tgts = []
         for i, t in enumerate(targets):
@@ -92,6 +108,9 @@ class Builder:
              "datasource": DS, "gridPos": self._place(w, h), "targets": tgts,
              "fieldConfig": {"defaults": {"unit": unit}, "overrides": []}, "options": {}}
         p.update(extra)
+        if hint:
+            # Grafana shows noValue in place of "No data" (stat, time series, heatmap, table).
+            p["fieldConfig"]["defaults"]["noValue"] = hint
         self.panels.append(p)
         return p
 
@@ -193,7 +212,8 @@ def overview():
                               "Value #D": "latency removed per request (0: none predicted)",
                               "Value #E": "documented payoff (the source's, not measured)"}}},
          {"id": "sortBy", "options": {"sort": [{"field": "rank"}]}}],
-        w=24, h=10)["fieldConfig"]["overrides"] = [
+        w=24, h=10, hint="no advice yet: published when the first attach window ends "
+                         "(--window, 2s every 120s by default)")["fieldConfig"]["overrides"] = [
             {"matcher": {"id": "byName", "options": "payoff (measured here, else documented)"},
              "properties": [{"id": "unit", "value": "percentunit"}]},
             {"matcher": {"id": "byName",
@@ -211,12 +231,14 @@ def overview():
         "run-queue and softirq rows before tuning the application.",
         "s",
         [{"expr": quantile(0.5, "tunescope_request_latency_seconds"), "legendFormat": "p50"},
-         {"expr": quantile(0.99, "tunescope_request_latency_seconds"), "legendFormat": "p99"}])
+         {"expr": quantile(0.99, "tunescope_request_latency_seconds"), "legendFormat": "p99"}],
+        hint=HINT_PORT_REQLAT)
     b.heatmap(
         "Request latency distribution",
         "Requests per latency bucket (log2 buckets). A second band above the main one means a "
         "share of requests waits for something: a CPU, a lock or a retransmit.",
-        "s", "sum by (le) (%s)" % increase("tunescope_request_latency_seconds_bucket"))
+        "s", "sum by (le) (%s)" % increase("tunescope_request_latency_seconds_bucket"),
+        hint=HINT_PORT_REQLAT)
     b.timeseries(
         "Throughput",
         "Requests per second the probed server answered, per port, while reqlat was attached "
@@ -225,7 +247,7 @@ def overview():
         "reqps",
         [{"expr": per_attached_second(
             "sum by (port) (%s)" % rate("tunescope_request_latency_seconds_count"), "reqlat"),
-          "legendFormat": "port {{port}}"}], w=24, h=7)
+          "legendFormat": "port {{port}}"}], w=24, h=7, hint=HINT_PORT_REQLAT)
 
     b.row("Probe headlines")
     b.stat("NET_RX softirq share of CPU",
@@ -253,25 +275,25 @@ def overview():
            "percentunit",
            per_attached_second("sum(%s) / %s" % (rate("tunescope_netfilter_seconds_total"), CPUS),
                                "netfilter"),
-           [("orange", 0.05), ("red", 0.15)])
+           [("orange", 0.05), ("red", 0.15)], hint=HINT_NETFILTER)
     b.stat("Qdisc lock contention",
            "Contended qdisc lock acquisitions per attached second (opt-in probe: "
            "--probes=...,qdisc). Anything sustained means CPUs queue behind one transmit lock: "
            "consider a multiqueue qdisc or XPS.",
            "cps", per_attached_second("sum(%s)" % rate("tunescope_qdisc_lock_contentions_total"),
                                       "qdisc"),
-           [("orange", 100), ("red", 10000)])
+           [("orange", 100), ("red", 10000)], hint=HINT_QDISC)
     b.stat("Cross-CPU reads",
            "Share of socket reads on a different CPU than the one that received the data. "
            "High values cost cache misses: consider RFS or CPU-pinned workers.",
            "percentunit",
            "sum(%s) / sum(%s)" % (rate("tunescope_xcpu_reads_total", 'locality="other_cpu"'),
                                   rate("tunescope_xcpu_reads_total")),
-           [("orange", 0.3), ("red", 0.6)])
+           [("orange", 0.3), ("red", 0.6)], hint=HINT_PORT_XCPU)
     b.stat("Request p99",
            "99th percentile request latency across the probed ports.",
            "s", quantile(0.99, "tunescope_request_latency_seconds"),
-           [("orange", 0.05), ("red", 0.25)])
+           [("orange", 0.05), ("red", 0.25)], hint=HINT_PORT_REQLAT)
     b.stat("Probes up",
            "Share of tunescope's probes running. Below 100%: the probe health row of the probes "
            "dashboard says which one and why.",
@@ -321,7 +343,8 @@ def probes():
         "Time from raising NET_RX to running it. Long delays mean softirqs wait behind other "
         "work on that CPU (or in ksoftirqd). Empty unless the daemon runs with "
         "--softirq.raise-delay (one more BPF program on every softirq raise).",
-        "s", "sum by (le) (%s)" % increase("tunescope_softirq_net_rx_raise_delay_seconds_bucket"))
+        "s", "sum by (le) (%s)" % increase("tunescope_softirq_net_rx_raise_delay_seconds_bucket"),
+        hint=HINT_RAISE_DELAY)
 
     b.row("Hardirq")
     b.timeseries(
@@ -353,7 +376,7 @@ def probes():
         "s",
         [{"expr": "sum by (family, hook) (%s) / sum by (family, hook) (%s)" % (
             rate("tunescope_netfilter_seconds_total"), rate("tunescope_netfilter_packets_total")),
-          "legendFormat": "{{family}} {{hook}}"}], w=8)
+          "legendFormat": "{{family}} {{hook}}"}], w=8, hint=HINT_NETFILTER)
     b.timeseries(
         "Netfilter share of CPU",
         "Share of all CPUs spent in netfilter while the probe was attached. This is the s of "
@@ -362,7 +385,7 @@ def probes():
         "percentunit",
         [{"expr": per_attached_second(
             "sum(%s) / %s" % (rate("tunescope_netfilter_seconds_total"), CPUS), "netfilter"),
-          "legendFormat": "netfilter"}], w=8)
+          "legendFormat": "netfilter"}], w=8, hint=HINT_NETFILTER)
     b.timeseries(
         "Netfilter bracket mode's own cost",
         "Only in bracket mode: CPU share of the bracket programs themselves (already "
@@ -372,17 +395,18 @@ def probes():
         [{"expr": per_attached_second(
             "sum(%s) / %s" % (rate("tunescope_netfilter_bracket_seconds_total"), CPUS),
             "netfilter"),
-          "legendFormat": "bracket share of CPU"}], w=8)
+          "legendFormat": "bracket share of CPU"}], w=8, hint=HINT_BRACKET)
     b.stat("Bracket cost per hook",
            "Calibrated cost of one bracket traversal (bracket mode only), measured at start-up "
            "in a private network namespace.",
-           "s", "max(%s)" % m("tunescope_netfilter_bracket_self_cost_seconds"), w=8, h=8)
+           "s", "max(%s)" % m("tunescope_netfilter_bracket_self_cost_seconds"), w=8, h=8,
+           hint=HINT_BRACKET)
     b.heatmap(
         "Netfilter cost per packet distribution",
         "Per-packet netfilter time. A tail far above the median suggests expensive rules "
         "matched by few packets (or conntrack table pressure).",
         "s", "sum by (le) (%s)" % increase("tunescope_netfilter_packet_cost_seconds_bucket"),
-        w=8)
+        w=8, hint=HINT_NETFILTER)
 
     b.row("Run queue")
     b.heatmap(
@@ -394,7 +418,8 @@ def probes():
         "Run-queue latency, target server threads",
         "The same for the threads of the server being tuned (--target-pid/--target-comm). "
         "Compare with all CPUs: higher here means the server competes with other work.",
-        "s", "sum by (le) (%s)" % increase("tunescope_runqueue_target_latency_seconds_bucket"))
+        "s", "sum by (le) (%s)" % increase("tunescope_runqueue_target_latency_seconds_bucket"),
+        hint=HINT_TARGET_THREADS)
     b.timeseries(
         "Run-queue p99 per CPU",
         "99th percentile wait per CPU. One CPU much worse than the rest: something is pinned "
@@ -412,7 +437,8 @@ def probes():
         "percentunit",
         [{"expr": "sum by (device) (%s) / sum by (device) (%s)" % (
             rate("tunescope_qdisc_lock_contentions_total"),
-            rate("tunescope_qdisc_packets_total")), "legendFormat": "{{device}}"}], w=8)
+            rate("tunescope_qdisc_packets_total")), "legendFormat": "{{device}}"}], w=8,
+        hint=HINT_QDISC)
     b.timeseries(
         "Qdisc lock wait per device",
         "CPU time per attached second spent waiting for a device's qdisc locks (1 = one CPU "
@@ -420,14 +446,15 @@ def probes():
         "percentunit",
         [{"expr": per_attached_second(
             "sum by (device) (%s)" % rate("tunescope_qdisc_lock_wait_seconds_total"), "qdisc"),
-          "legendFormat": "{{device}}"}], w=8)
+          "legendFormat": "{{device}}"}], w=8, hint=HINT_QDISC)
     b.table(
         "Root qdisc per device",
         "The root qdisc kind of each device. noqueue on virtual devices is normal; pfifo_fast "
         "on a busy multi-queue NIC is worth replacing with mq + fq.",
         "none", [m("tunescope_qdisc_info")],
         [{"id": "organize", "options": {"excludeByName": {"Time": True, "__name__": True,
-                                                          "Value": True}}}], w=8)
+                                                          "Value": True}}}], w=8,
+        hint=HINT_QDISC)
 
     b.row("Cross-CPU")
     b.timeseries(
@@ -437,13 +464,14 @@ def probes():
         "percentunit",
         [{"expr": "sum by (port) (%s) / sum by (port) (%s)" % (
             rate("tunescope_xcpu_reads_total", 'locality="other_cpu"'),
-            rate("tunescope_xcpu_reads_total")), "legendFormat": "port {{port}}"}])
+            rate("tunescope_xcpu_reads_total")), "legendFormat": "port {{port}}"}],
+        hint=HINT_PORT_XCPU)
     b.matrix(
         "RX queue to CPU matrix",
         "Packets per second from each receive queue (rows) handled on each CPU (columns), "
         "from the optional XDP counter (--xdp-iface). A queue spread over many CPUs or many "
         "queues on one CPU: fix IRQ affinity.",
-        "pps", "tunescope_xdp_rx_packets_total", "queue", "cpu")
+        "pps", "tunescope_xdp_rx_packets_total", "queue", "cpu", hint=HINT_XDP)
 
     b.row("Probe health")
     b.table(
@@ -481,7 +509,7 @@ def probes():
         [{"expr": "sum by (probe, program) (%s) / sum by (probe, program) (%s) * 1e9" % (
             rate("tunescope_bpf_program_run_seconds_total"),
             rate("tunescope_bpf_program_runs_total")),
-          "legendFormat": "{{probe}} {{program}}"}])
+          "legendFormat": "{{probe}} {{program}}"}], hint=HINT_BPF_STATS)
     b.timeseries(
         "BPF programs' share of CPU",
         "Share of all CPUs tunescope's programs take (needs --bpf-stats): the observer's own "
@@ -489,7 +517,7 @@ def probes():
         "percentunit",
         [{"expr": "sum by (probe) (%s) / on () group_left () %s" % (
             rate("tunescope_bpf_program_run_seconds_total"), CPUS),
-          "legendFormat": "{{probe}}"}])
+          "legendFormat": "{{probe}}"}], hint=HINT_BPF_STATS)
     return dashboard("tunescope-probes", "tunescope / Probes",
                      "One row per probe: what each kernel probe measures and what to conclude.",
                      b)

@@ -79,6 +79,8 @@ TEST(ExperimentRounds, AlternatingRoundsRunWithoutProbesAndRestoreTheSetting) {
                      VethPair::kServerIp + ":" + kPort + "/json";
   std::string log = "/tmp/tunescope-experiment-rounds-" + std::to_string(getpid()) + ".log";
   std::string target = std::to_string(server.pid());
+  // The same run also writes its HTML page (experiment --html).
+  std::string page = "/tmp/tunescope-experiment-rounds-" + std::to_string(getpid()) + ".html";
   pid_t run = fork();
   if (run == 0) {
     EnterNetns(pair.b_ns);
@@ -87,8 +89,8 @@ TEST(ExperimentRounds, AlternatingRoundsRunWithoutProbesAndRestoreTheSetting) {
     dup2(fd, 2);
     execl(TUNESCOPE_BINARY, "tunescope", "experiment", "--tuning", "somaxconn", "--load",
           load.c_str(), "--duration", "2s", "--rounds", "2", "--round-duration", "2s",
-          "--target-pid", target.c_str(), "--probes", "softirq,runqlat", "--yes",
-          static_cast<char*>(nullptr));
+          "--target-pid", target.c_str(), "--probes", "softirq,runqlat", "--html", page.c_str(),
+          "--yes", static_cast<char*>(nullptr));
     _exit(127);
   }
   ASSERT_GT(run, 0);
@@ -143,6 +145,23 @@ TEST(ExperimentRounds, AlternatingRoundsRunWithoutProbesAndRestoreTheSetting) {
     EXPECT_GT(std::stod(m[6].str()), 0) << "target us/req of round " << m[1] << "\n" << out;
   }
   EXPECT_EQ(order, "1A 2B 3B 4A ") << out;
+
+  // The HTML page holds the same rounds, with the same req/s, as charts and a table.
+  std::string html = ReadAll(page);
+  std::remove(page.c_str());
+  EXPECT_NE(out.find("tunescope experiment: wrote " + page), std::string::npos) << out;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), row); it != std::sregex_iterator();
+       ++it) {
+    const std::smatch& r = *it;
+    std::string label = r[1].str() + " " + r[2].str() + " " + r[3].str();
+    EXPECT_NE(html.find(label + "</text>"), std::string::npos) << label << " not charted";
+    EXPECT_NE(html.find("<tr><td>" + label + "</td><td>" + r[4].str() + "</td>"), std::string::npos)
+        << label << " with " << r[4] << " req/s not in the page's table";
+  }
+  for (std::string_view section : {"id=\"rounds\"", "id=\"realized\"", "id=\"cpu\"",
+                                   "Run-queue wait, the server&#39;s threads"}) {
+    EXPECT_NE(html.find(section), std::string::npos) << section;
+  }
   // Predicted and realized, both measures: realized is a signed percentage, never "-".
   std::smatch m;
   EXPECT_TRUE(std::regex_search(

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "advisor/catalogue.h"
 #include "experiment_load.h"
@@ -178,14 +179,39 @@ TEST(ExperimentReport, TextAndJsonCarryRoundsPredictionAndRealized) {
   EXPECT_NE(text.find("+10.0%"), std::string::npos) << "realized payoff\n" << text;
   EXPECT_NE(text.find("+9.1%"), std::string::npos) << "realized share 1 - 1/1.1\n" << text;
   EXPECT_NE(text.find("saturated, so req/s is the measure"), std::string::npos) << text;
-  std::string json = JsonReport(r);
-  EXPECT_NE(json.find(R"("order":"A B")"), std::string::npos) << json;
-  EXPECT_NE(json.find(R"("probes_during_rounds":"detached")"), std::string::npos) << json;
-  EXPECT_NE(json.find(R"("while_predicting":{"seconds":10,"rate":70000)"), std::string::npos)
-      << json;
-  EXPECT_NE(json.find(R"("payoff_spread":[0.1)"), std::string::npos) << json;
-  EXPECT_NE(json.find(R"("measure":"rate")"), std::string::npos) << json;
-  EXPECT_NE(json.find(R"("outcome":"reverted")"), std::string::npos) << json;
+  // The JSON, parsed back: the same rounds, prediction and realized figures.
+  const auto json = nlohmann::ordered_json::parse(JsonReport(r));
+  EXPECT_EQ(json.at("tuning").get<std::string>(), "somaxconn");
+  EXPECT_EQ(json.at("order").get<std::string>(), "A B");
+  EXPECT_EQ(json.at("probes_during_rounds").get<std::string>(), "detached");
+  EXPECT_EQ(json.at("settings").at(0).at("original").get<std::string>(), "256");
+  EXPECT_EQ(json.at("server_cpus").get<std::vector<int>>(), r.server_cpus);
+  const auto& predicting = json.at("while_predicting");
+  EXPECT_EQ(predicting.begin().key(), "seconds");
+  EXPECT_EQ(predicting.at("seconds").get<double>(), r.while_predicting.seconds);
+  EXPECT_EQ(predicting.at("rate").get<double>(), *r.while_predicting.rate);
+  EXPECT_TRUE(predicting.at("others_share").is_null()) << "not measured: null";
+  const auto& prediction = json.at("prediction");
+  EXPECT_EQ(prediction.at("payoff_ratio").get<double>(), *p.payoff_ratio);
+  EXPECT_EQ(prediction.at("removed_share").get<double>(), *PredictedShare(p));
+  EXPECT_TRUE(prediction.at("latency_removed_seconds").is_null());
+  const auto& rounds = json.at("rounds");
+  ASSERT_EQ(rounds.size(), r.rounds.size());
+  for (size_t i = 0; i < rounds.size(); ++i) {
+    EXPECT_EQ(rounds[i].at("round").get<int>(), r.rounds[i].round);
+    EXPECT_EQ(rounds[i].at("variant").get<std::string>(), Letter(r.rounds[i].variant));
+    EXPECT_EQ(rounds[i].at("setting").get<std::string>(), Name(r.rounds[i].variant));
+    EXPECT_EQ(rounds[i].at("rate").get<double>(), *r.rounds[i].rate);
+    EXPECT_EQ(rounds[i].at("server_busy_share").get<double>(), *r.rounds[i].BusyShare());
+  }
+  const auto& realized = json.at("realized");
+  EXPECT_EQ(realized.at("payoff").get<double>(), *r.realized.payoff);
+  EXPECT_EQ(realized.at("payoff_spread").get<std::vector<double>>(),
+            (std::vector<double>{r.realized.payoff_spread->min, r.realized.payoff_spread->max}));
+  EXPECT_EQ(realized.at("removed_share").get<double>(), *r.realized.removed_share);
+  EXPECT_EQ(realized.at("saturated").get<bool>(), r.realized.saturated);
+  EXPECT_EQ(realized.at("measure").get<std::string>(), "rate");
+  EXPECT_EQ(json.at("outcome").get<std::string>(), "reverted");
 }
 
 }  // namespace

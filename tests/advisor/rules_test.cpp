@@ -198,11 +198,12 @@ TEST(BusyPollRule, TinyDelaysDoNotFire) {
 }
 
 // ---- qdisc path ----
-TEST(NoqueueRule, QdiscPathTimeBeyondNoqueuesIsEvidenceAndNoqueueIsApplied) {
+TEST(NoqueueRule, QdiscPathTimeBeyondNoqueuesIsRemovedAndNoqueueIsApplied) {
   Fixture f;
   f.Server({0}, 10);
   host::DeviceFacts eth0, lo;
   eth0.device.name = "eth0";
+  eth0.device.has_device = true;
   eth0.root_qdisc = host::RootQdisc{2, "eth0", "pfifo_fast", {}};
   lo.device.name = "lo";
   lo.root_qdisc = host::RootQdisc{1, "lo", "noqueue", {}};
@@ -212,20 +213,38 @@ TEST(NoqueueRule, QdiscPathTimeBeyondNoqueuesIsEvidenceAndNoqueueIsApplied) {
   f.Counter(kQdiscSeconds, {{"device", "lo"}, {"cpu", "0"}}, 0, 0.2);  // 200 ns a packet
   f.Counter(kQdiscPackets, {{"device", "lo"}, {"cpu", "0"}}, 0, 1e6);
   f.Counter(kQdiscSeconds, {{"device", "eth0"}, {"cpu", "1"}}, 0, 5);  // not the server's CPU
+  // A physical device's packets sent by another CPU bring no receive work back.
+  f.Counter(kQdiscUnpaired, {{"device", "eth0"}, {"cpu", "0"}}, 0, 1e5);
   Prediction p = f.Eval("noqueue_qdisc");
-  // The time is evidence, not a prediction (a shared qdisc moves work between CPUs).
-  EXPECT_EQ(p.verdict, Verdict::kDocumented) << p.reason;
-  EXPECT_FALSE(p.removed_share);
-  bool found = false;
-  for (const Number& n : p.numbers) {
-    if (n.name == "qdisc_path_cpu_share") {
-      EXPECT_NEAR(n.value, 0.05, 1e-9);  // 0.7 s - 1e6 x 200 ns of 10 s
-      found = true;
-    }
-  }
-  EXPECT_TRUE(found);
+  EXPECT_EQ(p.verdict, Verdict::kMeasured) << p.reason;
+  ASSERT_TRUE(p.removed_share);
+  EXPECT_NEAR(*p.removed_share, 0.05, 1e-9);  // 0.7 s - 1e6 x 200 ns of 10 s
   f.Sysctl("net.core.default_qdisc", "noqueue");
   EXPECT_EQ(f.Eval("noqueue_qdisc").verdict, Verdict::kApplied);
+}
+
+TEST(NoqueueRule, OnLoThePacketsOtherCpusSentComeBackWithTheirReceiveWork) {
+  Fixture f;
+  f.Server({0}, 10);
+  host::DeviceFacts lo;
+  lo.device.name = "lo";
+  lo.root_qdisc = host::RootQdisc{1, "lo", "pfifo", {}};
+  f.after.devices = std::vector<host::DeviceFacts>{lo};
+  f.Counter(kQdiscSeconds, {{"device", "lo"}, {"cpu", "0"}}, 0, 0.8);
+  f.Counter(kQdiscPackets, {{"device", "lo"}, {"cpu", "0"}}, 0, 1e6);
+  // 400k of its packets went out from CPU 1, it sent 100k of CPU 1's: 300k come back, each
+  // with 1 us of receive processing (2 s NET_RX over 2M packets processed on CPU 0).
+  f.Counter(kQdiscUnpaired, {{"device", "lo"}, {"cpu", "0"}}, 0, 4e5);
+  f.Counter(kQdiscDequeued, {{"device", "lo"}, {"cpu", "0"}}, 0, 1e5);
+  f.Counter(kSoftirqSeconds, {{"cpu", "0"}, {"vector", "net_rx"}}, 0, 2);
+  host::SoftnetCpu c0;
+  c0.cpu = 0;
+  f.before.softnet = host::SoftnetStat{{c0}};
+  c0.processed = 2000000;
+  f.after.softnet = host::SoftnetStat{{c0}};
+  Prediction p = f.Eval("noqueue_qdisc");
+  ASSERT_TRUE(p.removed_share) << p.reason;
+  EXPECT_NEAR(*p.removed_share, (0.8 - 0.3) / 10, 1e-9);
 }
 
 TEST(NoqueueRule, WithoutTheProbeItSaysSo) {
@@ -310,6 +329,7 @@ TEST(RpsRfsRule, AMaskSteeringAwayFromTheServersCpuIsNamedWithoutAPayoff) {
   lo.device.name = "lo";
   lo.device.rps = {{"rx-0", std::vector<int>{1}}};
   f.after.devices = std::vector<host::DeviceFacts>{lo};
+  f.Counter(kSoftirqSeconds, {{"cpu", "0"}, {"vector", "net_rx"}}, 0, 2);
   Prediction p = f.Eval("rps_rfs");
   EXPECT_EQ(p.verdict, Verdict::kDocumented) << p.reason;
   EXPECT_FALSE(p.payoff_ratio);
@@ -319,6 +339,26 @@ TEST(RpsRfsRule, AMaskSteeringAwayFromTheServersCpuIsNamedWithoutAPayoff) {
   lo.device.rps = {{"rx-0", std::vector<int>{0, 1}}};
   f.after.devices = std::vector<host::DeviceFacts>{lo};
   EXPECT_EQ(f.Eval("rps_rfs").reason.find("steers"), std::string::npos);
+}
+
+TEST(ServerCpu, WithRpsSteeringAwayTheNetRxLeftIsTheServersOwn) {
+  Fixture f;
+  f.Server({0}, 10);
+  host::PortListeners l;
+  l.port = 8080;
+  l.established = 10;
+  l.local_peers = 10;
+  f.after.target_listeners = l;
+  host::DeviceFacts lo;
+  lo.device.name = "lo";
+  lo.device.rps = {{"rx-0", std::vector<int>{1}}};
+  f.after.devices = std::vector<host::DeviceFacts>{lo};
+  f.Counter(kSoftirqSeconds, {{"cpu", "0"}, {"vector", "net_rx"}}, 0, 2);
+  f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "output"}, {"cpu", "0"}}, 0, 4);
+  f.Counter(kNetfilterPackets, {{"family", "ipv4"}, {"hook", "output"}, {"cpu", "0"}}, 0, 1e6);
+  Prediction p = f.Eval("netfilter_unload");
+  ASSERT_TRUE(p.removed_share);
+  EXPECT_NEAR(*p.removed_share, 0.4, 1e-9);  // 4 s of 10: the hand-off stays in the basis
 }
 
 TEST(ServerCpu, ClientsOnThisHostLeaveTheirReceiveWorkOutOfTheBasis) {
@@ -359,6 +399,28 @@ TEST(SomaxconnRule, DropsAtAFullListenQueueFire) {
   EXPECT_NEAR(*p.latency_removed_seconds, 100.0 / 1100, 1e-9);
   EXPECT_NE(p.reason.find("port 8080's backlog is at most somaxconn=128"), std::string::npos)
       << p.reason;
+}
+
+TEST(SomaxconnRule, ThePhaseWithoutProbesCountsWhenThereWasOne) {
+  Fixture f;
+  f.Sysctl("net.core.somaxconn", "8");
+  f.Tcp(&TcpCounters::listen_drops, 0, 400);  // the probed window: 400 of 1400
+  f.Tcp(&TcpCounters::passive_opens, 0, 1000);
+  Evidence e = f.Build();
+  Evidence::UnprobedTcp quiet;
+  quiet.before.listen_drops = 0;
+  quiet.after.listen_drops = 100;
+  quiet.before.passive_opens = 0;
+  quiet.after.passive_opens = 900;
+  quiet.seconds = 2;
+  e.SetUnprobedTcp(quiet);
+  const Tuning* t = FindTuning("somaxconn");
+  ASSERT_NE(t, nullptr);
+  Prediction p = t->rule(*t, e);
+  ASSERT_TRUE(p.latency_removed_seconds) << p.reason;
+  EXPECT_NEAR(*p.latency_removed_seconds, 100.0 / 1000, 1e-9);
+  EXPECT_NE(p.reason.find("before the probes attached"), std::string::npos) << p.reason;
+  EXPECT_EQ(p.confidence, "high");
 }
 
 TEST(SomaxconnRule, NoDropsWithALargeQueueIsApplied) {

@@ -12,7 +12,8 @@ command -v htpasswd >/dev/null || fail "htpasswd is not installed (package apach
 scratch_dir_and_daemon
 
 hash=$(htpasswd -nbBC 10 prometheus 'scrape me' | cut -d: -f2-)
-printf '# exporter-toolkit web config\nbasic_auth_users:\n  prometheus: %s\n  "other": '"'"'%s'"'"'\n' \
+# A flow map with a quoted key, as exporter-toolkit accepts it (the old hand-written parser did not).
+printf '# exporter-toolkit web config\nbasic_auth_users: {prometheus: %s,\n  "other": '"'"'%s'"'"'}\n' \
   "$hash" "$hash" >"$tmp/web.yml"
 
 port=$(free_port)
@@ -61,8 +62,10 @@ bad() {  # bad CONTENT FRAGMENT
 }
 bad 'basic_auth_users:\n  prometheus: plaintext\n' 'bad.yml: line 2: the password of user "prometheus" is not a bcrypt hash'
 bad 'tls_server_config:\n  cert_file: a.pem\n' 'line 1: tls_server_config is not supported'
-bad 'basic_auth_users:\n\tp: x\n' 'line 2: tab in indentation'
-bad 'users:\n' 'unknown key "users"'
+bad 'basic_auth_users:\n\tp: x\n' 'line 2: illegal map value (a tab in the indentation'
+bad 'basic_auth_users: {p: x\n' 'bad.yml: line 2: end of map flow not found'
+bad 'users:\n' '"users" is not supported'
+bad 'http_server_config: {headers: {X-Frame-Options: deny}}\n' '"headers" is not supported'
 # Fail closed: a file without users, or with a hash that cannot be verified in bounded time,
 # stops start-up instead of serving open endpoints or pinning the CPUs.
 bad '' 'bad.yml: no basic_auth_users'

@@ -3,7 +3,8 @@
 
 usage: check_dashboards.py FILE...            check; one line per violation, exit 1 if any
        check_dashboards.py --queries FILE...  print each panel query as a JSON line
-                                              {"file","panel","ref","expr","instant"} (e2e test)
+                                              {"file","panel","id","ref","expr","instant","hint"}
+                                              (e2e test; hint: the panel's noValue text)
 
 Conventions: `datasource` (datasource type), `job` and `instance` (query) variables; every
 panel and target uses the ${datasource} variable; every tunescope_* selector is filtered by
@@ -11,10 +12,36 @@ job=~"$job" and instance=~"$instance"; every range is [$__rate_interval]; counte
 (_total, _bucket, _count, _sum) only inside rate()/increase(); histogram buckets only in
 histogram_quantile() or in heatmap panels (format heatmap, summed by le); every panel has a
 title, a description of what to conclude, and a unit.
+
+Empty panels explain themselves: a panel with a metric that the default daemon (`tunescope
+serve` without flags) may not export carries fieldConfig.defaults.noValue naming the flag that
+turns it on. The default probe set is read from daemon/probes/catalogue.cpp, which probe
+exports which metric from the metrics table of docs/probes.md (both beside this file in the
+source tree), so a new probe or metric is judged without editing this file.
 """
 import json
+import os
 import re
 import sys
+
+SOURCE = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+CATALOGUE = os.path.join(SOURCE, "daemon", "probes", "catalogue.cpp")
+PROBES_DOC = os.path.join(SOURCE, "docs", "probes.md")
+# Metrics of the daemon itself, exported whatever probes run.
+CORE_METRICS = ("tunescope_probe_", "tunescope_tuning_", "tunescope_build_info",
+                "tunescope_map_full_total")
+# Metrics that need more than their probe: a flag, or a kernel feature. Checked before the
+# probe's own condition; the noValue text must contain one of the strings.
+FEATURE_FLAGS = (
+    ("tunescope_softirq_net_rx_raise_delay_seconds", ("--softirq.raise-delay",)),
+    ("tunescope_netfilter_bracket_", ("--netfilter-mode=bracket",)),
+    # Any netfilter metric stays empty where no hook runs or the probe cannot attach (a kernel
+    # feature): the hint names the mode flag and /healthz.
+    ("tunescope_netfilter_", ("--netfilter-mode",)),
+    ("tunescope_runqueue_target_", ("--target-pid", "--target-comm")),
+    ("tunescope_xdp_", ("--xdp-iface",)),
+    ("tunescope_bpf_program_", ("--bpf-stats",)),
+)
 
 SELECTOR = re.compile(r"\b(tunescope_[a-zA-Z0-9_:]*)\s*(\{[^}]*\})?\s*(\[[^\]]*\])?")
 RANGE = re.compile(r"\[([^\]]*)\]")
@@ -58,7 +85,90 @@ def check_expr(expr, panel_type, target, where, problems):
         problems.append("%s: query has no tunescope_ metric" % where)
 
 
-def check_board(path, board, problems):
+def default_probes(problems):
+    """{probe: DefaultOn kind} from catalogue.cpp, e.g. {"qdisc": "kNever"}."""
+    try:
+        text = open(CATALOGUE).read()
+    except OSError as e:
+        problems.append("cannot read the probe catalogue: %s" % e)
+        return {}
+    found = dict(re.findall(r'\{"([a-z0-9_]+)",\s*DefaultOn::(k[A-Za-z]+)', text))
+    if not found:
+        problems.append("%s: no {\"probe\", DefaultOn::...} entries found" % CATALOGUE)
+    return found
+
+
+def metric_probes(problems):
+    """{metric name: probe} from the "Metrics of each probe" table in docs/probes.md."""
+    try:
+        text = open(PROBES_DOC).read()
+    except OSError as e:
+        problems.append("cannot read the probes documentation: %s" % e)
+        return {}
+    at = text.find("Metrics of each probe")
+    out = {}
+    for line in text[at:].splitlines()[1:] if at >= 0 else []:
+        if out and not line.startswith("|"):
+            break
+        row = re.match(r"\|\s*`([a-z0-9_]+)`\s*\|(.*)\|\s*$", line)
+        if row:
+            for name in re.findall(r"`(tunescope_[a-z0-9_]+)", row.group(2)):
+                out[name] = row.group(1)
+    if not out:
+        problems.append("%s: no metrics table under \"Metrics of each probe\"" % PROBES_DOC)
+    return out
+
+
+def base_name(name):
+    for suffix in ("_bucket", "_count", "_sum"):
+        if name.endswith(suffix):
+            return name[:-len(suffix)]
+    return name
+
+
+def needed_hints(expr, defaults, probe_of):
+    """(metric, why, flags) for each metric in `expr` that the default daemon may not export:
+    the noValue hint must name one of `flags`. Unknown metrics come back with flags None."""
+    out = []
+    for name in sorted(set(m.group(1) for m in SELECTOR.finditer(expr))):
+        if name.startswith(CORE_METRICS):
+            continue
+        feature = next((f for prefix, f in FEATURE_FLAGS if name.startswith(prefix)), None)
+        if feature:
+            out.append((name, "needs " + " or ".join(feature), feature))
+            continue
+        probe = probe_of.get(base_name(name))
+        if probe is None:
+            out.append((name, "not in docs/probes.md's metrics table", None))
+            continue
+        kind = defaults.get(probe)
+        if kind == "kNever":
+            out.append((name, "probe %s is opt-in" % probe, ("--probes=" + probe,)))
+        elif kind == "kWithTargetPort":
+            out.append((name, "probe %s runs with a target port" % probe, ("--target-port",)))
+        elif kind != "kAlways":
+            out.append((name, "probe %s is not in daemon/probes/catalogue.cpp" % probe, None))
+    return out
+
+
+def check_hints(where, panel, defaults, probe_of, problems):
+    hint = panel.get("fieldConfig", {}).get("defaults", {}).get("noValue") or ""
+    reported = set()
+    for t in panel.get("targets") or []:
+        for name, why, flags in needed_hints(t.get("expr", ""), defaults, probe_of):
+            if name in reported:
+                continue
+            reported.add(name)
+            if flags is None:
+                problems.append("%s: %s is %s: cannot tell whether the default daemon exports "
+                                "it" % (where, name, why))
+            elif not any(f in hint for f in flags):
+                problems.append("%s: can be empty under the default daemon (%s: %s) but its "
+                                "noValue hint does not name %s" % (where, name, why,
+                                                                    " or ".join(flags)))
+
+
+def check_board(path, board, problems, defaults=None, probe_of=None):
     names = {}
     for v in board.get("templating", {}).get("list", []):
         names[v.get("name")] = v
@@ -105,6 +215,8 @@ def check_board(path, board, problems):
             if (t.get("datasource") or {}).get("uid") not in DS_VALUES:
                 problems.append("%s: target datasource is not ${datasource}" % twhere)
             check_expr(t.get("expr", ""), p.get("type"), t, twhere, problems)
+        if defaults is not None:
+            check_hints(where, p, defaults, probe_of, problems)
 
 
 def load(path, problems):
@@ -123,6 +235,9 @@ def main(argv):
     queries = argv[1] == "--queries"
     files = argv[2:] if queries else argv[1:]
     problems = []
+    defaults = probe_of = None
+    if not queries:
+        defaults, probe_of = default_probes(problems), metric_probes(problems)
     for path in files:
         board = load(path, problems)
         if board is None:
@@ -130,11 +245,12 @@ def main(argv):
         if queries:
             for p in panels_of(board):
                 for t in p.get("targets") or []:
-                    print(json.dumps({"file": path, "panel": p.get("title"),
+                    hint = p.get("fieldConfig", {}).get("defaults", {}).get("noValue")
+                    print(json.dumps({"file": path, "panel": p.get("title"), "id": p.get("id"),
                                       "ref": t.get("refId"), "expr": t.get("expr", ""),
-                                      "instant": bool(t.get("instant"))}))
+                                      "instant": bool(t.get("instant")), "hint": hint or ""}))
         else:
-            check_board(path, board, problems)
+            check_board(path, board, problems, defaults, probe_of)
     for line in problems:
         print(line)
     if problems:

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace tunescope::http {
 namespace {
@@ -88,18 +89,81 @@ TEST(WebConfig, RefusesHashesThatCannotBeVerifiedInBoundedTime) {
 TEST(WebConfig, RejectsWhatItCannotHonour) {
   ExpectError("basic_auth_users:\n  alice: secret\n", "line 2: the password of user \"alice\"");
   ExpectError("basic_auth_users:\n  alice: $1$abc$def\n", "not a bcrypt hash");
+  ExpectError("basic_auth_users:\n  alice:\n", "the password of user \"alice\" is not");
+  ExpectError("basic_auth_users:\n  alice: [a, b]\n", "the password of user \"alice\" is not");
   ExpectError(std::string("basic_auth_users:\n  a: ") + kAliceHash + "\n  a: " + kAliceHash,
               "line 3: user \"a\" appears twice");
+  ExpectError(std::string("basic_auth_users: {a: ") + kAliceHash + "}\nbasic_auth_users: {}\n",
+              "line 2: \"basic_auth_users\" appears twice");
   ExpectError("tls_server_config:\n  cert_file: c.pem\n", "line 1: tls_server_config is not");
-  ExpectError("http_server_config:\n  http2: false\n", "http_server_config is not supported");
-  ExpectError("basic_auth_user:\n", "unknown key \"basic_auth_user\"");
-  ExpectError("  alice: x\n", "line 1: unexpected indentation");
-  ExpectError("basic_auth_users:\n\talice: x\n", "line 2: tab");
+  ExpectError("http_server_config:\n  headers:\n    X-Frame-Options: deny\n",
+              "line 2: http_server_config: \"headers\" is not supported");
+  ExpectError("basic_auth_user:\n", "\"basic_auth_user\" is not supported");
+  ExpectError("rate_limit: {interval: 1s, burst: 2}\n", "\"rate_limit\" is not supported");
+  ExpectError("basic_auth_excluded_paths: [/healthz]\n", "\"basic_auth_excluded_paths\" is not");
+  ExpectError("  alice: x\n", "line 1: \"alice\" is not supported");  // a user at the top
+  ExpectError("basic_auth_users: [a\n", "line 2:");                   // YAML's own error
+  ExpectError("basic_auth_users:\n\talice: x\n", "line 2: illegal map value (a tab in the");
   ExpectError(std::string("basic_auth_users:\n  a: ") + kAliceHash + "\n    b: " + kAliceHash,
-              "line 3: indentation");
-  ExpectError("basic_auth_users: alice\n", "must be a map");
-  ExpectError("basic_auth_users\n", "line 1: expected \"key: value\"");
-  ExpectError("basic_auth_users:\n  alice: \"$2y$04$abc\n", "unterminated");
+              "line 3:");
+  ExpectError("basic_auth_users: alice\n", "line 1: basic_auth_users must be a map");
+  ExpectError("basic_auth_users\n", "line 1: expected a map of settings");
+  ExpectError("- basic_auth_users\n", "line 1: expected a map of settings");
+  ExpectError("basic_auth_users:\n  alice: \"$2y$04$abc\n", "line 2:");  // unterminated quote
+  ExpectError("basic_auth_users: {alice: x\n", "line 2:");               // unterminated flow map
+}
+
+// The examples of exporter-toolkit's docs and test data, as an operator would copy them.
+TEST(WebConfig, AcceptsExporterToolkitExamples) {
+  // web/testdata/web_config_users_noTLS.good.yml: costs 12, 14, 10, 10.
+  const std::string users =
+      "basic_auth_users:\n"
+      "  alice: $2y$12$1DpfPeqF9HzHJt.EWswy1exHluGfbhnn3yXhR7Xes6m3WJqFg0Wby\n"
+      "  bob: $2y$14$y7HJ017Lo/wKPDdzdHahNevjaqE.WRk3iKVLLt1yKO7RtIrNbvy6.\n"
+      "  carol: $2y$10$qRTBuFoULoYNA7AQ/F3ck.trZBPyjV64.oA4ZsSBCIWvXuvQlQTuu\n"
+      "  dave: $2y$10$2UXri9cIDdgeKjBo4Rlpx.U3ZLDV8X1IxKmsfOvhcM5oXQt/mLmXq\n";
+  WebConfig config;
+  Status s = ParseWebConfig(users, config);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(config.basic_auth_users.size(), 4u);
+  EXPECT_EQ(config.basic_auth_users.at("bob"),
+            "$2y$14$y7HJ017Lo/wKPDdzdHahNevjaqE.WRk3iKVLLt1yKO7RtIrNbvy6.");
+  // docs/web-config.yml: TLS and basic auth; tunescope cannot serve TLS, so it says so.
+  ExpectError(
+      "# TLS and basic authentication configuration example.\n#\n"
+      "# Additionally, a certificate and a key file are needed.\n"
+      "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n\n"
+      "# Usernames and passwords required to connect.\n"
+      "basic_auth_users:\n"
+      "  alice: $2y$10$mDwo.lAisC94iLAyP81MCesa29IzH37oigHC/42V2pdJlUprsJPze\n"
+      "  bob: $2y$10$hLqFl9jSjoAAy95Z/zw8Ye8wkdMBM8c5Bn1ptYqP/AXyV0.oy0S8m\n",
+      "line 4: tls_server_config is not supported");
+  // web/testdata/web_config_users.good.yml: bob's cost 18 is beyond the bound (and TLS).
+  ExpectError(std::string("basic_auth_users:\n") +
+                  "  bob: $2y$18$4VeFDzXIoPHKnKTU3O3GH.N.vZu06CVqczYZ8WvfzrddFU6tGqjR.\n",
+              "line 2: the hash of user \"bob\" has bcrypt cost 18, outside 4..14");
+}
+
+TEST(WebConfig, AcceptsEveryYamlForm) {
+  const std::string h = kAliceHash;
+  const std::vector<std::string> forms = {
+      "basic_auth_users: {alice: " + h + "}\n",               // flow map
+      "{basic_auth_users: {\"alice\": '" + h + "'}}\n",       // all flow
+      "\"basic_auth_users\":\n    'alice': \"" + h + "\"\n",  // quoted keys
+      "---\n# who may scrape\nbasic_auth_users:  # comment\n  alice: " + h + "  # c\n...\n",
+      "basic_auth_users:\n  ? alice\n  : " + h + "\n",    // explicit key
+      "basic_auth_users: &u\n  alice: " + h + "\n",       // anchor
+      "basic_auth_users:\n  alice: >-\n    " + h + "\n",  // folded
+      "http_server_config:\n  http2: false\nbasic_auth_users:\n  alice: " + h + "\n",
+      "basic_auth_users:\r\n  alice: " + h + "\r\n",  // CRLF
+  };
+  for (const std::string& text : forms) {
+    WebConfig config;
+    Status s = ParseWebConfig(text, config);
+    ASSERT_TRUE(s.ok()) << text << ": " << s.message();
+    ASSERT_EQ(config.basic_auth_users.size(), 1u) << text;
+    EXPECT_EQ(config.basic_auth_users.at("alice"), h) << text;
+  }
 }
 
 TEST(WebConfig, LoadNamesTheFile) {

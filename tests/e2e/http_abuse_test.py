@@ -5,7 +5,9 @@ With basic auth on, while other clients hold idle connections, send headers one 
 (slowloris), hammer /metrics 1000 at a time without or with wrong credentials, an authorized
 scrape (curl, a new connection, as Prometheus makes after an idle keep-alive closes) must
 still succeed in under 1 s, the listen queue must not overflow, and the daemon must stay
-healthy and exit 0 on SIGTERM. Every phase is bounded in connections and time.
+healthy and exit 0 on SIGTERM. Beyond the connection cap (kHttpLimits.max_connections) every
+new connection, authorized or not, must be refused cleanly and at once: a complete 503 with
+Retry-After and Connection: close. Every phase is bounded in connections and time.
 
 usage: http_abuse_test.py TUNESCOPE
 """
@@ -13,6 +15,7 @@ import asyncio
 import base64
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -27,6 +30,17 @@ IDLE = 8  # connections that send nothing (the 8 worker threads of old)
 SCRAPERS = 1000  # concurrent unauthorized scrapers
 WRONG = 200  # of which send a wrong password (each costs a bcrypt check)
 USER, PASSWORD = "prometheus", "scrape me"
+HEADER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "daemon", "http",
+                      "http_server.h")
+
+
+def http_limit(name):
+    """A field of kHttpLimits, read from the header so that the test follows the daemon."""
+    with open(HEADER) as f:
+        m = re.search(r"\." + name + r"\s*=\s*(\d+)", f.read())
+    if not m:
+        fail(f"kHttpLimits.{name} not found in {HEADER}")
+    return int(m.group(1))
 
 
 def fail(msg):
@@ -176,12 +190,85 @@ async def phase(name, port, ramp_s=3.0, scrapes=4, **attack):
     return a.answers
 
 
+def server_sockets(port):
+    """Established sockets on the daemon's side of PORT (loopback shows both ends; this one)."""
+    out = subprocess.run(["ss", "-Htn", "state", "established", f"( sport = :{port} )"],
+                         capture_output=True, text=True).stdout
+    return len(out.splitlines())
+
+
+def over_the_cap(port):
+    """HOLD connections that each hold a worker thread (a request line, no end of headers), more
+    than the cap and fewer than the threads; then an authorized scrape on a new connection must
+    be refused at once with a complete 503 (Retry-After, Connection: close), the held ones must
+    be answered too (no more than the cap of them served, the excess 503), and once they are
+    gone scrapes must succeed again. Plain blocking sockets: all HOLD open in a fraction of the
+    2 s header timeout, or the first would be closed before the last arrives."""
+    cap, threads = http_limit("max_connections"), http_limit("worker_threads")
+    hold = (cap + threads) // 2  # a margin either side: above the cap, threads left for curl
+    conns = []
+    start = time.monotonic()
+    try:
+        for _ in range(hold):
+            c = socket.create_connection(("127.0.0.1", port), timeout=5)
+            conns.append(c)
+            c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        opened_s = time.monotonic() - start
+        time.sleep(0.2)  # the daemon's threads take them
+        held = server_sockets(port)
+        t0 = time.monotonic()
+        r = subprocess.run(["curl", "-s", "-i", "--max-time", "5", "-u", f"{USER}:{PASSWORD}",
+                            f"http://127.0.0.1:{port}/metrics"], capture_output=True)
+        took = time.monotonic() - t0
+        head = r.stdout.decode(errors="replace").split("\r\n\r\n", 1)[0]
+        # The held ones finish their requests: those counted beyond the cap are refused too.
+        for c in conns:
+            c.sendall(b"\r\n")
+        answers = {}
+        for c in conns:
+            try:
+                line = c.makefile("rb").readline()
+                key = line.split()[1].decode() if line else "EOF"
+            except (OSError, IndexError) as e:
+                key = type(e).__name__
+            answers[key] = answers.get(key, 0) + 1
+    finally:
+        for c in conns:
+            c.close()
+    status = head.splitlines()[0] if head else "nothing"
+    summary = " ".join(f"{k}:{v}" for k, v in sorted(answers.items()))
+    print(f"over the cap: {hold} connections opened in {opened_s:.2f} s, {held} held by the "
+          f"daemon; authorized scrape {took * 1000:.0f} ms: {status}; the held ones got {summary}")
+    if held <= cap:
+        fail(f"over the cap: only {held} connections held at once, the cap is {cap}: "
+             "the test did not reach it")
+    if " 503 " not in status + " ":
+        fail(f"over the cap: an authorized scrape with {held} connections open answered "
+             f"{status!r}, want 503 (cap {cap})")
+    headers = head.lower()
+    if "retry-after:" not in headers or "connection: close" not in headers:
+        fail(f"over the cap: the 503 lacks Retry-After or Connection: close:\n{head}")
+    if took >= LIMIT_S:
+        fail(f"over the cap: the refusal took {took:.2f} s (limit {LIMIT_S} s)")
+    if answers.get("503", 0) == 0:
+        fail(f"over the cap: none of {hold} held connections was refused ({summary})")
+    if answers.get("401", 0) > cap:
+        fail(f"over the cap: {answers['401']} held connections were served, the cap is {cap}")
+    time.sleep(2.5)  # every held connection closed, its thread free
+
+
 async def main(tunescope):
     if os.geteuid() != 0:
         if os.environ.get("CI") == "true":
             fail("needs root, and CI=true forbids skipping")
         print("SKIP: needs root (loads BPF programs)")
         sys.exit(77)
+    # Over a thousand sockets at once: raise the soft limit on open files to the hard one.
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if hard < http_limit("worker_threads") + 512:
+        fail(f"the open-file limit ({hard}) is too low for {http_limit('worker_threads')} "
+             "connections")
     htpasswd = shutil.which("htpasswd") or fail("htpasswd is not installed (apache2-utils)")
     tmp = tempfile.mkdtemp()
     hashed = subprocess.run([htpasswd, "-nbBC", "10", USER, PASSWORD], check=True,
@@ -207,6 +294,10 @@ async def main(tunescope):
                 fail("daemon did not come up: " + log.read())
             time.sleep(0.2)
 
+        over_the_cap(port)
+        took = await authorized_scrape(port)
+        if took >= LIMIT_S:
+            fail(f"after the cap: an authorized scrape took {took:.2f} s (limit {LIMIT_S} s)")
         await phase("idle", port, idle=IDLE)
         await phase("slowloris", port, slow=SLOW, idle=IDLE)
         answers = await phase("scrapers", port, scrapers=SCRAPERS, wrong=WRONG)

@@ -24,7 +24,6 @@ expect 2 'unknown probe "nope"' serve --probes=softirq,nope
 expect 2 'unknown mode "warp"' serve --softirq-mode=warp
 expect 2 '--target-pid' serve --target-pid=-3
 expect 2 '--log.level' serve --log.level=chatty
-expect 2 'kernel BTF /nonexistent/btf' serve --kernel.btf=/nonexistent/btf
 expect 2 'is not OPEN/EVERY' serve --window=2s
 expect 2 'with --drop-capabilities use --window=always' serve --drop-capabilities --window=2s/60s
 # The metrics path may not hide another endpoint.
@@ -38,9 +37,21 @@ expect 2 'flag --target-port: at most 64 distinct ports' serve "${many_ports[@]}
 # A target that is not running is a usage error in every command that takes one.
 expect 2 'flag --target-pid: no process 4194304 is running' serve --target-pid=4194304
 expect 2 'flag --target-pid: no process 4194304 is running' advise --target-pid=4194304
-# A file that is not BTF stops start-up like a missing one, before anything is loaded.
-expect 2 'kernel BTF /etc/passwd: not BTF data' serve --kernel.btf=/etc/passwd
-expect 2 'kernel BTF /etc: not BTF data' serve --kernel.btf=/etc
+# --html: a report that cannot be written stops the command at once (a 30 s advise that attached
+# first would outlive expect's 20 s), and so does a missing file name.
+expect 2 'flag --html needs a value' advise --html
+expect 2 'flag --html: needs a file name, got "--json"' advise --html --json
+expect 2 '--html /nonexistent/dir/report.html: cannot write: No such file or directory' \
+  advise --duration=30s --html /nonexistent/dir/report.html
+expect 2 '--html /: cannot write: Is a directory' advise --duration=30s --html /
+expect 2 'flag --html needs a value' experiment --tuning=tcp_cc_reno --load=true --yes --html
+expect 2 '--html /nonexistent/dir/report.html: cannot write' \
+  experiment --tuning=tcp_cc_reno --load='sleep 60' --duration=30s --yes --html /nonexistent/dir/report.html
+# Kernel BTF that is missing or not BTF is a runtime error (1), in one line, before anything is
+# loaded.
+expect 1 'kernel BTF /nonexistent/btf: No such file' serve --kernel.btf=/nonexistent/btf
+expect 1 'kernel BTF /etc/passwd: not BTF data' serve --kernel.btf=/etc/passwd
+expect 1 'kernel BTF /etc: not BTF data' serve --kernel.btf=/etc
 
 "$tunescope" --help | grep -q 'serve' || fail "--help does not list serve"
 "$tunescope" serve --help | grep -q -- '--web.listen-address' || fail "serve --help lacks flags"

@@ -96,7 +96,7 @@ netfilter_test() {
 # nf_beside_bracket: a second daemon in bracket mode beside this one (fentry or kprobe) over the
 # same ping flood; both must report the same ipv4 input cost per packet. TCG makes CPU
 # accounting too coarse for a ground truth here, so the modes are checked against each other
-# (the bracket against a ground truth on the host: tests/netprobes/netfilter_accuracy_*).
+# (the bracket against a ground truth on the host: tests/kernel/netfilter_accuracy_test.cpp).
 # nf_hook_slow's window holds the bracket's two programs, which the bracket subtracts: add its
 # calibrated self cost back before comparing. Sets c2 (this mode) and cb (bracket).
 nf_beside_bracket() {

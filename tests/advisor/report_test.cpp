@@ -1,0 +1,225 @@
+// The reports as a person and a program read them: the /advice document written, parsed back
+// and checked field by field against the Advice it came from, and served by its handler; the
+// JSON text conventions (escaping, invalid UTF-8, non-finite numbers); the terminal report.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "advisor/report.h"
+#include "advisor/service.h"
+#include "advisor_fixture.h"
+
+namespace tunescope::advisor {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// An optional number as it must come back: null when missing, else the same double (the
+// writer prints enough digits to read it back exactly).
+void ExpectNumberOrNull(const Json& j, std::optional<double> want, const std::string& what) {
+  if (!want) {
+    EXPECT_TRUE(j.is_null()) << what << ": " << j;
+  } else {
+    ASSERT_TRUE(j.is_number()) << what << ": " << j;
+    EXPECT_EQ(j.get<double>(), *want) << what;
+  }
+}
+
+std::vector<std::string> Keys(const Json& object) {
+  std::vector<std::string> keys;
+  for (auto it = object.begin(); it != object.end(); ++it) keys.push_back(it.key());
+  return keys;
+}
+
+TEST(JsonText, StringsComeBackAsWrittenOnOneLine) {
+  const std::vector<std::string> strings = {"say \"hi\"",   "C:\\path",
+                                            "a\nb\tc\rd",   std::string("nul\0x", 5),
+                                            "\x01\x1f\x7f", "361 \xc2\xb5s -> 292 \xce\xbcs",
+                                            "\xe2\x82\xac"};
+  const std::string text = JsonText(Json(strings));
+  // One document per line: a reader can split a stream of them on newlines.
+  EXPECT_EQ(text.find('\n'), text.size() - 1) << text;
+  // UTF-8 stays readable in the output rather than becoming \u escapes.
+  EXPECT_NE(text.find("\xc2\xb5s"), std::string::npos) << text;
+  EXPECT_EQ(Json::parse(text).get<std::vector<std::string>>(), strings) << text;
+}
+
+TEST(JsonText, InvalidUtf8BecomesTheReplacementCharacterAndStillParses) {
+  const std::string replacement = "\xef\xbf\xbd";  // U+FFFD
+  for (const std::string bad :
+       {"bad \xff end", "cut \xe2\x82", "overlong \xc0\xaf", "surrogate \xed\xa0\x80"}) {
+    const std::string text = JsonText(Json{{"s", bad}});
+    Json parsed;
+    ASSERT_NO_THROW(parsed = Json::parse(text)) << text;
+    const std::string s = parsed.at("s").get<std::string>();
+    const std::string valid_prefix = bad.substr(0, bad.find(' ') + 1);
+    EXPECT_EQ(s.rfind(valid_prefix, 0), 0u) << s;
+    EXPECT_NE(s.find(replacement, valid_prefix.size()), std::string::npos) << s;
+  }
+}
+
+// A number that could not be computed (0/0, x/0) is written as null, never as a token a JSON
+// reader rejects (NaN, Infinity), so one bad figure does not make /advice unreadable.
+TEST(JsonText, NonFiniteNumbersAreNull) {
+  const Json parsed = Json::parse(
+      JsonText({{"nan", NAN}, {"inf", INFINITY}, {"minus_inf", -INFINITY}, {"half", 0.5}}));
+  EXPECT_TRUE(parsed.at("nan").is_null());
+  EXPECT_TRUE(parsed.at("inf").is_null());
+  EXPECT_TRUE(parsed.at("minus_inf").is_null());
+  EXPECT_EQ(parsed.at("half").get<double>(), 0.5);
+  EXPECT_TRUE(NumberOrNull(std::nullopt).is_null());
+  EXPECT_EQ(NumberOrNull(0.25).get<double>(), 0.25);
+}
+
+TEST(JsonReport, RoundTripsEveryTuningField) {
+  testing::Fixture f;
+  f.Server({0}, 10);
+  f.Counter("tunescope_netfilter_seconds_total", {{"family", "ipv4"}, {"hook", "input"}}, 0, 1.8);
+  Advice advice = Advise(f.Build());
+  advice.probes_up = {"netfilter", "softirq"};
+  advice.probes_down.push_back("qdisc: \"lock\" tracepoints\nmissing");
+  ASSERT_FALSE(advice.ranked.empty());
+  advice.ranked[0].numbers.push_back({"uncomputable", NAN, "ratio"});
+
+  const std::string text = JsonReport(advice);
+  Json doc;
+  ASSERT_NO_THROW(doc = Json::parse(text)) << text;
+  // The top-level keys, in the order /advice has always had them (docs/advisor.md).
+  EXPECT_EQ(Keys(doc), (std::vector<std::string>{"window_seconds", "server_cpu_basis", "probes_up",
+                                                 "probes_down", "tunings"}));
+  EXPECT_EQ(doc.at("window_seconds").get<double>(), advice.window_seconds);
+  EXPECT_EQ(doc.at("server_cpu_basis").get<std::string>(), advice.server_cpu_basis);
+  EXPECT_EQ(doc.at("probes_up").get<std::vector<std::string>>(), advice.probes_up);
+  EXPECT_EQ(doc.at("probes_down").get<std::vector<std::string>>(), advice.probes_down);
+
+  const Json& tunings = doc.at("tunings");
+  ASSERT_EQ(tunings.size(), advice.ranked.size());
+  for (size_t i = 0; i < advice.ranked.size(); ++i) {
+    const Prediction& p = advice.ranked[i];
+    const Tuning& t = *p.tuning;
+    const Json& j = tunings[i];
+    const std::string id(t.id);
+    SCOPED_TRACE(id);
+    // Every key, in the written order: scenario.py and tuning_commands.py read them by name.
+    EXPECT_EQ(Keys(j), (std::vector<std::string>{"rank",
+                                                 "id",
+                                                 "title",
+                                                 "verdict",
+                                                 "applied",
+                                                 "payoff_ratio",
+                                                 "latency_removed_seconds",
+                                                 "removed_cpu_share",
+                                                 "headroom",
+                                                 "basis",
+                                                 "payoff",
+                                                 "confidence",
+                                                 "reason",
+                                                 "numbers",
+                                                 "units",
+                                                 "evidence_needed",
+                                                 "applied_when",
+                                                 "apply",
+                                                 "revert",
+                                                 "risk",
+                                                 "weakens_security",
+                                                 "experiment",
+                                                 "source",
+                                                 "source_url",
+                                                 "documented_gain"}));
+    EXPECT_TRUE(j.at("rank").is_number_integer());
+    EXPECT_EQ(j.at("rank").get<int>(), p.rank);
+    EXPECT_EQ(j.at("id").get<std::string>(), id);
+    EXPECT_EQ(j.at("title").get<std::string>(), t.title);
+    EXPECT_EQ(j.at("verdict").get<std::string>(), to_string(p.verdict));
+    EXPECT_EQ(j.at("applied").get<bool>(), p.applied());
+    ExpectNumberOrNull(j.at("payoff_ratio"), p.payoff_ratio, "payoff_ratio");
+    ExpectNumberOrNull(j.at("latency_removed_seconds"), p.latency_removed_seconds,
+                       "latency_removed_seconds");
+    ExpectNumberOrNull(j.at("removed_cpu_share"), p.removed_share, "removed_cpu_share");
+    EXPECT_EQ(j.at("headroom").get<bool>(), p.headroom);
+    EXPECT_EQ(j.at("basis").get<std::string>(), Basis(p));
+    EXPECT_EQ(j.at("payoff").get<std::string>(), PayoffText(p));
+    EXPECT_EQ(j.at("confidence").get<std::string>(), p.confidence);
+    EXPECT_EQ(j.at("reason").get<std::string>(), p.reason);
+    ASSERT_EQ(j.at("numbers").size(), p.numbers.size());
+    for (const Number& n : p.numbers) {
+      ExpectNumberOrNull(j.at("numbers").at(n.name),
+                         std::isfinite(n.value) ? std::optional(n.value) : std::nullopt, n.name);
+      EXPECT_EQ(j.at("units").at(n.name).get<std::string>(), n.unit);
+    }
+    EXPECT_EQ(j.at("evidence_needed").get<std::string>(), t.evidence);
+    EXPECT_EQ(j.at("applied_when").get<std::string>(), t.applied_when);
+    EXPECT_EQ(j.at("apply").get<std::string>(), t.apply);
+    EXPECT_EQ(j.at("revert").get<std::string>(), t.revert);
+    EXPECT_EQ(j.at("risk").get<std::string>(), t.risk);
+    EXPECT_EQ(j.at("weakens_security").get<bool>(), t.weakens_security);
+    EXPECT_EQ(j.at("experiment").get<bool>(), Experimentable(t));
+    EXPECT_EQ(j.at("source").get<std::string>(), t.source.Cite());
+    if (t.source.url.empty()) {
+      EXPECT_TRUE(j.at("source_url").is_null());
+    } else {
+      EXPECT_EQ(j.at("source_url").get<std::string>(), t.source.url);
+    }
+    EXPECT_EQ(j.at("documented_gain").get<std::string>(), t.documented_gain);
+  }
+  // The fixture's cost is what ranks first, and the NaN added to it came back as null.
+  EXPECT_EQ(tunings[0].at("id").get<std::string>(), "netfilter_unload");
+  EXPECT_TRUE(tunings[0].at("numbers").at("uncomputable").is_null());
+
+  // The metrics carry the same ranking.
+  auto families = AdviceMetrics(advice);
+  bool found = false;
+  for (const auto& fam : families) {
+    if (fam.name != "tunescope_tuning_rank") continue;
+    for (const auto& m : fam.metric) {
+      if (m.label.at(0).value == "netfilter_unload") {
+        EXPECT_EQ(m.gauge.value, 1);
+        found = true;
+      }
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+// GET /advice: a JSON error object before the first window, then the published ranking.
+TEST(AdviceHandler, AnswersJsonBeforeAndAfterTheFirstWindow) {
+  AdviceService service(MeasureSources{}, nullptr);  // never started: nothing measured
+  const auto handler = service.Handler();
+  const http::HttpResponse before = handler(http::HttpRequest{"GET", "/advice", "", ""});
+  EXPECT_EQ(before.status, 503);
+  EXPECT_EQ(before.content_type, "application/json");
+  const Json error = Json::parse(before.body);
+  EXPECT_FALSE(error.at("error").get<std::string>().empty()) << before.body;
+
+  testing::Fixture f;
+  f.Server({0}, 10);
+  Advice advice = Advise(f.Build());
+  service.board()->Publish(advice);
+  const http::HttpResponse after = handler(http::HttpRequest{"GET", "/advice", "", ""});
+  EXPECT_EQ(after.status, 200);
+  EXPECT_EQ(after.body, JsonReport(advice));
+}
+
+TEST(TextReport, ShowsEvidencePayoffCommandRiskAndSource) {
+  testing::Fixture f;
+  f.Server({0}, 10);
+  f.Counter("tunescope_netfilter_seconds_total", {{"family", "ipv4"}, {"hook", "input"}}, 0, 1.8);
+  std::string text = TextReport(Advise(f.Build()));
+  EXPECT_NE(text.find(" 1. netfilter_unload"), std::string::npos) << text;
+  EXPECT_NE(text.find("+22% req/s"), std::string::npos);
+  EXPECT_NE(text.find("netfilter hooks on the server's CPUs take 18% of the server's CPU time"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("iptables-save"), std::string::npos);
+  EXPECT_NE(text.find("WEAKENS SECURITY"), std::string::npos);
+  EXPECT_NE(text.find("source:  Marc Richards, \"Extreme HTTP Performance Tuning: 1.2M API req/s "
+                      "on a 4 vCPU EC2 Instance\", talawah.io, 2021, https://talawah.io/blog/"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("claims:  +22% (nf_hook_slow was 18% of CPU)"), std::string::npos);
+  EXPECT_EQ(text.find(".txt"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tunescope::advisor
