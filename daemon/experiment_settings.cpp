@@ -23,7 +23,7 @@ std::string AllCpusMask(int n) {
   for (size_t i = groups.size(); i-- > 0;) {
     char buf[16];
     std::snprintf(buf, sizeof(buf), i + 1 == groups.size() ? "%x" : "%08x", groups[i]);
-    out += (out.empty() ? "" : ",") + std::string(buf);
+    out.append(out.empty() ? "" : ",").append(buf);
   }
   return out;
 }

@@ -23,13 +23,14 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config clang llvm libelf-dev zlib1g-dev
   prometheus-cpp-dev libcivetweb-dev libgtest-dev libgmock-dev libbenchmark-dev
   systemtap-sdt-dev clang-format libclang-rt-14-dev nlohmann-json3-dev
-  libyaml-cpp-dev libcap-dev
+  libyaml-cpp-dev libcap-dev dpkg-dev
 )
 test_pkgs=(
   prometheus iproute2 iptables nftables ethtool wrk nginx-light libbpf-tools
   busybox-static qemu-system-x86 curl jq python3 python3-yaml procps systemd util-linux kmod
   apache2-utils iputils-ping linux-perf
   chromium python3-pil fonts-dejavu-core
+  mmdebstrap debian-archive-keyring podman runc
 )
 backport_pkgs=(libbpf-dev bpftool)
 

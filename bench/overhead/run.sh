@@ -264,7 +264,7 @@ done
 # an empty program (stats_floor.bpf.c, on net:netif_rx) and subtracted per program run; a
 # third program there prices one bpf_ktime_get_ns, the clock read every timed event needs.
 floor_attach() {
-  local vmlinux_h="${VMLINUX_H:-$(dirname "$tunescope")/../bpf/vmlinux.h}" name
+  local vmlinux_h="${VMLINUX_H:-$repo/bpf/vmlinux/x86/vmlinux.h}" name
   [[ -f "$vmlinux_h" ]] || { echo "run.sh: no vmlinux.h at $vmlinux_h (VMLINUX_H)" >&2; exit 1; }
   clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I"$(dirname "$vmlinux_h")" \
     -c "$here/stats_floor.bpf.c" -o "$work/stats_floor.bpf.o"

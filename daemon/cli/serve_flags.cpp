@@ -73,7 +73,7 @@ constexpr MapBoundFlag kMapBoundFlags[] = {
 std::string ProbeNames() {
   std::string names;
   for (const auto& entry : probes::Catalogue())
-    names += (names.empty() ? "" : ",") + std::string(entry.name);
+    names.append(names.empty() ? "" : ",").append(entry.name);
   return names;
 }
 
@@ -81,7 +81,7 @@ std::string WindowedProbeNames() {
   std::string names;
   for (const auto& entry : probes::Catalogue()) {
     if (entry.attachment == probes::Attachment::kWindowed)
-      names += (names.empty() ? "" : ", ") + std::string(entry.name);
+      names.append(names.empty() ? "" : ", ").append(entry.name);
   }
   return names;
 }
@@ -113,7 +113,7 @@ Status ParseWindow(std::string_view v, probes::AttachWindow& window) {
 std::string ModeNames(const probes::Probe& probe) {
   std::string names;
   for (const auto& mode : probe.modes())
-    names += (names.empty() ? "" : "|") + std::string(mode.name);
+    names.append(names.empty() ? "" : "|").append(mode.name);
   return names;
 }
 

@@ -3,7 +3,7 @@
 
 usage: manifests_test.py TUNESCOPE SOURCE_DIR   (needs python3-yaml)
 
-DaemonSet: hostPID and hostNetwork, not privileged, no privilege escalation, every capability
+DaemonSet: the image deploy/image/build.sh builds, hostPID and hostNetwork, not privileged, no privilege escalation, every capability
 dropped but exactly the systemd unit's, read-only mounts of what the probes read (BTF,
 tracefs), scrape annotations that match the port tunescope listens on, and only flags that
 `tunescope serve` accepts. ServiceMonitor and Service agree on the port. The Grafana
@@ -65,6 +65,12 @@ def main(tunescope, src):
                 check(vol.get("hostPath", {}).get("path") == path,
                       path + " is not the host's " + path)
         check(all(m.get("readOnly") for m in mounts.values()), "a writable mount")
+        # The image deploy/image/build.sh builds from this version's .deb.
+        version = subprocess.run([tunescope, "--version"], capture_output=True, text=True,
+                                 check=True).stdout.split()[1]
+        check(c.get("image") == "localhost/tunescope:" + version,
+              "DaemonSet image %s is not deploy/image/build.sh's localhost/tunescope:%s"
+              % (c.get("image"), version))
         args = c.get("args", [])
         check(args[:1] == ["serve"], "container args do not start with serve")
         # The shipped configuration keeps the attach windows that --drop-capabilities turns off.

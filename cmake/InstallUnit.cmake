@@ -1,0 +1,16 @@
+# Install-time half of cmake/Install.cmake: writes the systemd unit with ExecStart= pointing at
+# <prefix>/<sbindir>/tunescope. unit_src, sbindir and unitdir are set by the install(CODE) before.
+set(prefix "${CMAKE_INSTALL_PREFIX}")
+if(NOT IS_ABSOLUTE "${sbindir}")
+  set(sbindir "${prefix}/${sbindir}")
+endif()
+file(READ "${unit_src}" unit)
+string(REPLACE "ExecStart=/usr/sbin/tunescope " "ExecStart=${sbindir}/tunescope " unit "${unit}")
+if(NOT unit MATCHES "ExecStart=${sbindir}/tunescope ")
+  message(FATAL_ERROR "InstallUnit: no ExecStart=/usr/sbin/tunescope in ${unit_src}")
+endif()
+set(dest "$ENV{DESTDIR}${prefix}/${unitdir}/tunescope.service")
+message(STATUS "Installing: ${dest}")
+file(WRITE "${dest}" "${unit}")
+file(CHMOD "${dest}" PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+list(APPEND CMAKE_INSTALL_MANIFEST_FILES "${dest}")
