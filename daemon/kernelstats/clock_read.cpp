@@ -35,7 +35,7 @@ double Median(std::vector<double> v) {
 std::optional<double> TestRun(const bpf_program* prog, int repeat, std::string& error) {
   unsigned char packet[64] = {};  // XDP test runs want at least an Ethernet header
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = packet, .data_size_in = sizeof packet,
-              .repeat = static_cast<__u32>(repeat));
+              .repeat = repeat);
   if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts) != 0) {
     error = ErrnoMessage(std::string("BPF_PROG_TEST_RUN of ") + bpf_program__name(prog), errno);
     return std::nullopt;

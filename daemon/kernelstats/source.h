@@ -7,7 +7,9 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
