@@ -184,11 +184,10 @@ Result<CpuSchedStats> parse_proc_schedstat(std::string_view text, std::string_vi
 
 Result<CpuSchedStats> read_proc_schedstat(const HostPaths& paths) {
   const std::string path = paths.proc + "/schedstat";
-  auto text = read_text_file(path);
-  if (!text) {
+  if (auto text = read_text_file(path))
+    return parse_proc_schedstat(*text, path);
+  else  // NOLINT(readability-else-after-return): `text` lives in the if's scope only
     return fail<CpuSchedStats>(text.error() + " (the kernel keeps it with CONFIG_SCHEDSTATS)");
-  }
-  return parse_proc_schedstat(*text, path);
 }
 
 bool process_exists(const HostPaths& paths, int pid) {

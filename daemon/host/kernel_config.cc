@@ -75,15 +75,9 @@ IrqTimeAccounting read_irq_time_accounting(const HostPaths& paths) {
 }
 
 std::string_view to_string(IrqTimeAccounting a) {
-  switch (a) {
-    case IrqTimeAccounting::kExact:
-      return "exact";
-    case IrqTimeAccounting::kSampled:
-      return "tick_sampled";
-    case IrqTimeAccounting::kUnknown:
-      break;
-  }
-  return "unknown";
+  // In the enum's order; also the label values of tunescope_kernel_softirq_accounting_info.
+  static constexpr std::string_view kNames[] = {"exact", "tick_sampled", "unknown"};
+  return kNames[static_cast<int>(a)];
 }
 
 }  // namespace tunescope::host

@@ -2,12 +2,7 @@
 
 #include "core/log.h"
 #include "host/kernel_config.h"
-#include "kernelstats/listen_drops.h"
-#include "kernelstats/runqueue.h"
-#include "kernelstats/softirq_runs.h"
-#include "kernelstats/softirq_time.h"
-#include "kernelstats/softnet.h"
-#include "kernelstats/target_sched.h"
+#include "kernelstats/sources.h"
 #include "metrics/family.h"
 
 namespace tunescope::kernelstats {

@@ -1,4 +1,4 @@
-#include "kernelstats/listen_drops.h"
+#include "kernelstats/sources.h"
 
 #include "host/snmp.h"
 #include "metrics/family.h"

@@ -1,4 +1,4 @@
-#include "kernelstats/softirq_runs.h"
+#include "kernelstats/sources.h"
 
 #include <cctype>
 

@@ -1,4 +1,4 @@
-#include "kernelstats/softirq_time.h"
+#include "kernelstats/sources.h"
 
 #include "host/cpu_accounting.h"
 #include "metrics/family.h"

@@ -7,6 +7,8 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,6 +16,7 @@
 
 #include "core/status.h"
 #include "host/paths.h"
+#include "metrics/family.h"
 
 namespace tunescope::kernelstats {
 

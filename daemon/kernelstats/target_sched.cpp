@@ -1,4 +1,4 @@
-#include "kernelstats/target_sched.h"
+#include "kernelstats/sources.h"
 
 #include <set>
 

@@ -9,12 +9,7 @@
 #include "host/cpu_accounting.h"
 #include "host/kernel_config.h"
 #include "kernelstats/kernel_stats.h"
-#include "kernelstats/listen_drops.h"
-#include "kernelstats/runqueue.h"
-#include "kernelstats/softirq_runs.h"
-#include "kernelstats/softirq_time.h"
-#include "kernelstats/softnet.h"
-#include "kernelstats/target_sched.h"
+#include "kernelstats/sources.h"
 #include "metric_lookup.h"
 #include "metric_naming.h"
 
