@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/log.h"
 #include "core/status.h"
 #include "host/text.h"
 #include "metrics/family.h"
@@ -82,6 +83,14 @@ ClockReadCost MeasureClockReadCost(const host::HostPaths& paths) {
   // 7 pairs of 64 runs of 256 reads: ~0.1 s at 100 ns a read.
   cost.bpf_seconds = MeasureBpfClockRead(7, 64, cost.bpf_error);
   cost.vdso_seconds = MeasureUserClockRead(7, 20000);
+  if (cost.bpf_seconds) {
+    TS_LOG(kInfo) << "clock read (" << cost.clocksource << "): " << *cost.bpf_seconds * 1e9
+                  << " ns in BPF, " << *cost.vdso_seconds * 1e9 << " ns clock_gettime";
+  } else {
+    TS_LOG(kWarn) << "clock read (" << cost.clocksource << "): " << cost.bpf_error
+                  << "; exporting only clock_gettime's " << *cost.vdso_seconds * 1e9
+                  << " ns, a userspace proxy";
+  }
   return cost;
 }
 

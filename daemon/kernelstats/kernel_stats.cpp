@@ -7,11 +7,13 @@
 
 namespace tunescope::kernelstats {
 
-KernelStats::KernelStats(std::vector<std::unique_ptr<Source>> sources)
+KernelStats::KernelStats(std::vector<std::unique_ptr<Source>> sources, std::string notice)
     : sources_(std::move(sources)),
-      logged_(std::make_unique<std::atomic<bool>[]>(sources_.size())) {}
+      logged_(std::make_unique<std::atomic<bool>[]>(sources_.size())),
+      notice_(std::move(notice)) {}
 
 std::vector<prometheus::MetricFamily> KernelStats::Collect() const {
+  if (!notice_.empty() && !noticed_.exchange(true)) TS_LOG(kInfo) << notice_;
   std::vector<prometheus::MetricFamily> out;
   auto up = metrics::GaugeFamily(
       "tunescope_kernel_source_up",
@@ -31,10 +33,11 @@ std::vector<prometheus::MetricFamily> KernelStats::Collect() const {
 
 std::shared_ptr<KernelStats> MakeKernelStats(const KernelStatsOptions& o) {
   const host::IrqTimeAccounting accounting = host::read_irq_time_accounting(o.paths);
-  TS_LOG(kInfo) << "kernel statistics: /proc/stat softirq time is " << host::to_string(accounting)
-                << (accounting == host::IrqTimeAccounting::kExact
-                        ? " (CONFIG_IRQ_TIME_ACCOUNTING)"
-                        : " (no IRQ time accounting: only the ticks that land in a softirq)");
+  std::string notice = "kernel statistics: /proc/stat softirq time is " +
+                       std::string(host::to_string(accounting)) +
+                       (accounting == host::IrqTimeAccounting::kExact
+                            ? " (CONFIG_IRQ_TIME_ACCOUNTING)"
+                            : " (no IRQ time accounting: only the ticks that land in a softirq)");
   std::vector<std::unique_ptr<Source>> sources;
   sources.push_back(std::make_unique<SoftirqTime>(o.paths, accounting));
   sources.push_back(std::make_unique<SoftirqRuns>(o.paths));
@@ -44,7 +47,7 @@ std::shared_ptr<KernelStats> MakeKernelStats(const KernelStatsOptions& o) {
   if (!o.target_pids.empty() || !o.target_comms.empty()) {
     sources.push_back(std::make_unique<TargetSched>(o.paths, o.target_pids, o.target_comms));
   }
-  return std::make_shared<KernelStats>(std::move(sources));
+  return std::make_shared<KernelStats>(std::move(sources), std::move(notice));
 }
 
 }  // namespace tunescope::kernelstats

@@ -21,12 +21,16 @@ struct KernelStatsOptions {
 
 class KernelStats : public prometheus::Collectable {
  public:
-  explicit KernelStats(std::vector<std::unique_ptr<Source>> sources);
+  // `notice` is logged at the first scrape (not at construction: before the daemon listens,
+  // a busy port must be the only line it prints).
+  KernelStats(std::vector<std::unique_ptr<Source>> sources, std::string notice = "");
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   std::vector<std::unique_ptr<Source>> sources_;
   std::unique_ptr<std::atomic<bool>[]> logged_;  // per source: failure already logged
+  std::string notice_;
+  mutable std::atomic<bool> noticed_{false};
 };
 
 // All sources: /proc/stat, /proc/softirqs, /proc/schedstat, /proc/net/netstat,

@@ -47,4 +47,27 @@ inline std::string CpuLabel(int cpu) {
   return std::to_string(cpu);
 }
 
+// One column of a per-CPU table, exported as a counter family with a sample per CPU.
+template <typename Row>
+struct CpuColumn {
+  const char* name;
+  const char* help;
+  std::uint64_t Row::*field;
+  double scale;  // to base units: 1e-9 for nanoseconds
+};
+
+// `rows` holds (cpu, row) pairs: a map<int, Row> or a vector of pairs.
+template <typename Rows, typename Row, std::size_t N>
+void AppendPerCpu(std::vector<prometheus::MetricFamily>& out, const Rows& rows,
+                  const CpuColumn<Row> (&columns)[N]) {
+  for (const CpuColumn<Row>& column : columns) {
+    auto family = metrics::CounterFamily(column.name, column.help);
+    for (const auto& [cpu, row] : rows) {
+      family.Counter({{"cpu", CpuLabel(cpu)}},
+                     static_cast<double>(row.*column.field) * column.scale);
+    }
+    metrics::Append(out, std::move(family));
+  }
+}
+
 }  // namespace tunescope::kernelstats
