@@ -1,7 +1,5 @@
 #include "kernelstats/sources.h"
 
-#include <set>
-
 #include "metrics/family.h"
 
 namespace tunescope::kernelstats {
@@ -9,10 +7,15 @@ namespace tunescope::kernelstats {
 host::SchedStat ThreadSums::Update(const std::vector<host::ThreadAccounting>& threads) {
   std::map<int, host::SchedStat> now;
   for (const host::ThreadAccounting& t : threads) {
-    if (!t.schedstat) continue;
+    auto it = last_.find(t.tid);
+    if (!t.schedstat) {
+      // Unreadable this time: keep what it had, or it would count twice when readable again.
+      if (it != last_.end()) now[t.tid] = it->second;
+      continue;
+    }
     const host::SchedStat& s = *t.schedstat;
     host::SchedStat from;  // zeros: a thread not seen before brings its whole history
-    if (auto it = last_.find(t.tid); it != last_.end()) {
+    if (it != last_.end()) {
       const host::SchedStat& l = it->second;
       // A counter that went down is a new thread with a reused TID.
       if (s.run_ns >= l.run_ns && s.wait_ns >= l.wait_ns && s.timeslices >= l.timeslices) from = l;
@@ -27,14 +30,13 @@ host::SchedStat ThreadSums::Update(const std::vector<host::ThreadAccounting>& th
 }
 
 Status TargetSched::Read(std::vector<prometheus::MetricFamily>& out) const {
+  // Read under the lock too: a scrape applying an older reading after a newer one would see
+  // counters go down and count those threads twice.
+  std::lock_guard<std::mutex> lock(mu_);
   const auto threads = host::read_threads(paths(), pids_, comms_);
   std::size_t with_schedstat = 0;
   for (const auto& t : threads) with_schedstat += t.schedstat.has_value();
-  host::SchedStat sum;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    sum = sums_.Update(threads);
-  }
+  const host::SchedStat sum = sums_.Update(threads);
   metrics::Append(
       out, std::move(metrics::GaugeFamily("tunescope_kernel_target_threads",
                                           "Threads of the target (--target-pid, --target-comm) "

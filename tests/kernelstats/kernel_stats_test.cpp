@@ -208,10 +208,11 @@ TEST(ThreadSums, NeverGoDownWhenThreadsExitOrTidsAreReused) {
   s = sums.Update({Thread(1, 7, 2, 1), Thread(3, 5, 1, 1)});
   EXPECT_EQ(s.wait_ns, 44u);
   EXPECT_EQ(s.timeslices, 9u);
-  // A thread without schedstat adds nothing.
-  host::ThreadAccounting bare;
-  bare.tid = 9;
-  EXPECT_EQ(sums.Update({bare}).wait_ns, 44u);
+  // A thread whose schedstat is unreadable once adds nothing then, and only its growth after.
+  host::ThreadAccounting unreadable;
+  unreadable.tid = 3;
+  EXPECT_EQ(sums.Update({Thread(1, 7, 2, 1), unreadable}).wait_ns, 44u);
+  EXPECT_EQ(sums.Update({Thread(1, 7, 2, 1), Thread(3, 5, 4, 1)}).wait_ns, 47u);
 }
 
 TEST(KernelStats, ExportsEverySourceWithItsUpStateAndCleanNames) {
