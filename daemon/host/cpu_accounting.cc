@@ -117,7 +117,11 @@ std::vector<ThreadAccounting> read_threads(const HostPaths& paths, const std::ve
     for (int tid : NumericEntries(paths.proc + "/" + std::to_string(pid) + "/task")) add(pid, tid);
   }
   if (!comms.empty()) {
+    // The reading process is never the target, and the daemon's HTTP pool alone is thousands
+    // of threads whose comm would be read at every scrape.
+    const int self = paths.proc == "/proc" ? static_cast<int>(::getpid()) : -1;
     for (int pid : NumericEntries(paths.proc)) {
+      if (pid == self) continue;
       const std::string tasks = paths.proc + "/" + std::to_string(pid) + "/task";
       for (int tid : NumericEntries(tasks)) {
         auto comm = read_text_file(tasks + "/" + std::to_string(tid) + "/comm");
