@@ -75,11 +75,15 @@ double MeasureUserClockRead(int rounds, int reads) {
   return Median(std::move(per_read));
 }
 
-ClockReadCost MeasureClockReadCost(const host::HostPaths& paths) {
-  ClockReadCost cost;
+std::string ReadClocksource(const host::HostPaths& paths) {
   auto source = host::read_text_file(
       paths.sys + "/devices/system/clocksource/clocksource0/current_clocksource");
-  cost.clocksource = source ? std::string(host::trim(*source)) : "unknown";
+  return source ? std::string(host::trim(*source)) : "unknown";
+}
+
+ClockReadCost MeasureClockReadCost(const host::HostPaths& paths) {
+  ClockReadCost cost;
+  cost.clocksource = ReadClocksource(paths);
   // 7 pairs of 64 runs of 256 reads: ~0.1 s at 100 ns a read.
   cost.bpf_seconds = MeasureBpfClockRead(7, 64, cost.bpf_error);
   cost.vdso_seconds = MeasureUserClockRead(7, 20000);

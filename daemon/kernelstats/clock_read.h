@@ -21,6 +21,9 @@ struct ClockReadCost {
 // Takes ~0.1 s; the BPF half needs CAP_BPF (or root) and CAP_NET_ADMIN (XDP programs).
 ClockReadCost MeasureClockReadCost(const host::HostPaths& paths);
 
+// clocksource0's current_clocksource ("tsc", "kvm-clock"), "unknown" when unreadable.
+std::string ReadClocksource(const host::HostPaths& paths);
+
 // The BPF half alone: per-read cost from the median of `rounds` paired test runs.
 std::optional<double> MeasureBpfClockRead(int rounds, int repeat, std::string& error);
 // The userspace proxy: clock_gettime(CLOCK_MONOTONIC) through the vDSO.
