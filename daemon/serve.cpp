@@ -13,6 +13,8 @@
 #include "http/endpoints.h"
 #include "http/http_server.h"
 #include "http/web_config.h"
+#include "kernelstats/clock_read.h"
+#include "kernelstats/kernel_stats.h"
 #include "metrics/build_info.h"
 #include "probes/bpf_stats.h"
 #include "probes/catalogue.h"
@@ -74,8 +76,17 @@ int RunServe(std::span<const std::string_view> args) {
         std::make_shared<const http::BasicAuth>(std::move(web_config.basic_auth_users))));
   }
   advisor::AdviceService advice(advisor::SourcesFor(options, probe_set), probe_set);
-  server.Handle(options.telemetry_path,
-                http::MetricsHandler({metrics::MakeSelfRegistry(), probe_set, advice.board()}));
+  std::vector<std::shared_ptr<const prometheus::Collectable>> metric_sources{
+      metrics::MakeSelfRegistry(), probe_set, advice.board()};
+  // The always-on tier: what the kernel counts anyway, read at each scrape, no BPF.
+  if (!options.no_kernel_stats) {
+    const auto& pc = options.probe_config;
+    metric_sources.push_back(kernelstats::MakeKernelStats(
+        {{}, std::vector<int>(pc.target_pids.begin(), pc.target_pids.end()), pc.target_comms}));
+  }
+  auto clock_read = std::make_shared<kernelstats::ClockRead>();
+  metric_sources.push_back(clock_read);
+  server.Handle(options.telemetry_path, http::MetricsHandler(std::move(metric_sources)));
   server.Handle("/advice", advice.Handler());
   server.Handle("/healthz", http::HealthHandler(probe_set));
   server.Handle("/", http::LandingPageHandler({{options.telemetry_path, "Prometheus metrics"},
@@ -87,6 +98,8 @@ int RunServe(std::span<const std::string_view> args) {
     std::cerr << "tunescope serve: " << s.message() << "\n";
     return 1;
   }
+  // Before the probes attach, so that their programs do not run inside the measurement.
+  clock_read->Set(kernelstats::MeasureClockReadCost({}));
   size_t up = probe_set->StartAll(options.probe_config);
   if (options.drop_capabilities) {
     if (Status s = caps::DropAllCapabilities(); !s.ok()) {

@@ -316,6 +316,11 @@ void AddServeFlags(FlagParser& parser, ServeOptions& o) {
                o.window_given = true;
                return ParseWindow(v, o.window);
              });
+  parser.AddSwitch("no-kernel-stats",
+                   "do not export the kernel's own statistics read from /proc at each scrape "
+                   "(tunescope_kernel_*: softirq time and runs, run-queue waits, listen and "
+                   "softnet drops; no BPF)",
+                   &o.no_kernel_stats);
   AddProbeFlags(parser, o);
 }
 

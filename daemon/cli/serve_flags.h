@@ -35,6 +35,7 @@ struct ServeOptions {
   // host's budget.
   probes::AttachWindow window{std::chrono::seconds(2), std::chrono::seconds(120)};
   bool window_given = false;
+  bool no_kernel_stats = false;  // --no-kernel-stats: no tunescope_kernel_* series from /proc
 };
 
 // Checks what single flags cannot: --window against --drop-capabilities (re-attaching needs

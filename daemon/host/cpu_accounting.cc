@@ -14,11 +14,6 @@
 namespace tunescope::host {
 namespace {
 
-long TicksPerSecond() {
-  const long hz = ::sysconf(_SC_CLK_TCK);
-  return hz > 0 ? hz : 100;
-}
-
 std::vector<int> NumericEntries(const std::string& dir) {
   std::vector<int> out;
   auto names = list_directory(dir);
@@ -31,29 +26,51 @@ std::vector<int> NumericEntries(const std::string& dir) {
 
 }  // namespace
 
-Result<CpuBusy> parse_proc_stat_busy(std::string_view text, long ticks_per_second) {
-  CpuBusy out;
+long clock_ticks_per_second() {
+  const long hz = ::sysconf(_SC_CLK_TCK);
+  return hz > 0 ? hz : 100;
+}
+
+Result<CpuTicksTable> parse_proc_stat_cpus(std::string_view text) {
+  CpuTicksTable out;
   for (std::string_view line : split_lines(text)) {
     auto fields = split_whitespace(line);
     if (fields.size() < 9 || !starts_with(fields[0], "cpu") || fields[0] == "cpu") continue;
     auto cpu = parse_u64(fields[0].substr(3));
-    if (!cpu) continue;
-    std::uint64_t busy = 0;
-    for (std::size_t i : {1u, 2u, 3u, 6u, 7u, 8u}) {
-      auto v = parse_u64(fields[i]);
-      if (!v) return fail<CpuBusy>("/proc/stat: bad field in \"" + std::string(line) + "\"");
-      busy += *v;
+    if (!cpu || *cpu > 1u << 20) continue;
+    std::uint64_t v[8];
+    for (std::size_t i = 0; i < 8; ++i) {
+      auto n = parse_u64(fields[i + 1]);
+      if (!n) return fail<CpuTicksTable>("/proc/stat: bad field in \"" + std::string(line) + "\"");
+      v[i] = *n;
     }
-    out[static_cast<int>(*cpu)] = static_cast<double>(busy) / static_cast<double>(ticks_per_second);
+    out[static_cast<int>(*cpu)] = CpuTicks{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
   }
-  if (out.empty()) return fail<CpuBusy>("/proc/stat: no cpuN lines");
+  if (out.empty()) return fail<CpuTicksTable>("/proc/stat: no cpuN lines");
+  return out;
+}
+
+Result<CpuTicksTable> read_cpu_ticks(const HostPaths& paths) {
+  auto text = read_text_file(paths.proc + "/stat");
+  if (!text) return fail<CpuTicksTable>(text.error());
+  return parse_proc_stat_cpus(*text);
+}
+
+Result<CpuBusy> parse_proc_stat_busy(std::string_view text, long ticks_per_second) {
+  auto cpus = parse_proc_stat_cpus(text);
+  if (!cpus) return fail<CpuBusy>(cpus.error());
+  CpuBusy out;
+  for (const auto& [cpu, t] : *cpus) {
+    const std::uint64_t busy = t.user + t.nice + t.system + t.irq + t.softirq + t.steal;
+    out[cpu] = static_cast<double>(busy) / static_cast<double>(ticks_per_second);
+  }
   return out;
 }
 
 Result<CpuBusy> read_cpu_busy(const HostPaths& paths) {
   auto text = read_text_file(paths.proc + "/stat");
   if (!text) return fail<CpuBusy>(text.error());
-  return parse_proc_stat_busy(*text, TicksPerSecond());
+  return parse_proc_stat_busy(*text, clock_ticks_per_second());
 }
 
 std::optional<TaskStat> parse_task_stat(std::string_view line) {
@@ -83,7 +100,7 @@ std::vector<ThreadAccounting> read_threads(const HostPaths& paths, const std::ve
                                            const std::vector<std::string>& comms) {
   std::vector<ThreadAccounting> out;
   std::set<int> seen;
-  const double tick = 1.0 / static_cast<double>(TicksPerSecond());
+  const double tick = 1.0 / static_cast<double>(clock_ticks_per_second());
   auto add = [&](int pid, int tid) {
     if (!seen.insert(tid).second) return;
     const std::string dir = paths.proc + "/" + std::to_string(pid) + "/task/" + std::to_string(tid);
@@ -100,7 +117,11 @@ std::vector<ThreadAccounting> read_threads(const HostPaths& paths, const std::ve
     for (int tid : NumericEntries(paths.proc + "/" + std::to_string(pid) + "/task")) add(pid, tid);
   }
   if (!comms.empty()) {
+    // The reading process is never the target, and the daemon's HTTP pool alone is thousands
+    // of threads whose comm would be read at every scrape.
+    const int self = paths.proc == "/proc" ? static_cast<int>(::getpid()) : -1;
     for (int pid : NumericEntries(paths.proc)) {
+      if (pid == self) continue;
       const std::string tasks = paths.proc + "/" + std::to_string(pid) + "/task";
       for (int tid : NumericEntries(tasks)) {
         auto comm = read_text_file(tasks + "/" + std::to_string(tid) + "/comm");
@@ -130,6 +151,47 @@ std::vector<ThreadRun> read_all_thread_runs(const HostPaths& paths) {
     }
   }
   return out;
+}
+
+Result<CpuSchedStats> parse_proc_schedstat(std::string_view text, std::string_view source) {
+  const std::string src(source);
+  CpuSchedStats out;
+  bool versioned = false;
+  for (std::string_view line : split_lines(text)) {
+    auto fields = split_whitespace(line);
+    if (fields.size() == 2 && fields[0] == "version") {
+      auto v = parse_u64(fields[1]);
+      // Version 15 (kernel 2.6.x on) and later keep the cpu line's last three fields.
+      if (!v || *v < 15) {
+        return fail<CpuSchedStats>(src + ": unsupported version " + std::string(fields[1]));
+      }
+      versioned = true;
+      continue;
+    }
+    if (fields.empty() || !starts_with(fields[0], "cpu")) continue;
+    auto cpu = parse_u64(fields[0].substr(3));
+    if (!cpu || *cpu > 1u << 20) continue;
+    // cpuN yld legacy schedule goidle ttwu ttwu_local run_ns wait_ns timeslices
+    if (fields.size() < 10) {
+      return fail<CpuSchedStats>(src + ": short line \"" + std::string(line) + "\"");
+    }
+    auto run = parse_u64(fields[7]), wait = parse_u64(fields[8]), slices = parse_u64(fields[9]);
+    if (!run || !wait || !slices) {
+      return fail<CpuSchedStats>(src + ": bad field in \"" + std::string(line) + "\"");
+    }
+    out[static_cast<int>(*cpu)] = SchedStat{*run, *wait, *slices};
+  }
+  if (!versioned) return fail<CpuSchedStats>(src + ": no version line");
+  if (out.empty()) return fail<CpuSchedStats>(src + ": no cpuN lines");
+  return out;
+}
+
+Result<CpuSchedStats> read_proc_schedstat(const HostPaths& paths) {
+  const std::string path = paths.proc + "/schedstat";
+  if (auto text = read_text_file(path))
+    return parse_proc_schedstat(*text, path);
+  else  // NOLINT(readability-else-after-return): `text` lives in the if's scope only
+    return fail<CpuSchedStats>(text.error() + " (the kernel keeps it with CONFIG_SCHEDSTATS)");
 }
 
 bool process_exists(const HostPaths& paths, int pid) {

@@ -23,6 +23,18 @@ using CpuBusy = std::map<int, double>;
 Result<CpuBusy> parse_proc_stat_busy(std::string_view text, long ticks_per_second);
 Result<CpuBusy> read_cpu_busy(const HostPaths& paths);
 
+// One /proc/stat cpuN line, in USER_HZ ticks as the kernel prints them. softirq is the time
+// accounted to softirq handlers: exact with CONFIG_IRQ_TIME_ACCOUNTING, else the ticks that
+// happened to land in a softirq (a sample).
+struct CpuTicks {
+  std::uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0,
+                steal = 0;
+};
+using CpuTicksTable = std::map<int, CpuTicks>;
+Result<CpuTicksTable> parse_proc_stat_cpus(std::string_view text);
+Result<CpuTicksTable> read_cpu_ticks(const HostPaths& paths);
+long clock_ticks_per_second();
+
 // One /proc/PID/task/TID/stat line: utime+stime ticks and the last CPU. The comm field may
 // hold spaces and parentheses: fields are counted after the last ')'.
 struct TaskStat {
@@ -38,6 +50,13 @@ struct SchedStat {
   std::uint64_t timeslices = 0;
 };
 std::optional<SchedStat> parse_schedstat(std::string_view line);
+
+// /proc/schedstat (CONFIG_SCHEDSTATS, version 15 and later): per CPU the time tasks ran, the
+// time runnable tasks waited on its run queue and the timeslices run there.
+using CpuSchedStats = std::map<int, SchedStat>;
+Result<CpuSchedStats> parse_proc_schedstat(std::string_view text,
+                                           std::string_view source = "/proc/schedstat");
+Result<CpuSchedStats> read_proc_schedstat(const HostPaths& paths);
 
 struct ThreadAccounting {
   int pid = 0;

@@ -8,6 +8,7 @@ namespace tunescope::host {
 struct HostPaths {
   std::string proc = "/proc";
   std::string sys = "/sys";
+  std::string boot = "/boot";  // config-<release>, where /proc/config.gz is missing
 };
 
 }  // namespace tunescope::host

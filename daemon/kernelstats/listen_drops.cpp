@@ -1,0 +1,33 @@
+#include "kernelstats/sources.h"
+
+#include "host/snmp.h"
+#include "metrics/family.h"
+
+namespace tunescope::kernelstats {
+
+Status ListenDrops::Read(std::vector<prometheus::MetricFamily>& out) const {
+  auto netstat = host::read_netstat(paths());
+  if (!netstat) return Status::Error(netstat.error());
+  // tcp_counters() takes both tables; only TcpExt (netstat) is needed here.
+  const host::TcpCounters c = host::tcp_counters(*netstat, host::CounterTable{});
+  if (!c.listen_overflows && !c.listen_drops) {
+    return Status::Error(paths().proc + "/net/netstat: no TcpExt ListenOverflows or ListenDrops");
+  }
+  auto counter = [&out](const char* name, const char* help, std::optional<std::int64_t> v) {
+    if (v && *v >= 0) {
+      metrics::Append(
+          out, std::move(metrics::CounterFamily(name, help).Counter({}, static_cast<double>(*v))));
+    }
+  };
+  counter("tunescope_kernel_listen_overflows_total",
+          "Connections dropped because a listener's accept queue was full (TcpExt "
+          "ListenOverflows, this network namespace).",
+          c.listen_overflows);
+  counter("tunescope_kernel_listen_drops_total",
+          "Connections dropped at a listening socket for any reason, overflows included (TcpExt "
+          "ListenDrops, this network namespace).",
+          c.listen_drops);
+  return {};
+}
+
+}  // namespace tunescope::kernelstats
