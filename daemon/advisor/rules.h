@@ -3,6 +3,7 @@
 #pragma once
 
 #include "advisor/catalogue.h"
+#include "probes/bpf_stats_metrics.h"
 #include "probes/hardirq_metrics.h"
 #include "probes/netfilter_metrics.h"
 #include "probes/qdisc_metrics.h"
@@ -35,6 +36,8 @@ inline constexpr const char* kHardirqSeconds = probes::hardirq_metrics::kSeconds
 inline constexpr const char* kTargetRunqueue = probes::runqlat_metrics::kTargetLatency;
 
 // Every name above, for that test.
+// tunescope's own programs' run time (the probe set's BPF stats, not a probe's metric).
+inline constexpr const char* kProgramSeconds = probes::bpf_stats_metrics::kProgramRunSeconds;
 inline constexpr const char* kRuleMetrics[] = {
     kNetfilterSeconds, kNetfilterPackets, kQdiscWaitSeconds, kQdiscSeconds,   kQdiscPackets,
     kQdiscInfo,        kQdiscContentions, kQdiscUnpaired,    kQdiscDequeued,  kXcpuReads,

@@ -102,6 +102,28 @@ Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
                e.OnServerCpus(kQdiscDequeued, on).value_or(0);
     }
   }
+  // tunescope's own programs ran inside the timed spans: the enqueue and dequeue tracepoints
+  // whole, and about half of the two that open and close a span. BPF stats have no CPU split:
+  // the server's CPUs carry them in proportion to the packets they queued.
+  struct InSpan {
+    const char* program;
+    double part;
+  };
+  static constexpr InSpan kInSpan[] = {{"ts_qdisc_enqueue", 1.0},
+                                       {"ts_qdisc_dequeue", 1.0},
+                                       {"ts_qdisc_dev_queue", 0.5},
+                                       {"ts_qdisc_start_xmit", 0.5}};
+  double probe_seconds = 0;
+  for (const InSpan& p : kInSpan) {
+    for (const char* kind : {"_btf", "_raw"}) {
+      LabelFilter program{{"probe", "qdisc"}, {"program", std::string(p.program) + kind}};
+      probe_seconds += p.part * e.CounterDelta(kProgramSeconds, program).value_or(0);
+    }
+  }
+  double all_packets = e.CounterDelta(kQdiscPackets).value_or(0);
+  double own = all_packets > 0 ? probe_seconds * std::min(1.0, packets / all_packets) : 0;
+  const double measured_path = path;
+  path = std::max(0.0, path - own);
   double bare = bare_packets > 0 ? bare_seconds / bare_packets : 0;
   double rx = RxSecondsPerPacket(e).value_or(0);
   double returned = std::max(0.0, moved) * (bare + rx);
@@ -110,6 +132,7 @@ Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
   std::vector<Number> numbers{{"qdisc_path_seconds", path, "s"},
                               {"qdisc_packets", packets, "count"},
                               {"noqueue_seconds_per_packet", bare, "s"},
+                              {"tunescope_programs_in_path_seconds", own, "s"},
                               {"packets_sent_by_other_cpus", moved, "count"},
                               {"rx_seconds_per_packet", rx, "s"},
                               {"returned_seconds", returned, "s"},
@@ -119,6 +142,10 @@ Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
                            "processing noqueue gives back to them,",
                            *server, std::move(numbers));
   if (p.verdict == Verdict::kMeasured && packets < kMinSamples) p.confidence = "low";
+  if (own > 0 && own >= measured_path) {
+    p.reason += "; the qdisc path's " + Seconds(measured_path) + " there is no more than " +
+                Seconds(own) + " of tunescope's own programs inside it: too small to measure here";
+  }
   return p;
 }
 

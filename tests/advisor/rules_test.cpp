@@ -264,6 +264,37 @@ TEST(NoqueueRule, OnLoThePacketsOtherCpusSentComeBackWithTheirReceiveWork) {
   EXPECT_NEAR(*p.removed_share, (0.8 - 0.3) / 10, 1e-9);
 }
 
+TEST(NoqueueRule, TunescopesOwnProgramsInsideThePathAreNotTheQdiscs) {
+  Fixture f;
+  f.Server({0}, 10);
+  host::DeviceFacts eth0;
+  eth0.device.name = "eth0";
+  eth0.device.has_device = true;
+  eth0.root_qdisc = host::RootQdisc{2, "eth0", "pfifo_fast", {}};
+  f.after.devices = std::vector<host::DeviceFacts>{eth0};
+  f.Counter(kQdiscSeconds, {{"device", "eth0"}, {"cpu", "0"}}, 0, 0.7);
+  f.Counter(kQdiscPackets, {{"device", "eth0"}, {"cpu", "0"}}, 0, 1e6);
+  f.Counter(kQdiscPackets, {{"device", "eth0"}, {"cpu", "1"}}, 0, 1e6);  // half the packets
+  // Inside the spans: enqueue and dequeue whole, half of the programs opening and closing them.
+  f.Counter(kProgramSeconds, {{"probe", "qdisc"}, {"program", "ts_qdisc_enqueue_btf"}}, 0, 0.2);
+  f.Counter(kProgramSeconds, {{"probe", "qdisc"}, {"program", "ts_qdisc_dequeue_btf"}}, 0, 0.2);
+  f.Counter(kProgramSeconds, {{"probe", "qdisc"}, {"program", "ts_qdisc_dev_queue_btf"}}, 0, 0.4);
+  f.Counter(kProgramSeconds, {{"probe", "qdisc"}, {"program", "ts_qdisc_start_xmit_btf"}}, 0, 0.4);
+  f.Counter(kProgramSeconds, {{"probe", "softirq"}, {"program", "ts_softirq_entry"}}, 0, 5);
+  Prediction p = f.Eval("noqueue_qdisc");
+  ASSERT_TRUE(p.removed_share) << p.reason;
+  // 0.8 s of programs in spans, half of them on CPU 0: 0.7 - 0.4 = 0.3 s of the qdisc's own;
+  // the softirq probe's programs are not in the path.
+  std::map<std::string, double> n;
+  for (const Number& x : p.numbers) n[x.name] = x.value;
+  EXPECT_NEAR(n["qdisc_path_seconds"], 0.3, 1e-9);
+  EXPECT_NEAR(n["tunescope_programs_in_path_seconds"], 0.4, 1e-9);
+  EXPECT_NEAR(*p.removed_share, 0.3 / n["server_cpu_seconds"], 1e-9);
+  f.Counter(kProgramSeconds, {{"probe", "qdisc"}, {"program", "ts_qdisc_enqueue_btf"}}, 0, 2);
+  Prediction none = f.Eval("noqueue_qdisc");
+  EXPECT_NE(none.reason.find("too small to measure here"), std::string::npos) << none.reason;
+}
+
 TEST(NoqueueRule, WithoutTheProbeItSaysSo) {
   Fixture f;
   f.Sysctl("net.core.default_qdisc", "fq_codel");
