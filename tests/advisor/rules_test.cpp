@@ -468,7 +468,7 @@ TEST(SomaxconnRule, ThePhaseWithoutProbesCountsWhenThereWasOne) {
   ASSERT_TRUE(p.latency_removed_seconds) << p.reason;
   EXPECT_NEAR(*p.latency_removed_seconds, 100.0 / 1000, 1e-9);
   EXPECT_NE(p.reason.find("before the probes attached"), std::string::npos) << p.reason;
-  EXPECT_EQ(p.confidence, "high");
+  EXPECT_EQ(p.confidence, "low");
 }
 
 TEST(SomaxconnRule, NoDropsWithALargeQueueIsApplied) {
