@@ -25,8 +25,7 @@ std::string SpreadText(const std::optional<Spread>& s) {
 
 std::string Order(const std::vector<RoundMeasure>& rounds) {
   std::string out;
-  for (const RoundMeasure& r : rounds)
-    out.append(out.empty() ? "" : " ").append(Letter(r.variant));
+  for (const RoundMeasure& r : rounds) out.append(out.empty() ? "" : " ").append(Letter(r.variant));
   return out;
 }
 

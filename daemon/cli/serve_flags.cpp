@@ -112,8 +112,7 @@ Status ParseWindow(std::string_view v, probes::AttachWindow& window) {
 
 std::string ModeNames(const probes::Probe& probe) {
   std::string names;
-  for (const auto& mode : probe.modes())
-    names.append(names.empty() ? "" : "|").append(mode.name);
+  for (const auto& mode : probe.modes()) names.append(names.empty() ? "" : "|").append(mode.name);
   return names;
 }
 

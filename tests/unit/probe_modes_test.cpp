@@ -86,10 +86,12 @@ TEST(ModesToTry, OptInModesOnlyWhenAllowedOrForced) {
 TEST(ProbeSet, OptInModeIsNamedInTheErrorWhenPassedOver) {
   std::vector<std::string> tried;
   ProbeSet set;
-  set.Add(std::make_unique<ScriptedProbe>("x", std::set<std::string>{"best", "good", "last"}, &tried));
+  set.Add(
+      std::make_unique<ScriptedProbe>("x", std::set<std::string>{"best", "good", "last"}, &tried));
   EXPECT_EQ(set.StartAll({}), 0u);
   EXPECT_EQ(tried.size(), 3u);
-  EXPECT_NE(set.Statuses()[0].error.find("mode costly: opt-in, not tried (choose it with --x-mode=costly"),
+  EXPECT_NE(set.Statuses()[0].error.find(
+                "mode costly: opt-in, not tried (choose it with --x-mode=costly"),
             std::string::npos)
       << set.Statuses()[0].error;
 
