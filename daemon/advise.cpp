@@ -95,13 +95,7 @@ int RunAdvise(std::span<const std::string_view> args) {
              });
   parser.AddSwitch("json", "print the report as JSON", &json);
   std::string html_path;
-  parser.Add("html", "FILE",
-             "also write the report as one self-contained HTML page with charts to FILE",
-             [&html_path](std::string_view v) {
-               if (Status s = CheckHtmlPath(v); !s.ok()) return s;
-               html_path = std::string(v);
-               return Status();
-             });
+  AddHtmlFlag(parser, "report", html_path);
   cli::AddProbeFlags(parser, options);
   if (auto exit_code = cli::ParseCommand(parser, args, "advise", kUsage)) return *exit_code;
   // Before anything attaches: a report that cannot be written is a usage error.

@@ -219,13 +219,7 @@ int RunExperiment(std::span<const std::string_view> args) {
   parser.AddSwitch("json", "print the result as JSON", &json);
   parser.AddSwitch("yes", "confirm that the experiment may change kernel settings", &yes);
   std::string html_path;
-  parser.Add("html", "FILE",
-             "also write the result as one self-contained HTML page with charts to FILE",
-             [&html_path](std::string_view v) {
-               if (Status s = CheckHtmlPath(v); !s.ok()) return s;
-               html_path = std::string(v);
-               return Status();
-             });
+  AddHtmlFlag(parser, "result", html_path);
   cli::AddProbeFlags(parser, options);
   if (auto exit_code = cli::ParseCommand(parser, args, "experiment", kUsage)) return *exit_code;
   if (tuning_id.empty() || load.empty()) {

@@ -15,6 +15,17 @@ Status CheckHtmlPath(std::string_view value) {
   return {};
 }
 
+void AddHtmlFlag(cli::FlagParser& parser, std::string_view what, std::string& path) {
+  parser.Add("html", "FILE",
+             "also write the " + std::string(what) +
+                 " as one self-contained HTML page with charts to FILE",
+             [&path](std::string_view v) {
+               if (Status s = CheckHtmlPath(v); !s.ok()) return s;
+               path = std::string(v);
+               return Status();
+             });
+}
+
 HtmlFile::~HtmlFile() {
   if (fd_ < 0) return;
   ::close(fd_);

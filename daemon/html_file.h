@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "cli/flag_parser.h"
 #include "core/status.h"
 
 namespace tunescope {
@@ -13,6 +14,9 @@ namespace tunescope {
 // The --html flag's value check: a file name, not empty and not the next flag (`--html --json`
 // would otherwise write a file called "--json").
 Status CheckHtmlPath(std::string_view value);
+
+// Adds `--html FILE` to a command's flags; `what` is "report" or "result".
+void AddHtmlFlag(cli::FlagParser& parser, std::string_view what, std::string& path);
 
 class HtmlFile {
  public:

@@ -47,7 +47,7 @@ Prediction RuleNotsentLowat(const Tuning& t, const Evidence&) {
 
 Prediction RuleSomaxconn(const Tuning& t, const Evidence& e) {
   auto somaxconn = SysctlInt(e, "net.core.somaxconn");
-  // Drops depend on how fast the server accepts, which the probes slow (3-4x the drops in the
+  // Drops depend on how fast the server accepts, which the probes slow (more drops in the
   // nginx scenario): the phase with no probe attached counts when there was one.
   const auto& unprobed = e.unprobed_tcp();
   auto delta = [&](std::optional<std::int64_t> host::TcpCounters::*field) {
