@@ -5,6 +5,8 @@
 #include <set>
 
 #include "host/text.h"
+#include "probes/bpf_stats_metrics.h"
+#include "probes/softirq_metrics.h"
 
 namespace tunescope::advisor {
 namespace {
@@ -172,7 +174,7 @@ std::optional<HistogramDelta> Evidence::Histogram(std::string_view family,
 
 namespace {
 
-constexpr const char* kProgramSeconds = "tunescope_bpf_program_run_seconds_total";
+constexpr const char* kProgramSeconds = probes::bpf_stats_metrics::kProgramRunSeconds;
 
 bool OnAny(const LabelSet& labels, const std::vector<int>& cpus) {
   auto it = labels.find("cpu");
@@ -214,7 +216,7 @@ std::optional<Evidence::ServerCpu> Evidence::ServerCpuSeconds() const {
   // Not so when RPS steers those packets to other CPUs: the NET_RX left on the server's CPUs is
   // then the hand-off of its own sends (the rps_rfs rule's cost).
   if (!out.cpus.empty() && LocalPeers() && RpsAwayFromServer().empty()) {
-    if (auto rx = OnServerCpus("tunescope_softirq_seconds_total", {{"vector", "net_rx"}});
+    if (auto rx = OnServerCpus(probes::softirq_metrics::kSeconds, {{"vector", "net_rx"}});
         rx && *rx > 0 && *rx < out.seconds) {
       out.local_client_seconds = *rx;
       out.seconds -= *rx;

@@ -6,6 +6,9 @@
 #include <limits>
 
 #include "advisor/report.h"
+#include "advisor/rules.h"
+#include "probes/reqlat_metrics.h"
+#include "probes/runqlat_metrics.h"
 
 namespace tunescope::advisor::html {
 namespace {
@@ -63,13 +66,13 @@ std::optional<CpuSplit> CpuSplitOf(const Evidence& e) {
   out.capacity = server->capacity;
   out.probe_seconds = server->probe_seconds;
   const double busy = std::min(server->busy(), server->capacity);
-  const double softirq = e.OnServerCpus("tunescope_softirq_seconds_total").value_or(0);
-  const double netfilter = e.OnServerCpus("tunescope_netfilter_seconds_total").value_or(0);
+  const double softirq = e.OnServerCpus(kSoftirqSeconds).value_or(0);
+  const double netfilter = e.OnServerCpus(kNetfilterSeconds).value_or(0);
   // The receive hooks run inside the NET_RX softirq, so their time is already in softirq's;
   // the output hooks run in the sender's context (the server's sendmsg).
-  const double netfilter_rx = OnServerCpusFor(e, "tunescope_netfilter_seconds_total", "hook",
-                                              {"prerouting", "input", "forward", "ingress"});
-  const double qdisc = e.OnServerCpus("tunescope_qdisc_seconds_total").value_or(0);
+  const double netfilter_rx =
+      OnServerCpusFor(e, kNetfilterSeconds, "hook", {"prerouting", "input", "forward", "ingress"});
+  const double qdisc = e.OnServerCpus(kQdiscSeconds).value_or(0);
   // Each part takes what is left of the busy time, so that approximations (a transmit inside a
   // softirq, a tick charged to the wrong side) never make the parts exceed it.
   double left = busy;
@@ -283,13 +286,13 @@ Figures FiguresOf(const Evidence& e) {
       f.distributions.push_back(std::move(*d));
     }
   };
-  add("tunescope_runqueue_latency_seconds", "Run-queue wait, all CPUs",
+  add(probes::runqlat_metrics::kLatency, "Run-queue wait, all CPUs",
       "how long runnable threads waited for a CPU (probe runqlat)",
       "not measured: probe runqlat is not running");
-  add("tunescope_runqueue_target_latency_seconds", "Run-queue wait, the server's threads",
+  add(kTargetRunqueue, "Run-queue wait, the server's threads",
       "the same for the threads of --target-pid/--target-comm",
       "not measured: needs --target-pid or --target-comm (probe runqlat)");
-  add("tunescope_request_latency_seconds", "Request latency",
+  add(probes::reqlat_metrics::kLatency, "Request latency",
       "first request bytes queued on the socket to the response write (probe reqlat)",
       "not measured: needs --target-port (probe reqlat)");
   return f;
