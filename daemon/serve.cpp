@@ -93,13 +93,17 @@ int RunServe(std::span<const std::string_view> args) {
                                                {"/healthz", "probe health"},
                                                {"/advice", "ranked tunings (JSON)"}}));
   RaiseOpenFileLimit();
-  // Listen before loading anything, so a busy port fails without touching the kernel.
+  // Before listening: a scrape waits while the probes attach, but one that came in during this
+  // measurement would see every probe down. Before the probes attach, so that their programs
+  // do not run inside it; its test programs are gone when it returns.
+  kernelstats::ClockReadCost clock = kernelstats::MeasureClockReadCost({});
+  // Listen before loading any probe, so a busy port fails with nothing attached.
   if (Status s = server.Start(options.listen_address); !s.ok()) {
     std::cerr << "tunescope serve: " << s.message() << "\n";
     return 1;
   }
-  // Before the probes attach, so that their programs do not run inside the measurement.
-  clock_read->Set(kernelstats::MeasureClockReadCost({}));
+  kernelstats::LogClockReadCost(clock);
+  clock_read->Set(std::move(clock));
   size_t up = probe_set->StartAll(options.probe_config);
   if (options.drop_capabilities) {
     if (Status s = caps::DropAllCapabilities(); !s.ok()) {

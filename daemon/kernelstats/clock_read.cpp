@@ -87,6 +87,10 @@ ClockReadCost MeasureClockReadCost(const host::HostPaths& paths) {
   // 7 pairs of 64 runs of 256 reads: ~0.1 s at 100 ns a read.
   cost.bpf_seconds = MeasureBpfClockRead(7, 64, cost.bpf_error);
   cost.vdso_seconds = MeasureUserClockRead(7, 20000);
+  return cost;
+}
+
+void LogClockReadCost(const ClockReadCost& cost) {
   if (cost.bpf_seconds) {
     TS_LOG(kInfo) << "clock read (" << cost.clocksource << "): " << *cost.bpf_seconds * 1e9
                   << " ns in BPF, " << *cost.vdso_seconds * 1e9 << " ns clock_gettime";
@@ -95,7 +99,6 @@ ClockReadCost MeasureClockReadCost(const host::HostPaths& paths) {
                   << "; exporting only clock_gettime's " << *cost.vdso_seconds * 1e9
                   << " ns, a userspace proxy";
   }
-  return cost;
 }
 
 void ClockRead::Set(ClockReadCost cost) {

@@ -20,6 +20,8 @@ struct ClockReadCost {
 
 // Takes ~0.1 s; the BPF half needs CAP_BPF (or root) and CAP_NET_ADMIN (XDP programs).
 ClockReadCost MeasureClockReadCost(const host::HostPaths& paths);
+// One log line with the result (info), or why the BPF half is missing (warning).
+void LogClockReadCost(const ClockReadCost& cost);
 
 // clocksource0's current_clocksource ("tsc", "kvm-clock"), "unknown" when unreadable.
 std::string ReadClocksource(const host::HostPaths& paths);
