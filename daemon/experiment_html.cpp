@@ -9,17 +9,12 @@ namespace tunescope::experiment {
 namespace {
 
 using advisor::html::Escape;
+using advisor::html::Printf;
 
 constexpr const char* kOriginalColor = "#3b7dd8";
 constexpr const char* kTunedColor = "#e8a23a";
 constexpr const char* kProbesColor = "#8a8f98";
 constexpr const char* kKernelColor = "#5bb5a2";
-
-std::string Printf(const char* format, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), format, v);
-  return buf;
-}
 
 std::string SignedPercent(std::optional<double> r) {
   return r ? Printf("%+.1f%%", *r * 100) : "-";

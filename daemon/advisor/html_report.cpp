@@ -23,12 +23,6 @@ constexpr const char* kIdleColor = "#e6e8eb";
 constexpr const char* kWaitColor = "#c0392b";
 constexpr const char* kRunColor = "#7fa7e0";
 
-std::string Printf(const char* format, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), format, v);
-  return buf;
-}
-
 // A number in SVG coordinates.
 std::string Coord(double v) {
   return Printf("%.1f", v);
@@ -234,6 +228,12 @@ std::string TuningEntry(const Prediction& p) {
 }
 
 }  // namespace
+
+std::string Printf(const char* format, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), format, v);
+  return buf;
+}
 
 std::string Escape(std::string_view text) {
   std::string out;

@@ -18,6 +18,8 @@ namespace tunescope::advisor::html {
 
 // Text and attribute values: & < > " ' as entities.
 std::string Escape(std::string_view text);
+// One number through a printf format (chart coordinates, labels).
+std::string Printf(const char* format, double v);
 
 // One segment of a stacked bar.
 struct Part {
