@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# tunescope's overhead on refserver: server throughput and server CPU time per request with
+# tunescope's overhead on a server: server throughput and server CPU time per request with
 # tunescope's probes attached vs none, in one run, variants alternating (rotated order each
-# round), medians per variant. Server on --server-cpu (default 0), wrk on --client-cpu
-# (default 1), loopback, plain keep-alive and pipelined (16 per write).
+# round), medians per variant. Server on CPU 0, wrk on CPU 1, loopback, plain keep-alive and
+# pipelined (16 per write). Servers (--server, default both): refserver (--workers 1, batches
+# its sends) and Debian's nginx (one worker, `return 200` with a small JSON body: one response,
+# one writev, per request, so per-packet costs weigh far more on it), each in turn.
 #
-#   bench/overhead/run.sh [--duration S] [--runs N] [--connections C]
+#   bench/overhead/run.sh [--duration S] [--runs N] [--connections C] [--server nginx|refserver|both]
 #                         [--tunescope PATH] [--refserver PATH] [--variants a,b,...]
 #
 # Variants: none | default (`tunescope serve` with no flags: the always-on probe set) |
@@ -14,7 +16,8 @@
 # per-packet probes attached for good) | reqlat-socket (only reqlat, attached for good) |
 # reqlat-usdt-1 and reqlat-usdt-100 (the same in usdt mode; refserver runs with --usdt-sample 1
 # or 100, and with no tracer attached its semaphores keep the probes off in every other
-# variant) |
+# variant; refserver only) | budget (the default set with --window=900ms/1s, 90% attached, and
+# serve's default --overhead-budget: the daemon shortens the windows to keep its budget) |
 # args:A+B+... (`tunescope serve A B ...`, e.g. args:--probes=softirq to price one probe, or
 # args:--runqlat-mode=tp_btf+--softirq.raise-delay for the pre-sched_info default set).
 # VARIANT@PATH runs VARIANT with the tunescope binary at PATH, e.g. all@/tmp/old/tunescope
@@ -39,8 +42,9 @@ client_cpu=1
 tunescope="$repo/build/daemon/tunescope"
 refserver="$repo/build/reference-server/refserver"
 variants=(none default default-port all all-always reqlat-socket reqlat-usdt-100 reqlat-usdt-1)
+servers=(nginx refserver)
 
-usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; }
 while (($#)); do
   case "$1" in
     --duration) duration="$2"; shift ;;
@@ -48,6 +52,13 @@ while (($#)); do
     --connections) conns="$2"; shift ;;
     --tunescope) tunescope="$2"; shift ;;
     --refserver) refserver="$2"; shift ;;
+    --server)
+      case "$2" in
+        both) servers=(nginx refserver) ;;
+        nginx | refserver) servers=("$2") ;;
+        *) echo "run.sh: --server must be nginx, refserver or both" >&2; exit 2 ;;
+      esac
+      shift ;;
     --variants) IFS=, read -r -a variants <<<"$2"; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
@@ -58,6 +69,8 @@ done
 ((runs >= 1 && runs <= 15)) || { echo "run.sh: --runs must be 1..15" >&2; exit 2; }
 window="$((duration * 1000 / 60))ms/${duration}s"  # serve's default 2s/120s share, one per run
 [[ $(id -u) -eq 0 ]] || { echo "run.sh: needs root (loads BPF programs)" >&2; exit 1; }
+[[ " ${servers[*]} " == *" nginx "* ]] && ! command -v nginx >/dev/null &&
+  { echo "run.sh: nginx not found (apt-get install nginx-light)" >&2; exit 1; }
 for tool in wrk taskset curl clang bpftool jq; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool not found" >&2; exit 1; }
 done
@@ -99,18 +112,62 @@ free_port() {
 port="$(free_port 18280)"
 mport="$(free_port 18480)"
 
-start_server() {  # start_server USDT_SAMPLE
+# nginx: everything under $work/nginx (removed with $work on any exit), one worker pinned to
+# the server CPU, no access log, keep-alive connections never closed by the server, one
+# `return 200` per request (the body refserver's /json sends), 127.0.0.1 only. `daemon off`
+# keeps the master our child, so stop_pid stops it and it stops its worker.
+write_nginx_conf() {
+  mkdir -p "$work/nginx/logs"
+  cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+worker_cpu_affinity $(printf '%x' $((1 << server_cpu)));
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  client_body_temp_path $work/nginx/client_body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  server {
+    listen 127.0.0.1:$port;
+    location / {
+      default_type application/json;
+      return 200 '{"message":"Hello, World!"}';
+    }
+  }
+}
+CONF
+}
+
+start_server() {  # start_server USDT_SAMPLE (refserver only)
   stop_pid "$server_pid"
-  taskset -c "$server_cpu" "$refserver" --listen "127.0.0.1:$port" --workers 1 \
-    --usdt-sample "$1" >"$work/refserver.log" 2>&1 &
+  if [[ "$server" == nginx ]]; then
+    write_nginx_conf
+    taskset -c "$server_cpu" nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" \
+      -e "$work/nginx/logs/error.log" >"$work/nginx.log" 2>&1 &
+  else
+    taskset -c "$server_cpu" "$refserver" --listen "127.0.0.1:$port" --workers 1 \
+      --usdt-sample "$1" >"$work/refserver.log" 2>&1 &
+  fi
   server_pid=$!
   local i
   for i in $(seq 1 100); do
-    [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/json")" == 200 ]] &&
+    if [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/json")" == 200 ]]; then
+      # --target-pid names the process that serves: nginx's worker, not its master.
+      target_pid="$server_pid"
+      [[ "$server" == nginx ]] && target_pid="$(pgrep -P "$server_pid" | head -1)"
       return 0
+    fi
     sleep 0.05
   done
-  echo "run.sh: refserver did not answer" >&2
+  echo "run.sh: $server did not answer:" >&2
+  cat "$work/$server.log" "$work/nginx/logs/error.log" 2>/dev/null >&2
   exit 1
 }
 
@@ -160,12 +217,14 @@ setup() {
     default) start_daemon "$1" --window "$window" ;;
     default-port) start_daemon "$1" --target-port "$port" --window "$window" ;;
     default-port-always) start_daemon "$1" --target-port "$port" --window always ;;
-    all) start_daemon "$1" --probes all --target-port "$port" --target-pid "$server_pid" \
+    all) start_daemon "$1" --probes all --target-port "$port" --target-pid "$target_pid" \
       --window "$window" ;;
-    all-always) start_daemon "$1" --probes all --target-port "$port" --target-pid "$server_pid" \
+    all-always) start_daemon "$1" --probes all --target-port "$port" --target-pid "$target_pid" \
       --window always ;;
     reqlat-socket) start_daemon "$1" --probes reqlat --target-port "$port" --window always ;;
+    budget) start_daemon "$1" --window 900ms/1s ;;
     reqlat-usdt-*)
+      [[ "$server" == refserver ]] || { echo "run.sh: $base needs refserver" >&2; exit 2; }
       start_daemon "$1" --probes reqlat --reqlat.usdt-binary "$refserver" --target-pid \
         "$server_pid" --window always ;;
     args:*)
@@ -217,46 +276,6 @@ measure() {
 median() { sort -g | awk '{v[NR] = $1} END { if (NR % 2) print v[(NR + 1) / 2];
   else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)," \
-  "kernel $(uname -r)"
-echo "wrk -t1 -c$conns -d${duration}s on CPU $client_cpu, refserver --workers 1 on CPU" \
-  "$server_cpu; $runs rounds, variants alternate in rotated order; medians"
-for pipelined in 0 1; do
-  for v in "${variants[@]}"; do : >"$work/$(file_key "$v").$pipelined"; done
-  for ((r = 0; r < runs; r++)); do
-    for ((k = 0; k < ${#variants[@]}; k++)); do
-      v="${variants[$(((k + r) % ${#variants[@]}))]}"
-      setup "$v"
-      measure "$pipelined" >>"$work/$(file_key "$v").$pipelined"
-    done
-  done
-  stop_pid "$daemon_pid"
-  daemon_pid=""
-  echo
-  [[ "$pipelined" == 1 ]] && echo "Pipelined, 16 requests per write" || echo "Plain keep-alive"
-  echo
-  w=16
-  for v in "${variants[@]}"; do ((${#v} > w)) && w=${#v}; done
-  printf "| %-${w}s | %9s | %8s | %10s | %8s | %17s | %9s | %5s |\n" variant req/s 'vs none' \
-    'CPU us/req' 'vs none' 'rounds min..max' tunescope other
-  printf '|%s|-----------|----------|------------|----------|-------------------|-----------|-------|\n' \
-    "$(printf -- '-%.0s' $(seq 1 $((w + 2))))"
-  for v in "${variants[@]}"; do
-    f="$work/$(file_key "$v").$pipelined"
-    # Each round's run against the none run of the same round: slow drift of a shared host
-    # cancels out of the ratio.
-    paste "$f" "$work/none.$pipelined" | awk '{print $1 / $5 - 1}' >"$work/rps_ratio"
-    paste "$f" "$work/none.$pipelined" | awk '{print $2 / $6 - 1}' >"$work/cpu_ratio"
-    awk -v w="$w" -v v="$v" -v rps="$(awk '{print $1}' "$f" | median)" \
-        -v rr="$(median <"$work/rps_ratio")" -v cpu="$(awk '{print $2}' "$f" | median)" \
-        -v cr="$(median <"$work/cpu_ratio")" -v lo="$(sort -g "$work/cpu_ratio" | head -1)" \
-        -v hi="$(sort -g "$work/cpu_ratio" | tail -1)" -v d="$(awk '{print $3}' "$f" | median)" \
-        -v o="$(awk '{print $4}' "$f" | sort -g | tail -1)" 'BEGIN {
-      printf "| %-" w "s | %9.0f | %+7.1f%% | %10.3f | %+7.1f%% | %+7.1f%%..%+6.1f%% | %8.1f%% | %4.0f%% |\n",
-        v, rps, rr * 100, cpu, cr * 100, lo * 100, hi * 100, d, o }'
-  done
-done
-
 # Accounting: the kernel's own count and run time of every program (--bpf-stats) over one run
 # per variant, divided by the requests served. Stats add two clock reads per program run, so
 # these runs are not part of the A/B table above; the time covers the programs' bodies, not
@@ -295,8 +314,7 @@ floor_detach() {
   umount "$work/bpffs" 2>/dev/null || true
   rmdir "$work/bpffs" 2>/dev/null || true
 }
-floor_attach
-daemon_extra=(--bpf-stats)
+
 bpf_delta() {  # bpf_delta BEFORE AFTER REQS: "runs_per_req ns_per_req" per program, then total
   awk -v reqs="$3" '
     function key(l) { sub(/^[a-z_]*\{/, "", l); sub(/\}.*/, "", l); return l }
@@ -314,41 +332,94 @@ bpf_delta() {  # bpf_delta BEFORE AFTER REQS: "runs_per_req ns_per_req" per prog
       printf "TOTAL %.1f %.4f\n", total, all_runs
     }' "$1" "$2"
 }
-echo
-echo "BPF program time per request (--bpf-stats; one $duration s run per variant; % of none's CPU/req)"
-echo '  floor: an empty program in the same run (the stats'"'"' own cost), subtracted per run in "net";'
-echo '  clock: what one bpf_ktime_get_ns adds to a program on this host, in the same run'
-for pipelined in 0 1; do
-  [[ "$pipelined" == 1 ]] && label=pipelined || label=plain
-  base_cpu="$(awk '{print $2}' "$work/none.$pipelined" | median)"
-  for v in "${variants[@]}"; do
-    [[ "$v" == none ]] && continue
-    setup "$v"
-    curl -sf -o "$work/stats0" "http://127.0.0.1:$mport/metrics"
-    read -r fc0 ft0 cc0 ct0 < <(floor_stats)
-    out="$(measure "$pipelined")"
-    read -r fc1 ft1 cc1 ct1 < <(floor_stats)
-    curl -sf -o "$work/stats1" "http://127.0.0.1:$mport/metrics"
-    floor_ns="$(awk -v c="$((fc1 - fc0))" -v t="$((ft1 - ft0))" 'BEGIN { print (c > 0 ? t / c : 0) }')"
-    clock_ns="$(awk -v c="$((cc1 - cc0))" -v t="$((ct1 - ct0))" -v f="$floor_ns" \
-      'BEGIN { print (c > 0 ? t / c - f : 0) }')"
-    reqs="$(awk -v d="$duration" '{printf "%.0f", $1 * d}' <<<"$out")"
-    bpf_delta "$work/stats0" "$work/stats1" "$reqs" >"$work/bpf"
-    read -r _ total runs_per_req < <(grep '^TOTAL' "$work/bpf")
-    awk -v v="$v" -v l="$label" -v t="$total" -v b="$base_cpu" -v n="$runs_per_req" \
-        -v f="$floor_ns" -v c="$clock_ns" 'BEGIN { net = t - n * f
-      printf "  %-9s %-24s %8.1f ns/req = %5.2f%% of %.3f us; net %6.1f ns/req = %5.2f%% (floor %.1f, clock %.1f ns)\n",
-        l, v, t, t / 10 / b, b, net, net / 10 / b, f, c }'
-    grep -v '^TOTAL' "$work/bpf" | sort -k4 -gr
+
+echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)," \
+  "kernel $(uname -r)"
+echo "wrk -t1 -c$conns -d${duration}s on CPU $client_cpu, the server on CPU" \
+  "$server_cpu; $runs rounds, variants alternate in rotated order; medians"
+for server in "${servers[@]}"; do
+  # Each server in turn: the same variants, the A/B table with stats off, then the per-program
+  # accounting with stats on.
+  server_sample=""
+  daemon_extra=()
+  rm -f "$work"/probes.*
+  echo
+  echo "== $server =="
+  for pipelined in 0 1; do
+    for v in "${variants[@]}"; do : >"$work/$(file_key "$v").$pipelined"; done
+    for ((r = 0; r < runs; r++)); do
+      for ((k = 0; k < ${#variants[@]}; k++)); do
+        v="${variants[$(((k + r) % ${#variants[@]}))]}"
+        setup "$v"
+        measure "$pipelined" >>"$work/$(file_key "$v").$pipelined"
+      done
+    done
+    stop_pid "$daemon_pid"
+    daemon_pid=""
+    echo
+    [[ "$pipelined" == 1 ]] && echo "Pipelined, 16 requests per write" || echo "Plain keep-alive"
+    echo
+    w=16
+    for v in "${variants[@]}"; do ((${#v} > w)) && w=${#v}; done
+    printf "| %-${w}s | %9s | %8s | %10s | %8s | %17s | %9s | %5s |\n" variant req/s 'vs none' \
+      'CPU us/req' 'vs none' 'rounds min..max' tunescope other
+    printf '|%s|-----------|----------|------------|----------|-------------------|-----------|-------|\n' \
+      "$(printf -- '-%.0s' $(seq 1 $((w + 2))))"
+    for v in "${variants[@]}"; do
+      f="$work/$(file_key "$v").$pipelined"
+      # Each round's run against the none run of the same round: slow drift of a shared host
+      # cancels out of the ratio.
+      paste "$f" "$work/none.$pipelined" | awk '{print $1 / $5 - 1}' >"$work/rps_ratio"
+      paste "$f" "$work/none.$pipelined" | awk '{print $2 / $6 - 1}' >"$work/cpu_ratio"
+      awk -v w="$w" -v v="$v" -v rps="$(awk '{print $1}' "$f" | median)" \
+          -v rr="$(median <"$work/rps_ratio")" -v cpu="$(awk '{print $2}' "$f" | median)" \
+          -v cr="$(median <"$work/cpu_ratio")" -v lo="$(sort -g "$work/cpu_ratio" | head -1)" \
+          -v hi="$(sort -g "$work/cpu_ratio" | tail -1)" -v d="$(awk '{print $3}' "$f" | median)" \
+          -v o="$(awk '{print $4}' "$f" | sort -g | tail -1)" 'BEGIN {
+        printf "| %-" w "s | %9.0f | %+7.1f%% | %10.3f | %+7.1f%% | %+7.1f%%..%+6.1f%% | %8.1f%% | %4.0f%% |\n",
+          v, rps, rr * 100, cpu, cr * 100, lo * 100, hi * 100, d, o }'
+    done
   done
-done
-stop_pid "$daemon_pid"
-daemon_pid=""
-sysctl -qw kernel.bpf_stats_enabled="$stats_was"
-stats_was=""
-floor_detach
-echo
-echo "probes up per variant (probe:mode; a probe missing here could not start):"
-for v in "${variants[@]}"; do
-  [[ -s "$work/probes.$(file_key "$v")" ]] && echo "  $v: $(sort -u "$work/probes.$(file_key "$v")" | head -3 | paste -sd'/' -)"
+  floor_attach
+  daemon_extra=(--bpf-stats)
+  echo
+  echo "BPF program time per request (--bpf-stats; one $duration s run per variant; % of none's CPU/req)"
+  echo '  floor: an empty program in the same run (the stats'"'"' own cost), subtracted per run in "net";'
+  echo '  clock: what one bpf_ktime_get_ns adds to a program on this host, in the same run'
+  for pipelined in 0 1; do
+    [[ "$pipelined" == 1 ]] && label=pipelined || label=plain
+    base_cpu="$(awk '{print $2}' "$work/none.$pipelined" | median)"
+    for v in "${variants[@]}"; do
+      [[ "$v" == none ]] && continue
+      setup "$v"
+      curl -sf -o "$work/stats0" "http://127.0.0.1:$mport/metrics"
+      read -r fc0 ft0 cc0 ct0 < <(floor_stats)
+      out="$(measure "$pipelined")"
+      read -r fc1 ft1 cc1 ct1 < <(floor_stats)
+      curl -sf -o "$work/stats1" "http://127.0.0.1:$mport/metrics"
+      floor_ns="$(awk -v c="$((fc1 - fc0))" -v t="$((ft1 - ft0))" 'BEGIN { print (c > 0 ? t / c : 0) }')"
+      clock_ns="$(awk -v c="$((cc1 - cc0))" -v t="$((ct1 - ct0))" -v f="$floor_ns" \
+        'BEGIN { print (c > 0 ? t / c - f : 0) }')"
+      reqs="$(awk -v d="$duration" '{printf "%.0f", $1 * d}' <<<"$out")"
+      bpf_delta "$work/stats0" "$work/stats1" "$reqs" >"$work/bpf"
+      read -r _ total runs_per_req < <(grep '^TOTAL' "$work/bpf")
+      awk -v v="$v" -v l="$label" -v t="$total" -v b="$base_cpu" -v n="$runs_per_req" \
+          -v f="$floor_ns" -v c="$clock_ns" 'BEGIN { net = t - n * f
+        printf "  %-9s %-24s %8.1f ns/req = %5.2f%% of %.3f us; net %6.1f ns/req = %5.2f%% (floor %.1f, clock %.1f ns)\n",
+          l, v, t, t / 10 / b, b, net, net / 10 / b, f, c }'
+      grep -v '^TOTAL' "$work/bpf" | sort -k4 -gr
+    done
+  done
+  stop_pid "$daemon_pid"
+  daemon_pid=""
+  sysctl -qw kernel.bpf_stats_enabled="$stats_was"
+  stats_was=""
+  floor_detach
+  echo
+  echo "probes up per variant (probe:mode; a probe missing here could not start):"
+  for v in "${variants[@]}"; do
+    [[ -s "$work/probes.$(file_key "$v")" ]] && echo "  $v: $(sort -u "$work/probes.$(file_key "$v")" | head -3 | paste -sd'/' -)"
+  done
+  stop_pid "$server_pid"
+  server_pid=""
 done
