@@ -22,9 +22,13 @@ namespace {
 // costly bracket mode is opt-in (see netfilter.cpp). qdisc hooks every transmitted packet.
 // Programs on every softirq run, context switch, packet or request cost more than a
 // production host's budget when attached for good, so serve attaches those probes in windows;
-// hardirq (device interrupts, far fewer) stays attached.
+// hardirq (device interrupts, far fewer) stays attached. softirq's per-CPU time and runs are
+// what /proc/stat and /proc/softirqs keep anyway (daemon/kernelstats/): its programs on every
+// softirq entry and exit add only the per-vector split and the run-duration histograms, which
+// windows sample well enough, so --window=always leaves it out unless asked for.
 constexpr CatalogueEntry kCatalogue[] = {
-    {"softirq", DefaultOn::kAlways, Attachment::kWindowed, MakeSoftirqProbe, softirq_metrics::kAll},
+    {"softirq", DefaultOn::kInWindows, Attachment::kWindowed, MakeSoftirqProbe,
+     softirq_metrics::kAll},
     {"hardirq", DefaultOn::kAlways, Attachment::kContinuous, MakeHardirqProbe,
      hardirq_metrics::kAll},
     {"runqlat", DefaultOn::kAlways, Attachment::kWindowed, MakeRunqlatProbe, runqlat_metrics::kAll},
