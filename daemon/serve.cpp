@@ -18,6 +18,7 @@
 #include "metrics/build_info.h"
 #include "probes/bpf_stats.h"
 #include "probes/catalogue.h"
+#include "probes/overhead.h"
 #include "probes/probe_set.h"
 #include "runtime.h"
 
@@ -69,6 +70,11 @@ int RunServe(std::span<const std::string_view> args) {
   }
 
   auto probe_set = cli::MakeProbeSet(options);
+  if (options.probes.empty() && options.window.always() && !options.no_kernel_stats) {
+    TS_LOG(kInfo) << "attached for good, the default set leaves out softirq's per-run programs: "
+                     "tunescope_kernel_softirq_* carry softirq time and runs (name softirq in "
+                     "--probes to attach it for good)";
+  }
   http::HttpServer server;
   // LoadWebConfig refuses a file without users, so a given file always means a gate.
   if (!options.web_config_file.empty()) {
@@ -84,6 +90,14 @@ int RunServe(std::span<const std::string_view> args) {
     metric_sources.push_back(kernelstats::MakeKernelStats(
         {{}, std::vector<int>(pc.target_pids.begin(), pc.target_pids.end()), pc.target_comms}));
   }
+  // Attached for good, nothing is windowed and the budget has no window to shorten: the duty
+  // is 1 (the default set is then the cheap one, see catalogue.cpp).
+  auto overhead = std::make_shared<probes::OverheadMetrics>(
+      options.window.always() ? 0 : options.overhead_budget,
+      options.window.always() ? 1
+                              : std::chrono::duration<double>(options.window.open).count() /
+                                    std::chrono::duration<double>(options.window.every).count());
+  metric_sources.push_back(overhead);
   auto clock_read = std::make_shared<kernelstats::ClockRead>();
   metric_sources.push_back(clock_read);
   server.Handle(options.telemetry_path, http::MetricsHandler(std::move(metric_sources)));
@@ -114,14 +128,20 @@ int RunServe(std::span<const std::string_view> args) {
     }
     TS_LOG(kInfo) << "dropped all capabilities after attaching";
   }
-  probes::WindowScheduler windows(probe_set, options.window, advice.WindowHooks());
+  probes::WindowScheduler windows(
+      probe_set, options.window, advice.WindowHooks(),
+      {options.window.always() ? 0 : options.overhead_budget, overhead});
   // The tunings are re-ranked over each attach window of the windowed probes, or every 30 s
   // over the window that just ended (docs/advisor.md, "In the daemon").
   if (probe_set->HasWindowed()) {
     windows.Start();
     TS_LOG(kInfo) << "windowed probes attach for "
                   << std::chrono::duration<double>(options.window.open).count() << " s of every "
-                  << std::chrono::duration<double>(options.window.every).count() << " s";
+                  << std::chrono::duration<double>(options.window.every).count() << " s"
+                  << (options.overhead_budget > 0
+                          ? ", shortened to stay within --overhead-budget=" +
+                                std::to_string(options.overhead_budget) + " of one CPU"
+                          : std::string());
   } else {
     advice.Start(std::chrono::seconds(30));
   }

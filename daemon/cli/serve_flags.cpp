@@ -306,15 +306,22 @@ void AddServeFlags(FlagParser& parser, ServeOptions& o) {
                    "drop every capability once the probes are attached (maps are read through "
                    "descriptors already held)",
                    &o.drop_capabilities);
-  parser.Add("window", "OPEN/EVERY",
-             "attach the per-event probes (" + WindowedProbeNames() +
-                 ") for OPEN out of every EVERY (default 2s/120s; their counters keep running "
-                 "totals, tunescope_probe_attached_seconds_total their attached time); always: "
-                 "attached for good, at their full per-event cost",
-             [&o](std::string_view v) {
-               o.window_given = true;
-               return ParseWindow(v, o.window);
-             });
+  parser.Add(
+      "window", "OPEN/EVERY",
+      "attach the per-event probes (" + WindowedProbeNames() +
+          ") for OPEN out of every EVERY (default 2s/120s; their counters keep running "
+          "totals, tunescope_probe_attached_seconds_total their attached time); always: "
+          "attached for good, at their full per-event cost (the default set then leaves softirq "
+          "out: the kernel statistics keep its time and runs)",
+      [&o](std::string_view v) {
+        o.window_given = true;
+        return ParseWindow(v, o.window);
+      });
+  parser.Add("overhead-budget", "SHARE",
+             "share of one CPU that the windowed probes, the continuous ones and the daemon "
+             "itself may take (default 0.005, also 0.5%; off: none): windows shorten or skip "
+             "to stay within it, measured with BPF statistics on inside windows only",
+             [&o](std::string_view v) { return ParseOverheadBudget(v, o.overhead_budget); });
   parser.AddSwitch("no-kernel-stats",
                    "do not export the kernel's own statistics read from /proc at each scrape "
                    "(tunescope_kernel_*: softirq time and runs, run-queue waits, listen and "
@@ -339,6 +346,8 @@ std::vector<std::string> ProbesToRun(const ServeOptions& options) {
   std::vector<std::string> names;
   for (const auto& e : probes::Catalogue()) {
     if (e.default_on == probes::DefaultOn::kAlways ||
+        (e.default_on == probes::DefaultOn::kInWindows &&
+         (!options.window.always() || options.no_kernel_stats)) ||
         (e.default_on == probes::DefaultOn::kWithTargetPort &&
          !options.probe_config.target_ports.empty())) {
       names.emplace_back(e.name);

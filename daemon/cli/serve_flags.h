@@ -36,7 +36,13 @@ struct ServeOptions {
   probes::AttachWindow window{std::chrono::seconds(2), std::chrono::seconds(120)};
   bool window_given = false;
   bool no_kernel_stats = false;  // --no-kernel-stats: no tunescope_kernel_* series from /proc
+  // --overhead-budget: share of one CPU the windowed probes' programs, the continuous ones and
+  // the daemon's own CPU stay within, by shortening (or skipping) windows; 0: no budget.
+  double overhead_budget = 0.005;
 };
+
+// --overhead-budget's value: a share of one CPU in (0, 1], "0.5%" for 0.005, or off (0).
+Status ParseOverheadBudget(std::string_view value, double& out);
 
 // Checks what single flags cannot: --window against --drop-capabilities (re-attaching needs
 // the capabilities). Without an explicit --window, --drop-capabilities attaches for good.

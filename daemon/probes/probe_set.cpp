@@ -1,5 +1,7 @@
 #include "probes/probe_set.h"
 
+#include <bpf/bpf.h>
+
 #include <mutex>
 
 #include "core/log.h"
@@ -121,6 +123,22 @@ bool ProbeSet::HasWindowed() const {
   return false;
 }
 
+ProbeSet::ProgramTime ProbeSet::ProgramRunTime() const {
+  std::shared_lock lock(mutex_);
+  ProgramTime out;
+  for (const Entry& e : entries_) {
+    if (!e.status.up) continue;
+    for (const bpf_program* prog : e.probe->LoadedPrograms()) {
+      bpf_prog_info info{};
+      __u32 len = sizeof(info);
+      if (bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len) != 0) continue;
+      (e.windowed ? out.windowed_s : out.continuous_s) +=
+          static_cast<double>(info.run_time_ns) * 1e-9;
+    }
+  }
+  return out;
+}
+
 std::vector<ProbeStatus> ProbeSet::Statuses() const {
   std::shared_lock lock(mutex_);
   std::vector<ProbeStatus> out;
@@ -150,7 +168,7 @@ std::vector<prometheus::MetricFamily> ProbeSet::Collect() const {
   auto map_full = metrics::CounterFamily(
       "tunescope_map_full_total", "BPF map inserts that failed because the bounded map was full.");
   ProgramStatsCollector program_stats;
-  const bool stats_active = BpfStats::Active();
+  const bool stats_active = export_program_stats_.load() || BpfStats::Active();
   std::vector<prometheus::MetricFamily> out;
   for (const Entry& e : entries_) {
     up.Gauge({{"probe", e.status.name}}, e.status.up ? 1 : 0);

@@ -4,6 +4,7 @@
 
 #include <prometheus/collectable.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -45,6 +46,17 @@ class ProbeSet : public prometheus::Collectable {
   void ReattachWindowed();
   bool HasWindowed() const;
 
+  // Cumulative run time of the loaded programs (kernel BPF statistics: it grows only while
+  // statistics are on), split by how they attach: what --overhead-budget accounts.
+  struct ProgramTime {
+    double windowed_s = 0;
+    double continuous_s = 0;
+  };
+  ProgramTime ProgramRunTime() const;
+  // From now on Collect() exports the programs' run time even when statistics are off (the
+  // budget turns them on only inside windows: the counters must not come and go).
+  void ExportProgramStats() { export_program_stats_ = true; }
+
   // Kernel BPF statistics on while the set lives (the advisor takes tunescope's own program
   // time out of the server's CPU); Collect() then exports every program's run time.
   Status EnableProgramStats() { return program_stats_.Enable(); }
@@ -70,6 +82,7 @@ class ProbeSet : public prometheus::Collectable {
   mutable std::shared_mutex mutex_;
   std::vector<Entry> entries_;
   BpfStats program_stats_;
+  std::atomic<bool> export_program_stats_{false};
 };
 
 }  // namespace tunescope::probes

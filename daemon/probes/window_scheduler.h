@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/stop_signal.h"
+#include "probes/overhead.h"
 #include "probes/probe_set.h"
 
 namespace tunescope::probes {
@@ -33,7 +34,19 @@ class WindowScheduler {
     std::function<void()> after_detach;
   };
 
+  // --overhead-budget: each window's length follows from what the last ones cost (the
+  // programs' run time, with BPF statistics on only while a window is open, and the daemon's
+  // own CPU), so that the cost stays within `share` of one CPU (duty_cycle.h). share 0: the
+  // windows keep the length --window gave them.
+  struct Budget {
+    double share = 0;
+    std::shared_ptr<OverheadMetrics> metrics;  // the duty in force goes here
+    std::function<double()> self_cpu = SelfCpuSeconds;
+  };
+
   WindowScheduler(std::shared_ptr<ProbeSet> probe_set, AttachWindow window, Hooks hooks);
+  WindowScheduler(std::shared_ptr<ProbeSet> probe_set, AttachWindow window, Hooks hooks,
+                  Budget budget);
   WindowScheduler(const WindowScheduler&) = delete;
   WindowScheduler& operator=(const WindowScheduler&) = delete;
   ~WindowScheduler() { Stop(); }
@@ -48,6 +61,7 @@ class WindowScheduler {
   std::shared_ptr<ProbeSet> probe_set_;
   AttachWindow window_;
   Hooks hooks_;
+  Budget budget_;
   StopSignal stop_;
   std::thread thread_;
 };

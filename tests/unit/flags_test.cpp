@@ -35,6 +35,7 @@ TEST(ServeFlags, DefaultsAreTheEmbeddedConfiguration) {
   EXPECT_EQ(p.options.probe_config.softirq_sample, 8u) << "1 in 8 softirq runs timed";
   EXPECT_EQ(p.options.window.open, std::chrono::seconds(2)) << "per-packet probes: 2 s windows";
   EXPECT_EQ(p.options.window.every, std::chrono::seconds(120));
+  EXPECT_DOUBLE_EQ(p.options.overhead_budget, 0.005) << "0.5% of one CPU";
   std::vector<std::string> defaults = ProbesToRun(p.options);
   EXPECT_NE(std::find(defaults.begin(), defaults.end(), "softirq"), defaults.end());
   EXPECT_NE(std::find(defaults.begin(), defaults.end(), "runqlat"), defaults.end());
@@ -47,6 +48,36 @@ TEST(ServeFlags, DefaultsAreTheEmbeddedConfiguration) {
   EXPECT_NE(std::find(port_defaults.begin(), port_defaults.end(), "xcpu"), port_defaults.end());
   EXPECT_NE(std::find(port_defaults.begin(), port_defaults.end(), "reqlat"), port_defaults.end());
   EXPECT_EQ(std::find(port_defaults.begin(), port_defaults.end(), "qdisc"), port_defaults.end());
+}
+
+TEST(ServeFlags, OverheadBudgetTakesAShareOrAPercentage) {
+  EXPECT_DOUBLE_EQ(ParseServe({"--overhead-budget=0.01"}).options.overhead_budget, 0.01);
+  EXPECT_DOUBLE_EQ(ParseServe({"--overhead-budget", "0.2%"}).options.overhead_budget, 0.002);
+  EXPECT_DOUBLE_EQ(ParseServe({"--overhead-budget=1"}).options.overhead_budget, 1.0);
+  EXPECT_EQ(ParseServe({"--overhead-budget=off"}).options.overhead_budget, 0);
+}
+
+// Attached for good, the default set leaves softirq's per-run programs out: the kernel
+// statistics carry softirq time and runs. Asked for by name, or without the kernel statistics,
+// it attaches for good.
+TEST(ServeFlags, SoftirqAttachesForGoodOnlyWhenAsked) {
+  auto has = [](const std::vector<std::string>& names, std::string_view name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  Parsed always = ParseServe({"--window=always"});
+  ASSERT_EQ(always.outcome.kind, ParseOutcome::kRun) << always.outcome.error;
+  EXPECT_FALSE(has(ProbesToRun(always.options), "softirq"));
+  EXPECT_TRUE(has(ProbesToRun(always.options), "runqlat"));
+  EXPECT_TRUE(has(ProbesToRun(always.options), "hardirq"));
+  Parsed no_kernel = ParseServe({"--window=always", "--no-kernel-stats"});
+  ASSERT_EQ(no_kernel.outcome.kind, ParseOutcome::kRun) << no_kernel.outcome.error;
+  EXPECT_TRUE(has(ProbesToRun(no_kernel.options), "softirq"));
+  Parsed named = ParseServe({"--window=always", "--probes=softirq"});
+  ASSERT_EQ(named.outcome.kind, ParseOutcome::kRun) << named.outcome.error;
+  EXPECT_TRUE(has(ProbesToRun(named.options), "softirq"));
+  Parsed windowed = ParseServe({"--window=1s/10s"});
+  ASSERT_EQ(windowed.outcome.kind, ParseOutcome::kRun) << windowed.outcome.error;
+  EXPECT_TRUE(has(ProbesToRun(windowed.options), "softirq"));
 }
 
 TEST(ServeFlags, AcceptsBothValueForms) {
@@ -190,6 +221,13 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{{"--window=0s/2s"}, "--window"},
                       BadCase{{"--window=1s/2d"}, "--window"},
                       BadCase{{"--window=5ms/1s"}, "10ms <= OPEN"},
+                      BadCase{{"--overhead-budget=0"}, "--overhead-budget: \"0\" is not a share"},
+                      BadCase{{"--overhead-budget=1.5"}, "in (0, 1]"},
+                      BadCase{{"--overhead-budget=-0.01"}, "--overhead-budget"},
+                      BadCase{{"--overhead-budget=abc"}, "--overhead-budget"},
+                      BadCase{{"--overhead-budget=0.5%%"}, "--overhead-budget"},
+                      BadCase{{"--overhead-budget=nan"}, "--overhead-budget"},
+                      BadCase{{"--overhead-budget="}, "--overhead-budget"},
                       BadCase{{"--probes"}, "needs a value"},
                       BadCase{{"serve"}, "unexpected argument"}),
     [](const ::testing::TestParamInfo<BadCase>& p) {

@@ -1,0 +1,33 @@
+#include "probes/duty_cycle.h"
+
+#include <algorithm>
+
+namespace tunescope::probes {
+
+double WindowOpenSeconds(double budget, double debt_s, double cost_per_attached_s,
+                         double fixed_per_s, const DutyLimits& limits) {
+  // CPU seconds the next cycle may spend on the windowed programs.
+  const double allowance =
+      budget * limits.every_s + std::min(debt_s, 0.0) - std::max(fixed_per_s, 0.0) * limits.every_s;
+  if (cost_per_attached_s <= 0) return allowance > 0 ? limits.max_open_s : 0;
+  const double open = std::min(allowance / cost_per_attached_s, limits.max_open_s);
+  if (open <= 0 || open < limits.min_open_s) return 0;
+  return open;
+}
+
+double DutyCycleController::FirstOpenSeconds() const {
+  return WindowOpenSeconds(budget_, 0, cost_per_attached_s_, 0, limits_);
+}
+
+double DutyCycleController::Next(const CycleCost& cost) {
+  if (cost.elapsed_s > 0) {
+    const double spent = cost.windowed_s + cost.fixed_s;
+    debt_s_ = std::min(0.0, debt_s_ + budget_ * cost.elapsed_s - spent);
+    fixed_per_s_ = cost.fixed_s / cost.elapsed_s;
+  }
+  // A skipped window measured nothing: the last rate stands.
+  if (cost.attached_s > 0) cost_per_attached_s_ = cost.windowed_s / cost.attached_s;
+  return WindowOpenSeconds(budget_, debt_s_, cost_per_attached_s_, fixed_per_s_, limits_);
+}
+
+}  // namespace tunescope::probes
