@@ -16,7 +16,11 @@ double WindowOpenSeconds(double budget, double debt_s, double cost_per_attached_
 }
 
 double DutyCycleController::FirstOpenSeconds() const {
-  return WindowOpenSeconds(budget_, 0, cost_per_attached_s_, 0, limits_);
+  // At least the shortest window: a budget below what a whole CPU would spend in it must still
+  // measure once, or it would never learn that the programs cost far less; an overspend here is
+  // a debt the next windows repay.
+  return std::max(WindowOpenSeconds(budget_, 0, cost_per_attached_s_, 0, limits_),
+                  std::min(limits_.min_open_s, limits_.max_open_s));
 }
 
 double DutyCycleController::Next(const CycleCost& cost) {

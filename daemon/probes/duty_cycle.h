@@ -36,7 +36,8 @@ class DutyCycleController {
  public:
   DutyCycleController(double budget, DutyLimits limits) : budget_(budget), limits_(limits) {}
 
-  // Before any measurement: as if the windowed programs took a whole CPU while attached.
+  // Before any measurement: as if the windowed programs took a whole CPU while attached, but
+  // never shorter than the shortest window.
   double FirstOpenSeconds() const;
   // Records the cycle that ended and returns the next window's length (0: skip it).
   double Next(const CycleCost& cost);

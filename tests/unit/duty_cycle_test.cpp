@@ -41,6 +41,9 @@ TEST(WindowOpenSeconds, SkipsWhenEvenTheShortestWindowOverspends) {
 TEST(DutyCycleController, FirstWindowAssumesAWholeCpu) {
   DutyCycleController c(0.005, kLimits);
   EXPECT_DOUBLE_EQ(c.FirstOpenSeconds(), 0.6);
+  // 0.01% of 1 s would be 0.1 ms: the first window measures for the shortest one instead.
+  DutyCycleController tiny(0.0001, {1, 0.01, 0.5});
+  EXPECT_DOUBLE_EQ(tiny.FirstOpenSeconds(), 0.01);
 }
 
 // A simulated load whose windowed programs cost `rate` CPU s per attached second: over many
