@@ -26,7 +26,11 @@ double DutyCycleController::FirstOpenSeconds() const {
 double DutyCycleController::Next(const CycleCost& cost) {
   if (cost.elapsed_s > 0) {
     const double spent = cost.windowed_s + cost.fixed_s;
-    debt_s_ = std::min(0.0, debt_s_ + budget_ * cost.elapsed_s - spent);
+    // The debt is capped at one cycle's budget: a one-off spike (the daemon's start-up work in
+    // its first cycle, the first window before anything was measured) skips one window, not
+    // the next dozen; a lasting cost is in the rates below and sizes every window.
+    debt_s_ =
+        std::clamp(debt_s_ + budget_ * cost.elapsed_s - spent, -budget_ * limits_.every_s, 0.0);
     fixed_per_s_ = cost.fixed_s / cost.elapsed_s;
   }
   // A skipped window measured nothing: the last rate stands.

@@ -31,7 +31,8 @@ double WindowOpenSeconds(double budget, double debt_s, double cost_per_attached_
 
 // Keeps the running account over cycles. Unspent budget is not banked (a quiet hour must not
 // buy a burst that costs the server later); overspending, as in the first window before
-// anything was measured or after traffic grew, is a debt the next windows repay.
+// anything was measured or after traffic grew, is a debt the next windows repay, up to one
+// cycle's budget.
 class DutyCycleController {
  public:
   DutyCycleController(double budget, DutyLimits limits) : budget_(budget), limits_(limits) {}

@@ -73,18 +73,23 @@ TEST(DutyCycleController, HoldsTheBudgetOverTime) {
 
 TEST(DutyCycleController, RepaysAnOverspentWindow) {
   DutyCycleController c(0.005, kLimits);
-  // 2 s at 1.2 CPU s per second: 2.4 CPU s against 0.6 allowed, 1.8 over.
-  double open = c.Next({120, 2, 2.4, 0});
-  EXPECT_NEAR(c.debt_s(), -1.8, 1e-9);
-  EXPECT_EQ(open, 0) << "0.6 - 1.8 < 0: skip";
-  open = c.Next({120, 0, 0, 0});
-  EXPECT_NEAR(c.debt_s(), -1.2, 1e-9);
+  // 0.5 s at 1.2 CPU s per second: 0.6 CPU s, and the daemon's own 0.3: 0.3 over.
+  double open = c.Next({120, 0.5, 0.6, 0.3});
+  EXPECT_NEAR(c.debt_s(), -0.3, 1e-9);
+  // 0.6 - 0.3 debt - 0.3 fixed leaves nothing: skip.
   EXPECT_EQ(open, 0);
-  c.Next({120, 0, 0, 0});
   open = c.Next({120, 0, 0, 0});
   EXPECT_NEAR(c.debt_s(), 0, 1e-9);
   EXPECT_NEAR(open, 0.5, 1e-9) << "debt repaid: 0.6 CPU s at 1.2 per second";
   EXPECT_DOUBLE_EQ(c.cost_per_attached_s(), 1.2) << "skipped cycles keep the last rate";
+}
+
+TEST(DutyCycleController, ASpikeCostsOneWindowAtMost) {
+  DutyCycleController c(0.005, kLimits);
+  // Start-up work: 5 CPU s in the first cycle, 8 cycles' budget; the debt stops at one.
+  EXPECT_EQ(c.Next({120, 0.6, 0.006, 5.0}), 0);
+  EXPECT_NEAR(c.debt_s(), -0.6, 1e-9);
+  EXPECT_EQ(c.Next({120, 0, 0, 0}), 2.0) << "one cycle skipped repays the capped debt";
 }
 
 TEST(DutyCycleController, NoLoadMeansFullWindows) {
