@@ -23,7 +23,9 @@
 # VARIANT@PATH runs VARIANT with the tunescope binary at PATH, e.g. all@/tmp/old/tunescope
 # beside all: two builds compared in one run.
 # default, default-port and all keep serve's attach windows at their default share (2 s of 120 s,
-# 1/60), scaled to one window per run: --window=(S/60)/S. Any interval of one whole period holds
+# 1/60), scaled to one window per run: --window=(S/60)/S, with --overhead-budget off (at 120 s
+# a 0.5% budget is 0.6 CPU s per window, which the default set's windows stay under; scaled to
+# S seconds it would be S/200 and skip them). Any interval of one whole period holds
 # exactly one window's attached time, whatever the phase, so every run measures that share; the
 # daemon re-attaches once per run instead of once per 120 s, which only adds to the cost.
 # CPU us/req = busy time of the server's CPU (wall time minus its idle time) / responses wrk
@@ -214,11 +216,11 @@ setup() {
   fi
   case "$base" in
     none) ;;
-    default) start_daemon "$1" --window "$window" ;;
-    default-port) start_daemon "$1" --target-port "$port" --window "$window" ;;
+    default) start_daemon "$1" --window "$window" --overhead-budget off ;;
+    default-port) start_daemon "$1" --target-port "$port" --window "$window" --overhead-budget off ;;
     default-port-always) start_daemon "$1" --target-port "$port" --window always ;;
     all) start_daemon "$1" --probes all --target-port "$port" --target-pid "$target_pid" \
-      --window "$window" ;;
+      --window "$window" --overhead-budget off ;;
     all-always) start_daemon "$1" --probes all --target-port "$port" --target-pid "$target_pid" \
       --window always ;;
     reqlat-socket) start_daemon "$1" --probes reqlat --target-port "$port" --window always ;;
@@ -337,6 +339,25 @@ echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/{print $2; exit}' /proc/
   "kernel $(uname -r)"
 echo "wrk -t1 -c$conns -d${duration}s on CPU $client_cpu, the server on CPU" \
   "$server_cpu; $runs rounds, variants alternate in rotated order; medians"
+# The daemon's own account over the same run, from its metrics, beside the bench's: its BPF
+# time and its CPU (tunescope_self_cpu_seconds_total) as shares of one CPU, the budget it keeps
+# and the duty cycle in force at the end; "bench" is the same BPF time from the kernel's stats
+# over wall time and the daemon's CPU from /proc/PID/stat (the `tunescope` column).
+budget_line() {  # budget_line MEASURE_OUTPUT
+  awk -v d="$duration" -v m="$1" '
+    FNR == 1 { file++ }
+    /^tunescope_bpf_program_run_seconds_total\{/ { bpf[file] += $NF }
+    /^tunescope_self_cpu_seconds_total / { cpu[file] = $NF }
+    /^tunescope_overhead_budget_ratio / { budget = $NF }
+    /^tunescope_window_duty_ratio / { duty = $NF }
+    END {
+      split(m, f, " ")
+      printf "    daemon: BPF %.3f%% + own CPU %.3f%% of one CPU = %.3f%%, budget %.2f%%, duty %.4f; bench: own CPU %.1f%%\n",
+        (bpf[2] - bpf[1]) / d * 100, (cpu[2] - cpu[1]) / d * 100,
+        (bpf[2] - bpf[1] + cpu[2] - cpu[1]) / d * 100, budget * 100, duty, f[3]
+    }' "$work/stats0" "$work/stats1"
+}
+
 for server in "${servers[@]}"; do
   # Each server in turn: the same variants, the A/B table with stats off, then the per-program
   # accounting with stats on.
@@ -408,6 +429,7 @@ for server in "${servers[@]}"; do
         printf "  %-9s %-24s %8.1f ns/req = %5.2f%% of %.3f us; net %6.1f ns/req = %5.2f%% (floor %.1f, clock %.1f ns)\n",
           l, v, t, t / 10 / b, b, net, net / 10 / b, f, c }'
       grep -v '^TOTAL' "$work/bpf" | sort -k4 -gr
+      budget_line "$out"
     done
   done
   stop_pid "$daemon_pid"

@@ -4,13 +4,13 @@
 
 namespace tunescope::probes {
 
-double WindowOpenSeconds(double budget, double debt_s, double cost_per_attached_s,
-                         double fixed_per_s, const DutyLimits& limits) {
+double WindowOpenSeconds(double budget, const CostModel& m, const DutyLimits& limits) {
   // CPU seconds the next cycle may spend on the windowed programs.
-  const double allowance =
-      budget * limits.every_s + std::min(debt_s, 0.0) - std::max(fixed_per_s, 0.0) * limits.every_s;
-  if (cost_per_attached_s <= 0) return allowance > 0 ? limits.max_open_s : 0;
-  const double open = std::min(allowance / cost_per_attached_s, limits.max_open_s);
+  const double allowance = budget * limits.every_s + std::min(m.debt_s, 0.0) -
+                           std::max(m.fixed_per_s, 0.0) * limits.every_s -
+                           std::max(m.per_window_s, 0.0);
+  if (m.cost_per_attached_s <= 0) return allowance > 0 ? limits.max_open_s : 0;
+  const double open = std::min(allowance / m.cost_per_attached_s, limits.max_open_s);
   if (open <= 0 || open < limits.min_open_s) return 0;
   return open;
 }
@@ -19,23 +19,26 @@ double DutyCycleController::FirstOpenSeconds() const {
   // At least the shortest window: a budget below what a whole CPU would spend in it must still
   // measure once, or it would never learn that the programs cost far less; an overspend here is
   // a debt the next windows repay.
-  return std::max(WindowOpenSeconds(budget_, 0, cost_per_attached_s_, 0, limits_),
+  return std::max(WindowOpenSeconds(budget_, model_, limits_),
                   std::min(limits_.min_open_s, limits_.max_open_s));
 }
 
 double DutyCycleController::Next(const CycleCost& cost) {
   if (cost.elapsed_s > 0) {
-    const double spent = cost.windowed_s + cost.fixed_s;
+    const double spent = cost.windowed_s + cost.fixed_s + cost.per_window_s;
     // The debt is capped at one cycle's budget: a one-off spike (the daemon's start-up work in
     // its first cycle, the first window before anything was measured) skips one window, not
     // the next dozen; a lasting cost is in the rates below and sizes every window.
-    debt_s_ =
-        std::clamp(debt_s_ + budget_ * cost.elapsed_s - spent, -budget_ * limits_.every_s, 0.0);
-    fixed_per_s_ = cost.fixed_s / cost.elapsed_s;
+    model_.debt_s = std::clamp(model_.debt_s + budget_ * cost.elapsed_s - spent,
+                               -budget_ * limits_.every_s, 0.0);
+    model_.fixed_per_s = cost.fixed_s / cost.elapsed_s;
   }
-  // A skipped window measured nothing: the last rate stands.
-  if (cost.attached_s > 0) cost_per_attached_s_ = cost.windowed_s / cost.attached_s;
-  return WindowOpenSeconds(budget_, debt_s_, cost_per_attached_s_, fixed_per_s_, limits_);
+  // A skipped window measured nothing: the last window's costs stand.
+  if (cost.attached_s > 0) {
+    model_.cost_per_attached_s = cost.windowed_s / cost.attached_s;
+    model_.per_window_s = cost.per_window_s;
+  }
+  return WindowOpenSeconds(budget_, model_, limits_);
 }
 
 }  // namespace tunescope::probes

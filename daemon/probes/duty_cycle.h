@@ -17,17 +17,27 @@ struct CycleCost {
   double elapsed_s = 0;   // wall time of the cycle
   double attached_s = 0;  // time the windowed probes were attached in it (0: skipped)
   double windowed_s = 0;  // run time of the windowed probes' programs while attached
-  // Cost paid whether or not the windows open: the daemon's own CPU over the cycle, and the
-  // continuous probes' programs (measured while attached, extrapolated to the cycle).
+  // Cost paid whether or not the windows open: the daemon's own CPU outside the window, and
+  // the continuous probes' programs (measured while attached, extrapolated to the cycle).
   double fixed_s = 0;
+  // The daemon's own CPU from the window's before_attach hook to its after_detach hook: what
+  // opening a window costs whatever its length (the advisor reads the host and ranks there).
+  double per_window_s = 0;
 };
 
-// The next window's length in seconds for a budget (share of one CPU), the debt carried from
-// earlier cycles (<= 0, CPU seconds spent beyond the budget), the windowed programs' cost per
-// attached second and the fixed cost per second. 0 means skip the window: even the shortest
-// one would overspend.
-double WindowOpenSeconds(double budget, double debt_s, double cost_per_attached_s,
-                         double fixed_per_s, const DutyLimits& limits);
+// What the next window is sized from: the debt carried from earlier cycles (<= 0, CPU seconds
+// spent beyond the budget), the windowed programs' cost per attached second, the fixed cost per
+// second and what opening a window costs the daemon.
+struct CostModel {
+  double debt_s = 0;
+  double cost_per_attached_s = 1;
+  double fixed_per_s = 0;
+  double per_window_s = 0;
+};
+
+// The next window's length in seconds for a budget (share of one CPU). 0 means skip the
+// window: even the shortest one would overspend.
+double WindowOpenSeconds(double budget, const CostModel& model, const DutyLimits& limits);
 
 // Keeps the running account over cycles. Unspent budget is not banked (a quiet hour must not
 // buy a burst that costs the server later); overspending, as in the first window before
@@ -43,15 +53,12 @@ class DutyCycleController {
   // Records the cycle that ended and returns the next window's length (0: skip it).
   double Next(const CycleCost& cost);
 
-  double debt_s() const { return debt_s_; }
-  double cost_per_attached_s() const { return cost_per_attached_s_; }
+  const CostModel& model() const { return model_; }
 
  private:
   double budget_;
   DutyLimits limits_;
-  double debt_s_ = 0;
-  double cost_per_attached_s_ = 1;  // a whole CPU until measured
-  double fixed_per_s_ = 0;
+  CostModel model_;  // cost_per_attached_s: a whole CPU until measured
 };
 
 }  // namespace tunescope::probes

@@ -67,6 +67,7 @@ void WindowScheduler::Run() {
     CycleCost cost;
     if (budget_.metrics) budget_.metrics->SetDuty(open_s / every_s);
     if (open_s > 0) {
+      const double window_cpu0 = controller ? budget_.self_cpu() : 0;
       Call(hooks_.before_attach);
       // Statistics cost every program on the host two clock reads per run: on only while
       // measuring, and held as an fd so that a killed daemon leaves them off.
@@ -96,6 +97,7 @@ void WindowScheduler::Run() {
       cost.attached_s = Seconds(Clock::now() - t0);
       stats.reset();
       Call(hooks_.after_detach);
+      if (controller) cost.per_window_s = budget_.self_cpu() - window_cpu0;
       cost.windowed_s = after.windowed_s - before.windowed_s;
       if (cost.attached_s > 0) {
         continuous_per_s = (after.continuous_s - before.continuous_s) / cost.attached_s;
@@ -109,11 +111,14 @@ void WindowScheduler::Run() {
     if (!stop_.SleepUntil(cycle)) return;
     if (controller) {
       cost.elapsed_s = Seconds(cycle - start);
-      cost.fixed_s = budget_.self_cpu() - cpu0 + continuous_per_s * cost.elapsed_s;
+      cost.fixed_s =
+          budget_.self_cpu() - cpu0 - cost.per_window_s + continuous_per_s * cost.elapsed_s;
       open_s = controller->Next(cost);
-      TS_LOG(kDebug) << "--overhead-budget: cycle cost " << cost.windowed_s + cost.fixed_s
+      TS_LOG(kDebug) << "--overhead-budget: cycle cost "
+                     << cost.windowed_s + cost.fixed_s + cost.per_window_s
                      << " s (windowed programs " << cost.windowed_s << " s in " << cost.attached_s
-                     << " s attached), next window " << open_s << " s";
+                     << " s attached, the window's hooks " << cost.per_window_s
+                     << " s), next window " << open_s << " s";
     }
   }
 }
