@@ -30,8 +30,11 @@ def increase(name, extra=""):
     return "increase(%s[$__rate_interval])" % m(name, extra)
 
 
-# Number of CPUs the softirq probe sees: the denominator of "share of the host's CPU".
-CPUS = "count(count by (cpu) (%s))" % rate("tunescope_softirq_seconds_total")
+# Number of CPUs: the denominator of "share of the host's CPU". From the softirq probe, or from
+# the kernel-statistics tier when softirq's programs are not attached for good (serve
+# --window=always leaves them out of the default set).
+CPUS = "count(count by (cpu) (%s or %s))" % (rate("tunescope_softirq_seconds_total"),
+                                              rate("tunescope_kernel_softirq_seconds_total"))
 
 
 def per_attached_second(expr, probe):

@@ -28,8 +28,10 @@ SOURCE = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)
 CATALOGUE = os.path.join(SOURCE, "daemon", "probes", "catalogue.cpp")
 PROBES_DOC = os.path.join(SOURCE, "docs", "probes.md")
 # Metrics of the daemon itself, exported whatever probes run.
+# Exported by the default daemon whatever the probes: self metrics, and the kernel-statistics
+# tier read from /proc (off only with --no-kernel-stats).
 CORE_METRICS = ("tunescope_probe_", "tunescope_tuning_", "tunescope_build_info",
-                "tunescope_map_full_total")
+                "tunescope_map_full_total", "tunescope_kernel_")
 # Metrics that need more than their probe: a flag, or a kernel feature. Checked before the
 # probe's own condition; the noValue text must contain one of the strings.
 FEATURE_FLAGS = (
@@ -146,7 +148,8 @@ def needed_hints(expr, defaults, probe_of):
             out.append((name, "probe %s is opt-in" % probe, ("--probes=" + probe,)))
         elif kind == "kWithTargetPort":
             out.append((name, "probe %s runs with a target port" % probe, ("--target-port",)))
-        elif kind != "kAlways":
+        # kInWindows: in the default set, attached in serve's default windows.
+        elif kind not in ("kAlways", "kInWindows"):
             out.append((name, "probe %s is not in daemon/probes/catalogue.cpp" % probe, None))
     return out
 
