@@ -521,6 +521,17 @@ def probes():
         [{"expr": "sum by (probe) (%s) / on () group_left () %s" % (
             rate("tunescope_bpf_program_run_seconds_total"), CPUS),
           "legendFormat": "{{probe}}"}], hint=HINT_BPF_STATS)
+    b.timeseries(
+        "Daemon's own CPU, its budget and the window duty",
+        "The daemon's own CPU as a share of one CPU, the --overhead-budget it keeps (its "
+        "threads, its programs and the continuous probes together, 0: off) and the share of time "
+        "the windowed probes attach in the current cycle (1: attached for good, 0: this window "
+        "skipped to stay within the budget).",
+        "percentunit",
+        [{"expr": "sum by (instance) (%s)" % rate("tunescope_self_cpu_seconds_total"),
+          "legendFormat": "{{instance}} daemon CPU"},
+         {"expr": m("tunescope_overhead_budget_ratio"), "legendFormat": "{{instance}} budget"},
+         {"expr": m("tunescope_window_duty_ratio"), "legendFormat": "{{instance}} duty"}])
     return dashboard("tunescope-probes", "tunescope / Probes",
                      "One row per probe: what each kernel probe measures and what to conclude.",
                      b)

@@ -31,7 +31,8 @@ PROBES_DOC = os.path.join(SOURCE, "docs", "probes.md")
 # Exported by the default daemon whatever the probes: self metrics, and the kernel-statistics
 # tier read from /proc (off only with --no-kernel-stats).
 CORE_METRICS = ("tunescope_probe_", "tunescope_tuning_", "tunescope_build_info",
-                "tunescope_map_full_total", "tunescope_kernel_")
+                "tunescope_map_full_total", "tunescope_kernel_", "tunescope_self_cpu_seconds_total",
+                "tunescope_overhead_budget_ratio", "tunescope_window_duty_ratio")
 # Metrics that need more than their probe: a flag, or a kernel feature. Checked before the
 # probe's own condition; the noValue text must contain one of the strings.
 FEATURE_FLAGS = (
