@@ -474,31 +474,23 @@ TEST(SomaxconnRule, ThePhaseWithoutProbesCountsWhenThereWasOne) {
 // Measured with a local client, somaxconn 8 (2026-12-02): 679 overflows, 392 SYN/SYN-ACK
 // retransmits, 9600 connections; each retransmit is one attempt that waited.
 TEST(SomaxconnRule, RetransmitsCountAttemptsNotDroppedPackets) {
-  Fixture f;
-  f.Sysctl("net.core.somaxconn", "8");
-  f.Tcp(&TcpCounters::listen_overflows, 0, 679);
-  f.Tcp(&TcpCounters::listen_drops, 0, 679);
-  f.Tcp(&TcpCounters::syn_retrans, 0, 392);
-  f.Tcp(&TcpCounters::passive_opens, 0, 9600);
-  Prediction p = f.Eval("somaxconn");
-  ASSERT_TRUE(p.latency_removed_seconds) << p.reason;
-  EXPECT_NEAR(*p.latency_removed_seconds, 392.0 / 9600, 1e-9);
+  auto predicted = [](std::int64_t overflows, std::int64_t retransmits, std::int64_t accepted) {
+    Fixture f;
+    f.Sysctl("net.core.somaxconn", "8");
+    f.Tcp(&TcpCounters::listen_overflows, 0, overflows);
+    f.Tcp(&TcpCounters::listen_drops, 0, overflows);
+    f.Tcp(&TcpCounters::syn_retrans, 0, retransmits);
+    f.Tcp(&TcpCounters::passive_opens, 0, accepted);
+    Prediction p = f.Eval("somaxconn");
+    EXPECT_TRUE(p.latency_removed_seconds) << p.reason;
+    return p.latency_removed_seconds.value_or(-1);
+  };
+  EXPECT_NEAR(predicted(679, 392, 9600), 392.0 / 9600, 1e-9);
   // Remote clients: 100 SYN-ACK retransmits stand for 200 dropped packets (ACK and request);
   // the other 300 overflows are SYNs their clients retransmit.
-  Fixture r;
-  r.Sysctl("net.core.somaxconn", "8");
-  r.Tcp(&TcpCounters::listen_overflows, 0, 500);
-  r.Tcp(&TcpCounters::listen_drops, 0, 500);
-  r.Tcp(&TcpCounters::syn_retrans, 0, 100);
-  r.Tcp(&TcpCounters::passive_opens, 0, 4000);
-  EXPECT_NEAR(*r.Eval("somaxconn").latency_removed_seconds, 400.0 / 4000, 1e-9);
+  EXPECT_NEAR(predicted(500, 100, 4000), 400.0 / 4000, 1e-9);
   // Retransmits of other connections (a dead upstream) never count more than the drops.
-  Fixture o;
-  o.Sysctl("net.core.somaxconn", "8");
-  o.Tcp(&TcpCounters::listen_overflows, 0, 50);
-  o.Tcp(&TcpCounters::syn_retrans, 0, 5000);
-  o.Tcp(&TcpCounters::passive_opens, 0, 1000);
-  EXPECT_NEAR(*o.Eval("somaxconn").latency_removed_seconds, 50.0 / 1000, 1e-9);
+  EXPECT_NEAR(predicted(50, 5000, 1000), 50.0 / 1000, 1e-9);
 }
 
 TEST(SomaxconnRule, NoDropsWithALargeQueueIsApplied) {
