@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/log.h"
+#include "host/pids_limit.h"
 
 namespace tunescope {
 namespace {
@@ -66,6 +67,29 @@ Status CheckKernelBtf(const cli::ServeOptions& options) {
   }
   btf__free(parsed);
   return {};
+}
+
+host::Result<http::HttpLimits> HttpLimitsForPidsLimit() {
+  const http::HttpLimits& wanted = http::kHttpLimits;
+  auto pids = host::read_pids_headroom({});
+  // The probes' threads, the window scheduler, libbpf and psx: a few tasks beside CivetWeb's.
+  constexpr std::uint64_t kOwnTasks = 32;
+  if (!pids || pids->tasks >= wanted.worker_threads + kOwnTasks) return wanted;
+  std::uint64_t left = pids->tasks > kOwnTasks ? pids->tasks - kOwnTasks : 0;
+  if (left < http::kMinWorkerThreads) {
+    return host::Result<http::HttpLimits>::failure(
+        "the pids limit of " + pids->cgroup + " (pids.max " + std::to_string(pids->max) +
+        ") leaves " + std::to_string(pids->tasks) + " tasks; serving needs at least " +
+        std::to_string(http::kMinWorkerThreads + kOwnTasks) +
+        " (raise the container's pids limit)");
+  }
+  http::HttpLimits fit = http::FitThreads(wanted, static_cast<unsigned>(left));
+  TS_LOG(kWarn) << "the pids limit of " << pids->cgroup << " (pids.max " << pids->max << ") leaves "
+                << pids->tasks << " tasks: serving HTTP with " << fit.worker_threads
+                << " threads, 503 beyond " << fit.max_connections << " connections (raise the "
+                << "limit to " << wanted.worker_threads + kOwnTasks << " for the full "
+                << wanted.worker_threads << ")";
+  return fit;
 }
 
 void RaiseOpenFileLimit() {

@@ -75,7 +75,12 @@ int RunServe(std::span<const std::string_view> args) {
                      "tunescope_kernel_softirq_* carry softirq time and runs (name softirq in "
                      "--probes to attach it for good)";
   }
-  http::HttpServer server;
+  auto limits = HttpLimitsForPidsLimit();
+  if (!limits.ok()) {
+    std::cerr << "tunescope serve: " << limits.error() << "\n";
+    return 1;
+  }
+  http::HttpServer server(*limits);
   // LoadWebConfig refuses a file without users, so a given file always means a gate.
   if (!options.web_config_file.empty()) {
     server.SetGate(http::BasicAuthGate(

@@ -81,21 +81,36 @@ Prediction RuleSomaxconn(const Tuning& t, const Evidence& e) {
     p.numbers = std::move(numbers);
     return p;
   }
-  // A dropped SYN or handshake costs the client at least the 1 s initial retransmit timeout.
+  // The counters count packets, and an attempt can lose several: a SYN dropped at a full
+  // accept queue waits for its client's SYN retransmit; a handshake whose last ACK is dropped
+  // loses that ACK and the request sent with it and waits for the server's SYN-ACK
+  // retransmit. TCPSynRetrans counts both retransmits when the client is on this host, only
+  // the SYN-ACKs otherwise; each SYN-ACK retransmit stands for two dropped packets, and the
+  // overflows left over are SYNs whose retransmits another host sends. Either way:
+  //   delayed attempts = retransmits + max(0, overflows - 2 * retransmits), at most overflows.
+  // Each waits at least the 1 s initial retransmit timeout.
   constexpr double kSynRetransmit = 1.0;
-  double attempts = accepted + *drops;
+  double overflow_packets = overflows.value_or(*drops);
+  double delayed = overflow_packets;
+  auto retrans = delta(&host::TcpCounters::syn_retrans);
+  if (retrans && *retrans > 0) {
+    delayed = std::min(overflow_packets, *retrans + std::max(0.0, overflow_packets - 2 * *retrans));
+    numbers.push_back({"syn_retransmits", *retrans, "count"});
+  }
+  if (delayed <= 0) delayed = *drops;  // dropped for another reason than a full queue
+  numbers.push_back({"delayed_attempts", delayed, "count"});
+  double attempts = std::max(accepted, delayed);
   Prediction p = Make(t, Verdict::kMeasured, "");
-  p.latency_removed_seconds = attempts > 0 ? *drops * kSynRetransmit / attempts : kSynRetransmit;
-  // Low: the drop counters count packets, and one attempt can be dropped more than once (its
-  // handshake's last ACK and the retransmits), so they overstate the attempts (3.5x against
-  // the realized latency in the nginx scenario).
+  p.latency_removed_seconds = attempts > 0 ? delayed * kSynRetransmit / attempts : kSynRetransmit;
+  // Low: a retransmit that is dropped again waits 2 s more, which the counters cannot tell.
   p.confidence = "low";
-  p.reason = Count(*drops) + " connection attempts dropped at a full listen queue while " +
+  p.reason = Count(delayed) + " connection attempts waited for a SYN or SYN-ACK retransmit (" +
+             Count(overflow_packets) + " packets dropped at a full listen queue) while " +
              Count(accepted) + " were accepted" +
              (unprobed ? " in the " + Seconds(unprobed->seconds) + " before the probes attached"
                        : std::string()) +
              (backlog.empty() ? "" : " (" + backlog + ")") +
-             ": each costs its client at least a 1 s SYN retransmit, " +
+             ": each costs its client at least a 1 s retransmit timeout, " +
              Seconds(*p.latency_removed_seconds) + " per connection on average";
   p.reason += "; raise net.core.somaxconn and the server's listen() backlog";
   p.numbers = std::move(numbers);

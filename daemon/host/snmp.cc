@@ -82,6 +82,7 @@ TcpCounters tcp_counters(const CounterTable& netstat, const CounterTable& snmp) 
   c.backlog_drops = netstat.get("TcpExt", "TCPBacklogDrop");
   c.req_q_full_drops = netstat.get("TcpExt", "TCPReqQFullDrop");
   c.syncookies_sent = netstat.get("TcpExt", "SyncookiesSent");
+  c.syn_retrans = netstat.get("TcpExt", "TCPSynRetrans");
   c.timewait_overflow = netstat.get("TcpExt", "TCPTimeWaitOverflow");
   c.busy_poll_rx_packets = netstat.get("TcpExt", "BusyPollRxPackets");
   c.retrans_segs = snmp.get("Tcp", "RetransSegs");

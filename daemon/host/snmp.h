@@ -31,6 +31,7 @@ struct TcpCounters {
   std::optional<std::int64_t> backlog_drops;         // TcpExt TCPBacklogDrop
   std::optional<std::int64_t> req_q_full_drops;      // TcpExt TCPReqQFullDrop
   std::optional<std::int64_t> syncookies_sent;       // TcpExt SyncookiesSent
+  std::optional<std::int64_t> syn_retrans;           // TcpExt TCPSynRetrans (SYN and SYN-ACK)
   std::optional<std::int64_t> timewait_overflow;     // TcpExt TCPTimeWaitOverflow
   std::optional<std::int64_t> busy_poll_rx_packets;  // TcpExt BusyPollRxPackets
   std::optional<std::int64_t> retrans_segs;          // Tcp RetransSegs

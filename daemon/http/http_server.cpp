@@ -167,6 +167,19 @@ int HttpServer::OnLog(const mg_connection* /*conn*/, const char* message) {
   return 1;  // handled: keep CivetWeb from printing on its own
 }
 
+HttpLimits FitThreads(const HttpLimits& limits, unsigned threads) {
+  if (threads >= limits.worker_threads) return limits;
+  auto scale = [&](unsigned n) {
+    return static_cast<unsigned>(static_cast<unsigned long long>(n) * threads /
+                                 limits.worker_threads);
+  };
+  HttpLimits fit = limits;
+  fit.worker_threads = threads;
+  fit.max_connections = scale(limits.max_connections);
+  fit.keep_alive_below_connections = scale(limits.keep_alive_below_connections);
+  return fit;
+}
+
 Status HttpServer::Start(const std::string& listen_address) {
   static std::once_flag init_once;
   std::call_once(init_once, [] { mg_init_library(0); });

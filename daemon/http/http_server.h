@@ -55,6 +55,13 @@ inline constexpr HttpLimits kHttpLimits{
 static_assert(kHttpLimits.max_connections < kHttpLimits.worker_threads);
 static_assert(kHttpLimits.keep_alive_below_connections <= kHttpLimits.max_connections);
 
+// The fewest worker threads worth serving with: scrapes, /advice and a few held connections.
+inline constexpr unsigned kMinWorkerThreads = 16;
+// kHttpLimits scaled down to `threads` workers (a pids limit leaves fewer tasks than it asks
+// for): the same share of them stays spare above the connection cap, and keep-alive stops at
+// the same share. Unchanged when `threads` is at least limits.worker_threads.
+HttpLimits FitThreads(const HttpLimits& limits, unsigned threads);
+
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 // Returns a response to send instead of the handler's (e.g. 401), or nothing to go on.
 using HttpGate = std::function<std::optional<HttpResponse>(const HttpRequest&)>;

@@ -442,9 +442,9 @@ TEST(SomaxconnRule, DropsAtAFullListenQueueFire) {
   Prediction p = f.Eval("somaxconn");
   EXPECT_EQ(p.verdict, Verdict::kMeasured);
   EXPECT_FALSE(p.payoff_ratio);
-  // 100 of 1100 attempts each cost a 1 s SYN retransmit.
+  // 100 of 1000 accepted connections each waited out a 1 s retransmit timeout.
   ASSERT_TRUE(p.latency_removed_seconds);
-  EXPECT_NEAR(*p.latency_removed_seconds, 100.0 / 1100, 1e-9);
+  EXPECT_NEAR(*p.latency_removed_seconds, 100.0 / 1000, 1e-9);
   EXPECT_NE(p.reason.find("port 8080's backlog is at most somaxconn=128"), std::string::npos)
       << p.reason;
 }
@@ -466,9 +466,31 @@ TEST(SomaxconnRule, ThePhaseWithoutProbesCountsWhenThereWasOne) {
   ASSERT_NE(t, nullptr);
   Prediction p = t->rule(*t, e);
   ASSERT_TRUE(p.latency_removed_seconds) << p.reason;
-  EXPECT_NEAR(*p.latency_removed_seconds, 100.0 / 1000, 1e-9);
+  EXPECT_NEAR(*p.latency_removed_seconds, 100.0 / 900, 1e-9);
   EXPECT_NE(p.reason.find("before the probes attached"), std::string::npos) << p.reason;
   EXPECT_EQ(p.confidence, "low");
+}
+
+// Measured with a local client, somaxconn 8 (2026-12-02): 679 overflows, 392 SYN/SYN-ACK
+// retransmits, 9600 connections; each retransmit is one attempt that waited.
+TEST(SomaxconnRule, RetransmitsCountAttemptsNotDroppedPackets) {
+  auto predicted = [](std::int64_t overflows, std::int64_t retransmits, std::int64_t accepted) {
+    Fixture f;
+    f.Sysctl("net.core.somaxconn", "8");
+    f.Tcp(&TcpCounters::listen_overflows, 0, overflows);
+    f.Tcp(&TcpCounters::listen_drops, 0, overflows);
+    f.Tcp(&TcpCounters::syn_retrans, 0, retransmits);
+    f.Tcp(&TcpCounters::passive_opens, 0, accepted);
+    Prediction p = f.Eval("somaxconn");
+    EXPECT_TRUE(p.latency_removed_seconds) << p.reason;
+    return p.latency_removed_seconds.value_or(-1);
+  };
+  EXPECT_NEAR(predicted(679, 392, 9600), 392.0 / 9600, 1e-9);
+  // Remote clients: 100 SYN-ACK retransmits stand for 200 dropped packets (ACK and request);
+  // the other 300 overflows are SYNs their clients retransmit.
+  EXPECT_NEAR(predicted(500, 100, 4000), 400.0 / 4000, 1e-9);
+  // Retransmits of other connections (a dead upstream) never count more than the drops.
+  EXPECT_NEAR(predicted(50, 5000, 1000), 50.0 / 1000, 1e-9);
 }
 
 TEST(SomaxconnRule, NoDropsWithALargeQueueIsApplied) {

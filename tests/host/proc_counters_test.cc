@@ -192,8 +192,8 @@ TEST(CounterPairs, NetstatAndSnmpFromThisHost) {
 
 TEST(CounterPairs, ReadsNamedValues) {
   const char* text =
-      "TcpExt: SyncookiesSent ListenOverflows ListenDrops TCPBacklogDrop\n"
-      "TcpExt: 1 230 231 17\n"
+      "TcpExt: SyncookiesSent ListenOverflows ListenDrops TCPBacklogDrop TCPSynRetrans\n"
+      "TcpExt: 1 230 231 17 140\n"
       "Tcp: RtoAlgorithm RetransSegs\n"
       "Tcp: 1 99\n";
   auto t = parse_counter_pairs(text, "test");
@@ -202,6 +202,7 @@ TEST(CounterPairs, ReadsNamedValues) {
   EXPECT_EQ(c.listen_overflows, 230);
   EXPECT_EQ(c.listen_drops, 231);
   EXPECT_EQ(c.backlog_drops, 17);
+  EXPECT_EQ(c.syn_retrans, 140);
   EXPECT_EQ(c.retrans_segs, 99);
   EXPECT_FALSE(c.busy_poll_rx_packets.has_value());
 }

@@ -186,5 +186,18 @@ TEST(HttpServer, RefusesConnectionsBeyondTheCap) {
   EXPECT_EQ(again.ReadAll().rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
 }
 
+// Under a pids limit: fewer workers, the same spare share above the cap and keep-alive cut-off.
+TEST(HttpServer, FitThreadsScalesTheLimitsDown) {
+  EXPECT_EQ(FitThreads(kHttpLimits, 4096).worker_threads, kHttpLimits.worker_threads);
+  HttpLimits fit = FitThreads(kHttpLimits, 1024);
+  EXPECT_EQ(fit.worker_threads, 1024u);
+  EXPECT_EQ(fit.max_connections, 896u);  // 1792 of 2048
+  EXPECT_EQ(fit.keep_alive_below_connections, 768u);
+  EXPECT_EQ(fit.request_timeout, kHttpLimits.request_timeout);
+  HttpLimits least = FitThreads(kHttpLimits, kMinWorkerThreads);
+  EXPECT_LT(least.max_connections, least.worker_threads);
+  EXPECT_GT(least.max_connections, 0u);
+}
+
 }  // namespace
 }  // namespace tunescope::http
