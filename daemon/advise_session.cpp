@@ -1,11 +1,11 @@
-#include "advisor/session.h"
+#include "advise_session.h"
 
 #include "probes/catalogue.h"
 #include "runtime.h"
 
 namespace tunescope::advisor {
 
-std::shared_ptr<probes::ProbeSet> StartProbes(const cli::ServeOptions& options,
+std::shared_ptr<probes::ProbeSet> StartProbes(const cli::ProbeOptions& options,
                                               std::string& warning) {
   auto set = std::make_shared<probes::ProbeSet>();
   if (Status s = CheckKernelBtf(options); !s.ok()) {
@@ -14,14 +14,13 @@ std::shared_ptr<probes::ProbeSet> StartProbes(const cli::ServeOptions& options,
   }
   // A one-shot session may spend more than the daemon: every probe, costly modes included,
   // unless the user chose the probes.
-  cli::ServeOptions session = options;
+  cli::ProbeOptions session = options;
   if (session.probes.empty()) {
     for (const auto& entry : probes::Catalogue()) session.probes.emplace_back(entry.name);
   }
   session.probe_config.softirq_raise_delay = true;
   session.probe_config.softirq_sample = 1;  // exact time for the minutes a session lasts
-  session.window = {};                      // attached for the whole session
-  set = cli::MakeProbeSet(session);
+  set = cli::MakeProbeSet(session, probes::AttachWindow{});  // attached for the whole session
   // The programs' own time is taken out of the server's CPU basis (BPF stats, this session only).
   if (Status s = set->EnableProgramStats(); !s.ok()) {
     warning = s.message() + "; tunescope's own program time stays in the server's CPU time";
@@ -30,7 +29,7 @@ std::shared_ptr<probes::ProbeSet> StartProbes(const cli::ServeOptions& options,
   return set;
 }
 
-MeasureSources SourcesFor(const cli::ServeOptions& options,
+MeasureSources SourcesFor(const cli::ProbeOptions& options,
                           std::shared_ptr<const probes::ProbeSet> probe_set) {
   MeasureSources sources;
   sources.collect = [probe_set] { return probe_set->Collect(); };

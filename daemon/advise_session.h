@@ -7,17 +7,17 @@
 #include <string>
 
 #include "advisor/advisor.h"
-#include "cli/serve_flags.h"
+#include "cli/probe_flags.h"
 #include "probes/probe_set.h"
 
 namespace tunescope::advisor {
 
 // Starts the probes of `options`; when kernel BTF is missing, returns an empty set and says
 // why in `warning`.
-std::shared_ptr<probes::ProbeSet> StartProbes(const cli::ServeOptions& options,
+std::shared_ptr<probes::ProbeSet> StartProbes(const cli::ProbeOptions& options,
                                               std::string& warning);
 
-MeasureSources SourcesFor(const cli::ServeOptions& options,
+MeasureSources SourcesFor(const cli::ProbeOptions& options,
                           std::shared_ptr<const probes::ProbeSet> probe_set);
 
 // Fills advice.probes_up / probes_down from the set's statuses.

@@ -1,4 +1,4 @@
-#include "metrics/build_info.h"
+#include "build_info.h"
 
 #include <bpf/libbpf.h>
 #include <prometheus/gauge.h>

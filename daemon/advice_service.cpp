@@ -1,8 +1,8 @@
-#include "advisor/service.h"
+#include "advice_service.h"
 
 #include <nlohmann/json.hpp>
 
-#include "advisor/session.h"
+#include "advise_session.h"
 
 namespace tunescope::advisor {
 
