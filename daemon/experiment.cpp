@@ -59,13 +59,23 @@ struct ServerCpus {
   std::string basis;
 };
 
+// Per-CPU ticks, or none when /proc/stat cannot be read (the round then has no CPU figures).
+host::CpuTicksTable ReadTicks(const host::HostPaths& paths) {
+  auto ticks = host::read_cpu_ticks(paths);
+  return ticks ? *ticks : host::CpuTicksTable{};
+}
+
+double TicksToSeconds(std::uint64_t ticks) {
+  return static_cast<double>(ticks) / static_cast<double>(host::clock_ticks_per_second());
+}
+
 ServerCpus ChooseServerCpus(const advisor::MeasureSources& sources, const std::set<int>& seen) {
   bool has_target = !sources.target_pids.empty() || !sources.target_comms.empty();
   if (has_target && !seen.empty()) {
     return {{seen.begin(), seen.end()}, "the CPUs the target's threads ran on while predicting"};
   }
   ServerCpus all;
-  for (const auto& [cpu, ticks] : experiment::ReadPerCpuTicks(sources.paths.proc)) {
+  for (const auto& [cpu, ticks] : ReadTicks(sources.paths)) {
     all.cpus.push_back(cpu);
   }
   all.basis = has_target ? "the target was not found: all CPUs"
@@ -75,8 +85,8 @@ ServerCpus ChooseServerCpus(const advisor::MeasureSources& sources, const std::s
 
 // The CPU counters a round is measured with, read at its start and at its end.
 struct CpuReads {
-  std::map<int, experiment::CpuTicks> ticks;  // per CPU
-  std::optional<double> target_seconds;       // utime+stime of the target's threads
+  host::CpuTicksTable ticks;             // per CPU
+  std::optional<double> target_seconds;  // utime+stime of the target's threads
 
   static CpuReads Now(const advisor::MeasureSources& sources) {
     CpuReads r;
@@ -85,7 +95,7 @@ struct CpuReads {
       if (!threads.empty()) r.target_seconds = 0;
       for (const host::ThreadAccounting& t : threads) *r.target_seconds += t.cpu_seconds;
     }
-    r.ticks = experiment::ReadPerCpuTicks(sources.paths.proc);
+    r.ticks = ReadTicks(sources.paths);
     return r;
   }
 };
@@ -94,20 +104,20 @@ struct CpuReads {
 // server's CPUs, the target's own CPU time, and the time other tasks took on those CPUs.
 void FillCpu(experiment::RoundMeasure& m, const CpuReads& before, const CpuReads& after,
              const ServerCpus& server) {
-  unsigned long long busy = 0, tasks = 0;
+  std::uint64_t busy = 0, tasks = 0;
   for (int c : server.cpus) {
     auto b = before.ticks.find(c), a = after.ticks.find(c);
     if (b == before.ticks.end() || a == after.ticks.end()) continue;
-    if (a->second.busy >= b->second.busy) busy += a->second.busy - b->second.busy;
-    if (a->second.tasks >= b->second.tasks) tasks += a->second.tasks - b->second.tasks;
+    if (a->second.busy() >= b->second.busy()) busy += a->second.busy() - b->second.busy();
+    if (a->second.tasks() >= b->second.tasks()) tasks += a->second.tasks() - b->second.tasks();
   }
   m.server_cpus = static_cast<int>(server.cpus.size());
-  m.server_busy_seconds = experiment::TicksToSeconds(busy);
+  m.server_busy_seconds = TicksToSeconds(busy);
   if (before.target_seconds && after.target_seconds) {
     m.target_cpu_seconds = std::max(0.0, *after.target_seconds - *before.target_seconds);
     // Task time on the server's CPUs that was not the target's: builds, the load generator
     // when it shares them, other servers. Softirq time is the server's kernel work: not counted.
-    m.others_seconds = std::max(0.0, experiment::TicksToSeconds(tasks) - *m.target_cpu_seconds);
+    m.others_seconds = std::max(0.0, TicksToSeconds(tasks) - *m.target_cpu_seconds);
   }
 }
 

@@ -61,8 +61,7 @@ Result<CpuBusy> parse_proc_stat_busy(std::string_view text, long ticks_per_secon
   if (!cpus) return fail<CpuBusy>(cpus.error());
   CpuBusy out;
   for (const auto& [cpu, t] : *cpus) {
-    const std::uint64_t busy = t.user + t.nice + t.system + t.irq + t.softirq + t.steal;
-    out[cpu] = static_cast<double>(busy) / static_cast<double>(ticks_per_second);
+    out[cpu] = static_cast<double>(t.busy()) / static_cast<double>(ticks_per_second);
   }
   return out;
 }

@@ -29,6 +29,10 @@ Result<CpuBusy> read_cpu_busy(const HostPaths& paths);
 struct CpuTicks {
   std::uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0,
                 steal = 0;
+  // Time in tasks (the target's and others'): user nice system (guest time is inside user).
+  std::uint64_t tasks() const { return user + nice + system; }
+  // Everything but idle and iowait: tasks, irq, softirq, steal.
+  std::uint64_t busy() const { return tasks() + irq + softirq + steal; }
 };
 using CpuTicksTable = std::map<int, CpuTicks>;
 Result<CpuTicksTable> parse_proc_stat_cpus(std::string_view text);

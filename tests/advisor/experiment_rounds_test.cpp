@@ -133,21 +133,6 @@ TEST(ExperimentRounds, PredictedShareInvertsThePayoffModel) {
   EXPECT_NEAR(ShareFromPayoff(0), 0, 1e-12);
 }
 
-TEST(ExperimentLoad, PerCpuTicksSkipIdleAndIowait) {
-  std::string stat =
-      "cpu  10 0 10 1000 5 1 1 0 0 0\n"
-      "cpu0 1 2 3 400 50 6 7 8 0 0\n"
-      "cpu1 10 0 20 600 0 0 30 0 0 0\n"
-      "intr 12345\nctxt 99\n";
-  auto ticks = ParsePerCpuTicks(stat);
-  ASSERT_EQ(ticks.size(), 2u);
-  EXPECT_EQ(ticks[0].busy, 1u + 2 + 3 + 6 + 7 + 8);
-  EXPECT_EQ(ticks[0].tasks, 1u + 2 + 3);
-  EXPECT_EQ(ticks[1].busy, 60u);
-  EXPECT_EQ(ticks[1].tasks, 30u);
-  EXPECT_TRUE(ParsePerCpuTicks("cpu0 1 2\n").empty()) << "a short line is malformed";
-}
-
 TEST(ExperimentReport, TextAndJsonCarryRoundsPredictionAndRealized) {
   const advisor::Tuning* t = advisor::FindTuning("somaxconn");
   ASSERT_NE(t, nullptr);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "fixtures.h"
+#include "host/cpu_accounting.h"
 #include "host/cpu_security.h"
 #include "host/interrupts.h"
 #include "host/netfilter.h"
@@ -17,6 +18,24 @@ namespace tunescope::host {
 namespace {
 
 using testing::read_fixture;
+
+// The busy and task time of a CPU, what experiment rounds and the advisor divide by: idle and
+// iowait are not busy; irq, softirq and steal are busy but not task time.
+TEST(CpuTicks, BusyAndTaskTimeSkipIdleAndIowait) {
+  const std::string stat =
+      "cpu  10 0 10 1000 5 1 1 0 0 0\n"
+      "cpu0 1 2 3 400 50 6 7 8 0 0\n"
+      "cpu1 10 0 20 600 0 0 30 0 0 0\n"
+      "intr 12345\nctxt 99\n";
+  auto ticks = parse_proc_stat_cpus(stat);
+  ASSERT_TRUE(ticks) << ticks.error();
+  ASSERT_EQ(ticks->size(), 2u);
+  EXPECT_EQ(ticks->at(0).busy(), 1u + 2 + 3 + 6 + 7 + 8);
+  EXPECT_EQ(ticks->at(0).tasks(), 1u + 2 + 3);
+  EXPECT_EQ(ticks->at(1).busy(), 60u);
+  EXPECT_EQ(ticks->at(1).tasks(), 30u);
+  EXPECT_FALSE(parse_proc_stat_cpus("cpu0 1 2\n")) << "a short line is no cpuN line";
+}
 
 TEST(Softirqs, ParsesCopyOfThisHost) {
   auto t = parse_softirqs(read_fixture("softirqs_live.txt"));
