@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "cli/flag_parser.h"
 #include "cli/probe_flags.h"
+#include "core/flag_parser.h"
 
 namespace tunescope::cli {
 

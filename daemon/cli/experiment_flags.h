@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "cli/flag_parser.h"
 #include "cli/probe_flags.h"
+#include "core/flag_parser.h"
 
 namespace tunescope::cli {
 

@@ -1,73 +1,25 @@
 #include "cli/probe_flags.h"
 
-#include <dirent.h>
 #include <signal.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
 #include <memory>
 
+#include "host/cpu_accounting.h"
 #include "probes/catalogue.h"
-
-extern "C" {
-#include "reqlat.bpf.h"
-#include "xcpu.bpf.h"
-}
 
 namespace tunescope::cli {
 namespace {
-
-// Both port-filtered probes index their maps by port slot.
-constexpr size_t kMaxTargetPorts = std::min(TS_XCPU_MAX_PORTS, TS_REQLAT_MAX_PORTS);
 
 bool ProcessExists(pid_t pid) {
   return ::kill(pid, 0) == 0 || errno == EPERM;
 }
 
-// Whether any thread of any process has this comm (/proc/PID/task/TID/comm).
+// Whether any thread of any process has this comm.
 bool ThreadNamed(const std::string& comm) {
-  using Dir = std::unique_ptr<DIR, int (*)(DIR*)>;
-  Dir proc(::opendir("/proc"), &::closedir);
-  if (!proc) return true;  // cannot tell: do not warn
-  while (const dirent* p = ::readdir(proc.get())) {
-    if (p->d_name[0] < '1' || p->d_name[0] > '9') continue;
-    const std::string task_dir = std::string("/proc/") + p->d_name + "/task";
-    Dir tasks(::opendir(task_dir.c_str()), &::closedir);
-    if (!tasks) continue;
-    while (const dirent* t = ::readdir(tasks.get())) {
-      if (t->d_name[0] == '.') continue;
-      std::ifstream in(task_dir + "/" + t->d_name + "/comm");
-      std::string name;
-      if (std::getline(in, name) && name == comm) return true;
-    }
-  }
-  return false;
+  return !host::read_threads(host::HostPaths{}, {}, {comm}).empty();
 }
-
-// Map bounds: a full map is counted in tunescope_map_full_total instead of growing.
-struct MapBoundFlag {
-  std::string_view name;
-  std::string_view help;
-  uint64_t min;
-  uint64_t max;
-  uint32_t probes::ProbeConfig::*field;
-};
-
-constexpr MapBoundFlag kMapBoundFlags[] = {
-    {"runqlat.max-tasks", "bound of runqlat's runnable-task map", 64, 1 << 22,
-     &probes::ProbeConfig::max_tasks},
-    {"hardirq.max-irqs", "bound of hardirq's per-IRQ maps", 16, 65536,
-     &probes::ProbeConfig::max_irqs},
-    {"qdisc.max-devices", "bound of the devices the qdisc probe reports", 4, 65536,
-     &probes::ProbeConfig::max_qdisc_devices},
-    {"xcpu.max-sockets", "bound of the target-port sockets the xcpu probe remembers", 64, 1 << 22,
-     &probes::ProbeConfig::max_sockets},
-    {"reqlat.max-sockets", "bound of the server sockets the reqlat probe follows", 64, 1 << 22,
-     &probes::ProbeConfig::max_request_sockets},
-    {"reqlat.max-inflight", "bound of the parsed, not yet answered requests of usdt mode", 64,
-     1 << 22, &probes::ProbeConfig::max_requests_inflight},
-};
 
 std::string ProbeNames() {
   std::string names;
@@ -151,9 +103,9 @@ void AddProbeFlags(FlagParser& parser, ProbeOptions& o) {
                if (Status s = ParseUint("target-port", v, 1, 65535, port); !s.ok()) return s;
                auto& ports = o.probe_config.target_ports;
                if (std::find(ports.begin(), ports.end(), port) != ports.end()) return Status();
-               if (ports.size() >= kMaxTargetPorts) {
+               if (ports.size() >= probes::MaxTargetPorts()) {
                  return Status::Error("flag --target-port: at most " +
-                                      std::to_string(kMaxTargetPorts) +
+                                      std::to_string(probes::MaxTargetPorts()) +
                                       " distinct ports (the size of the probes' port maps)");
                }
                ports.push_back(static_cast<uint16_t>(port));
@@ -178,53 +130,10 @@ void AddProbeFlags(FlagParser& parser, ProbeOptions& o) {
                o.btf_path_given = true;
                return Status();
              });
-  for (const MapBoundFlag& f : kMapBoundFlags) {
-    uint32_t probes::ProbeConfig::*field = f.field;
-    parser.Add(std::string(f.name), "N",
-               std::string(f.help) + " (default " + std::to_string(o.probe_config.*field) + ")",
-               [&o, f](std::string_view v) {
-                 uint64_t n = 0;
-                 if (Status s = ParseUint(f.name, v, f.min, f.max, n); !s.ok()) return s;
-                 o.probe_config.*f.field = static_cast<uint32_t>(n);
-                 return Status();
-               });
+  // Each probe's own flags, from its catalogue row.
+  for (const auto& entry : probes::Catalogue()) {
+    if (entry.add_flags != nullptr) entry.add_flags(parser, o.probe_config);
   }
-  parser.Add("reqlat.usdt-binary", "PATH",
-             "refserver executable whose USDT notes the reqlat probe attaches to (usdt mode, "
-             "chosen over socket when given; --target-pid restricts it to those processes)",
-             [&o](std::string_view v) {
-               if (v.empty()) return Status::Error("flag --reqlat.usdt-binary: empty path");
-               o.probe_config.usdt_binary = std::string(v);
-               return Status();
-             });
-  parser.Add("softirq.sample", "N",
-             "time 1 in N softirq runs per vector and CPU, N a power of two up to 1024 (default "
-             "8; 1 times every run); runs stay exact, time is N x the timed runs' sum",
-             [&o](std::string_view v) {
-               uint64_t n = 0;
-               if (Status s = ParseUint("softirq.sample", v, 1, 1024, n); !s.ok()) return s;
-               if ((n & (n - 1)) != 0) {
-                 return Status::Error("flag --softirq.sample: " + std::to_string(n) +
-                                      " is not a power of two");
-               }
-               o.probe_config.softirq_sample = static_cast<uint32_t>(n);
-               return Status();
-             });
-  parser.AddSwitch("softirq.raise-delay",
-                   "also time NET_RX from raise to run (one more BPF program, run on every "
-                   "softirq raise of every vector; advise turns it on)",
-                   &o.probe_config.softirq_raise_delay);
-  parser.Add("xdp-iface", "IF",
-             "count rx packets per queue and CPU on this interface with XDP (xcpu probe; off by "
-             "default: attaching XDP can reset some NICs' queues)",
-             [&o](std::string_view v) {
-               if (v.empty() || v.size() >= 16 || v.find('/') != std::string_view::npos) {
-                 return Status::Error("flag --xdp-iface: \"" + std::string(v) +
-                                      "\" is not an interface name");
-               }
-               o.probe_config.xdp_iface = std::string(v);
-               return Status();
-             });
   parser.Add("log.level", "LEVEL", "debug, info, warn or error (default info)",
              [&o](std::string_view v) {
                auto level = log::ParseLevel(v);

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cli/flag_parser.h"
+#include "core/flag_parser.h"
 #include "core/log.h"
 #include "probes/probe_config.h"
 #include "probes/probe_set.h"

@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "cli/flag_parser.h"
 #include "cli/probe_flags.h"
+#include "core/flag_parser.h"
 #include "probes/probe_set.h"
 #include "probes/window_scheduler.h"
 

@@ -1,4 +1,4 @@
-#include "cli/flag_parser.h"
+#include "core/flag_parser.h"
 
 #include <charconv>
 #include <iostream>
