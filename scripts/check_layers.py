@@ -40,7 +40,7 @@ ALLOWED = {
 
 GENERATED = {"version.h"}  # configure_file outputs in the build tree
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
-SOURCE_SUFFIXES = {".h", ".cpp", ".cc"}
+SOURCE_SUFFIXES = {".h", ".cpp"}
 
 
 def layer_of_folder(folder):
