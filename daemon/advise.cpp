@@ -74,10 +74,10 @@ std::optional<advisor::Evidence::UnprobedTcp> CountUnprobed(const sigset_t& sign
                                                             double seconds) {
   advisor::Evidence::UnprobedTcp out;
   const host::HostPaths paths;
-  out.before = host::read_tcp_counters(paths);
+  out.before = host::ReadTcpCounters(paths);
   auto start = std::chrono::steady_clock::now();
   if (WaitFor(signals, seconds) != 0) return std::nullopt;
-  out.after = host::read_tcp_counters(paths);
+  out.after = host::ReadTcpCounters(paths);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
@@ -114,10 +114,10 @@ int RunAdvise(std::span<const std::string_view> args) {
   // tunescope's own threads (map reads, ring buffers) would otherwise queue the server on its
   // CPUs, and the run-queue waits would count against the server's placement.
   if (auto cpus = window.TargetCpusAtStart(); !cpus.empty()) {
-    if (auto left = host::keep_own_threads_off(cpus); left.ok()) {
+    if (auto left = host::KeepOwnThreadsOff(cpus); left.ok()) {
       log::Write(log::Level::kDebug, "advise: own threads kept on CPU " +
-                                         host::format_cpu_list(*left) + ", off the target's CPU " +
-                                         host::format_cpu_list(cpus));
+                                         host::FormatCpuList(*left) + ", off the target's CPU " +
+                                         host::FormatCpuList(cpus));
     }
   }
 

@@ -61,12 +61,12 @@ struct ServerCpus {
 
 // Per-CPU ticks, or none when /proc/stat cannot be read (the round then has no CPU figures).
 host::CpuTicksTable ReadTicks(const host::HostPaths& paths) {
-  auto ticks = host::read_cpu_ticks(paths);
+  auto ticks = host::ReadCpuTicks(paths);
   return ticks ? *ticks : host::CpuTicksTable{};
 }
 
 double TicksToSeconds(std::uint64_t ticks) {
-  return static_cast<double>(ticks) / static_cast<double>(host::clock_ticks_per_second());
+  return static_cast<double>(ticks) / static_cast<double>(host::ClockTicksPerSecond());
 }
 
 ServerCpus ChooseServerCpus(const advisor::MeasureSources& sources, const std::set<int>& seen) {
@@ -91,7 +91,7 @@ struct CpuReads {
   static CpuReads Now(const advisor::MeasureSources& sources) {
     CpuReads r;
     if (!sources.target_pids.empty() || !sources.target_comms.empty()) {
-      auto threads = host::read_threads(sources.paths, sources.target_pids, sources.target_comms);
+      auto threads = host::ReadThreads(sources.paths, sources.target_pids, sources.target_comms);
       if (!threads.empty()) r.target_seconds = 0;
       for (const host::ThreadAccounting& t : threads) *r.target_seconds += t.cpu_seconds;
     }

@@ -18,7 +18,7 @@ bool ProcessExists(pid_t pid) {
 
 // Whether any thread of any process has this comm.
 bool ThreadNamed(const std::string& comm) {
-  return !host::read_threads(host::HostPaths{}, {}, {comm}).empty();
+  return !host::ReadThreads(host::HostPaths{}, {}, {comm}).empty();
 }
 
 std::string ProbeNames() {

@@ -12,7 +12,7 @@ namespace tunescope::host {
 
 namespace {
 
-std::vector<std::uint8_t> audit_request(std::uint16_t type, std::uint16_t flags) {
+std::vector<std::uint8_t> AuditRequest(std::uint16_t type, std::uint16_t flags) {
   std::vector<std::uint8_t> req(NLMSG_SPACE(0));
   nlmsghdr hdr{};
   hdr.nlmsg_type = type;
@@ -23,12 +23,12 @@ std::vector<std::uint8_t> audit_request(std::uint16_t type, std::uint16_t flags)
 
 }  // namespace
 
-Result<KernelAuditStatus> query_kernel_audit() {
+Result<KernelAuditStatus> QueryKernelAudit() {
   auto sock = NetlinkSocket::open(NETLINK_AUDIT, "audit status");
-  if (!sock) return fail<KernelAuditStatus>(sock.error());
+  if (!sock) return Fail<KernelAuditStatus>(sock.error());
   KernelAuditStatus st;
   bool got = false;
-  auto req = audit_request(AUDIT_GET, NLM_F_REQUEST);
+  auto req = AuditRequest(AUDIT_GET, NLM_F_REQUEST);
   auto r = sock->request(req, false, [&](std::uint16_t type, std::span<const std::uint8_t> p) {
     if (type != AUDIT_GET) return;
     audit_status as{};
@@ -39,13 +39,13 @@ Result<KernelAuditStatus> query_kernel_audit() {
     st.lost = as.lost;
     got = true;
   });
-  if (!r) return fail<KernelAuditStatus>(r.error());
-  if (!got) return fail<KernelAuditStatus>("audit status: kernel sent no AUDIT_GET reply");
+  if (!r) return Fail<KernelAuditStatus>(r.error());
+  if (!got) return Fail<KernelAuditStatus>("audit status: kernel sent no AUDIT_GET reply");
 
   auto rules_sock = NetlinkSocket::open(NETLINK_AUDIT, "audit rules");
   if (rules_sock) {
     int rules = 0;
-    auto list = audit_request(AUDIT_LIST_RULES, NLM_F_REQUEST | NLM_F_ACK);
+    auto list = AuditRequest(AUDIT_LIST_RULES, NLM_F_REQUEST | NLM_F_ACK);
     auto lr = rules_sock->request(list, true, [&](std::uint16_t type, auto) {
       if (type == AUDIT_LIST_RULES) ++rules;
     });
@@ -61,11 +61,11 @@ std::optional<bool> AuditState::likely_active() const {
   return std::nullopt;
 }
 
-AuditState assess_audit(const std::vector<ProcessInfo>& procs, const KernelCmdline& cmdline,
-                        Result<KernelAuditStatus> kernel) {
+AuditState AssessAudit(const std::vector<ProcessInfo>& procs, const KernelCmdline& cmdline,
+                       Result<KernelAuditStatus> kernel) {
   AuditState st;
-  st.auditd_pids = find_by_comm(procs, "auditd");
-  st.kauditd_present = !find_by_comm(procs, "kauditd").empty();
+  st.auditd_pids = FindByComm(procs, "auditd");
+  st.kauditd_present = !FindByComm(procs, "kauditd").empty();
   st.cmdline_audit = cmdline.audit();
   st.kernel = std::move(kernel);
   return st;

@@ -15,7 +15,7 @@
 
 namespace tunescope::host {
 
-std::string find_program(const std::string& name) {
+std::string FindProgram(const std::string& name) {
   if (name.empty()) return {};
   if (name.find('/') != std::string::npos) {
     return ::access(name.c_str(), X_OK) == 0 ? name : std::string{};
@@ -36,9 +36,9 @@ std::string find_program(const std::string& name) {
 }
 
 Result<CommandOutput> SystemCommandRunner::run(const std::vector<std::string>& argv) {
-  if (argv.empty()) return fail<CommandOutput>("empty command");
-  const std::string program = find_program(argv[0]);
-  if (program.empty()) return fail<CommandOutput>(argv[0] + ": not installed");
+  if (argv.empty()) return Fail<CommandOutput>("empty command");
+  const std::string program = FindProgram(argv[0]);
+  if (program.empty()) return Fail<CommandOutput>(argv[0] + ": not installed");
 
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -46,13 +46,13 @@ Result<CommandOutput> SystemCommandRunner::run(const std::vector<std::string>& a
 
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
-    return fail<CommandOutput>(argv[0] + ": pipe: " + std::strerror(errno));
+    return Fail<CommandOutput>(argv[0] + ": pipe: " + std::strerror(errno));
   }
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fds[0]);
     ::close(fds[1]);
-    return fail<CommandOutput>(argv[0] + ": fork: " + std::strerror(errno));
+    return Fail<CommandOutput>(argv[0] + ": fork: " + std::strerror(errno));
   }
   if (pid == 0) {
     ::dup2(fds[1], STDOUT_FILENO);
@@ -100,15 +100,15 @@ Result<CommandOutput> SystemCommandRunner::run(const std::vector<std::string>& a
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (timed_out) return fail<CommandOutput>(argv[0] + ": timed out");
-  if (too_big) return fail<CommandOutput>(argv[0] + ": output larger than 64 MiB");
+  if (timed_out) return Fail<CommandOutput>(argv[0] + ": timed out");
+  if (too_big) return Fail<CommandOutput>(argv[0] + ": output larger than 64 MiB");
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
     if (result.exit_code == 127 && result.out.empty()) {
-      return fail<CommandOutput>(argv[0] + ": could not be executed");
+      return Fail<CommandOutput>(argv[0] + ": could not be executed");
     }
   } else {
-    return fail<CommandOutput>(argv[0] + ": killed by signal " +
+    return Fail<CommandOutput>(argv[0] + ": killed by signal " +
                                std::to_string(WIFSIGNALED(status) ? WTERMSIG(status) : 0));
   }
   return result;

@@ -18,11 +18,11 @@ std::string_view to_string(VulnState s) {
   return "unknown";
 }
 
-VulnState classify_vulnerability(std::string_view text) {
-  text = trim(text);
-  if (starts_with(text, "Not affected")) return VulnState::kNotAffected;
-  if (starts_with(text, "Mitigation")) return VulnState::kMitigated;
-  if (starts_with(text, "Vulnerable")) return VulnState::kVulnerable;
+VulnState ClassifyVulnerability(std::string_view text) {
+  text = Trim(text);
+  if (StartsWith(text, "Not affected")) return VulnState::kNotAffected;
+  if (StartsWith(text, "Mitigation")) return VulnState::kMitigated;
+  if (StartsWith(text, "Vulnerable")) return VulnState::kVulnerable;
   return VulnState::kUnknown;
 }
 
@@ -39,18 +39,18 @@ int VulnerabilityList::count(VulnState s) const {
   return n;
 }
 
-Result<VulnerabilityList> read_vulnerabilities(const HostPaths& paths) {
+Result<VulnerabilityList> ReadVulnerabilities(const HostPaths& paths) {
   const std::string dir = paths.sys + "/devices/system/cpu/vulnerabilities";
-  auto names = list_directory(dir);
+  auto names = ListDirectory(dir);
   if (!names) {
-    return fail<VulnerabilityList>(names.error() + " (kernel does not report CPU vulnerabilities)");
+    return Fail<VulnerabilityList>(names.error() + " (kernel does not report CPU vulnerabilities)");
   }
   VulnerabilityList list;
   for (const auto& name : *names) {
-    auto text = read_text_file(dir + "/" + name);
+    auto text = ReadTextFile(dir + "/" + name);
     if (!text) continue;
-    const std::string t(trim(*text));
-    list.items.push_back(Vulnerability{name, t, classify_vulnerability(t)});
+    const std::string t(Trim(*text));
+    list.items.push_back(Vulnerability{name, t, ClassifyVulnerability(t)});
   }
   return list;
 }
@@ -97,9 +97,9 @@ std::optional<bool> KernelCmdline::audit() const {
   return std::nullopt;
 }
 
-KernelCmdline parse_cmdline(std::string_view text) {
+KernelCmdline ParseCmdline(std::string_view text) {
   KernelCmdline cl;
-  cl.raw = std::string(trim(text));
+  cl.raw = std::string(Trim(text));
   // Split on spaces outside double quotes, as the kernel's next_arg() does.
   std::string_view s = cl.raw;
   while (!s.empty()) {
@@ -132,10 +132,10 @@ KernelCmdline parse_cmdline(std::string_view text) {
   return cl;
 }
 
-Result<KernelCmdline> read_cmdline(const HostPaths& paths) {
-  auto text = read_text_file(paths.proc + "/cmdline");
-  if (!text) return fail<KernelCmdline>(text.error());
-  return parse_cmdline(*text);
+Result<KernelCmdline> ReadCmdline(const HostPaths& paths) {
+  auto text = ReadTextFile(paths.proc + "/cmdline");
+  if (!text) return Fail<KernelCmdline>(text.error());
+  return ParseCmdline(*text);
 }
 
 }  // namespace tunescope::host

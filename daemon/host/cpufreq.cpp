@@ -20,21 +20,21 @@ bool CpuFreq::all(std::string_view governor) const {
   return true;
 }
 
-Result<CpuFreq> read_cpufreq(const HostPaths& paths) {
+Result<CpuFreq> ReadCpufreq(const HostPaths& paths) {
   const std::string dir = paths.sys + "/devices/system/cpu";
-  auto entries = list_directory(dir);
-  if (!entries) return fail<CpuFreq>(entries.error());
+  auto entries = ListDirectory(dir);
+  if (!entries) return Fail<CpuFreq>(entries.error());
   CpuFreq f;
   for (const auto& e : *entries) {
-    if (!starts_with(e, "cpu")) continue;
-    const auto n = parse_u64(std::string_view(e).substr(3));
+    if (!StartsWith(e, "cpu")) continue;
+    const auto n = ParseU64(std::string_view(e).substr(3));
     if (!n || *n > 65535) continue;
-    auto gov = read_text_file(dir + "/" + e + "/cpufreq/scaling_governor");
+    auto gov = ReadTextFile(dir + "/" + e + "/cpufreq/scaling_governor");
     if (!gov) continue;
-    f.governor_by_cpu[static_cast<int>(*n)] = std::string(trim(*gov));
+    f.governor_by_cpu[static_cast<int>(*n)] = std::string(Trim(*gov));
   }
   if (f.governor_by_cpu.empty()) {
-    return fail<CpuFreq>("no cpufreq on this host (usual on VMs): no " + dir +
+    return Fail<CpuFreq>("no cpufreq on this host (usual on VMs): no " + dir +
                          "/cpu*/cpufreq/scaling_governor");
   }
   return f;

@@ -15,7 +15,7 @@ namespace tunescope::host {
 namespace {
 
 // Runs one SIOCETHTOOL command on `device`; returns 0 or an errno.
-int ethtool_ioctl(std::string_view device, void* data) {
+int EthtoolIoctl(std::string_view device, void* data) {
   if (device.empty() || device.size() >= IF_NAMESIZE) return ENODEV;
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return errno;
@@ -28,17 +28,17 @@ int ethtool_ioctl(std::string_view device, void* data) {
   return err;
 }
 
-std::string describe(std::string_view device, const char* what, int err) {
+std::string Describe(std::string_view device, const char* what, int err) {
   std::string msg =
       "ethtool " + std::string(what) + " on " + std::string(device) + ": " + std::strerror(err);
   if (err == EOPNOTSUPP) msg += " (driver does not report it)";
   return msg;
 }
 
-std::optional<bool> get_flag(std::string_view device, std::uint32_t cmd, int* first_err) {
+std::optional<bool> GetFlag(std::string_view device, std::uint32_t cmd, int* first_err) {
   ethtool_value v{};
   v.cmd = cmd;
-  const int err = ethtool_ioctl(device, &v);
+  const int err = EthtoolIoctl(device, &v);
   if (err != 0) {
     if (*first_err == 0) *first_err = err;
     return std::nullopt;
@@ -48,26 +48,26 @@ std::optional<bool> get_flag(std::string_view device, std::uint32_t cmd, int* fi
 
 }  // namespace
 
-Result<Offloads> read_offloads(std::string_view device) {
+Result<Offloads> ReadOffloads(std::string_view device) {
   Offloads o;
   int err = 0;
-  o.gro = get_flag(device, ETHTOOL_GGRO, &err);
-  o.gso = get_flag(device, ETHTOOL_GGSO, &err);
-  o.tso = get_flag(device, ETHTOOL_GTSO, &err);
-  o.sg = get_flag(device, ETHTOOL_GSG, &err);
-  o.rx_checksum = get_flag(device, ETHTOOL_GRXCSUM, &err);
-  o.tx_checksum = get_flag(device, ETHTOOL_GTXCSUM, &err);
+  o.gro = GetFlag(device, ETHTOOL_GGRO, &err);
+  o.gso = GetFlag(device, ETHTOOL_GGSO, &err);
+  o.tso = GetFlag(device, ETHTOOL_GTSO, &err);
+  o.sg = GetFlag(device, ETHTOOL_GSG, &err);
+  o.rx_checksum = GetFlag(device, ETHTOOL_GRXCSUM, &err);
+  o.tx_checksum = GetFlag(device, ETHTOOL_GTXCSUM, &err);
   if (!o.gro && !o.gso && !o.tso && !o.sg && !o.rx_checksum && !o.tx_checksum) {
-    return fail<Offloads>(describe(device, "offload flags", err));
+    return Fail<Offloads>(Describe(device, "offload flags", err));
   }
   return o;
 }
 
-Result<Coalesce> read_coalesce(std::string_view device) {
+Result<Coalesce> ReadCoalesce(std::string_view device) {
   ethtool_coalesce c{};
   c.cmd = ETHTOOL_GCOALESCE;
-  if (const int err = ethtool_ioctl(device, &c); err != 0) {
-    return fail<Coalesce>(describe(device, "coalesce", err));
+  if (const int err = EthtoolIoctl(device, &c); err != 0) {
+    return Fail<Coalesce>(Describe(device, "coalesce", err));
   }
   Coalesce out;
   out.rx_usecs = c.rx_coalesce_usecs;
@@ -79,20 +79,20 @@ Result<Coalesce> read_coalesce(std::string_view device) {
   return out;
 }
 
-Result<Rings> read_rings(std::string_view device) {
+Result<Rings> ReadRings(std::string_view device) {
   ethtool_ringparam r{};
   r.cmd = ETHTOOL_GRINGPARAM;
-  if (const int err = ethtool_ioctl(device, &r); err != 0) {
-    return fail<Rings>(describe(device, "ring sizes", err));
+  if (const int err = EthtoolIoctl(device, &r); err != 0) {
+    return Fail<Rings>(Describe(device, "ring sizes", err));
   }
   return Rings{r.rx_max_pending, r.rx_pending, r.tx_max_pending, r.tx_pending};
 }
 
-Result<Channels> read_channels(std::string_view device) {
+Result<Channels> ReadChannels(std::string_view device) {
   ethtool_channels ch{};
   ch.cmd = ETHTOOL_GCHANNELS;
-  if (const int err = ethtool_ioctl(device, &ch); err != 0) {
-    return fail<Channels>(describe(device, "channels", err));
+  if (const int err = EthtoolIoctl(device, &ch); err != 0) {
+    return Fail<Channels>(Describe(device, "channels", err));
   }
   Channels out;
   out.rx = ch.rx_count;
@@ -105,13 +105,13 @@ Result<Channels> read_channels(std::string_view device) {
   return out;
 }
 
-EthtoolInfo read_ethtool(std::string_view device) {
+EthtoolInfo ReadEthtool(std::string_view device) {
   EthtoolInfo info;
   info.device = std::string(device);
-  info.offloads = read_offloads(device);
-  info.coalesce = read_coalesce(device);
-  info.rings = read_rings(device);
-  info.channels = read_channels(device);
+  info.offloads = ReadOffloads(device);
+  info.coalesce = ReadCoalesce(device);
+  info.rings = ReadRings(device);
+  info.channels = ReadChannels(device);
   return info;
 }
 

@@ -8,7 +8,7 @@ namespace tunescope::host {
 
 namespace {
 
-bool all_digits(std::string_view s) {
+bool AllDigits(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
     if (!std::isdigit(static_cast<unsigned char>(c))) return false;
@@ -17,23 +17,23 @@ bool all_digits(std::string_view s) {
 }
 
 // "5-edge", "0-level", "27", "524288-edge": the hardware IRQ number, optionally with trigger.
-bool looks_like_hwirq(std::string_view s) {
+bool LooksLikeHwirq(std::string_view s) {
   const std::size_t dash = s.find('-');
-  return all_digits(s.substr(0, dash));
+  return AllDigits(s.substr(0, dash));
 }
 
-bool is_trigger(std::string_view s) {
+bool IsTrigger(std::string_view s) {
   return s == "Edge" || s == "Level" || s == "edge" || s == "level";
 }
 
 // Skips `n` whitespace-separated fields of `s` and returns the rest (leading spaces trimmed).
-std::string_view skip_fields(std::string_view s, std::size_t n) {
+std::string_view SkipFields(std::string_view s, std::size_t n) {
   for (std::size_t k = 0; k < n; ++k) {
-    s = trim(s);
+    s = Trim(s);
     const std::size_t end = s.find_first_of(" \t");
     s = end == std::string_view::npos ? std::string_view{} : s.substr(end);
   }
-  return trim(s);
+  return Trim(s);
 }
 
 }  // namespace
@@ -51,61 +51,61 @@ const IrqLine* InterruptTable::find_number(int irq) const {
   return nullptr;
 }
 
-Result<InterruptTable> parse_interrupts(std::string_view text, std::string_view source) {
+Result<InterruptTable> ParseInterrupts(std::string_view text, std::string_view source) {
   const std::string src(source);
-  const auto lines = split_lines(text);
-  if (lines.empty()) return fail<InterruptTable>(src + ": empty");
+  const auto lines = SplitLines(text);
+  if (lines.empty()) return Fail<InterruptTable>(src + ": empty");
   InterruptTable table;
-  for (auto cpu : split_whitespace(lines[0])) {
-    if (!starts_with(cpu, "CPU")) {
-      return fail<InterruptTable>(src + ": header: expected CPU columns, got '" + std::string(cpu) +
+  for (auto cpu : SplitWhitespace(lines[0])) {
+    if (!StartsWith(cpu, "CPU")) {
+      return Fail<InterruptTable>(src + ": header: expected CPU columns, got '" + std::string(cpu) +
                                   "'");
     }
     table.cpus.emplace_back(cpu);
   }
-  if (table.cpus.empty()) return fail<InterruptTable>(src + ": header has no CPU columns");
+  if (table.cpus.empty()) return Fail<InterruptTable>(src + ": header has no CPU columns");
   const std::size_t ncpu = table.cpus.size();
 
   for (std::size_t i = 1; i < lines.size(); ++i) {
     const std::string_view line = lines[i];
-    if (trim(line).empty()) continue;
+    if (Trim(line).empty()) continue;
     const std::string where = src + ": line " + std::to_string(i + 1);
     const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return fail<InterruptTable>(where + ": no 'ID:'");
+    if (colon == std::string_view::npos) return Fail<InterruptTable>(where + ": no 'ID:'");
     IrqLine irq;
-    irq.id = std::string(trim(line.substr(0, colon)));
-    if (irq.id.empty()) return fail<InterruptTable>(where + ": empty IRQ id");
-    if (all_digits(irq.id)) {
-      const auto n = parse_u64(irq.id);
-      if (!n || *n > 0x7fffffff) return fail<InterruptTable>(where + ": bad IRQ number");
+    irq.id = std::string(Trim(line.substr(0, colon)));
+    if (irq.id.empty()) return Fail<InterruptTable>(where + ": empty IRQ id");
+    if (AllDigits(irq.id)) {
+      const auto n = ParseU64(irq.id);
+      if (!n || *n > 0x7fffffff) return Fail<InterruptTable>(where + ": bad IRQ number");
       irq.number = static_cast<int>(*n);
     }
     const std::string_view rest = line.substr(colon + 1);
-    const auto fields = split_whitespace(rest);
+    const auto fields = SplitWhitespace(rest);
     std::size_t counts = 0;
     while (counts < fields.size() && counts < ncpu) {
-      const auto v = parse_u64(fields[counts]);
+      const auto v = ParseU64(fields[counts]);
       if (!v) break;
       irq.per_cpu.push_back(*v);
       ++counts;
     }
     if (irq.number) {
       if (counts != ncpu) {
-        return fail<InterruptTable>(where + ": IRQ " + irq.id + " has " + std::to_string(counts) +
+        return Fail<InterruptTable>(where + ": IRQ " + irq.id + " has " + std::to_string(counts) +
                                     " counts for " + std::to_string(ncpu) + " CPUs (truncated?)");
       }
       std::size_t f = counts;
       if (f < fields.size()) irq.chip = std::string(fields[f++]);
-      if (f < fields.size() && looks_like_hwirq(fields[f])) irq.hwirq = std::string(fields[f++]);
-      if (f < fields.size() && is_trigger(fields[f])) {
+      if (f < fields.size() && LooksLikeHwirq(fields[f])) irq.hwirq = std::string(fields[f++]);
+      if (f < fields.size() && IsTrigger(fields[f])) {
         irq.hwirq += irq.hwirq.empty() ? "" : " ";
         irq.hwirq += std::string(fields[f++]);
       }
       // Actions are printed as "  name1, name2"; names may not contain ", ".
-      std::string_view actions = skip_fields(rest, f);
+      std::string_view actions = SkipFields(rest, f);
       while (!actions.empty()) {
         const std::size_t sep = actions.find(", ");
-        const std::string_view a = trim(actions.substr(0, sep));
+        const std::string_view a = Trim(actions.substr(0, sep));
         if (!a.empty()) irq.actions.emplace_back(a);
         if (sep == std::string_view::npos) break;
         actions.remove_prefix(sep + 2);
@@ -113,20 +113,20 @@ Result<InterruptTable> parse_interrupts(std::string_view text, std::string_view 
     } else {
       // NMI, LOC, ... carry one count per CPU and a description; ERR and MIS carry one total.
       if (counts == 0) {
-        return fail<InterruptTable>(where + ": '" + irq.id + "' has no counts");
+        return Fail<InterruptTable>(where + ": '" + irq.id + "' has no counts");
       }
-      irq.description = std::string(skip_fields(rest, counts));
+      irq.description = std::string(SkipFields(rest, counts));
     }
     table.lines.push_back(std::move(irq));
   }
   return table;
 }
 
-Result<InterruptTable> read_interrupts(const HostPaths& paths) {
+Result<InterruptTable> ReadInterrupts(const HostPaths& paths) {
   const std::string path = paths.proc + "/interrupts";
-  auto text = read_text_file(path);
-  if (!text) return fail<InterruptTable>(text.error());
-  return parse_interrupts(*text, path);
+  auto text = ReadTextFile(path);
+  if (!text) return Fail<InterruptTable>(text.error());
+  return ParseInterrupts(*text, path);
 }
 
 }  // namespace tunescope::host

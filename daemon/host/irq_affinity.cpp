@@ -13,7 +13,7 @@ namespace tunescope::host {
 
 namespace {
 
-std::string lower(std::string_view s) {
+std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
@@ -21,23 +21,23 @@ std::string lower(std::string_view s) {
 
 // `name` at the start of `action`, followed by the end or a non-alphanumeric character, so
 // "eth1" does not match "eth10-TxRx-0".
-bool named_after(std::string_view action, std::string_view name) {
-  if (name.empty() || !starts_with(action, name)) return false;
+bool NamedAfter(std::string_view action, std::string_view name) {
+  if (name.empty() || !StartsWith(action, name)) return false;
   if (action.size() == name.size()) return true;
   const char next = action[name.size()];
   return !std::isalnum(static_cast<unsigned char>(next));
 }
 
-std::optional<std::vector<int>> read_list(const std::string& path) {
-  auto text = read_text_file(path);
+std::optional<std::vector<int>> ReadList(const std::string& path) {
+  auto text = ReadTextFile(path);
   if (!text) return std::nullopt;
-  return parse_cpu_list(*text);
+  return ParseCpuList(*text);
 }
 
 }  // namespace
 
-bool looks_like_queue_irq(std::string_view action) {
-  const std::string a = lower(action);
+bool LooksLikeQueueIrq(std::string_view action) {
+  const std::string a = Lower(action);
   if (a.find("config") != std::string::npos || a.find("async") != std::string::npos ||
       a.find("mgmnt") != std::string::npos || a.find("ctrl") != std::string::npos) {
     return false;
@@ -48,22 +48,22 @@ bool looks_like_queue_irq(std::string_view action) {
   return false;
 }
 
-std::vector<DeviceIrq> match_device_irqs(const InterruptTable& table, std::string_view dev,
-                                         const std::vector<int>& msi_irqs,
-                                         std::string_view bus_name) {
+std::vector<DeviceIrq> MatchDeviceIrqs(const InterruptTable& table, std::string_view dev,
+                                       const std::vector<int>& msi_irqs,
+                                       std::string_view bus_name) {
   std::vector<DeviceIrq> out;
   for (const auto& line : table.lines) {
     if (!line.number) continue;
     bool match = std::find(msi_irqs.begin(), msi_irqs.end(), *line.number) != msi_irqs.end();
     for (const auto& a : line.actions) {
-      if (named_after(a, dev) || named_after(a, bus_name)) match = true;
+      if (NamedAfter(a, dev) || NamedAfter(a, bus_name)) match = true;
     }
     if (!match) continue;
     DeviceIrq irq;
     irq.irq = *line.number;
     irq.actions = line.actions;
     irq.per_cpu = line.per_cpu;
-    for (const auto& a : line.actions) irq.queue = irq.queue || looks_like_queue_irq(a);
+    for (const auto& a : line.actions) irq.queue = irq.queue || LooksLikeQueueIrq(a);
     out.push_back(std::move(irq));
   }
   return out;
@@ -90,19 +90,19 @@ std::vector<int> DeviceIrqs::queue_cpus() const {
   return {cpus.begin(), cpus.end()};
 }
 
-Result<DeviceIrqs> read_device_irqs(const HostPaths& paths, std::string_view dev,
-                                    const InterruptTable& table) {
+Result<DeviceIrqs> ReadDeviceIrqs(const HostPaths& paths, std::string_view dev,
+                                  const InterruptTable& table) {
   if (dev.empty() || dev.find('/') != std::string_view::npos) {
-    return fail<DeviceIrqs>("bad device name '" + std::string(dev) + "'");
+    return Fail<DeviceIrqs>("bad device name '" + std::string(dev) + "'");
   }
   const std::string devdir = paths.sys + "/class/net/" + std::string(dev) + "/device";
   std::vector<int> msi;
   // PCI NICs list their vectors in device/msi_irqs; virtio NICs in the parent PCI device.
   for (const char* sub : {"/msi_irqs", "/../msi_irqs"}) {
-    auto entries = list_directory(devdir + sub);
+    auto entries = ListDirectory(devdir + sub);
     if (!entries) continue;
     for (const auto& e : *entries) {
-      if (auto n = parse_u64(e); n && *n < INT_MAX) msi.push_back(static_cast<int>(*n));
+      if (auto n = ParseU64(e); n && *n < INT_MAX) msi.push_back(static_cast<int>(*n));
     }
     break;
   }
@@ -115,19 +115,19 @@ Result<DeviceIrqs> read_device_irqs(const HostPaths& paths, std::string_view dev
   }
   DeviceIrqs out;
   out.device = std::string(dev);
-  out.irqs = match_device_irqs(table, dev, msi, bus_name);
+  out.irqs = MatchDeviceIrqs(table, dev, msi, bus_name);
   for (auto& irq : out.irqs) {
     const std::string base = paths.proc + "/irq/" + std::to_string(irq.irq);
-    auto text = read_text_file(base + "/smp_affinity_list");
+    auto text = ReadTextFile(base + "/smp_affinity_list");
     if (!text) {
-      irq.affinity = fail<std::vector<int>>(text.error());
-    } else if (auto cpus = parse_cpu_list(*text)) {
+      irq.affinity = Fail<std::vector<int>>(text.error());
+    } else if (auto cpus = ParseCpuList(*text)) {
       irq.affinity = *cpus;
     } else {
-      irq.affinity = fail<std::vector<int>>(base + "/smp_affinity_list: bad CPU list '" +
-                                            std::string(trim(*text)) + "'");
+      irq.affinity = Fail<std::vector<int>>(base + "/smp_affinity_list: bad CPU list '" +
+                                            std::string(Trim(*text)) + "'");
     }
-    irq.effective = read_list(base + "/effective_affinity_list");
+    irq.effective = ReadList(base + "/effective_affinity_list");
   }
   return out;
 }

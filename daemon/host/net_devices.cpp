@@ -11,24 +11,24 @@ namespace tunescope::host {
 
 namespace {
 
-std::optional<long long> read_int(const std::string& path) {
-  auto text = read_text_file(path);
+std::optional<long long> ReadInt(const std::string& path) {
+  auto text = ReadTextFile(path);
   if (!text) return std::nullopt;
-  const auto v = parse_i64(trim(*text));
+  const auto v = ParseI64(Trim(*text));
   if (!v) return std::nullopt;
   return static_cast<long long>(*v);
 }
 
-Result<std::vector<int>> read_mask(const std::string& path) {
-  auto text = read_text_file(path);
-  if (!text) return fail<std::vector<int>>(text.error());
-  auto cpus = parse_cpu_mask(*text);
+Result<std::vector<int>> ReadMask(const std::string& path) {
+  auto text = ReadTextFile(path);
+  if (!text) return Fail<std::vector<int>>(text.error());
+  auto cpus = ParseCpuMask(*text);
   if (!cpus)
-    return fail<std::vector<int>>(path + ": bad CPU mask '" + std::string(trim(*text)) + "'");
+    return Fail<std::vector<int>>(path + ": bad CPU mask '" + std::string(Trim(*text)) + "'");
   return *cpus;
 }
 
-std::string basename_of_link(const std::string& path) {
+std::string BasenameOfLink(const std::string& path) {
   char buf[PATH_MAX];
   const ssize_t n = ::readlink(path.c_str(), buf, sizeof(buf) - 1);
   if (n <= 0) return {};
@@ -53,41 +53,41 @@ bool NetDevice::xps_enabled() const {
   return false;
 }
 
-Result<NetDevice> read_net_device(const HostPaths& paths, std::string_view name) {
+Result<NetDevice> ReadNetDevice(const HostPaths& paths, std::string_view name) {
   if (name.empty() || name.find('/') != std::string_view::npos || name == "." || name == "..") {
-    return fail<NetDevice>("bad device name '" + std::string(name) + "'");
+    return Fail<NetDevice>("bad device name '" + std::string(name) + "'");
   }
   const std::string dir = paths.sys + "/class/net/" + std::string(name);
-  auto queues = list_directory(dir + "/queues");
+  auto queues = ListDirectory(dir + "/queues");
   if (!queues) {
-    if (::access(dir.c_str(), F_OK) != 0) return fail<NetDevice>(dir + ": no such device");
+    if (::access(dir.c_str(), F_OK) != 0) return Fail<NetDevice>(dir + ": no such device");
   }
   NetDevice dev;
   dev.name = std::string(name);
-  if (auto idx = read_int(dir + "/ifindex")) dev.ifindex = static_cast<int>(*idx);
+  if (auto idx = ReadInt(dir + "/ifindex")) dev.ifindex = static_cast<int>(*idx);
   dev.has_device = ::access((dir + "/device").c_str(), F_OK) == 0;
   if (dev.has_device) {
-    std::string drv = basename_of_link(dir + "/device/driver");
+    std::string drv = BasenameOfLink(dir + "/device/driver");
     if (!drv.empty()) dev.driver = drv;
   }
-  if (auto op = read_text_file(dir + "/operstate")) dev.operstate = std::string(trim(*op));
-  dev.gro_flush_timeout = read_int(dir + "/gro_flush_timeout");
-  dev.napi_defer_hard_irqs = read_int(dir + "/napi_defer_hard_irqs");
+  if (auto op = ReadTextFile(dir + "/operstate")) dev.operstate = std::string(Trim(*op));
+  dev.gro_flush_timeout = ReadInt(dir + "/gro_flush_timeout");
+  dev.napi_defer_hard_irqs = ReadInt(dir + "/napi_defer_hard_irqs");
   if (queues) {
     for (const auto& q : *queues) {
-      if (starts_with(q, "rx-")) {
+      if (StartsWith(q, "rx-")) {
         ++dev.rx_queues;
-        dev.rps.push_back(QueueCpus{q, read_mask(dir + "/queues/" + q + "/rps_cpus")});
-      } else if (starts_with(q, "tx-")) {
+        dev.rps.push_back(QueueCpus{q, ReadMask(dir + "/queues/" + q + "/rps_cpus")});
+      } else if (StartsWith(q, "tx-")) {
         ++dev.tx_queues;
-        dev.xps.push_back(QueueCpus{q, read_mask(dir + "/queues/" + q + "/xps_cpus")});
+        dev.xps.push_back(QueueCpus{q, ReadMask(dir + "/queues/" + q + "/xps_cpus")});
       }
     }
   }
   // list_directory sorts by name: "rx-10" before "rx-2". Sort by queue number instead.
   const auto by_number = [](const QueueCpus& a, const QueueCpus& b) {
-    const auto na = parse_u64(std::string_view(a.queue).substr(3));
-    const auto nb = parse_u64(std::string_view(b.queue).substr(3));
+    const auto na = ParseU64(std::string_view(a.queue).substr(3));
+    const auto nb = ParseU64(std::string_view(b.queue).substr(3));
     return na.value_or(0) < nb.value_or(0);
   };
   std::sort(dev.rps.begin(), dev.rps.end(), by_number);
@@ -95,12 +95,12 @@ Result<NetDevice> read_net_device(const HostPaths& paths, std::string_view name)
   return dev;
 }
 
-Result<std::vector<NetDevice>> read_net_devices(const HostPaths& paths) {
-  auto names = list_directory(paths.sys + "/class/net");
-  if (!names) return fail<std::vector<NetDevice>>(names.error());
+Result<std::vector<NetDevice>> ReadNetDevices(const HostPaths& paths) {
+  auto names = ListDirectory(paths.sys + "/class/net");
+  if (!names) return Fail<std::vector<NetDevice>>(names.error());
   std::vector<NetDevice> devs;
   for (const auto& n : *names) {
-    auto d = read_net_device(paths, n);
+    auto d = ReadNetDevice(paths, n);
     if (d) devs.push_back(std::move(*d));
   }
   return devs;

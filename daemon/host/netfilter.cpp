@@ -36,18 +36,18 @@ const NfTable* NfRuleset::find(std::string_view family, std::string_view name) c
 namespace {
 
 // The member named `key` of `obj`, or nullptr (also when obj is not an object).
-const nlohmann::json* member(const nlohmann::json& obj, const char* key) {
+const nlohmann::json* Member(const nlohmann::json& obj, const char* key) {
   const auto it = obj.find(key);  // end() when obj is not an object
   return it != obj.end() ? &*it : nullptr;
 }
 
 // A member's string, or "" when it is missing or not a string: nft leaves out what is unset.
-std::string str_member(const nlohmann::json& obj, const char* key) {
-  const nlohmann::json* v = member(obj, key);
+std::string StrMember(const nlohmann::json& obj, const char* key) {
+  const nlohmann::json* v = Member(obj, key);
   return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
 }
 
-NfTable& table_for(NfRuleset& rs, const std::string& family, const std::string& name) {
+NfTable& TableFor(NfRuleset& rs, const std::string& family, const std::string& name) {
   for (auto& t : rs.tables) {
     if (t.family == family && t.name == name) return t;
   }
@@ -55,7 +55,7 @@ NfTable& table_for(NfRuleset& rs, const std::string& family, const std::string& 
   return rs.tables.back();
 }
 
-NfChain& chain_for(NfTable& t, const std::string& name) {
+NfChain& ChainFor(NfTable& t, const std::string& name) {
   for (auto& c : t.chains) {
     if (c.name == name) return c;
   }
@@ -65,7 +65,7 @@ NfChain& chain_for(NfTable& t, const std::string& name) {
 
 }  // namespace
 
-Result<NfRuleset> parse_nft_json(std::string_view text, std::string_view source) {
+Result<NfRuleset> ParseNftJson(std::string_view text, std::string_view source) {
   const std::string src(source);
   // nlohmann parses and frees without recursion: deep nesting in broken output cannot
   // overflow the stack.
@@ -73,66 +73,66 @@ Result<NfRuleset> parse_nft_json(std::string_view text, std::string_view source)
   try {
     json = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400
-    return fail<NfRuleset>(src + ": " + e.what());
+    return Fail<NfRuleset>(src + ": " + e.what());
   }
-  const nlohmann::json* items = member(json, "nftables");
+  const nlohmann::json* items = Member(json, "nftables");
   if (items == nullptr || !items->is_array()) {
-    return fail<NfRuleset>(src + ": no \"nftables\" array");
+    return Fail<NfRuleset>(src + ": no \"nftables\" array");
   }
   NfRuleset rs;
   rs.source = "nft";
   for (const auto& item : *items) {
-    if (const nlohmann::json* t = member(item, "table")) {
-      const std::string family = str_member(*t, "family");
-      const std::string name = str_member(*t, "name");
+    if (const nlohmann::json* t = Member(item, "table")) {
+      const std::string family = StrMember(*t, "family");
+      const std::string name = StrMember(*t, "name");
       if (family.empty() || name.empty()) {
-        return fail<NfRuleset>(src + ": table without family or name");
+        return Fail<NfRuleset>(src + ": table without family or name");
       }
-      table_for(rs, family, name);
-    } else if (const nlohmann::json* c = member(item, "chain")) {
-      const std::string family = str_member(*c, "family");
-      const std::string table = str_member(*c, "table");
-      const std::string name = str_member(*c, "name");
+      TableFor(rs, family, name);
+    } else if (const nlohmann::json* c = Member(item, "chain")) {
+      const std::string family = StrMember(*c, "family");
+      const std::string table = StrMember(*c, "table");
+      const std::string name = StrMember(*c, "name");
       if (family.empty() || table.empty() || name.empty()) {
-        return fail<NfRuleset>(src + ": chain without family, table or name");
+        return Fail<NfRuleset>(src + ": chain without family, table or name");
       }
-      NfChain& chain = chain_for(table_for(rs, family, table), name);
-      if (auto hook = str_member(*c, "hook"); !hook.empty()) chain.hook = hook;
-      if (auto policy = str_member(*c, "policy"); !policy.empty()) chain.policy = policy;
-    } else if (const nlohmann::json* r = member(item, "rule")) {
-      const std::string family = str_member(*r, "family");
-      const std::string table = str_member(*r, "table");
-      const std::string chain = str_member(*r, "chain");
+      NfChain& chain = ChainFor(TableFor(rs, family, table), name);
+      if (auto hook = StrMember(*c, "hook"); !hook.empty()) chain.hook = hook;
+      if (auto policy = StrMember(*c, "policy"); !policy.empty()) chain.policy = policy;
+    } else if (const nlohmann::json* r = Member(item, "rule")) {
+      const std::string family = StrMember(*r, "family");
+      const std::string table = StrMember(*r, "table");
+      const std::string chain = StrMember(*r, "chain");
       if (family.empty() || table.empty() || chain.empty()) {
-        return fail<NfRuleset>(src + ": rule without family, table or chain");
+        return Fail<NfRuleset>(src + ": rule without family, table or chain");
       }
-      chain_for(table_for(rs, family, table), chain).rules += 1;
+      ChainFor(TableFor(rs, family, table), chain).rules += 1;
     }
     // metainfo, set, map, element, flowtable, counter, ...: not counted.
   }
   return rs;
 }
 
-Result<NfRuleset> parse_iptables_save(std::string_view text, std::string_view family,
-                                      std::string_view source) {
+Result<NfRuleset> ParseIptablesSave(std::string_view text, std::string_view family,
+                                    std::string_view source) {
   const std::string src(source);
   NfRuleset rs;
   rs.source = src;
   NfTable* current = nullptr;
-  const auto lines = split_lines(text);
+  const auto lines = SplitLines(text);
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    const std::string_view line = trim(lines[i]);
+    const std::string_view line = Trim(lines[i]);
     const std::string where = src + ": line " + std::to_string(i + 1);
     if (line.empty() || line[0] == '#') continue;
     if (line[0] == '*') {
-      if (current != nullptr) return fail<NfRuleset>(where + ": table without COMMIT before it");
-      const std::string name(trim(line.substr(1)));
-      if (name.empty()) return fail<NfRuleset>(where + ": empty table name");
-      current = &table_for(rs, std::string(family), name);
+      if (current != nullptr) return Fail<NfRuleset>(where + ": table without COMMIT before it");
+      const std::string name(Trim(line.substr(1)));
+      if (name.empty()) return Fail<NfRuleset>(where + ": empty table name");
+      current = &TableFor(rs, std::string(family), name);
       continue;
     }
     if (current == nullptr) {
-      return fail<NfRuleset>(where + ": '" + std::string(line.substr(0, 20)) + "' outside a table");
+      return Fail<NfRuleset>(where + ": '" + std::string(line.substr(0, 20)) + "' outside a table");
     }
     if (line == "COMMIT") {
       current = nullptr;
@@ -140,25 +140,25 @@ Result<NfRuleset> parse_iptables_save(std::string_view text, std::string_view fa
     }
     if (line[0] == ':') {
       // ":INPUT ACCEPT [0:0]" (built-in chain with policy) or ":DOCKER - [0:0]" (user chain).
-      const auto f = split_whitespace(line.substr(1));
-      if (f.empty()) return fail<NfRuleset>(where + ": empty chain declaration");
-      NfChain& c = chain_for(*current, std::string(f[0]));
+      const auto f = SplitWhitespace(line.substr(1));
+      if (f.empty()) return Fail<NfRuleset>(where + ": empty chain declaration");
+      NfChain& c = ChainFor(*current, std::string(f[0]));
       if (f.size() > 1 && f[1] != "-") {
         c.policy = std::string(f[1]);
         c.hook = std::string(f[0]);  // built-in chains are named after their hook
       }
       continue;
     }
-    if (starts_with(line, "-A ") || starts_with(line, "-I ")) {
-      const auto f = split_whitespace(line);
-      if (f.size() < 2) return fail<NfRuleset>(where + ": rule without chain");
-      chain_for(*current, std::string(f[1])).rules += 1;
+    if (StartsWith(line, "-A ") || StartsWith(line, "-I ")) {
+      const auto f = SplitWhitespace(line);
+      if (f.size() < 2) return Fail<NfRuleset>(where + ": rule without chain");
+      ChainFor(*current, std::string(f[1])).rules += 1;
       continue;
     }
-    return fail<NfRuleset>(where + ": unexpected '" + std::string(line.substr(0, 20)) + "'");
+    return Fail<NfRuleset>(where + ": unexpected '" + std::string(line.substr(0, 20)) + "'");
   }
   if (current != nullptr) {
-    return fail<NfRuleset>(src + ": table '" + current->name + "' has no COMMIT (truncated?)");
+    return Fail<NfRuleset>(src + ": table '" + current->name + "' has no COMMIT (truncated?)");
   }
   return rs;
 }
@@ -176,37 +176,36 @@ int NetfilterState::total_rules() const {
 
 namespace {
 
-bool nf_tables_loaded(const HostPaths& paths) {
+bool NfTablesLoaded(const HostPaths& paths) {
   // Without module support (no /proc/modules) nothing can be autoloaded.
   if (::access((paths.proc + "/modules").c_str(), F_OK) != 0) return true;
   if (::access((paths.sys + "/module/nf_tables").c_str(), F_OK) == 0) return true;
-  auto modules = read_text_file(paths.proc + "/modules");
+  auto modules = ReadTextFile(paths.proc + "/modules");
   if (!modules) return false;
-  for (auto line : split_lines(*modules)) {
-    if (starts_with(line, "nf_tables ")) return true;
+  for (auto line : SplitLines(*modules)) {
+    if (StartsWith(line, "nf_tables ")) return true;
   }
   return false;
 }
 
-Result<NfRuleset> run_save(CommandRunner& runner, const std::string& tool,
-                           std::string_view family) {
+Result<NfRuleset> RunSave(CommandRunner& runner, const std::string& tool, std::string_view family) {
   auto out = runner.run({tool});
-  if (!out) return fail<NfRuleset>(out.error());
+  if (!out) return Fail<NfRuleset>(out.error());
   if (out->exit_code != 0) {
-    return fail<NfRuleset>(tool + ": exit code " + std::to_string(out->exit_code));
+    return Fail<NfRuleset>(tool + ": exit code " + std::to_string(out->exit_code));
   }
-  return parse_iptables_save(out->out, family, tool);
+  return ParseIptablesSave(out->out, family, tool);
 }
 
 // ip + ip6 into one ruleset; ip6 failing alone (no IPv6) is not an error.
-Result<NfRuleset> run_save_pair(CommandRunner& runner, const std::string& v4, const std::string& v6,
-                                const std::string& name, bool want_v4, bool want_v6) {
+Result<NfRuleset> RunSavePair(CommandRunner& runner, const std::string& v4, const std::string& v6,
+                              const std::string& name, bool want_v4, bool want_v6) {
   NfRuleset rs;
   rs.source = name;
   std::string errors;
   bool any = false;
   if (want_v4) {
-    auto r4 = run_save(runner, v4, "ip");
+    auto r4 = RunSave(runner, v4, "ip");
     if (r4) {
       any = true;
       for (auto& t : r4->tables) rs.tables.push_back(std::move(t));
@@ -215,7 +214,7 @@ Result<NfRuleset> run_save_pair(CommandRunner& runner, const std::string& v4, co
     }
   }
   if (want_v6) {
-    auto r6 = run_save(runner, v6, "ip6");
+    auto r6 = RunSave(runner, v6, "ip6");
     if (r6) {
       any = true;
       for (auto& t : r6->tables) rs.tables.push_back(std::move(t));
@@ -223,36 +222,36 @@ Result<NfRuleset> run_save_pair(CommandRunner& runner, const std::string& v4, co
       errors += (errors.empty() ? "" : "; ") + r6.error();
     }
   }
-  if (!any) return fail<NfRuleset>(errors.empty() ? name + ": nothing to query" : errors);
+  if (!any) return Fail<NfRuleset>(errors.empty() ? name + ": nothing to query" : errors);
   return rs;
 }
 
 }  // namespace
 
-NetfilterState read_netfilter(const HostPaths& paths, CommandRunner& runner) {
+NetfilterState ReadNetfilter(const HostPaths& paths, CommandRunner& runner) {
   NetfilterState st;
-  if (nf_tables_loaded(paths)) {
+  if (NfTablesLoaded(paths)) {
     auto out = runner.run({"nft", "-j", "list", "ruleset"});
     if (!out) {
-      st.nft = fail<NfRuleset>(out.error());
+      st.nft = Fail<NfRuleset>(out.error());
     } else if (out->exit_code != 0) {
-      st.nft = fail<NfRuleset>("nft -j list ruleset: exit code " + std::to_string(out->exit_code));
+      st.nft = Fail<NfRuleset>("nft -j list ruleset: exit code " + std::to_string(out->exit_code));
     } else {
-      st.nft = parse_nft_json(out->out, "nft -j list ruleset");
+      st.nft = ParseNftJson(out->out, "nft -j list ruleset");
     }
-    st.iptables_nft = run_save_pair(runner, "iptables-nft-save", "ip6tables-nft-save",
-                                    "iptables-nft", true, true);
+    st.iptables_nft =
+        RunSavePair(runner, "iptables-nft-save", "ip6tables-nft-save", "iptables-nft", true, true);
   } else {
-    st.nft = fail<NfRuleset>("nf_tables module not loaded (not loading it to look)");
-    st.iptables_nft = fail<NfRuleset>("nf_tables module not loaded (not loading it to look)");
+    st.nft = Fail<NfRuleset>("nf_tables module not loaded (not loading it to look)");
+    st.iptables_nft = Fail<NfRuleset>("nf_tables module not loaded (not loading it to look)");
   }
   const bool v4 = ::access((paths.proc + "/net/ip_tables_names").c_str(), F_OK) == 0;
   const bool v6 = ::access((paths.proc + "/net/ip6_tables_names").c_str(), F_OK) == 0;
   if (v4 || v6) {
-    st.iptables_legacy = run_save_pair(runner, "iptables-legacy-save", "ip6tables-legacy-save",
-                                       "iptables-legacy", v4, v6);
+    st.iptables_legacy = RunSavePair(runner, "iptables-legacy-save", "ip6tables-legacy-save",
+                                     "iptables-legacy", v4, v6);
   } else {
-    st.iptables_legacy = fail<NfRuleset>("legacy iptables not loaded (no ip_tables_names)");
+    st.iptables_legacy = Fail<NfRuleset>("legacy iptables not loaded (no ip_tables_names)");
   }
   return st;
 }

@@ -13,7 +13,7 @@ namespace tunescope::host {
 Result<NetlinkSocket> NetlinkSocket::open(int protocol, std::string_view what) {
   const int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
   if (fd < 0) {
-    return fail<NetlinkSocket>(std::string(what) + ": netlink socket: " + std::strerror(errno));
+    return Fail<NetlinkSocket>(std::string(what) + ": netlink socket: " + std::strerror(errno));
   }
   timeval tv{};
   tv.tv_sec = 5;  // a kernel that never answers must not hang the daemon
@@ -41,8 +41,8 @@ NetlinkSocket::~NetlinkSocket() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool walk_netlink_messages(std::span<const std::uint8_t> buf, NetlinkWalk& state,
-                           const NetlinkSocket::Handler& on_message) {
+bool WalkNetlinkMessages(std::span<const std::uint8_t> buf, NetlinkWalk& state,
+                         const NetlinkSocket::Handler& on_message) {
   std::size_t off = 0;
   while (off + sizeof(nlmsghdr) <= buf.size()) {
     nlmsghdr hdr;
@@ -79,7 +79,7 @@ bool walk_netlink_messages(std::span<const std::uint8_t> buf, NetlinkWalk& state
 
 Result<Ok> NetlinkSocket::request(std::span<std::uint8_t> req, bool dump,
                                   const Handler& on_message) {
-  if (req.size() < sizeof(nlmsghdr)) return fail<Ok>(what_ + ": request too short");
+  if (req.size() < sizeof(nlmsghdr)) return Fail<Ok>(what_ + ": request too short");
   nlmsghdr hdr;
   std::memcpy(&hdr, req.data(), sizeof(hdr));
   hdr.nlmsg_len = static_cast<std::uint32_t>(req.size());
@@ -90,28 +90,28 @@ Result<Ok> NetlinkSocket::request(std::span<std::uint8_t> req, bool dump,
   kernel.nl_family = AF_NETLINK;
   if (::sendto(fd_, req.data(), req.size(), 0, reinterpret_cast<sockaddr*>(&kernel),
                sizeof(kernel)) < 0) {
-    return fail<Ok>(what_ + ": netlink send: " + std::strerror(errno));
+    return Fail<Ok>(what_ + ": netlink send: " + std::strerror(errno));
   }
   std::vector<std::uint8_t> buf(64 * 1024);
   for (;;) {
     const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return fail<Ok>(what_ + ": netlink recv: " + std::strerror(errno));
+      return Fail<Ok>(what_ + ": netlink recv: " + std::strerror(errno));
     }
-    if (n == 0) return fail<Ok>(what_ + ": netlink socket closed");
+    if (n == 0) return Fail<Ok>(what_ + ": netlink socket closed");
     NetlinkWalk state;
     bool got_reply = false;
     const auto counting = [&](std::uint16_t type, std::span<const std::uint8_t> payload) {
       got_reply = true;
       on_message(type, payload);
     };
-    if (!walk_netlink_messages(std::span<const std::uint8_t>(buf.data(), std::size_t(n)), state,
-                               counting)) {
-      return fail<Ok>(what_ + ": " + state.error);
+    if (!WalkNetlinkMessages(std::span<const std::uint8_t>(buf.data(), std::size_t(n)), state,
+                             counting)) {
+      return Fail<Ok>(what_ + ": " + state.error);
     }
     if (state.got_error_msg) {
-      if (state.nl_error != 0) return fail<Ok>(what_ + ": " + std::strerror(-state.nl_error));
+      if (state.nl_error != 0) return Fail<Ok>(what_ + ": " + std::strerror(-state.nl_error));
       return Ok{};  // ACK
     }
     if (state.done) return Ok{};

@@ -19,7 +19,7 @@ bool Qdisc::is_ingress() const {
   return parent == TC_H_INGRESS;
 }
 
-std::optional<Qdisc> parse_qdisc_message(std::span<const std::uint8_t> payload) {
+std::optional<Qdisc> ParseQdiscMessage(std::span<const std::uint8_t> payload) {
   if (payload.size() < NLMSG_ALIGN(sizeof(tcmsg))) return std::nullopt;
   tcmsg tc;
   std::memcpy(&tc, payload.data(), sizeof(tc));
@@ -43,9 +43,9 @@ std::optional<Qdisc> parse_qdisc_message(std::span<const std::uint8_t> payload) 
   return q;
 }
 
-Result<std::vector<Qdisc>> dump_qdiscs() {
+Result<std::vector<Qdisc>> DumpQdiscs() {
   auto sock = NetlinkSocket::open(NETLINK_ROUTE, "qdisc dump");
-  if (!sock) return fail<std::vector<Qdisc>>(sock.error());
+  if (!sock) return Fail<std::vector<Qdisc>>(sock.error());
   std::vector<std::uint8_t> req(NLMSG_SPACE(sizeof(tcmsg)), 0);
   nlmsghdr hdr{};
   hdr.nlmsg_type = RTM_GETQDISC;
@@ -58,22 +58,22 @@ Result<std::vector<Qdisc>> dump_qdiscs() {
   bool malformed = false;
   auto r = sock->request(req, true, [&](std::uint16_t type, std::span<const std::uint8_t> p) {
     if (type != RTM_NEWQDISC) return;
-    if (auto q = parse_qdisc_message(p)) {
+    if (auto q = ParseQdiscMessage(p)) {
       out.push_back(std::move(*q));
     } else {
       malformed = true;
     }
   });
-  if (!r) return fail<std::vector<Qdisc>>(r.error());
+  if (!r) return Fail<std::vector<Qdisc>>(r.error());
   if (malformed && out.empty()) {
-    return fail<std::vector<Qdisc>>("qdisc dump: malformed RTM_NEWQDISC messages");
+    return Fail<std::vector<Qdisc>>("qdisc dump: malformed RTM_NEWQDISC messages");
   }
   return out;
 }
 
-Result<std::vector<RootQdisc>> read_root_qdiscs() {
-  auto all = dump_qdiscs();
-  if (!all) return fail<std::vector<RootQdisc>>(all.error());
+Result<std::vector<RootQdisc>> ReadRootQdiscs() {
+  auto all = DumpQdiscs();
+  if (!all) return Fail<std::vector<RootQdisc>>(all.error());
   std::vector<RootQdisc> roots;
   for (const auto& q : *all) {
     if (!q.is_root()) continue;
@@ -94,7 +94,7 @@ Result<std::vector<RootQdisc>> read_root_qdiscs() {
   return roots;
 }
 
-std::string format_tc_handle(std::uint32_t handle) {
+std::string FormatTcHandle(std::uint32_t handle) {
   if (handle == TC_H_ROOT) return "root";
   char buf[32];
   const unsigned maj = TC_H_MAJ(handle) >> 16;

@@ -18,39 +18,39 @@ std::string_view to_string(SeccompMode m) {
   return "unknown";
 }
 
-Result<SeccompState> parse_seccomp_status(std::string_view status_text, std::string_view source) {
+Result<SeccompState> ParseSeccompStatus(std::string_view status_text, std::string_view source) {
   const std::string src(source);
   SeccompState st;
   bool seen_mode = false;
-  for (auto line : split_lines(status_text)) {
-    const auto f = split_whitespace(line);
+  for (auto line : SplitLines(status_text)) {
+    const auto f = SplitWhitespace(line);
     if (f.size() < 2) continue;
     if (f[0] == "Seccomp:") {
-      const auto v = parse_u64(f[1]);
+      const auto v = ParseU64(f[1]);
       if (!v || *v > 2) {
-        return fail<SeccompState>(src + ": bad Seccomp value '" + std::string(f[1]) + "'");
+        return Fail<SeccompState>(src + ": bad Seccomp value '" + std::string(f[1]) + "'");
       }
       st.mode = static_cast<SeccompMode>(*v);
       seen_mode = true;
     } else if (f[0] == "Seccomp_filters:") {
-      const auto v = parse_u64(f[1]);
+      const auto v = ParseU64(f[1]);
       if (!v || *v > 0x7fffffff) {
-        return fail<SeccompState>(src + ": bad Seccomp_filters value '" + std::string(f[1]) + "'");
+        return Fail<SeccompState>(src + ": bad Seccomp_filters value '" + std::string(f[1]) + "'");
       }
       st.filters = static_cast<int>(*v);
     }
   }
   if (!seen_mode) {
-    return fail<SeccompState>(src + ": no 'Seccomp:' line (kernel without CONFIG_SECCOMP?)");
+    return Fail<SeccompState>(src + ": no 'Seccomp:' line (kernel without CONFIG_SECCOMP?)");
   }
   return st;
 }
 
-Result<SeccompState> read_seccomp(const HostPaths& paths, int pid) {
+Result<SeccompState> ReadSeccomp(const HostPaths& paths, int pid) {
   const std::string path = paths.proc + "/" + std::to_string(pid) + "/status";
-  auto text = read_text_file(path);
-  if (!text) return fail<SeccompState>(text.error());
-  return parse_seccomp_status(*text, path);
+  auto text = ReadTextFile(path);
+  if (!text) return Fail<SeccompState>(text.error());
+  return ParseSeccompStatus(*text, path);
 }
 
 }  // namespace tunescope::host

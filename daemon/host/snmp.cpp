@@ -15,40 +15,40 @@ std::optional<std::int64_t> CounterTable::get(std::string_view prefix,
   return v->second;
 }
 
-Result<CounterTable> parse_counter_pairs(std::string_view text, std::string_view source) {
+Result<CounterTable> ParseCounterPairs(std::string_view text, std::string_view source) {
   const std::string src(source);
   CounterTable table;
   std::vector<std::string_view> lines;
-  for (auto l : split_lines(text)) {
-    if (!trim(l).empty()) lines.push_back(l);
+  for (auto l : SplitLines(text)) {
+    if (!Trim(l).empty()) lines.push_back(l);
   }
-  if (lines.empty()) return fail<CounterTable>(src + ": empty");
+  if (lines.empty()) return Fail<CounterTable>(src + ": empty");
   if (lines.size() % 2 != 0) {
-    return fail<CounterTable>(src +
+    return Fail<CounterTable>(src +
                               ": odd number of lines; a header has no value line "
                               "(truncated?)");
   }
   for (std::size_t i = 0; i < lines.size(); i += 2) {
-    const auto names = split_whitespace(lines[i]);
-    const auto values = split_whitespace(lines[i + 1]);
+    const auto names = SplitWhitespace(lines[i]);
+    const auto values = SplitWhitespace(lines[i + 1]);
     const std::string where = src + ": line " + std::to_string(i + 1);
     if (names.empty() || names[0].size() < 2 || names[0].back() != ':') {
-      return fail<CounterTable>(where + ": expected 'Prefix: names...'");
+      return Fail<CounterTable>(where + ": expected 'Prefix: names...'");
     }
     if (values.empty() || values[0] != names[0]) {
-      return fail<CounterTable>(where + ": value line does not start with '" +
+      return Fail<CounterTable>(where + ": value line does not start with '" +
                                 std::string(names[0]) + "'");
     }
     if (names.size() != values.size()) {
-      return fail<CounterTable>(where + ": " + std::to_string(names.size() - 1) + " names but " +
+      return Fail<CounterTable>(where + ": " + std::to_string(names.size() - 1) + " names but " +
                                 std::to_string(values.size() - 1) + " values (truncated?)");
     }
     auto& group = table.groups[std::string(names[0].substr(0, names[0].size() - 1))];
     for (std::size_t k = 1; k < names.size(); ++k) {
-      const auto v = parse_i64(values[k]);
+      const auto v = ParseI64(values[k]);
       if (!v) {
         // Very large unsigned counters would not fit; say so rather than wrap.
-        return fail<CounterTable>(where + ": bad value '" + std::string(values[k]) + "' for " +
+        return Fail<CounterTable>(where + ": bad value '" + std::string(values[k]) + "' for " +
                                   std::string(names[k]));
       }
       group[std::string(names[k])] = *v;
@@ -59,23 +59,23 @@ Result<CounterTable> parse_counter_pairs(std::string_view text, std::string_view
 
 namespace {
 
-Result<CounterTable> read_pairs(const std::string& path) {
-  auto text = read_text_file(path);
-  if (!text) return fail<CounterTable>(text.error());
-  return parse_counter_pairs(*text, path);
+Result<CounterTable> ReadPairs(const std::string& path) {
+  auto text = ReadTextFile(path);
+  if (!text) return Fail<CounterTable>(text.error());
+  return ParseCounterPairs(*text, path);
 }
 
 }  // namespace
 
-Result<CounterTable> read_netstat(const HostPaths& paths) {
-  return read_pairs(paths.proc + "/net/netstat");
+Result<CounterTable> ReadNetstat(const HostPaths& paths) {
+  return ReadPairs(paths.proc + "/net/netstat");
 }
 
-Result<CounterTable> read_snmp(const HostPaths& paths) {
-  return read_pairs(paths.proc + "/net/snmp");
+Result<CounterTable> ReadSnmp(const HostPaths& paths) {
+  return ReadPairs(paths.proc + "/net/snmp");
 }
 
-TcpCounters tcp_counters(const CounterTable& netstat, const CounterTable& snmp) {
+TcpCounters TcpCountersOf(const CounterTable& netstat, const CounterTable& snmp) {
   TcpCounters c;
   c.listen_overflows = netstat.get("TcpExt", "ListenOverflows");
   c.listen_drops = netstat.get("TcpExt", "ListenDrops");
@@ -92,11 +92,11 @@ TcpCounters tcp_counters(const CounterTable& netstat, const CounterTable& snmp) 
   return c;
 }
 
-TcpCounters read_tcp_counters(const HostPaths& paths) {
+TcpCounters ReadTcpCounters(const HostPaths& paths) {
   const CounterTable empty;
-  auto netstat = read_netstat(paths);
-  auto snmp = read_snmp(paths);
-  return tcp_counters(netstat ? *netstat : empty, snmp ? *snmp : empty);
+  auto netstat = ReadNetstat(paths);
+  auto snmp = ReadSnmp(paths);
+  return TcpCountersOf(netstat ? *netstat : empty, snmp ? *snmp : empty);
 }
 
 }  // namespace tunescope::host

@@ -12,33 +12,33 @@
 
 namespace tunescope::host {
 
-Result<std::vector<PacketSocket>> parse_proc_net_packet(std::string_view text,
-                                                        std::string_view source) {
+Result<std::vector<PacketSocket>> ParseProcNetPacket(std::string_view text,
+                                                     std::string_view source) {
   const std::string src(source);
-  const auto lines = split_lines(text);
-  if (lines.empty() || !starts_with(trim(lines[0]), "sk")) {
-    return fail<std::vector<PacketSocket>>(src + ": missing header");
+  const auto lines = SplitLines(text);
+  if (lines.empty() || !StartsWith(Trim(lines[0]), "sk")) {
+    return Fail<std::vector<PacketSocket>>(src + ": missing header");
   }
   std::vector<PacketSocket> out;
   for (std::size_t i = 1; i < lines.size(); ++i) {
-    const auto f = split_whitespace(lines[i]);
+    const auto f = SplitWhitespace(lines[i]);
     if (f.empty()) continue;
     const std::string where = src + ": line " + std::to_string(i + 1);
     // sk RefCnt Type Proto Iface R Rmem User Inode
     if (f.size() < 9) {
-      return fail<std::vector<PacketSocket>>(where + ": " + std::to_string(f.size()) +
+      return Fail<std::vector<PacketSocket>>(where + ": " + std::to_string(f.size()) +
                                              " columns, expected 9 (truncated?)");
     }
-    const auto type = parse_u64(f[2]);
-    const auto proto = parse_u64(f[3], 16);
-    const auto iface = parse_u64(f[4]);
-    const auto running = parse_u64(f[5]);
-    const auto rmem = parse_u64(f[6]);
-    const auto uid = parse_u64(f[7]);
-    const auto inode = parse_u64(f[8]);
+    const auto type = ParseU64(f[2]);
+    const auto proto = ParseU64(f[3], 16);
+    const auto iface = ParseU64(f[4]);
+    const auto running = ParseU64(f[5]);
+    const auto rmem = ParseU64(f[6]);
+    const auto uid = ParseU64(f[7]);
+    const auto inode = ParseU64(f[8]);
     if (!type || !proto || !iface || !running || !rmem || !uid || !inode || *type > 255 ||
         *proto > 0xffff || *iface > INT_MAX || *uid > UINT_MAX) {
-      return fail<std::vector<PacketSocket>>(where + ": bad number");
+      return Fail<std::vector<PacketSocket>>(where + ": bad number");
     }
     PacketSocket s;
     s.type = static_cast<int>(*type);
@@ -53,38 +53,38 @@ Result<std::vector<PacketSocket>> parse_proc_net_packet(std::string_view text,
   return out;
 }
 
-Result<std::vector<PacketSocket>> read_packet_sockets(const HostPaths& paths) {
+Result<std::vector<PacketSocket>> ReadPacketSockets(const HostPaths& paths) {
   const std::string path = paths.proc + "/net/packet";
-  auto text = read_text_file(path);
-  if (!text) return fail<std::vector<PacketSocket>>(text.error());
-  return parse_proc_net_packet(*text, path);
+  auto text = ReadTextFile(path);
+  if (!text) return Fail<std::vector<PacketSocket>>(text.error());
+  return ParseProcNetPacket(*text, path);
 }
 
-Result<std::vector<TcpSocket>> parse_proc_net_tcp(std::string_view text, bool ipv6,
-                                                  std::string_view source) {
+Result<std::vector<TcpSocket>> ParseProcNetTcp(std::string_view text, bool ipv6,
+                                               std::string_view source) {
   const std::string src(source);
-  const auto lines = split_lines(text);
-  if (lines.empty() || !starts_with(trim(lines[0]), "sl")) {
-    return fail<std::vector<TcpSocket>>(src + ": missing header");
+  const auto lines = SplitLines(text);
+  if (lines.empty() || !StartsWith(Trim(lines[0]), "sl")) {
+    return Fail<std::vector<TcpSocket>>(src + ": missing header");
   }
   const std::size_t addr_len = ipv6 ? 32 : 8;
   std::vector<TcpSocket> out;
   for (std::size_t i = 1; i < lines.size(); ++i) {
-    const auto f = split_whitespace(lines[i]);
+    const auto f = SplitWhitespace(lines[i]);
     if (f.empty()) continue;
     const std::string where = src + ": line " + std::to_string(i + 1);
     // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
     if (f.size() < 10) {
-      return fail<std::vector<TcpSocket>>(where + ": " + std::to_string(f.size()) +
+      return Fail<std::vector<TcpSocket>>(where + ": " + std::to_string(f.size()) +
                                           " columns, expected at least 10 (truncated?)");
     }
     const std::string_view local = f[1];
     const std::size_t colon = local.find(':');
     if (colon != addr_len || local.size() != addr_len + 5) {
-      return fail<std::vector<TcpSocket>>(where + ": bad local address '" + std::string(local) +
+      return Fail<std::vector<TcpSocket>>(where + ": bad local address '" + std::string(local) +
                                           "'");
     }
-    const auto port = parse_u64(local.substr(colon + 1), 16);
+    const auto port = ParseU64(local.substr(colon + 1), 16);
     const bool addr = std::all_of(local.begin(), local.begin() + colon, [](char ch) {
       return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
     });
@@ -93,16 +93,16 @@ Result<std::vector<TcpSocket>> parse_proc_net_tcp(std::string_view text, bool ip
     const std::string_view queues = f[4];
     const std::size_t qcolon = queues.find(':');
     if (rcolon != addr_len || qcolon == std::string_view::npos) {
-      return fail<std::vector<TcpSocket>>(where + ": bad remote address or queues");
+      return Fail<std::vector<TcpSocket>>(where + ": bad remote address or queues");
     }
-    const auto rport = parse_u64(remote.substr(rcolon + 1), 16);
-    const auto txq = parse_u64(queues.substr(0, qcolon), 16);
-    const auto rxq = parse_u64(queues.substr(qcolon + 1), 16);
-    const auto state = parse_u64(f[3], 16);
-    const auto uid = parse_u64(f[7]);
-    const auto inode = parse_u64(f[9]);
+    const auto rport = ParseU64(remote.substr(rcolon + 1), 16);
+    const auto txq = ParseU64(queues.substr(0, qcolon), 16);
+    const auto rxq = ParseU64(queues.substr(qcolon + 1), 16);
+    const auto state = ParseU64(f[3], 16);
+    const auto uid = ParseU64(f[7]);
+    const auto inode = ParseU64(f[9]);
     if (!port || !addr || !state || !uid || !inode || *uid > UINT_MAX || !rport || !txq || !rxq) {
-      return fail<std::vector<TcpSocket>>(where + ": bad number");
+      return Fail<std::vector<TcpSocket>>(where + ": bad number");
     }
     TcpSocket s;
     s.local_address = std::string(local.substr(0, colon));
@@ -120,21 +120,21 @@ Result<std::vector<TcpSocket>> parse_proc_net_tcp(std::string_view text, bool ip
   return out;
 }
 
-std::map<std::uint64_t, std::vector<ProcessInfo>> socket_owners(const HostPaths& paths) {
+std::map<std::uint64_t, std::vector<ProcessInfo>> SocketOwners(const HostPaths& paths) {
   std::map<std::uint64_t, std::vector<ProcessInfo>> owners;
-  auto procs = list_processes(paths);
+  auto procs = ListProcesses(paths);
   if (!procs) return owners;
   for (const auto& p : *procs) {
     const std::string fddir = paths.proc + "/" + std::to_string(p.pid) + "/fd";
-    auto fds = list_directory(fddir);
+    auto fds = ListDirectory(fddir);
     if (!fds) continue;
     for (const auto& fd : *fds) {
       char buf[64];
       const ssize_t n = ::readlink((fddir + "/" + fd).c_str(), buf, sizeof(buf) - 1);
       if (n <= 0) continue;
       const std::string_view target(buf, static_cast<std::size_t>(n));
-      if (!starts_with(target, "socket:[") || target.back() != ']') continue;
-      const auto inode = parse_u64(target.substr(8, target.size() - 9));
+      if (!StartsWith(target, "socket:[") || target.back() != ']') continue;
+      const auto inode = ParseU64(target.substr(8, target.size() - 9));
       if (!inode) continue;
       auto& list = owners[*inode];
       if (list.empty() || list.back().pid != p.pid) list.push_back(p);
@@ -143,12 +143,12 @@ std::map<std::uint64_t, std::vector<ProcessInfo>> socket_owners(const HostPaths&
   return owners;
 }
 
-Result<std::vector<OwnedPacketSocket>> read_owned_packet_sockets(const HostPaths& paths) {
-  auto socks = read_packet_sockets(paths);
-  if (!socks) return fail<std::vector<OwnedPacketSocket>>(socks.error());
+Result<std::vector<OwnedPacketSocket>> ReadOwnedPacketSockets(const HostPaths& paths) {
+  auto socks = ReadPacketSockets(paths);
+  if (!socks) return Fail<std::vector<OwnedPacketSocket>>(socks.error());
   std::vector<OwnedPacketSocket> out;
   if (socks->empty()) return out;
-  const auto owners = socket_owners(paths);
+  const auto owners = SocketOwners(paths);
   for (const auto& s : *socks) {
     OwnedPacketSocket o{s, {}};
     if (auto it = owners.find(s.inode); it != owners.end()) o.owners = it->second;
@@ -164,7 +164,7 @@ int PortListeners::largest_group() const {
   return best;
 }
 
-bool is_loopback_hex(std::string_view a, bool ipv6) {
+bool IsLoopbackHex(std::string_view a, bool ipv6) {
   // /proc/net/tcp prints each 32-bit word in host byte order (little-endian here): 127.x.y.z is
   // "..7F" in the word's last two digits.
   auto word_is_127 = [](std::string_view w) { return w.size() == 8 && w.substr(6) == "7F"; };
@@ -181,7 +181,7 @@ std::uint64_t PortListeners::accept_queue() const {
   return out;
 }
 
-PortListeners find_listeners(const std::vector<TcpSocket>& sockets, unsigned port) {
+PortListeners FindListeners(const std::vector<TcpSocket>& sockets, unsigned port) {
   PortListeners pl;
   pl.port = port;
   constexpr unsigned kListen = 0x0A, kEstablished = 0x01;
@@ -196,7 +196,7 @@ PortListeners find_listeners(const std::vector<TcpSocket>& sockets, unsigned por
     if (s.state == kListen) pl.listeners.push_back(s);
     if (s.state != kEstablished) continue;
     ++pl.established;
-    if (is_loopback_hex(s.remote_address, s.ipv6) ||
+    if (IsLoopbackHex(s.remote_address, s.ipv6) ||
         clients.contains({s.remote_address, s.remote_port})) {
       ++pl.local_peers;
     }
@@ -204,24 +204,24 @@ PortListeners find_listeners(const std::vector<TcpSocket>& sockets, unsigned por
   return pl;
 }
 
-Result<PortListeners> read_port_listeners(const HostPaths& paths, unsigned port) {
+Result<PortListeners> ReadPortListeners(const HostPaths& paths, unsigned port) {
   std::vector<TcpSocket> all;
   bool any = false;
   std::string errors;
   for (const bool v6 : {false, true}) {
     const std::string path = paths.proc + (v6 ? "/net/tcp6" : "/net/tcp");
-    auto text = read_text_file(path);
+    auto text = ReadTextFile(path);
     if (!text) {
       errors += (errors.empty() ? "" : "; ") + text.error();
       continue;
     }
-    auto socks = parse_proc_net_tcp(*text, v6, path);
-    if (!socks) return fail<PortListeners>(socks.error());
+    auto socks = ParseProcNetTcp(*text, v6, path);
+    if (!socks) return Fail<PortListeners>(socks.error());
     any = true;
     all.insert(all.end(), socks->begin(), socks->end());
   }
-  if (!any) return fail<PortListeners>(errors);
-  return find_listeners(all, port);
+  if (!any) return Fail<PortListeners>(errors);
+  return FindListeners(all, port);
 }
 
 }  // namespace tunescope::host

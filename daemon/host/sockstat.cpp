@@ -4,28 +4,28 @@
 
 namespace tunescope::host {
 
-Result<SockStat> parse_sockstat(std::string_view text, std::string_view source) {
+Result<SockStat> ParseSockstat(std::string_view text, std::string_view source) {
   const std::string src(source);
   SockStat s;
-  const auto lines = split_lines(text);
+  const auto lines = SplitLines(text);
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    const auto f = split_whitespace(lines[i]);
+    const auto f = SplitWhitespace(lines[i]);
     if (f.empty()) continue;
     const std::string where = src + ": line " + std::to_string(i + 1);
     if (f[0].size() < 2 || f[0].back() != ':' || f.size() % 2 == 0) {
-      return fail<SockStat>(where + ": expected 'PROTO: key value ...'");
+      return Fail<SockStat>(where + ": expected 'PROTO: key value ...'");
     }
     const std::string proto(f[0].substr(0, f[0].size() - 1));
     for (std::size_t k = 1; k + 1 < f.size(); k += 2) {
-      const auto v = parse_u64(f[k + 1]);
+      const auto v = ParseU64(f[k + 1]);
       if (!v) {
-        return fail<SockStat>(where + ": bad value '" + std::string(f[k + 1]) + "' for " +
+        return Fail<SockStat>(where + ": bad value '" + std::string(f[k + 1]) + "' for " +
                               std::string(f[k]));
       }
       s.all[proto + "." + std::string(f[k])] = *v;
     }
   }
-  if (s.all.empty()) return fail<SockStat>(src + ": no counters");
+  if (s.all.empty()) return Fail<SockStat>(src + ": no counters");
   const auto get = [&](const char* key) -> std::optional<std::uint64_t> {
     const auto it = s.all.find(std::string_view(key));
     if (it == s.all.end()) return std::nullopt;
@@ -41,11 +41,11 @@ Result<SockStat> parse_sockstat(std::string_view text, std::string_view source) 
   return s;
 }
 
-Result<SockStat> read_sockstat(const HostPaths& paths) {
+Result<SockStat> ReadSockstat(const HostPaths& paths) {
   const std::string path = paths.proc + "/net/sockstat";
-  auto text = read_text_file(path);
-  if (!text) return fail<SockStat>(text.error());
-  return parse_sockstat(*text, path);
+  auto text = ReadTextFile(path);
+  if (!text) return Fail<SockStat>(text.error());
+  return ParseSockstat(*text, path);
 }
 
 }  // namespace tunescope::host

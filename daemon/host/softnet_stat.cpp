@@ -24,23 +24,23 @@ std::uint64_t SoftnetStat::total_time_squeeze() const {
   return s;
 }
 
-Result<SoftnetStat> parse_softnet_stat(std::string_view text, std::string_view source) {
+Result<SoftnetStat> ParseSoftnetStat(std::string_view text, std::string_view source) {
   const std::string src(source);
   SoftnetStat stat;
-  const auto lines = split_lines(text);
+  const auto lines = SplitLines(text);
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    const auto fields = split_whitespace(lines[i]);
+    const auto fields = SplitWhitespace(lines[i]);
     if (fields.empty()) continue;
     const std::string where = src + ": line " + std::to_string(i + 1);
     // Every kernel since 2.6 prints at least 9 columns.
     if (fields.size() < 9) {
-      return fail<SoftnetStat>(where + ": " + std::to_string(fields.size()) +
+      return Fail<SoftnetStat>(where + ": " + std::to_string(fields.size()) +
                                " columns, expected at least 9 (truncated?)");
     }
     std::vector<std::uint64_t> v;
     for (auto f : fields) {
-      const auto n = parse_u64(f, 16);
-      if (!n) return fail<SoftnetStat>(where + ": bad hex column '" + std::string(f) + "'");
+      const auto n = ParseU64(f, 16);
+      if (!n) return Fail<SoftnetStat>(where + ": bad hex column '" + std::string(f) + "'");
       v.push_back(*n);
     }
     SoftnetCpu cpu;
@@ -53,15 +53,15 @@ Result<SoftnetStat> parse_softnet_stat(std::string_view text, std::string_view s
     cpu.cpu = v.size() > 12 ? static_cast<int>(v[12]) : static_cast<int>(stat.cpus.size());
     stat.cpus.push_back(cpu);
   }
-  if (stat.cpus.empty()) return fail<SoftnetStat>(src + ": no CPU lines");
+  if (stat.cpus.empty()) return Fail<SoftnetStat>(src + ": no CPU lines");
   return stat;
 }
 
-Result<SoftnetStat> read_softnet_stat(const HostPaths& paths) {
+Result<SoftnetStat> ReadSoftnetStat(const HostPaths& paths) {
   const std::string path = paths.proc + "/net/softnet_stat";
-  auto text = read_text_file(path);
-  if (!text) return fail<SoftnetStat>(text.error());
-  return parse_softnet_stat(*text, path);
+  auto text = ReadTextFile(path);
+  if (!text) return Fail<SoftnetStat>(text.error());
+  return ParseSoftnetStat(*text, path);
 }
 
 }  // namespace tunescope::host

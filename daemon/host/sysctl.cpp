@@ -6,13 +6,13 @@
 
 namespace tunescope::host {
 
-Result<std::string> sysctl_path(const HostPaths& paths, std::string_view name) {
+Result<std::string> SysctlPath(const HostPaths& paths, std::string_view name) {
   const std::string quoted = "sysctl '" + std::string(name) + "'";
-  if (name.empty()) return fail<std::string>("empty sysctl name");
+  if (name.empty()) return Fail<std::string>("empty sysctl name");
   for (char c : name) {
     const bool ok =
         std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' || c == '/';
-    if (!ok) return fail<std::string>(quoted + ": invalid character in name");
+    if (!ok) return Fail<std::string>(quoted + ": invalid character in name");
   }
   // Slash form keeps dots inside components; dotted form maps every dot to a slash.
   const bool slash_form = name.find('/') != std::string_view::npos;
@@ -27,7 +27,7 @@ Result<std::string> sysctl_path(const HostPaths& paths, std::string_view name) {
     const std::size_t sep = rest.find('/');
     const std::string_view comp = rest.substr(0, sep);
     if (comp.empty() || comp == "." || comp == "..") {
-      return fail<std::string>(quoted + ": empty or relative path component");
+      return Fail<std::string>(quoted + ": empty or relative path component");
     }
     if (sep == std::string_view::npos) break;
     rest.remove_prefix(sep + 1);
@@ -35,36 +35,36 @@ Result<std::string> sysctl_path(const HostPaths& paths, std::string_view name) {
   return paths.proc + "/sys/" + rel;
 }
 
-std::string normalize_sysctl_value(std::string_view raw) {
+std::string NormalizeSysctlValue(std::string_view raw) {
   std::string out;
-  for (auto f : split_whitespace(trim(raw))) {
+  for (auto f : SplitWhitespace(Trim(raw))) {
     if (!out.empty()) out += ' ';
     out += f;
   }
   return out;
 }
 
-Result<std::string> read_sysctl(const HostPaths& paths, std::string_view name) {
-  auto path = sysctl_path(paths, name);
+Result<std::string> ReadSysctl(const HostPaths& paths, std::string_view name) {
+  auto path = SysctlPath(paths, name);
   if (!path) return path;
-  auto text = read_text_file(*path);
-  if (!text) return fail<std::string>("sysctl " + std::string(name) + ": " + text.error());
-  return normalize_sysctl_value(*text);
+  auto text = ReadTextFile(*path);
+  if (!text) return Fail<std::string>("sysctl " + std::string(name) + ": " + text.error());
+  return NormalizeSysctlValue(*text);
 }
 
-Result<std::optional<long long>> read_sysctl_int(const HostPaths& paths, std::string_view name) {
-  auto v = read_sysctl(paths, name);
-  if (!v) return fail<std::optional<long long>>(v.error());
-  const auto n = parse_i64(*v);
+Result<std::optional<long long>> ReadSysctlInt(const HostPaths& paths, std::string_view name) {
+  auto v = ReadSysctl(paths, name);
+  if (!v) return Fail<std::optional<long long>>(v.error());
+  const auto n = ParseI64(*v);
   if (!n) return std::optional<long long>{};
   return std::optional<long long>{static_cast<long long>(*n)};
 }
 
-Result<Ok> write_sysctl(const HostPaths& paths, std::string_view name, std::string_view value) {
-  auto path = sysctl_path(paths, name);
-  if (!path) return fail<Ok>(path.error());
-  auto r = write_text_file(*path, value);
-  if (!r) return fail<Ok>("sysctl " + std::string(name) + ": " + r.error());
+Result<Ok> WriteSysctl(const HostPaths& paths, std::string_view name, std::string_view value) {
+  auto path = SysctlPath(paths, name);
+  if (!path) return Fail<Ok>(path.error());
+  auto r = WriteTextFile(*path, value);
+  if (!r) return Fail<Ok>("sysctl " + std::string(name) + ": " + r.error());
   return r;
 }
 
@@ -78,15 +78,15 @@ const SysctlValue* SysctlTable::find(std::string_view name) const {
 std::optional<long long> SysctlTable::get_int(std::string_view name) const {
   const auto* v = find(name);
   if (v == nullptr || !v->value) return std::nullopt;
-  const auto n = parse_i64(*v->value);
+  const auto n = ParseI64(*v->value);
   if (!n) return std::nullopt;
   return static_cast<long long>(*n);
 }
 
-SysctlTable read_advisor_sysctls(const HostPaths& paths) {
+SysctlTable ReadAdvisorSysctls(const HostPaths& paths) {
   SysctlTable table;
   for (auto name : kAdvisorSysctls) {
-    table.values.push_back(SysctlValue{std::string(name), read_sysctl(paths, name)});
+    table.values.push_back(SysctlValue{std::string(name), ReadSysctl(paths, name)});
   }
   return table;
 }

@@ -22,15 +22,15 @@ struct FdCloser {
   }
 };
 
-std::string errno_text(int err) {
+std::string ErrnoText(int err) {
   return std::strerror(err);
 }
 
 }  // namespace
 
-Result<std::string> read_text_file(const std::string& path) {
+Result<std::string> ReadTextFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail<std::string>(path + ": " + errno_text(errno));
+  if (fd < 0) return Fail<std::string>(path + ": " + ErrnoText(errno));
   FdCloser closer{fd};
   std::string out;
   char buf[8192];
@@ -38,7 +38,7 @@ Result<std::string> read_text_file(const std::string& path) {
     const ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return fail<std::string>(path + ": read: " + errno_text(errno));
+      return Fail<std::string>(path + ": read: " + ErrnoText(errno));
     }
     if (n == 0) break;
     out.append(buf, static_cast<std::size_t>(n));
@@ -46,25 +46,25 @@ Result<std::string> read_text_file(const std::string& path) {
   return out;
 }
 
-Result<Ok> write_text_file(const std::string& path, std::string_view text) {
+Result<Ok> WriteTextFile(const std::string& path, std::string_view text) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return fail<Ok>(path + ": " + errno_text(errno));
+  if (fd < 0) return Fail<Ok>(path + ": " + ErrnoText(errno));
   FdCloser closer{fd};
   std::size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return fail<Ok>(path + ": write: " + errno_text(errno));
+      return Fail<Ok>(path + ": write: " + ErrnoText(errno));
     }
     done += static_cast<std::size_t>(n);
   }
   return Ok{};
 }
 
-Result<std::vector<std::string>> list_directory(const std::string& path) {
+Result<std::vector<std::string>> ListDirectory(const std::string& path) {
   std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(path.c_str()), &::closedir);
-  if (!dir) return fail<std::vector<std::string>>(path + ": " + errno_text(errno));
+  if (!dir) return Fail<std::vector<std::string>>(path + ": " + ErrnoText(errno));
   std::vector<std::string> names;
   while (const dirent* e = ::readdir(dir.get())) {
     if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
@@ -74,14 +74,14 @@ Result<std::vector<std::string>> list_directory(const std::string& path) {
   return names;
 }
 
-std::string_view trim(std::string_view s) {
+std::string_view Trim(std::string_view s) {
   const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
 }
 
-std::vector<std::string_view> split_whitespace(std::string_view s) {
+std::vector<std::string_view> SplitWhitespace(std::string_view s) {
   std::vector<std::string_view> out;
   std::size_t i = 0;
   while (i < s.size()) {
@@ -93,7 +93,7 @@ std::vector<std::string_view> split_whitespace(std::string_view s) {
   return out;
 }
 
-std::vector<std::string_view> split_lines(std::string_view s) {
+std::vector<std::string_view> SplitLines(std::string_view s) {
   std::vector<std::string_view> out;
   while (!s.empty()) {
     const std::size_t nl = s.find('\n');
@@ -107,8 +107,8 @@ std::vector<std::string_view> split_lines(std::string_view s) {
   return out;
 }
 
-std::optional<std::uint64_t> parse_u64(std::string_view s, int base) {
-  if (base == 16 && (starts_with(s, "0x") || starts_with(s, "0X"))) s.remove_prefix(2);
+std::optional<std::uint64_t> ParseU64(std::string_view s, int base) {
+  if (base == 16 && (StartsWith(s, "0x") || StartsWith(s, "0X"))) s.remove_prefix(2);
   if (s.empty()) return std::nullopt;
   std::uint64_t v = 0;
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
@@ -116,7 +116,7 @@ std::optional<std::uint64_t> parse_u64(std::string_view s, int base) {
   return v;
 }
 
-std::optional<std::int64_t> parse_i64(std::string_view s) {
+std::optional<std::int64_t> ParseI64(std::string_view s) {
   if (s.empty()) return std::nullopt;
   std::int64_t v = 0;
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 10);
@@ -124,17 +124,17 @@ std::optional<std::int64_t> parse_i64(std::string_view s) {
   return v;
 }
 
-std::optional<std::vector<int>> parse_cpu_list(std::string_view s) {
-  s = trim(s);
+std::optional<std::vector<int>> ParseCpuList(std::string_view s) {
+  s = Trim(s);
   std::set<int> cpus;
   while (!s.empty()) {
     const std::size_t comma = s.find(',');
-    const std::string_view part = trim(s.substr(0, comma));
+    const std::string_view part = Trim(s.substr(0, comma));
     s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
     if (part.empty()) return std::nullopt;
     const std::size_t dash = part.find('-');
-    const auto lo = parse_u64(part.substr(0, dash));
-    const auto hi = dash == std::string_view::npos ? lo : parse_u64(part.substr(dash + 1));
+    const auto lo = ParseU64(part.substr(0, dash));
+    const auto hi = dash == std::string_view::npos ? lo : ParseU64(part.substr(dash + 1));
     // 1<<16 CPUs is far beyond any kernel's NR_CPUS; larger numbers mean garbage.
     if (!lo || !hi || *lo > *hi || *hi >= (1u << 16)) return std::nullopt;
     for (std::uint64_t c = *lo; c <= *hi; ++c) cpus.insert(static_cast<int>(c));
@@ -142,8 +142,8 @@ std::optional<std::vector<int>> parse_cpu_list(std::string_view s) {
   return std::vector<int>(cpus.begin(), cpus.end());
 }
 
-std::optional<std::vector<int>> parse_cpu_mask(std::string_view s) {
-  s = trim(s);
+std::optional<std::vector<int>> ParseCpuMask(std::string_view s) {
+  s = Trim(s);
   if (s.empty()) return std::nullopt;
   std::vector<std::string_view> words;
   while (true) {
@@ -157,7 +157,7 @@ std::optional<std::vector<int>> parse_cpu_mask(std::string_view s) {
   int base = 0;
   for (auto it = words.rbegin(); it != words.rend(); ++it, base += 32) {
     if (it->empty() || it->size() > 8) return std::nullopt;
-    const auto v = parse_u64(*it, 16);
+    const auto v = ParseU64(*it, 16);
     if (!v) return std::nullopt;
     for (int bit = 0; bit < 32; ++bit) {
       if ((*v >> bit) & 1u) cpus.push_back(base + bit);
@@ -167,7 +167,7 @@ std::optional<std::vector<int>> parse_cpu_mask(std::string_view s) {
   return cpus;
 }
 
-std::string format_cpu_list(const std::vector<int>& cpus) {
+std::string FormatCpuList(const std::vector<int>& cpus) {
   std::string out;
   std::size_t i = 0;
   while (i < cpus.size()) {
@@ -181,7 +181,7 @@ std::string format_cpu_list(const std::vector<int>& cpus) {
   return out;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) {
+bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 

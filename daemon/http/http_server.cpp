@@ -53,7 +53,7 @@ char kOverCap;
 
 // The kernel caps a listen backlog at net.core.somaxconn; ask for all of it.
 std::string ListenBacklog() {
-  auto somaxconn = host::read_sysctl_int(host::HostPaths{}, "net.core.somaxconn");
+  auto somaxconn = host::ReadSysctlInt(host::HostPaths{}, "net.core.somaxconn");
   long long backlog = somaxconn && *somaxconn && **somaxconn > 0 ? **somaxconn : 4096;
   return std::to_string(std::min(backlog, 65535LL));
 }

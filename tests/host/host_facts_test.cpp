@@ -12,7 +12,7 @@ namespace {
 class NoCommands : public CommandRunner {
  public:
   Result<CommandOutput> run(const std::vector<std::string>& argv) override {
-    return fail<CommandOutput>(argv[0] + ": not installed");
+    return Fail<CommandOutput>(argv[0] + ": not installed");
   }
 };
 
@@ -22,7 +22,7 @@ TEST(HostFacts, FixtureTreeWithReasonsForWhatIsMissing) {
   opt.target_port = 8080;
   opt.query_kernel = false;
   NoCommands runner;
-  const HostFacts f = collect_host_facts(testing::tree_paths("tree4"), opt, &runner);
+  const HostFacts f = CollectHostFacts(testing::TreePaths("tree4"), opt, &runner);
   ASSERT_TRUE(f.softirqs.ok()) << f.softirqs.error();
   EXPECT_EQ(f.softirqs->cpus.size(), 4u);
   ASSERT_TRUE(f.interrupts.ok()) << f.interrupts.error();
@@ -61,7 +61,7 @@ TEST(HostFacts, NoTargetGivenIsSaidPlainly) {
   HostOptions opt;
   opt.query_kernel = false;
   opt.query_netfilter = false;
-  const HostFacts f = collect_host_facts(testing::tree_paths("tree_vm"), opt);
+  const HostFacts f = CollectHostFacts(testing::TreePaths("tree_vm"), opt);
   EXPECT_EQ(f.target_seccomp.error(), "no target pid given");
   EXPECT_EQ(f.target_listeners.error(), "no target port given");
   EXPECT_FALSE(f.softirqs.ok());
@@ -74,7 +74,7 @@ TEST(HostFacts, LiveHost) {
   HostOptions opt;
   opt.target_pid = static_cast<int>(::getpid());
   opt.target_port = 1;  // nothing listens there
-  const HostFacts f = collect_host_facts(HostPaths{}, opt);
+  const HostFacts f = CollectHostFacts(HostPaths{}, opt);
   EXPECT_TRUE(f.softirqs.ok()) << f.softirqs.error();
   EXPECT_TRUE(f.interrupts.ok()) << f.interrupts.error();
   EXPECT_TRUE(f.softnet.ok()) << f.softnet.error();

@@ -45,7 +45,7 @@ namespace {
 const HostPaths kLive{};
 
 TEST(LiveHost, SoftirqsHaveOneColumnPerConfiguredCpu) {
-  auto t = read_softirqs(kLive);
+  auto t = ReadSoftirqs(kLive);
   ASSERT_TRUE(t.ok()) << t.error();
   EXPECT_EQ(static_cast<long>(t->cpus.size()), ::sysconf(_SC_NPROCESSORS_CONF));
   ASSERT_NE(t->find("NET_RX"), nullptr);
@@ -67,7 +67,7 @@ TEST(LiveHost, EveryThreadsRunTimeAndCpuAreRead) {
   });
   while (tid == 0) std::this_thread::yield();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  auto runs = read_all_thread_runs(kLive);
+  auto runs = ReadAllThreadRuns(kLive);
   stop = true;
   spinner.join();
   auto it =
@@ -79,62 +79,62 @@ TEST(LiveHost, EveryThreadsRunTimeAndCpuAreRead) {
 }
 
 TEST(LiveHost, InterruptsAndSoftnetHaveOneEntryPerOnlineCpu) {
-  auto irq = read_interrupts(kLive);
+  auto irq = ReadInterrupts(kLive);
   ASSERT_TRUE(irq.ok()) << irq.error();
   EXPECT_EQ(static_cast<long>(irq->cpus.size()), ::sysconf(_SC_NPROCESSORS_ONLN));
-  auto sn = read_softnet_stat(kLive);
+  auto sn = ReadSoftnetStat(kLive);
   ASSERT_TRUE(sn.ok()) << sn.error();
   EXPECT_EQ(static_cast<long>(sn->cpus.size()), ::sysconf(_SC_NPROCESSORS_ONLN));
 }
 
 TEST(LiveHost, NetstatSnmpSockstatHaveTheNamedCounters) {
-  auto ns = read_netstat(kLive);
-  auto snmp = read_snmp(kLive);
+  auto ns = ReadNetstat(kLive);
+  auto snmp = ReadSnmp(kLive);
   ASSERT_TRUE(ns.ok()) << ns.error();
   ASSERT_TRUE(snmp.ok()) << snmp.error();
-  const TcpCounters c = tcp_counters(*ns, *snmp);
+  const TcpCounters c = TcpCountersOf(*ns, *snmp);
   EXPECT_TRUE(c.listen_overflows.has_value());
   EXPECT_TRUE(c.listen_drops.has_value());
   EXPECT_TRUE(c.backlog_drops.has_value());
   EXPECT_TRUE(c.retrans_segs.has_value());
   EXPECT_GE(*c.listen_drops, *c.listen_overflows);  // the kernel counts overflows as drops
-  auto ss = read_sockstat(kLive);
+  auto ss = ReadSockstat(kLive);
   ASSERT_TRUE(ss.ok()) << ss.error();
   EXPECT_TRUE(ss->tcp_inuse.has_value());
   EXPECT_TRUE(ss->tcp_tw.has_value());
 }
 
 TEST(LiveHost, AdvisorSysctlsAreReadable) {
-  const SysctlTable t = read_advisor_sysctls(kLive);
+  const SysctlTable t = ReadAdvisorSysctls(kLive);
   EXPECT_GT(t.get_int("net.core.somaxconn").value_or(0), 0);
   EXPECT_GT(t.get_int("net.core.netdev_budget").value_or(0), 0);
   ASSERT_TRUE(t.find("net.core.default_qdisc")->value.ok());
   EXPECT_FALSE(t.find("net.core.default_qdisc")->value->empty());
-  auto cc = read_sysctl(kLive, "net.ipv4.tcp_congestion_control");
+  auto cc = ReadSysctl(kLive, "net.ipv4.tcp_congestion_control");
   ASSERT_TRUE(cc.ok()) << cc.error();
-  auto avail = read_sysctl(kLive, "net.ipv4.tcp_available_congestion_control");
+  auto avail = ReadSysctl(kLive, "net.ipv4.tcp_available_congestion_control");
   ASSERT_TRUE(avail.ok());
   EXPECT_NE(avail->find(*cc), std::string::npos);
 }
 
 TEST(LiveHost, SysctlWriteIsReversible) {
   TUNESCOPE_REQUIRE_ROOT();
-  auto before = read_sysctl(kLive, "net.core.busy_read");
+  auto before = ReadSysctl(kLive, "net.core.busy_read");
   ASSERT_TRUE(before.ok()) << before.error();
   const std::string other = *before == "0" ? "25" : "0";
-  ASSERT_TRUE(write_sysctl(kLive, "net.core.busy_read", other).ok());
-  const auto during = read_sysctl(kLive, "net.core.busy_read");
-  ASSERT_TRUE(write_sysctl(kLive, "net.core.busy_read", *before).ok());
+  ASSERT_TRUE(WriteSysctl(kLive, "net.core.busy_read", other).ok());
+  const auto during = ReadSysctl(kLive, "net.core.busy_read");
+  ASSERT_TRUE(WriteSysctl(kLive, "net.core.busy_read", *before).ok());
   EXPECT_EQ(*during, other);
-  EXPECT_EQ(*read_sysctl(kLive, "net.core.busy_read"), *before);
+  EXPECT_EQ(*ReadSysctl(kLive, "net.core.busy_read"), *before);
 }
 
 TEST(LiveHost, CmdlineAndVulnerabilities) {
-  auto cl = read_cmdline(kLive);
+  auto cl = ReadCmdline(kLive);
   ASSERT_TRUE(cl.ok()) << cl.error();
-  auto raw = read_text_file("/proc/cmdline");
-  EXPECT_EQ(cl->raw, std::string(trim(*raw)));
-  auto v = read_vulnerabilities(kLive);
+  auto raw = ReadTextFile("/proc/cmdline");
+  EXPECT_EQ(cl->raw, std::string(Trim(*raw)));
+  auto v = ReadVulnerabilities(kLive);
   if (v.ok()) {
     EXPECT_FALSE(v->items.empty());
     for (const auto& item : v->items) EXPECT_FALSE(item.text.empty()) << item.name;
@@ -144,21 +144,21 @@ TEST(LiveHost, CmdlineAndVulnerabilities) {
 }
 
 TEST(LiveHost, OwnSeccompModeMatchesPrctl) {
-  auto s = read_seccomp(kLive, static_cast<int>(::getpid()));
+  auto s = ReadSeccomp(kLive, static_cast<int>(::getpid()));
   ASSERT_TRUE(s.ok()) << s.error();
   EXPECT_EQ(static_cast<int>(s->mode), ::prctl(PR_GET_SECCOMP));
 }
 
 TEST(LiveHost, ProcessScanFindsThisProcess) {
-  auto procs = list_processes(kLive);
+  auto procs = ListProcesses(kLive);
   ASSERT_TRUE(procs.ok()) << procs.error();
-  auto comm = read_text_file("/proc/self/comm");
-  const auto pids = find_by_comm(*procs, parse_comm(*comm));
+  auto comm = ReadTextFile("/proc/self/comm");
+  const auto pids = FindByComm(*procs, ParseComm(*comm));
   EXPECT_NE(std::find(pids.begin(), pids.end(), static_cast<int>(::getpid())), pids.end());
 }
 
 TEST(LiveHost, CpufreqGovernorsOrAPlainReason) {
-  auto f = read_cpufreq(kLive);
+  auto f = ReadCpufreq(kLive);
   if (f.ok()) {
     EXPECT_FALSE(f->governors().empty());
   } else {
@@ -167,12 +167,12 @@ TEST(LiveHost, CpufreqGovernorsOrAPlainReason) {
 }
 
 TEST(LiveHost, LoopbackExistsWithNoqueueRootQdisc) {
-  auto lo = read_net_device(kLive, "lo");
+  auto lo = ReadNetDevice(kLive, "lo");
   ASSERT_TRUE(lo.ok()) << lo.error();
   EXPECT_GE(lo->rx_queues, 1);
   EXPECT_GE(lo->tx_queues, 1);
   EXPECT_FALSE(lo->has_device);
-  auto roots = read_root_qdiscs();
+  auto roots = ReadRootQdiscs();
   ASSERT_TRUE(roots.ok()) << roots.error();
   bool found = false;
   for (const auto& r : *roots) {
@@ -185,18 +185,18 @@ TEST(LiveHost, LoopbackExistsWithNoqueueRootQdisc) {
 }
 
 TEST(LiveHost, LoopbackOffloadsAndNoCoalescing) {
-  auto off = read_offloads("lo");
+  auto off = ReadOffloads("lo");
   ASSERT_TRUE(off.ok()) << off.error();
   EXPECT_TRUE(off->gro.has_value());
   EXPECT_TRUE(off->tso.has_value());
-  auto co = read_coalesce("lo");
+  auto co = ReadCoalesce("lo");
   EXPECT_FALSE(co.ok());
   EXPECT_NE(co.error().find("lo"), std::string::npos);
-  EXPECT_FALSE(read_offloads("tsnosuchdev0").ok());
+  EXPECT_FALSE(ReadOffloads("tsnosuchdev0").ok());
 }
 
 TEST(LiveHost, AuditQueryAnswersOrSaysWhy) {
-  auto a = query_kernel_audit();
+  auto a = QueryKernelAudit();
   if (a.ok()) {
     EXPECT_LE(a->enabled, 2u);
   } else {
@@ -204,7 +204,7 @@ TEST(LiveHost, AuditQueryAnswersOrSaysWhy) {
   }
 }
 
-int listen_on(std::uint16_t port, bool reuseport) {
+int ListenOn(std::uint16_t port, bool reuseport) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   int one = 1;
@@ -220,7 +220,7 @@ int listen_on(std::uint16_t port, bool reuseport) {
   return fd;
 }
 
-std::uint16_t port_of(int fd) {
+std::uint16_t PortOf(int fd) {
   sockaddr_in a{};
   socklen_t len = sizeof(a);
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
@@ -228,20 +228,20 @@ std::uint16_t port_of(int fd) {
 }
 
 TEST(LiveHost, ReuseportGroupIsSeen) {
-  const int single = listen_on(0, false);
+  const int single = ListenOn(0, false);
   ASSERT_GE(single, 0);
-  const std::uint16_t p1 = port_of(single);
-  auto one = read_port_listeners(kLive, p1);
+  const std::uint16_t p1 = PortOf(single);
+  auto one = ReadPortListeners(kLive, p1);
   ASSERT_TRUE(one.ok()) << one.error();
   EXPECT_EQ(one->listeners.size(), 1u);
   EXPECT_FALSE(one->reuseport());
 
-  const int a = listen_on(0, true);
+  const int a = ListenOn(0, true);
   ASSERT_GE(a, 0);
-  const std::uint16_t p2 = port_of(a);
-  const int b = listen_on(p2, true);
-  const int c = listen_on(p2, true);
-  auto group = read_port_listeners(kLive, p2);
+  const std::uint16_t p2 = PortOf(a);
+  const int b = ListenOn(p2, true);
+  const int c = ListenOn(p2, true);
+  auto group = ReadPortListeners(kLive, p2);
   ::close(single);
   ::close(a);
   ::close(b);
@@ -258,7 +258,7 @@ TEST(LiveHost, PacketSocketIsFoundWithItsOwner) {
   TUNESCOPE_REQUIRE_ROOT();
   const int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
   ASSERT_GE(fd, 0) << std::strerror(errno);
-  auto socks = read_owned_packet_sockets(kLive);
+  auto socks = ReadOwnedPacketSockets(kLive);
   ::close(fd);
   ASSERT_TRUE(socks.ok()) << socks.error();
   bool mine = false;
@@ -313,15 +313,15 @@ TEST(LiveHostNetns, QdiscChangesAreReadBack) {
             0);
   ASSERT_EQ(ns.exec("tc qdisc add dev tsva root pfifo limit 100"), 0);
   ASSERT_EQ(ns.exec("tc qdisc add dev tsvb root handle 1: mq"), 0);
-  Result<std::vector<RootQdisc>> roots = fail<std::vector<RootQdisc>>("not run");
-  Result<Offloads> before = fail<Offloads>("not run");
-  Result<Offloads> after = fail<Offloads>("not run");
+  Result<std::vector<RootQdisc>> roots = Fail<std::vector<RootQdisc>>("not run");
+  Result<Offloads> before = Fail<Offloads>("not run");
+  Result<Offloads> after = Fail<Offloads>("not run");
   ASSERT_TRUE(ns.run_inside([&] {
-    roots = read_root_qdiscs();
-    before = read_offloads("tsva");
+    roots = ReadRootQdiscs();
+    before = ReadOffloads("tsva");
   }));
   ASSERT_EQ(ns.exec("ethtool -K tsva gro off 2>/dev/null || true"), 0);
-  ASSERT_TRUE(ns.run_inside([&] { after = read_offloads("tsva"); }));
+  ASSERT_TRUE(ns.run_inside([&] { after = ReadOffloads("tsva"); }));
 
   ASSERT_TRUE(roots.ok()) << roots.error();
   std::string va, vb;
@@ -343,7 +343,7 @@ TEST(LiveHostNetns, QdiscChangesAreReadBack) {
 
 TEST(LiveHostNetns, NftRulesAreCounted) {
   TUNESCOPE_REQUIRE_ROOT();
-  if (find_program("nft").empty()) GTEST_SKIP() << "nft not installed";
+  if (FindProgram("nft").empty()) GTEST_SKIP() << "nft not installed";
   ScratchNetns ns;
   ASSERT_TRUE(ns.ok());
   ASSERT_EQ(ns.exec("nft add table inet tstest && nft add chain inet tstest in "
@@ -351,10 +351,10 @@ TEST(LiveHostNetns, NftRulesAreCounted) {
                     "for p in 1001 1002 1003; do nft add rule inet tstest in tcp dport $p drop; "
                     "done"),
             0);
-  Result<NetfilterState> st = fail<NetfilterState>("not run");
+  Result<NetfilterState> st = Fail<NetfilterState>("not run");
   ASSERT_TRUE(ns.run_inside([&] {
     SystemCommandRunner runner;
-    st = read_netfilter(kLive, runner);
+    st = ReadNetfilter(kLive, runner);
   }));
   ASSERT_TRUE(st.ok());
   ASSERT_TRUE(st->nft.ok()) << st->nft.error();

@@ -10,10 +10,10 @@
 namespace tunescope::host {
 namespace {
 
-using testing::read_fixture;
+using testing::ReadFixture;
 
 TEST(Nft, CountsTablesChainsAndRules) {
-  auto rs = parse_nft_json(read_fixture("nft_ruleset.json"));
+  auto rs = ParseNftJson(ReadFixture("nft_ruleset.json"));
   ASSERT_TRUE(rs.ok()) << rs.error();
   const NfTable* filter = rs->find("inet", "filter");
   ASSERT_NE(filter, nullptr);
@@ -33,37 +33,37 @@ TEST(Nft, CountsTablesChainsAndRules) {
 }
 
 TEST(Nft, EmptyRulesetFromThisHost) {
-  auto rs = parse_nft_json(read_fixture("nft_empty.json"));
+  auto rs = ParseNftJson(ReadFixture("nft_empty.json"));
   ASSERT_TRUE(rs.ok()) << rs.error();
   EXPECT_TRUE(rs->tables.empty());
   EXPECT_EQ(rs->rules(), 0);
 }
 
 TEST(Nft, MalformedOutputIsAnError) {
-  const std::string full = read_fixture("nft_ruleset.json");
-  auto cut = parse_nft_json(full.substr(0, full.size() / 2), "nft -j list ruleset");
+  const std::string full = ReadFixture("nft_ruleset.json");
+  auto cut = ParseNftJson(full.substr(0, full.size() / 2), "nft -j list ruleset");
   ASSERT_FALSE(cut.ok());
   EXPECT_NE(cut.error().find("nft -j list ruleset"), std::string::npos);
-  EXPECT_FALSE(parse_nft_json(R"({"other": []})").ok());
-  EXPECT_FALSE(parse_nft_json(R"({"nftables": [{"rule": {"family": "ip"}}]})").ok());
+  EXPECT_FALSE(ParseNftJson(R"({"other": []})").ok());
+  EXPECT_FALSE(ParseNftJson(R"({"nftables": [{"rule": {"family": "ip"}}]})").ok());
   // What the JSON library throws comes back as an error naming the source.
   for (const char* bad : {"", "{", R"({"nftables": [1,]})", R"({"nftables": [1e400]})",
                           "{\"nftables\": [\"\xff\"]}"}) {
-    auto rs = parse_nft_json(bad, "nft -j list ruleset");
+    auto rs = ParseNftJson(bad, "nft -j list ruleset");
     ASSERT_FALSE(rs.ok()) << bad;
     EXPECT_EQ(rs.error().rfind("nft -j list ruleset: ", 0), 0u) << rs.error();
   }
   // Nesting 100000 deep is read and freed without recursion: no stack overflow.
   const std::string deep =
       R"({"nftables": [)" + std::string(100000, '[') + std::string(100000, ']') + "]}";
-  auto nested = parse_nft_json(deep);
+  auto nested = ParseNftJson(deep);
   ASSERT_TRUE(nested.ok()) << nested.error();
   EXPECT_TRUE(nested->tables.empty());
 }
 
 // Members of an unexpected type count as missing, as nft leaves out what is unset.
 TEST(Nft, MembersOfAnotherTypeAreMissing) {
-  auto rs = parse_nft_json(R"({"nftables": [
+  auto rs = ParseNftJson(R"({"nftables": [
     {"metainfo": {"version": "1.0.6"}},
     {"chain": {"family": "ip", "table": "t", "name": "c", "hook": 7, "policy": null}},
     {"rule": {"family": "ip", "table": "t", "chain": "c", "expr": []}},
@@ -71,7 +71,7 @@ TEST(Nft, MembersOfAnotherTypeAreMissing) {
     {"table": ["ip", "t"]}
   ]})");
   ASSERT_FALSE(rs.ok()) << "a table without family or name";
-  rs = parse_nft_json(R"({"nftables": [
+  rs = ParseNftJson(R"({"nftables": [
     {"chain": {"family": "ip", "table": "t", "name": "c", "hook": 7, "policy": null}},
     {"rule": {"family": "ip", "table": "t", "chain": "c", "expr": []}},
     "not an object"
@@ -87,7 +87,7 @@ TEST(Nft, MembersOfAnotherTypeAreMissing) {
 
 TEST(IptablesSave, CountsRulesPerTableAndChain) {
   auto rs =
-      parse_iptables_save(read_fixture("iptables_legacy_save.txt"), "ip", "iptables-legacy-save");
+      ParseIptablesSave(ReadFixture("iptables_legacy_save.txt"), "ip", "iptables-legacy-save");
   ASSERT_TRUE(rs.ok()) << rs.error();
   ASSERT_EQ(rs->tables.size(), 2u);
   const NfTable* filter = rs->find("ip", "filter");
@@ -104,22 +104,22 @@ TEST(IptablesSave, CountsRulesPerTableAndChain) {
   EXPECT_EQ(rs->find("ip", "nat")->rules(), 1);
   EXPECT_EQ(rs->rules(), 4);
 
-  auto nftb = parse_iptables_save(read_fixture("iptables_nft_save.txt"), "ip");
+  auto nftb = ParseIptablesSave(ReadFixture("iptables_nft_save.txt"), "ip");
   ASSERT_TRUE(nftb.ok()) << nftb.error();
   EXPECT_EQ(nftb->rules(), 1);
-  EXPECT_EQ(parse_iptables_save("", "ip")->tables.size(), 0u);
+  EXPECT_EQ(ParseIptablesSave("", "ip")->tables.size(), 0u);
 }
 
 TEST(IptablesSave, MalformedOutputIsAnError) {
-  const std::string full = read_fixture("iptables_legacy_save.txt");
+  const std::string full = ReadFixture("iptables_legacy_save.txt");
   const std::string cut = full.substr(0, full.find("COMMIT", full.find("*filter")));
-  auto t = parse_iptables_save(cut, "ip", "iptables-legacy-save");
+  auto t = ParseIptablesSave(cut, "ip", "iptables-legacy-save");
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.error().find("iptables-legacy-save"), std::string::npos);
   EXPECT_NE(t.error().find("truncated"), std::string::npos) << t.error();
-  EXPECT_FALSE(parse_iptables_save("-A INPUT -j ACCEPT\n", "ip").ok());
-  EXPECT_FALSE(parse_iptables_save("*filter\n*nat\nCOMMIT\n", "ip").ok());
-  EXPECT_FALSE(parse_iptables_save("*filter\nbogus\nCOMMIT\n", "ip").ok());
+  EXPECT_FALSE(ParseIptablesSave("-A INPUT -j ACCEPT\n", "ip").ok());
+  EXPECT_FALSE(ParseIptablesSave("*filter\n*nat\nCOMMIT\n", "ip").ok());
+  EXPECT_FALSE(ParseIptablesSave("*filter\nbogus\nCOMMIT\n", "ip").ok());
 }
 
 // Answers from fixture text, records what was asked.
@@ -130,7 +130,7 @@ class FakeRunner : public CommandRunner {
   Result<CommandOutput> run(const std::vector<std::string>& argv) override {
     asked.push_back(argv[0]);
     auto it = outputs.find(argv[0]);
-    if (it == outputs.end()) return fail<CommandOutput>(argv[0] + ": not installed");
+    if (it == outputs.end()) return Fail<CommandOutput>(argv[0] + ": not installed");
     return CommandOutput{0, it->second};
   }
 };
@@ -138,9 +138,9 @@ class FakeRunner : public CommandRunner {
 TEST(Netfilter, CollectorUsesRunnerAndNeverLoadsModules) {
   // tree4 has no /proc/modules (no module support, like this VM) and no ip_tables_names.
   FakeRunner runner;
-  runner.outputs["nft"] = read_fixture("nft_ruleset.json");
-  runner.outputs["iptables-nft-save"] = read_fixture("iptables_nft_save.txt");
-  const NetfilterState st = read_netfilter(testing::tree_paths("tree4"), runner);
+  runner.outputs["nft"] = ReadFixture("nft_ruleset.json");
+  runner.outputs["iptables-nft-save"] = ReadFixture("iptables_nft_save.txt");
+  const NetfilterState st = ReadNetfilter(testing::TreePaths("tree4"), runner);
   ASSERT_TRUE(st.nft.ok()) << st.nft.error();
   EXPECT_EQ(st.nft->rules(), 5);
   ASSERT_TRUE(st.iptables_nft.ok()) << st.iptables_nft.error();
@@ -153,7 +153,7 @@ TEST(Netfilter, CollectorUsesRunnerAndNeverLoadsModules) {
 
 TEST(Netfilter, MissingToolsAreReasonsNotErrors) {
   FakeRunner runner;  // nothing installed
-  const NetfilterState st = read_netfilter(testing::tree_paths("tree4"), runner);
+  const NetfilterState st = ReadNetfilter(testing::TreePaths("tree4"), runner);
   ASSERT_FALSE(st.nft.ok());
   EXPECT_NE(st.nft.error().find("not installed"), std::string::npos);
   EXPECT_EQ(st.total_rules(), 0);

@@ -17,7 +17,7 @@
 namespace tunescope::host {
 namespace {
 
-using testing::read_fixture;
+using testing::ReadFixture;
 
 // The busy and task time of a CPU, what experiment rounds and the advisor divide by: idle and
 // iowait are not busy; irq, softirq and steal are busy but not task time.
@@ -27,18 +27,18 @@ TEST(CpuTicks, BusyAndTaskTimeSkipIdleAndIowait) {
       "cpu0 1 2 3 400 50 6 7 8 0 0\n"
       "cpu1 10 0 20 600 0 0 30 0 0 0\n"
       "intr 12345\nctxt 99\n";
-  auto ticks = parse_proc_stat_cpus(stat);
+  auto ticks = ParseProcStatCpus(stat);
   ASSERT_TRUE(ticks) << ticks.error();
   ASSERT_EQ(ticks->size(), 2u);
   EXPECT_EQ(ticks->at(0).busy(), 1u + 2 + 3 + 6 + 7 + 8);
   EXPECT_EQ(ticks->at(0).tasks(), 1u + 2 + 3);
   EXPECT_EQ(ticks->at(1).busy(), 60u);
   EXPECT_EQ(ticks->at(1).tasks(), 30u);
-  EXPECT_FALSE(parse_proc_stat_cpus("cpu0 1 2\n")) << "a short line is no cpuN line";
+  EXPECT_FALSE(ParseProcStatCpus("cpu0 1 2\n")) << "a short line is no cpuN line";
 }
 
 TEST(Softirqs, ParsesCopyOfThisHost) {
-  auto t = parse_softirqs(read_fixture("softirqs_live.txt"));
+  auto t = ParseSoftirqs(ReadFixture("softirqs_live.txt"));
   ASSERT_TRUE(t.ok()) << t.error();
   EXPECT_EQ(t->cpus, (std::vector<std::string>{"CPU0", "CPU1"}));
   EXPECT_EQ(t->rows.size(), 10u);
@@ -50,7 +50,7 @@ TEST(Softirqs, ParsesCopyOfThisHost) {
 }
 
 TEST(Softirqs, ParsesFourCpus) {
-  auto t = parse_softirqs(read_fixture("softirqs_4cpu.txt"));
+  auto t = ParseSoftirqs(ReadFixture("softirqs_4cpu.txt"));
   ASSERT_TRUE(t.ok()) << t.error();
   ASSERT_EQ(t->cpus.size(), 4u);
   EXPECT_EQ(t->find("NET_RX")->per_cpu[0], 98765432u);
@@ -59,22 +59,22 @@ TEST(Softirqs, ParsesFourCpus) {
 }
 
 TEST(Softirqs, TruncatedInputIsAnErrorNamingTheFile) {
-  auto t = parse_softirqs(read_fixture("softirqs_truncated.txt"), "/proc/softirqs");
+  auto t = ParseSoftirqs(ReadFixture("softirqs_truncated.txt"), "/proc/softirqs");
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.error().find("/proc/softirqs"), std::string::npos) << t.error();
   EXPECT_NE(t.error().find("line 7"), std::string::npos) << t.error();
 }
 
 TEST(Softirqs, GarbageIsAnError) {
-  EXPECT_FALSE(parse_softirqs("").ok());
-  EXPECT_FALSE(parse_softirqs("hello world\n").ok());
-  EXPECT_FALSE(parse_softirqs("  CPU0\n NET_RX: x\n").ok());
-  EXPECT_FALSE(parse_softirqs("  CPU0\n").ok());  // no rows
-  EXPECT_FALSE(parse_softirqs("  CPU0\n NET_RX 1\n").ok());
+  EXPECT_FALSE(ParseSoftirqs("").ok());
+  EXPECT_FALSE(ParseSoftirqs("hello world\n").ok());
+  EXPECT_FALSE(ParseSoftirqs("  CPU0\n NET_RX: x\n").ok());
+  EXPECT_FALSE(ParseSoftirqs("  CPU0\n").ok());  // no rows
+  EXPECT_FALSE(ParseSoftirqs("  CPU0\n NET_RX 1\n").ok());
 }
 
 TEST(Interrupts, ParsesFourCpuHostWithNicQueues) {
-  auto t = parse_interrupts(read_fixture("interrupts_4cpu_nic.txt"));
+  auto t = ParseInterrupts(ReadFixture("interrupts_4cpu_nic.txt"));
   ASSERT_TRUE(t.ok()) << t.error();
   ASSERT_EQ(t->cpus.size(), 4u);
   const IrqLine* q1 = t->find_number(41);
@@ -109,7 +109,7 @@ TEST(Interrupts, ParsesFourCpuHostWithNicQueues) {
 }
 
 TEST(Interrupts, ParsesCopyOfThisHost) {
-  auto t = parse_interrupts(read_fixture("interrupts_live.txt"));
+  auto t = ParseInterrupts(ReadFixture("interrupts_live.txt"));
   ASSERT_TRUE(t.ok()) << t.error();
   EXPECT_EQ(t->cpus.size(), 2u);
   const IrqLine* rx = t->find_number(41);
@@ -127,7 +127,7 @@ TEST(Interrupts, ParsesArmStyleLines) {
       " 11:      12345      23456     GICv3  27 Level     arch_timer\n"
       " 47:          0          0     GICv3  78 Edge      eth0-rx-0\n"
       "IPI0:       100        200       Rescheduling interrupts\n";
-  auto t = parse_interrupts(text);
+  auto t = ParseInterrupts(text);
   ASSERT_TRUE(t.ok()) << t.error();
   EXPECT_EQ(t->find_number(11)->chip, "GICv3");
   EXPECT_EQ(t->find_number(11)->hwirq, "27 Level");
@@ -136,17 +136,17 @@ TEST(Interrupts, ParsesArmStyleLines) {
 }
 
 TEST(Interrupts, TruncatedInputIsAnError) {
-  auto t = parse_interrupts(read_fixture("interrupts_truncated.txt"), "/proc/interrupts");
+  auto t = ParseInterrupts(ReadFixture("interrupts_truncated.txt"), "/proc/interrupts");
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.error().find("/proc/interrupts"), std::string::npos);
   EXPECT_NE(t.error().find("IRQ 41"), std::string::npos) << t.error();
-  EXPECT_FALSE(parse_interrupts("").ok());
-  EXPECT_FALSE(parse_interrupts("  CPU0\n no colon here\n").ok());
-  EXPECT_FALSE(parse_interrupts("  CPU0\n NMI: abc\n").ok());
+  EXPECT_FALSE(ParseInterrupts("").ok());
+  EXPECT_FALSE(ParseInterrupts("  CPU0\n no colon here\n").ok());
+  EXPECT_FALSE(ParseInterrupts("  CPU0\n NMI: abc\n").ok());
 }
 
 TEST(SoftnetStat, ParsesCopyOfThisHost) {
-  auto s = parse_softnet_stat(read_fixture("softnet_stat_live.txt"));
+  auto s = ParseSoftnetStat(ReadFixture("softnet_stat_live.txt"));
   ASSERT_TRUE(s.ok()) << s.error();
   ASSERT_EQ(s->cpus.size(), 2u);
   EXPECT_EQ(s->cpus[0].processed, 0x37u);
@@ -156,7 +156,7 @@ TEST(SoftnetStat, ParsesCopyOfThisHost) {
 }
 
 TEST(SoftnetStat, ParsesDropsAndSqueezesInHex) {
-  auto s = parse_softnet_stat(read_fixture("softnet_stat_4cpu.txt"));
+  auto s = ParseSoftnetStat(ReadFixture("softnet_stat_4cpu.txt"));
   ASSERT_TRUE(s.ok()) << s.error();
   ASSERT_EQ(s->cpus.size(), 4u);
   EXPECT_EQ(s->cpus[0].processed, 0x0a1b2c3du);
@@ -171,7 +171,7 @@ TEST(SoftnetStat, ParsesDropsAndSqueezesInHex) {
 }
 
 TEST(SoftnetStat, OldKernelWithNineColumnsUsesLineNumber) {
-  auto s = parse_softnet_stat(read_fixture("softnet_stat_old9.txt"));
+  auto s = ParseSoftnetStat(ReadFixture("softnet_stat_old9.txt"));
   ASSERT_TRUE(s.ok()) << s.error();
   ASSERT_EQ(s->cpus.size(), 2u);
   EXPECT_EQ(s->cpus[1].cpu, 1);
@@ -180,18 +180,18 @@ TEST(SoftnetStat, OldKernelWithNineColumnsUsesLineNumber) {
 }
 
 TEST(SoftnetStat, MalformedInputIsAnError) {
-  auto t = parse_softnet_stat(read_fixture("softnet_stat_truncated.txt"));
+  auto t = ParseSoftnetStat(ReadFixture("softnet_stat_truncated.txt"));
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.error().find("softnet_stat"), std::string::npos);
-  auto b = parse_softnet_stat(read_fixture("softnet_stat_badhex.txt"));
+  auto b = ParseSoftnetStat(ReadFixture("softnet_stat_badhex.txt"));
   ASSERT_FALSE(b.ok());
   EXPECT_NE(b.error().find("0000zz10"), std::string::npos) << b.error();
-  EXPECT_FALSE(parse_softnet_stat("").ok());
+  EXPECT_FALSE(ParseSoftnetStat("").ok());
 }
 
 TEST(CounterPairs, NetstatAndSnmpFromThisHost) {
-  auto netstat = parse_counter_pairs(read_fixture("netstat_live.txt"), "/proc/net/netstat");
-  auto snmp = parse_counter_pairs(read_fixture("snmp_live.txt"), "/proc/net/snmp");
+  auto netstat = ParseCounterPairs(ReadFixture("netstat_live.txt"), "/proc/net/netstat");
+  auto snmp = ParseCounterPairs(ReadFixture("snmp_live.txt"), "/proc/net/snmp");
   ASSERT_TRUE(netstat.ok()) << netstat.error();
   ASSERT_TRUE(snmp.ok()) << snmp.error();
   EXPECT_EQ(netstat->groups.at("TcpExt").size(), 135u);
@@ -201,7 +201,7 @@ TEST(CounterPairs, NetstatAndSnmpFromThisHost) {
   EXPECT_FALSE(netstat->get("NoSuchGroup", "TW").has_value());
   EXPECT_EQ(snmp->get("Tcp", "MaxConn"), -1);
   EXPECT_EQ(snmp->get("Tcp", "InSegs"), 5337);
-  const TcpCounters c = tcp_counters(*netstat, *snmp);
+  const TcpCounters c = TcpCountersOf(*netstat, *snmp);
   EXPECT_EQ(c.listen_overflows, 0);
   EXPECT_EQ(c.listen_drops, 0);
   EXPECT_EQ(c.backlog_drops, 0);
@@ -215,9 +215,9 @@ TEST(CounterPairs, ReadsNamedValues) {
       "TcpExt: 1 230 231 17\n"
       "Tcp: RtoAlgorithm RetransSegs\n"
       "Tcp: 1 99\n";
-  auto t = parse_counter_pairs(text, "test");
+  auto t = ParseCounterPairs(text, "test");
   ASSERT_TRUE(t.ok()) << t.error();
-  const TcpCounters c = tcp_counters(*t, *t);
+  const TcpCounters c = TcpCountersOf(*t, *t);
   EXPECT_EQ(c.listen_overflows, 230);
   EXPECT_EQ(c.listen_drops, 231);
   EXPECT_EQ(c.backlog_drops, 17);
@@ -226,24 +226,24 @@ TEST(CounterPairs, ReadsNamedValues) {
 }
 
 TEST(CounterPairs, TruncatedInputIsAnError) {
-  auto t = parse_counter_pairs(read_fixture("netstat_truncated.txt"), "/proc/net/netstat");
+  auto t = ParseCounterPairs(ReadFixture("netstat_truncated.txt"), "/proc/net/netstat");
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.error().find("/proc/net/netstat"), std::string::npos);
-  auto s = parse_counter_pairs(read_fixture("netstat_short_values.txt"), "/proc/net/netstat");
+  auto s = ParseCounterPairs(ReadFixture("netstat_short_values.txt"), "/proc/net/netstat");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().find("truncated"), std::string::npos) << s.error();
-  EXPECT_FALSE(parse_counter_pairs("A: x\nB: 1\n", "t").ok());
-  EXPECT_FALSE(parse_counter_pairs("A: x\nA: one\n", "t").ok());
-  EXPECT_FALSE(parse_counter_pairs("", "t").ok());
+  EXPECT_FALSE(ParseCounterPairs("A: x\nB: 1\n", "t").ok());
+  EXPECT_FALSE(ParseCounterPairs("A: x\nA: one\n", "t").ok());
+  EXPECT_FALSE(ParseCounterPairs("", "t").ok());
 }
 
 TEST(Sockstat, ParsesCopyOfThisHostAndABusyHost) {
-  auto live = parse_sockstat(read_fixture("sockstat_live.txt"));
+  auto live = ParseSockstat(ReadFixture("sockstat_live.txt"));
   ASSERT_TRUE(live.ok()) << live.error();
   EXPECT_EQ(live->tcp_tw, 5u);
   EXPECT_EQ(live->tcp_mem_pages, 401u);
   EXPECT_EQ(live->sockets_used, 12u);
-  auto busy = parse_sockstat(read_fixture("sockstat_busy.txt"));
+  auto busy = ParseSockstat(ReadFixture("sockstat_busy.txt"));
   ASSERT_TRUE(busy.ok()) << busy.error();
   EXPECT_EQ(busy->tcp_inuse, 1203u);
   EXPECT_EQ(busy->tcp_orphan, 17u);
@@ -254,11 +254,11 @@ TEST(Sockstat, ParsesCopyOfThisHostAndABusyHost) {
 }
 
 TEST(Sockstat, TruncatedInputIsAnError) {
-  auto t = parse_sockstat(read_fixture("sockstat_truncated.txt"), "/proc/net/sockstat");
+  auto t = ParseSockstat(ReadFixture("sockstat_truncated.txt"), "/proc/net/sockstat");
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.error().find("/proc/net/sockstat: line 2"), std::string::npos) << t.error();
-  EXPECT_FALSE(parse_sockstat("").ok());
-  EXPECT_FALSE(parse_sockstat("TCP: inuse many\n").ok());
+  EXPECT_FALSE(ParseSockstat("").ok());
+  EXPECT_FALSE(ParseSockstat("TCP: inuse many\n").ok());
 }
 
 }  // namespace
@@ -280,22 +280,22 @@ TEST(Robustness, EveryTruncationOfEveryFixtureIsHandled) {
                          "cmdline_tuned.txt"};
   std::size_t errors = 0, values = 0;
   for (const char* name : files) {
-    const std::string text = testing::read_fixture(name);
+    const std::string text = testing::ReadFixture(name);
     for (std::size_t n = 0; n <= text.size(); ++n) {
       const std::string_view cut(text.data(), n);
       const auto count = [&](bool ok) { ok ? ++values : ++errors; };
-      count(parse_softirqs(cut).ok());
-      count(parse_interrupts(cut).ok());
-      count(parse_softnet_stat(cut).ok());
-      count(parse_counter_pairs(cut, name).ok());
-      count(parse_sockstat(cut).ok());
-      count(parse_nft_json(cut).ok());
-      count(parse_iptables_save(cut, "ip").ok());
-      count(parse_proc_net_packet(cut).ok());
-      count(parse_proc_net_tcp(cut, false).ok());
-      count(parse_proc_net_tcp(cut, true).ok());
-      count(parse_seccomp_status(cut).ok());
-      parse_cmdline(cut);
+      count(ParseSoftirqs(cut).ok());
+      count(ParseInterrupts(cut).ok());
+      count(ParseSoftnetStat(cut).ok());
+      count(ParseCounterPairs(cut, name).ok());
+      count(ParseSockstat(cut).ok());
+      count(ParseNftJson(cut).ok());
+      count(ParseIptablesSave(cut, "ip").ok());
+      count(ParseProcNetPacket(cut).ok());
+      count(ParseProcNetTcp(cut, false).ok());
+      count(ParseProcNetTcp(cut, true).ok());
+      count(ParseSeccompStatus(cut).ok());
+      ParseCmdline(cut);
     }
   }
   EXPECT_GT(errors, 0u);
