@@ -23,7 +23,7 @@ ninja -C "$build" tunescope_bpf_skeletons >/dev/null
 # Daemon and test sources (not refserver's: its own conventions, in its own folder).
 run-clang-tidy -p "$build" -fix -quiet -j "$(nproc)" \
   -checks='-*,readability-identifier-naming' \
-  -extra-arg=-Wno-unknown-warning-option -extra-arg=-w \
+  -extra-arg=-Wno-unknown-warning-option -extra-arg=-w -extra-arg=-D_Bool=bool \
   "^$root/(daemon|tests/(?!refserver)).*\.cpp$" >/dev/null || true
 # The renames leave lines of another length: format what changed.
 git -C "$root" diff --name-only -- daemon tests | grep -E '\.(cpp|h)$' |
