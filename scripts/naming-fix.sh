@@ -13,11 +13,19 @@ if [[ ! -f $build/compile_commands.json ]]; then
   echo "naming-fix: no $build/compile_commands.json (configure first: scripts/build.sh)" >&2
   exit 2
 fi
-# Old names whose PascalCase form is already a type's: renamed first, by hand's rule (a
-# function that computes a T from its inputs is TOf), so that the tool does not make a function
-# hide its own return type.
+# First the host/ functions renamed already (scripts/naming-renames.txt), as text: code merged
+# with their old names calls functions that no longer exist, which clang-tidy cannot follow.
+# host::old anywhere; old( and old< (calls, fail<T>) inside host/ and tests/host/.
+qualified="" unqualified=""
+while read -r old new; do
+  [[ -z $old || $old == \#* ]] && continue
+  qualified+="s/\\bhost::$old\\b/host::$new/g;"
+  unqualified+="s/\\b$old([(<])/$new\\1/g;"
+done <"$root/scripts/naming-renames.txt"
 git -C "$root" ls-files -- 'daemon/*.h' 'daemon/*.cpp' 'tests/*.h' 'tests/*.cpp' |
-  (cd "$root" && xargs sed -i -E 's/\b(irq_time_accounting|tcp_counters)\(/\1_of(/g')
+  (cd "$root" && xargs sed -i -E "$qualified")
+git -C "$root" ls-files -- 'daemon/host/*' 'tests/host/*' | grep -E '\.(h|cpp)$' |
+  (cd "$root" && xargs sed -i -E "$unqualified")
 # The generated skeletons must exist for the probes' translation units to parse.
 ninja -C "$build" tunescope_bpf_skeletons >/dev/null
 # Daemon and test sources (not refserver's: its own conventions, in its own folder).
