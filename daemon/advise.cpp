@@ -9,11 +9,11 @@
 #include <ctime>
 #include <iostream>
 
+#include "advise_session.h"
 #include "advisor/advisor.h"
 #include "advisor/html_report.h"
 #include "advisor/report.h"
-#include "advisor/session.h"
-#include "cli/serve_flags.h"
+#include "cli/advise_flags.h"
 #include "core/log.h"
 #include "host/cpu_accounting.h"
 #include "host/snmp.h"
@@ -74,10 +74,10 @@ std::optional<advisor::Evidence::UnprobedTcp> CountUnprobed(const sigset_t& sign
                                                             double seconds) {
   advisor::Evidence::UnprobedTcp out;
   const host::HostPaths paths;
-  out.before = host::read_tcp_counters(paths);
+  out.before = host::ReadTcpCounters(paths);
   auto start = std::chrono::steady_clock::now();
   if (WaitFor(signals, seconds) != 0) return std::nullopt;
-  out.after = host::read_tcp_counters(paths);
+  out.after = host::ReadTcpCounters(paths);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
@@ -85,23 +85,14 @@ std::optional<advisor::Evidence::UnprobedTcp> CountUnprobed(const sigset_t& sign
 }  // namespace
 
 int RunAdvise(std::span<const std::string_view> args) {
-  cli::ServeOptions options;
-  double duration = 30;
-  bool json = false;
+  cli::AdviseOptions options;
   cli::FlagParser parser;
-  parser.Add("duration", "DURATION", "how long to measure (default 30s)",
-             [&duration](std::string_view v) {
-               return cli::ParseDurationSeconds("duration", v, duration);
-             });
-  parser.AddSwitch("json", "print the report as JSON", &json);
-  std::string html_path;
-  AddHtmlFlag(parser, "report", html_path);
-  cli::AddProbeFlags(parser, options);
+  cli::AddAdviseFlags(parser, options);
   if (auto exit_code = cli::ParseCommand(parser, args, "advise", kUsage)) return *exit_code;
   // Before anything attaches: a report that cannot be written is a usage error.
   HtmlFile html;
-  if (!html_path.empty()) {
-    if (Status s = html.Open(html_path); !s.ok()) {
+  if (!options.html_path.empty()) {
+    if (Status s = html.Open(options.html_path); !s.ok()) {
       std::cerr << "tunescope advise: " << s.message() << "\n";
       return 2;
     }
@@ -110,7 +101,7 @@ int RunAdvise(std::span<const std::string_view> args) {
   sigset_t termination = BlockTerminationSignals();
   RouteLibbpfLogs();
 
-  auto unprobed = CountUnprobed(termination, std::min(2.0, duration / 4));
+  auto unprobed = CountUnprobed(termination, std::min(2.0, options.duration / 4));
   if (!unprobed) {
     std::cerr << "tunescope advise: interrupted before the probes attached\n";
     return 130;
@@ -123,19 +114,19 @@ int RunAdvise(std::span<const std::string_view> args) {
   // tunescope's own threads (map reads, ring buffers) would otherwise queue the server on its
   // CPUs, and the run-queue waits would count against the server's placement.
   if (auto cpus = window.TargetCpusAtStart(); !cpus.empty()) {
-    if (auto left = host::keep_own_threads_off(cpus); left.ok()) {
+    if (auto left = host::KeepOwnThreadsOff(cpus); left.ok()) {
       log::Write(log::Level::kDebug, "advise: own threads kept on CPU " +
-                                         host::format_cpu_list(*left) + ", off the target's CPU " +
-                                         host::format_cpu_list(cpus));
+                                         host::FormatCpuList(*left) + ", off the target's CPU " +
+                                         host::FormatCpuList(cpus));
     }
   }
 
-  Progress progress(duration);
+  Progress progress(options.duration);
   bool interrupted = false;
-  while (window.Elapsed() < duration) {
+  while (window.Elapsed() < options.duration) {
     progress.Update(window.Elapsed());
-    if (!window.half_marked() && window.Elapsed() >= duration / 2) window.MarkHalf();
-    if (WaitFor(termination, std::min(duration - window.Elapsed(), 0.5)) != 0) {
+    if (!window.half_marked() && window.Elapsed() >= options.duration / 2) window.MarkHalf();
+    if (WaitFor(termination, std::min(options.duration - window.Elapsed(), 0.5)) != 0) {
       interrupted = true;
       break;
     }
@@ -150,7 +141,7 @@ int RunAdvise(std::span<const std::string_view> args) {
   advisor::Advice advice = advisor::Advise(evidence);
   advisor::NoteProbes(advice, *probe_set);
   probe_set->StopAll();
-  std::cout << (json ? advisor::JsonReport(advice) : advisor::TextReport(advice));
+  std::cout << (options.json ? advisor::JsonReport(advice) : advisor::TextReport(advice));
   if (html.is_open()) {
     if (Status s =
             html.Write(advisor::html::HtmlReport(advice, advisor::html::FiguresOf(evidence)));

@@ -10,9 +10,9 @@
 #include <set>
 #include <vector>
 
+#include "advise_session.h"
 #include "advisor/advisor.h"
-#include "advisor/session.h"
-#include "cli/serve_flags.h"
+#include "cli/experiment_flags.h"
 #include "core/log.h"
 #include "experiment_html.h"
 #include "experiment_load.h"
@@ -59,13 +59,23 @@ struct ServerCpus {
   std::string basis;
 };
 
+// Per-CPU ticks, or none when /proc/stat cannot be read (the round then has no CPU figures).
+host::CpuTicksTable ReadTicks(const host::HostPaths& paths) {
+  auto ticks = host::ReadCpuTicks(paths);
+  return ticks ? *ticks : host::CpuTicksTable{};
+}
+
+double TicksToSeconds(std::uint64_t ticks) {
+  return static_cast<double>(ticks) / static_cast<double>(host::ClockTicksPerSecond());
+}
+
 ServerCpus ChooseServerCpus(const advisor::MeasureSources& sources, const std::set<int>& seen) {
   bool has_target = !sources.target_pids.empty() || !sources.target_comms.empty();
   if (has_target && !seen.empty()) {
     return {{seen.begin(), seen.end()}, "the CPUs the target's threads ran on while predicting"};
   }
   ServerCpus all;
-  for (const auto& [cpu, ticks] : experiment::ReadPerCpuTicks(sources.paths.proc)) {
+  for (const auto& [cpu, ticks] : ReadTicks(sources.paths)) {
     all.cpus.push_back(cpu);
   }
   all.basis = has_target ? "the target was not found: all CPUs"
@@ -75,17 +85,17 @@ ServerCpus ChooseServerCpus(const advisor::MeasureSources& sources, const std::s
 
 // The CPU counters a round is measured with, read at its start and at its end.
 struct CpuReads {
-  std::map<int, experiment::CpuTicks> ticks;  // per CPU
-  std::optional<double> target_seconds;       // utime+stime of the target's threads
+  host::CpuTicksTable ticks;             // per CPU
+  std::optional<double> target_seconds;  // utime+stime of the target's threads
 
   static CpuReads Now(const advisor::MeasureSources& sources) {
     CpuReads r;
     if (!sources.target_pids.empty() || !sources.target_comms.empty()) {
-      auto threads = host::read_threads(sources.paths, sources.target_pids, sources.target_comms);
+      auto threads = host::ReadThreads(sources.paths, sources.target_pids, sources.target_comms);
       if (!threads.empty()) r.target_seconds = 0;
       for (const host::ThreadAccounting& t : threads) *r.target_seconds += t.cpu_seconds;
     }
-    r.ticks = experiment::ReadPerCpuTicks(sources.paths.proc);
+    r.ticks = ReadTicks(sources.paths);
     return r;
   }
 };
@@ -94,20 +104,20 @@ struct CpuReads {
 // server's CPUs, the target's own CPU time, and the time other tasks took on those CPUs.
 void FillCpu(experiment::RoundMeasure& m, const CpuReads& before, const CpuReads& after,
              const ServerCpus& server) {
-  unsigned long long busy = 0, tasks = 0;
+  std::uint64_t busy = 0, tasks = 0;
   for (int c : server.cpus) {
     auto b = before.ticks.find(c), a = after.ticks.find(c);
     if (b == before.ticks.end() || a == after.ticks.end()) continue;
-    if (a->second.busy >= b->second.busy) busy += a->second.busy - b->second.busy;
-    if (a->second.tasks >= b->second.tasks) tasks += a->second.tasks - b->second.tasks;
+    if (a->second.busy() >= b->second.busy()) busy += a->second.busy() - b->second.busy();
+    if (a->second.tasks() >= b->second.tasks()) tasks += a->second.tasks() - b->second.tasks();
   }
   m.server_cpus = static_cast<int>(server.cpus.size());
-  m.server_busy_seconds = experiment::TicksToSeconds(busy);
+  m.server_busy_seconds = TicksToSeconds(busy);
   if (before.target_seconds && after.target_seconds) {
     m.target_cpu_seconds = std::max(0.0, *after.target_seconds - *before.target_seconds);
     // Task time on the server's CPUs that was not the target's: builds, the load generator
     // when it shares them, other servers. Softirq time is the server's kernel work: not counted.
-    m.others_seconds = std::max(0.0, experiment::TicksToSeconds(tasks) - *m.target_cpu_seconds);
+    m.others_seconds = std::max(0.0, TicksToSeconds(tasks) - *m.target_cpu_seconds);
   }
 }
 
@@ -179,55 +189,16 @@ double ParseRequestsPerSecond(std::string_view output) {
 }
 
 int RunExperiment(std::span<const std::string_view> args) {
-  cli::ServeOptions options;
-  std::string tuning_id, load;
-  double duration = 20;
-  std::optional<double> round_duration;
-  uint64_t pairs = 3;
-  bool keep = false, yes = false, json = false;
+  cli::ExperimentOptions options;
   cli::FlagParser parser;
-  parser.Add("tuning", "ID", "the catalogue id of the tuning to try (see tunescope advise)",
-             [&tuning_id](std::string_view v) {
-               if (advisor::FindTuning(v) == nullptr) {
-                 return Status::Error("flag --tuning: unknown tuning \"" + std::string(v) + "\"");
-               }
-               tuning_id = std::string(v);
-               return Status();
-             });
-  parser.Add("load", "CMD", "shell command that loads the server (e.g. wrk -d 1h ...)",
-             [&load](std::string_view v) {
-               if (v.empty()) return Status::Error("flag --load: empty command");
-               load = std::string(v);
-               return Status();
-             });
-  parser.Add("duration", "DURATION",
-             "how long the prediction measures, probes attached (default 20s)",
-             [&duration](std::string_view v) {
-               return cli::ParseDurationSeconds("duration", v, duration);
-             });
-  parser.Add("rounds", "N", "pairs of rounds, one original and one tuned each (default 3, 1-50)",
-             [&pairs](std::string_view v) { return cli::ParseUint("rounds", v, 1, 50, pairs); });
-  parser.Add("round-duration", "DURATION",
-             "how long each round runs the load (default: --duration)",
-             [&round_duration](std::string_view v) {
-               double d = 0;
-               Status s = cli::ParseDurationSeconds("round-duration", v, d);
-               if (s.ok()) round_duration = d;
-               return s;
-             });
-  parser.AddSwitch("keep", "keep the tuning applied afterwards", &keep);
-  parser.AddSwitch("json", "print the result as JSON", &json);
-  parser.AddSwitch("yes", "confirm that the experiment may change kernel settings", &yes);
-  std::string html_path;
-  AddHtmlFlag(parser, "result", html_path);
-  cli::AddProbeFlags(parser, options);
+  cli::AddExperimentFlags(parser, options);
   if (auto exit_code = cli::ParseCommand(parser, args, "experiment", kUsage)) return *exit_code;
-  if (tuning_id.empty() || load.empty()) {
+  if (options.tuning_id.empty() || options.load.empty()) {
     std::cerr << "tunescope experiment: --tuning and --load are required (see tunescope "
                  "experiment --help)\n";
     return 2;
   }
-  const advisor::Tuning& tuning = *advisor::FindTuning(tuning_id);
+  const advisor::Tuning& tuning = *advisor::FindTuning(options.tuning_id);
   if (tuning.weakens_security) {
     std::cerr << "tunescope experiment: refusing " << tuning.id
               << ": it weakens security and is never applied automatically (" << tuning.risk
@@ -240,7 +211,7 @@ int RunExperiment(std::span<const std::string_view> args) {
               << tuning.apply << "\n";
     return 2;
   }
-  if (!yes) {
+  if (!options.yes) {
     std::cerr << "tunescope experiment: refusing without --yes: this changes kernel settings ("
               << tuning.apply << ") for the duration of the experiment\n";
     return 2;
@@ -248,13 +219,13 @@ int RunExperiment(std::span<const std::string_view> args) {
   // Before any probe attaches or any setting changes: a report that cannot be written is a
   // usage error.
   HtmlFile html;
-  if (!html_path.empty()) {
-    if (Status s = html.Open(html_path); !s.ok()) {
+  if (!options.html_path.empty()) {
+    if (Status s = html.Open(options.html_path); !s.ok()) {
       std::cerr << "tunescope experiment: " << s.message() << "\n";
       return 2;
     }
   }
-  double round_seconds = round_duration.value_or(duration);
+  double round_seconds = options.round_duration.value_or(options.duration);
   log::SetLevel(options.log_level);
   // Every thread started from here on inherits the blocked set; the main thread takes the
   // signals with sigtimedwait and restores before exiting.
@@ -286,8 +257,8 @@ int RunExperiment(std::span<const std::string_view> args) {
   advisor::MeasureSources sources = advisor::SourcesFor(options, probe_set);
 
   // 1. The prediction: one advisor window under the load, original settings, probes attached.
-  std::cerr << "predicting: running the load for up to " << Seconds(duration)
-            << " with the probes attached; then " << pairs << " pairs of rounds of "
+  std::cerr << "predicting: running the load for up to " << Seconds(options.duration)
+            << " with the probes attached; then " << options.pairs << " pairs of rounds of "
             << Seconds(round_seconds) << " without them\n";
   std::optional<advisor::Window> window;
   std::optional<advisor::Window::End> window_end;
@@ -301,7 +272,8 @@ int RunExperiment(std::span<const std::string_view> args) {
     window_end = window->Stop();
     after = CpuReads::Now(sources);
   };
-  experiment::LoadResult predicted = experiment::RunLoad(load, duration, signals, hooks);
+  experiment::LoadResult predicted =
+      experiment::RunLoad(options.load, options.duration, signals, hooks);
   if (predicted.signal != 0 || !predicted.error.empty() ||
       (predicted.failed_status && !predicted.rate)) {
     std::cerr << "tunescope experiment: "
@@ -339,7 +311,7 @@ int RunExperiment(std::span<const std::string_view> args) {
   }
   FillCpu(report.while_predicting, before, after, server);
 
-  std::vector<Variant> order = experiment::RoundOrder(static_cast<int>(pairs));
+  std::vector<Variant> order = experiment::RoundOrder(static_cast<int>(options.pairs));
   bool any_wrk_rate = false, any_run_time = false;
   experiment::Applier applier;
   for (size_t i = 0; i < order.size(); ++i) {
@@ -356,7 +328,7 @@ int RunExperiment(std::span<const std::string_view> args) {
               << experiment::Name(v) << "): running the load for up to " << Seconds(round_seconds)
               << "\n";
     RoundOutcome round =
-        RunRound(static_cast<int>(i + 1), v, load, round_seconds, sources, server, signals);
+        RunRound(static_cast<int>(i + 1), v, options.load, round_seconds, sources, server, signals);
     if (round.signal != 0 || !round.error.empty()) {
       std::cerr << "tunescope experiment: "
                 << (round.signal != 0 ? std::string("interrupted by ") + strsignal(round.signal)
@@ -372,7 +344,7 @@ int RunExperiment(std::span<const std::string_view> args) {
   report.realized = experiment::Summarize(report.rounds);
 
   int exit_code = 0;
-  if (keep) {
+  if (options.keep) {
     if (!applier.applied()) {
       if (Status st = ApplyAll(applier, report.settings); !st.ok()) {
         std::cerr << "tunescope experiment: " << st.message() << "\n";
@@ -387,11 +359,11 @@ int RunExperiment(std::span<const std::string_view> args) {
   } else {
     report.outcome = "reverted";
   }
-  if (json) {
+  if (options.json) {
     std::cout << experiment::JsonReport(report);
   } else {
     std::cout << experiment::TextReport(report);
-    if (keep) {
+    if (options.keep) {
       for (const experiment::Setting& s : report.settings) {
         std::cout << "kept " << s.what << " = " << s.target << "; to revert: echo " << s.original
                   << " > " << s.path << "\n";

@@ -11,10 +11,10 @@ namespace {
 using advisor::html::Escape;
 using advisor::html::Printf;
 
-constexpr const char* kOriginalColor = "#3b7dd8";
-constexpr const char* kTunedColor = "#e8a23a";
-constexpr const char* kProbesColor = "#8a8f98";
-constexpr const char* kKernelColor = "#5bb5a2";
+namespace palette = advisor::html::palette;
+constexpr const char* kOriginalColor = palette::kBlue;
+constexpr const char* kTunedColor = palette::kOrange;
+constexpr const char* kProbesColor = palette::kGrey;
 
 std::string SignedPercent(std::optional<double> r) {
   return r ? Printf("%+.1f%%", *r * 100) : "-";
@@ -71,9 +71,9 @@ std::string HtmlReport(const Report& r, const advisor::html::Figures& figures) {
     double others = std::min(m.others_seconds.value_or(0), busy - target);
     cpu_rows.push_back({label,
                         {{"server (target's threads)", target, kOriginalColor},
-                         {"other tasks", others, "#8a8f98"},
-                         {"kernel and untracked", busy - target - others, kKernelColor},
-                         {"idle", std::max(0.0, capacity - busy), "#e6e8eb"}}});
+                         {"other tasks", others, palette::kGrey},
+                         {"kernel and untracked", busy - target - others, palette::kTeal},
+                         {"idle", std::max(0.0, capacity - busy), palette::kIdle}}});
   };
   add("- A probes", r.while_predicting, kProbesColor);
   for (const RoundMeasure& m : r.rounds) add(RoundLabel(m), m, ColorOf(m.variant));
@@ -84,26 +84,27 @@ std::string HtmlReport(const Report& r, const advisor::html::Figures& figures) {
          " s, A original and B tuned, probes detached; \"- A probes\" is the prediction's "
          "load with the probes attached.</p>";
   out += "<h3>" + Escape(r.rate_unit) + " per round</h3>";
-  out += "<div class=\"legend\"><span><span class=\"swatch\" style=\"background:" +
-         std::string(kOriginalColor) +
-         "\"></span>A original</span><span><span "
-         "class=\"swatch\" style=\"background:" +
-         std::string(kTunedColor) +
-         "\"></span>B tuned</span><span><span class=\"swatch\" style=\"background:" +
-         std::string(kProbesColor) + "\"></span>probes attached</span></div>";
+  const html::LegendEntry legend[] = {
+      {"A original", kOriginalColor}, {"B tuned", kTunedColor}, {"probes attached", kProbesColor}};
+  out += html::Legend(legend);
   out += html::BarChart(rate_bars, r.rate_unit + " per round");
   out += "<h3>Server CPUs' time per round</h3>";
   out += html::StackedChart(cpu_rows, "server CPU time per round");
 
-  out += "<table class=\"rounds\"><tr><th>round</th><th>" + Escape(r.rate_unit) +
-         "</th><th>CPU us/" + Escape(per) + "</th><th>target us/" + Escape(per) +
-         "</th><th>server busy</th><th>others</th></tr>";
+  const std::string head[] = {"round",
+                              Escape(r.rate_unit),
+                              "CPU us/" + Escape(per),
+                              "target us/" + Escape(per),
+                              "server busy",
+                              "others"};
+  out += "<table class=\"rounds\">" + html::TableRow(head, true);
   auto us = [](std::optional<double> s) { return s ? Printf("%.2f", *s * 1e6) : "-"; };
   auto share = [](std::optional<double> s) { return s ? html::Percent(*s) : "-"; };
   auto row = [&](const std::string& label, const RoundMeasure& m) {
-    out += "<tr><td>" + Escape(label) + "</td><td>" + (m.rate ? Printf("%.1f", *m.rate) : "-") +
-           "</td><td>" + us(m.CpuPerRequest()) + "</td><td>" + us(m.TargetCpuPerRequest()) +
-           "</td><td>" + share(m.BusyShare()) + "</td><td>" + share(m.OthersShare()) + "</td></tr>";
+    const std::string cells[] = {Escape(label),         m.rate ? Printf("%.1f", *m.rate) : "-",
+                                 us(m.CpuPerRequest()), us(m.TargetCpuPerRequest()),
+                                 share(m.BusyShare()),  share(m.OthersShare())};
+    out += html::TableRow(cells);
   };
   row("- A probes", r.while_predicting);
   for (const RoundMeasure& m : r.rounds) row(RoundLabel(m), m);
@@ -120,15 +121,16 @@ std::string HtmlReport(const Report& r, const advisor::html::Figures& figures) {
   auto spread = [](const std::optional<Spread>& s) {
     return s ? SignedPercent(s->min) + " .. " + SignedPercent(s->max) : std::string("-");
   };
-  out +=
-      "<section id=\"realized\"><h2>Predicted and realized</h2><table class=\"rounds\">"
-      "<tr><th></th><th>predicted</th><th>realized (median)</th><th>spread over pairs</th>"
-      "</tr><tr><td>payoff (" +
-      Escape(r.rate_unit) + ")</td><td>" + SignedPercent(predicted_payoff) + documented +
-      "</td><td>" + SignedPercent(z.payoff) + "</td><td>" + spread(z.payoff_spread) +
-      "</td></tr><tr><td>removed CPU per " + Escape(per) + "</td><td>" +
-      SignedPercent(predicted_share) + documented + "</td><td>" + SignedPercent(z.removed_share) +
-      "</td><td>" + spread(z.removed_share_spread) + "</td></tr></table>";
+  const std::string realized_head[] = {"", "predicted", "realized (median)", "spread over pairs"};
+  const std::string payoff_row[] = {"payoff (" + Escape(r.rate_unit) + ")",
+                                    SignedPercent(predicted_payoff) + documented,
+                                    SignedPercent(z.payoff), spread(z.payoff_spread)};
+  const std::string removed_row[] = {
+      "removed CPU per " + Escape(per), SignedPercent(predicted_share) + documented,
+      SignedPercent(z.removed_share), spread(z.removed_share_spread)};
+  out += "<section id=\"realized\"><h2>Predicted and realized</h2><table class=\"rounds\">" +
+         html::TableRow(realized_head, true) + html::TableRow(payoff_row) +
+         html::TableRow(removed_row) + "</table>";
   if (z.busy_a) {
     out += "<p class=\"note\">server CPUs busy " + html::Percent(*z.busy_a) +
            " in the A rounds (median): " +

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "advisor/html_report.h"
+#include "advisor/html_figures.h"
 #include "experiment_report.h"
 
 namespace tunescope::experiment {

@@ -170,36 +170,4 @@ LoadResult RunLoad(const std::string& command, double seconds, const sigset_t& s
   return result;
 }
 
-std::map<int, CpuTicks> ParsePerCpuTicks(std::string_view proc_stat) {
-  std::map<int, CpuTicks> out;
-  std::istringstream in{std::string(proc_stat)};
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.size() < 4 || !line.starts_with("cpu") || line[3] < '0' || line[3] > '9') continue;
-    std::istringstream fields(line.substr(3));
-    int cpu = -1;
-    // user nice system idle iowait irq softirq steal (guest time is inside user)
-    unsigned long long v[8] = {};
-    if (!(fields >> cpu)) return {};
-    for (auto& x : v) {
-      if (!(fields >> x)) return {};
-    }
-    out[cpu].tasks = v[0] + v[1] + v[2];
-    out[cpu].busy = out[cpu].tasks + v[5] + v[6] + v[7];
-  }
-  return out;
-}
-
-std::map<int, CpuTicks> ReadPerCpuTicks(const std::string& proc) {
-  std::ifstream in(proc + "/stat");
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParsePerCpuTicks(text.str());
-}
-
-double TicksToSeconds(unsigned long long ticks) {
-  long hz = ::sysconf(_SC_CLK_TCK);
-  return static_cast<double>(ticks) / static_cast<double>(hz > 0 ? hz : 100);
-}
-
 }  // namespace tunescope::experiment

@@ -1,14 +1,11 @@
-// Running the user's load command for one phase of `tunescope experiment`, and the per-CPU
-// busy time that a round is measured with.
+// Running the user's load command for one phase of `tunescope experiment`.
 #pragma once
 
 #include <signal.h>
 
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
-#include <string_view>
 
 namespace tunescope::experiment {
 
@@ -34,15 +31,5 @@ struct LoadHooks {
 // end gets SIGINT first, on which wrk prints its summary, then SIGTERM and SIGKILL.
 LoadResult RunLoad(const std::string& command, double seconds, const sigset_t& signals,
                    const LoadHooks& hooks);
-
-// Clock ticks of one CPU from a "cpuN" line of /proc/stat.
-struct CpuTicks {
-  unsigned long long busy = 0;   // user nice system irq softirq steal: not idle or iowait
-  unsigned long long tasks = 0;  // user nice system: time in tasks (the target's and others')
-};
-// By CPU number; empty when malformed.
-std::map<int, CpuTicks> ParsePerCpuTicks(std::string_view proc_stat);
-std::map<int, CpuTicks> ReadPerCpuTicks(const std::string& proc);
-double TicksToSeconds(unsigned long long ticks);
 
 }  // namespace tunescope::experiment

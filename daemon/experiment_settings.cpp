@@ -65,7 +65,7 @@ Status Plan(const advisor::Tuning& t, const host::HostPaths& paths, int cpus,
             std::vector<Setting>& out) {
   if (t.experiment == advisor::ExperimentKind::kSysctl) {
     for (const advisor::SysctlSetting& s : t.sysctls) {
-      auto path = host::sysctl_path(paths, s.name);
+      auto path = host::SysctlPath(paths, s.name);
       if (!path.ok()) return Status::Error(path.error());
       auto original = ReadText(*path);
       if (!original) return Status::Error(ErrnoMessage("read " + *path, errno));
@@ -74,7 +74,7 @@ Status Plan(const advisor::Tuning& t, const host::HostPaths& paths, int cpus,
     return {};
   }
   if (t.experiment == advisor::ExperimentKind::kRpsMask) {
-    auto devices = host::read_net_devices(paths);
+    auto devices = host::ReadNetDevices(paths);
     if (!devices.ok()) return Status::Error(devices.error());
     std::string mask = AllCpusMask(cpus);
     for (const host::NetDevice& d : *devices) {

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "cli/flag_parser.h"
+#include "core/flag_parser.h"
 #include "core/status.h"
 
 namespace tunescope {

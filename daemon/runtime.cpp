@@ -46,7 +46,7 @@ void RouteLibbpfLogs() {
   libbpf_set_print(LibbpfPrint);
 }
 
-Status CheckKernelBtf(const cli::ServeOptions& options) {
+Status CheckKernelBtf(const cli::ProbeOptions& options) {
   std::string path =
       options.btf_path_given ? options.probe_config.btf_path : std::string(cli::kDefaultBtfPath);
   struct stat st {};

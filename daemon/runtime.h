@@ -4,7 +4,7 @@
 #include <csignal>
 #include <string>
 
-#include "cli/serve_flags.h"
+#include "cli/probe_flags.h"
 #include "core/status.h"
 #include "host/result.h"
 #include "http/http_server.h"
@@ -15,7 +15,7 @@ namespace tunescope {
 void RouteLibbpfLogs();
 
 // Checks that kernel BTF exists: CO-RE cannot relocate without it.
-Status CheckKernelBtf(const cli::ServeOptions& options);
+Status CheckKernelBtf(const cli::ProbeOptions& options);
 
 // Raises the soft open-file limit to the hard one: systemd's default soft limit (1024) is below
 // the connections the HTTP front holds (http::kHttpLimits) plus the probes' BPF descriptors.

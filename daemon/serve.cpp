@@ -5,8 +5,9 @@
 #include <iostream>
 #include <memory>
 
-#include "advisor/service.h"
-#include "advisor/session.h"
+#include "advice_service.h"
+#include "advise_session.h"
+#include "build_info.h"
 #include "cli/serve_flags.h"
 #include "core/capabilities.h"
 #include "core/log.h"
@@ -15,7 +16,6 @@
 #include "http/web_config.h"
 #include "kernelstats/clock_read.h"
 #include "kernelstats/kernel_stats.h"
-#include "metrics/build_info.h"
 #include "probes/bpf_stats.h"
 #include "probes/catalogue.h"
 #include "probes/overhead.h"

@@ -22,7 +22,7 @@ runtime_pkgs=(
 build_pkgs=(
   build-essential cmake ninja-build pkg-config clang llvm libelf-dev zlib1g-dev
   prometheus-cpp-dev libcivetweb-dev libgtest-dev libgmock-dev libbenchmark-dev
-  systemtap-sdt-dev clang-format libclang-rt-14-dev nlohmann-json3-dev
+  systemtap-sdt-dev clang-format clang-tidy libclang-rt-14-dev nlohmann-json3-dev
   libyaml-cpp-dev libcap-dev dpkg-dev
 )
 test_pkgs=(

@@ -89,7 +89,7 @@ std::shared_ptr<const host::HostFacts> CollectHost(const MeasureSources& sources
   options.target_port = sources.target_port;
   options.query_kernel = sources.query_kernel;
   return std::make_shared<const host::HostFacts>(
-      host::collect_host_facts(sources.paths, options, nullptr));
+      host::CollectHostFacts(sources.paths, options, nullptr));
 }
 
 Window::Window(const MeasureSources& sources) : Window(sources, CollectHost(sources)) {}

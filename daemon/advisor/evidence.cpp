@@ -253,7 +253,7 @@ std::vector<std::string> Evidence::RpsAwayFromServer() const {
         return std::find(server.begin(), server.end(), c) != server.end();
       });
       if (!reaches_server) {
-        out.push_back(d.device.name + " " + q.queue + " -> CPU " + host::format_cpu_list(*q.cpus));
+        out.push_back(d.device.name + " " + q.queue + " -> CPU " + host::FormatCpuList(*q.cpus));
       }
     }
   }
@@ -270,11 +270,11 @@ std::optional<double> Evidence::OnServerCpus(std::string_view family,
 CpuSnapshot ReadCpuSnapshot(const host::HostPaths& paths, const std::vector<int>& pids,
                             const std::vector<std::string>& comms) {
   CpuSnapshot out;
-  out.busy = host::read_cpu_busy(paths);
+  out.busy = host::ReadCpuBusy(paths);
   out.target_given = !pids.empty() || !comms.empty();
   if (out.target_given) {
-    out.threads = host::read_threads(paths, pids, comms);
-    out.all_threads = host::read_all_thread_runs(paths);
+    out.threads = host::ReadThreads(paths, pids, comms);
+    out.all_threads = host::ReadAllThreadRuns(paths);
   }
   return out;
 }
@@ -369,7 +369,7 @@ CpuTimes CpuDelta(const CpuSnapshot& before, const CpuSnapshot& after) {
 }
 
 std::optional<int> ReadNumaNodes(const host::HostPaths& paths) {
-  auto entries = host::list_directory(paths.sys + "/devices/system/node");
+  auto entries = host::ListDirectory(paths.sys + "/devices/system/node");
   if (!entries) return std::nullopt;
   int nodes = 0;
   for (const std::string& name : *entries) {

@@ -45,7 +45,7 @@ Prediction RuleRpsRfs(const Tuning& t, const Evidence& e) {
         "clear the mask";
     const std::string what = "RPS steers the server's packets away from the CPUs it runs on (" +
                              Names(away) + "; the server runs on CPU " +
-                             host::format_cpu_list(e.cpu().target_cpus) + ")";
+                             host::FormatCpuList(e.cpu().target_cpus) + ")";
     // No payoff: with every packet steered away, the NET_RX left on the server's CPUs is the
     // hand-off of its own sends (backlog enqueueing, IPIs), and clearing the mask removes it but
     // brings back their receive processing, whose cost on those CPUs this window cannot see.

@@ -1,35 +1,24 @@
 // Flags of `tunescope serve`, in the Prometheus exporter convention.
 #pragma once
 
-#include <map>
 #include <memory>
-#include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
-#include "cli/flag_parser.h"
-#include "core/log.h"
-#include "probes/probe_config.h"
+#include "cli/probe_flags.h"
+#include "core/flag_parser.h"
 #include "probes/probe_set.h"
 #include "probes/window_scheduler.h"
 
 namespace tunescope::cli {
 
 inline constexpr std::string_view kDefaultListenAddress = ":10027";
-inline constexpr std::string_view kDefaultBtfPath = "/sys/kernel/btf/vmlinux";
 
-struct ServeOptions {
+struct ServeOptions : ProbeOptions {
   std::string listen_address{kDefaultListenAddress};
   std::string telemetry_path = "/metrics";
-  std::vector<std::string> probes;                 // empty: the catalogue's defaults
-  std::map<std::string, std::string> probe_modes;  // probe -> forced mode
-  log::Level log_level = log::Level::kInfo;
-  bool bpf_stats = false;
-  bool btf_path_given = false;
   std::string web_config_file;     // --web.config.file: basic auth users (empty: no auth)
   bool drop_capabilities = false;  // --drop-capabilities: none kept once the probes attached
-  probes::ProbeConfig probe_config;
   // --window: the windowed probes (programs on every softirq run, context switch, packet or
   // request) attach for `open` out of every `every`: attached for good they cost more than a
   // host's budget.
@@ -48,15 +37,12 @@ Status ParseOverheadBudget(std::string_view value, double& out);
 // the capabilities). Without an explicit --window, --drop-capabilities attaches for good.
 Status ResolveServeOptions(ServeOptions& options);
 
-// Flags that also apply to `advise` and `experiment` (targets, probes, map sizes).
-void AddProbeFlags(FlagParser& parser, ServeOptions& options);
+// serve's own flags and AddProbeFlags.
 void AddServeFlags(FlagParser& parser, ServeOptions& options);
 
-// The probes to start: --probes, or the catalogue's default set (see DefaultOn).
+// serve's probes: the default set leaves the kInWindows ones out when attached for good.
 std::vector<std::string> ProbesToRun(const ServeOptions& options);
-
-// A ProbeSet (not started) of ProbesToRun, with forced modes; probes named in --probes may
-// pick opt-in modes.
+// MakeProbeSet with serve's --window.
 std::shared_ptr<probes::ProbeSet> MakeProbeSet(const ServeOptions& options);
 
 }  // namespace tunescope::cli

@@ -1,6 +1,5 @@
 #include "core/capabilities.h"
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <pthread.h>
 #include <sys/capability.h>
@@ -8,10 +7,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "host/paths.h"
+#include "host/text.h"
 
 // libpsx changes a security setting in every thread it knows, and it knows the threads started
 // through its __wrap_pthread_create. Its documented linkage (-Wl,-wrap,pthread_create) renames
@@ -43,26 +44,27 @@ namespace {
 
 std::vector<int> Threads() {
   std::vector<int> tids;
-  DIR* dir = opendir("/proc/self/task");
-  if (dir == nullptr) return tids;
-  while (dirent* entry = readdir(dir)) {
-    if (entry->d_name[0] != '.') tids.push_back(std::stoi(entry->d_name));
+  auto names = host::ListDirectory(host::HostPaths{}.proc + "/self/task");
+  if (!names) return tids;
+  for (const std::string& name : *names) {
+    if (auto tid = host::ParseU64(name)) tids.push_back(static_cast<int>(*tid));
   }
-  closedir(dir);
   return tids;
 }
 
 }  // namespace
 
 bool ReadThreadCaps(int tid, const char* field, uint64_t& caps) {
-  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/status");
-  std::string line;
+  auto status =
+      host::ReadTextFile(host::HostPaths{}.proc + "/self/task/" + std::to_string(tid) + "/status");
+  if (!status) return false;
   const std::string prefix = std::string(field) + ":";
-  while (std::getline(in, line)) {
-    if (line.rfind(prefix, 0) == 0) {
-      caps = std::stoull(line.substr(prefix.size()), nullptr, 16);
-      return true;
-    }
+  for (std::string_view line : host::SplitLines(*status)) {
+    if (!line.starts_with(prefix)) continue;
+    auto value = host::ParseU64(host::Trim(line.substr(prefix.size())), 16);
+    if (!value) return false;
+    caps = *value;
+    return true;
   }
   return false;
 }

@@ -22,13 +22,13 @@ struct KernelAuditStatus {
 };
 
 // Asks the kernel over NETLINK_AUDIT (needs CAP_AUDIT_CONTROL).
-Result<KernelAuditStatus> query_kernel_audit();
+Result<KernelAuditStatus> QueryKernelAudit();
 
 struct AuditState {
   std::vector<int> auditd_pids;
   bool kauditd_present = false;
   std::optional<bool> cmdline_audit;  // audit=0 / audit=1 on the kernel command line
-  Result<KernelAuditStatus> kernel = fail<KernelAuditStatus>("not queried");
+  Result<KernelAuditStatus> kernel = Fail<KernelAuditStatus>("not queried");
 
   // Syscall auditing can cost time: what the kernel says when it can be asked; otherwise off
   // with audit=0, on while auditd runs, and unknown else (kauditd exists in every kernel built
@@ -36,7 +36,7 @@ struct AuditState {
   std::optional<bool> likely_active() const;
 };
 
-AuditState assess_audit(const std::vector<ProcessInfo>& procs, const KernelCmdline& cmdline,
-                        Result<KernelAuditStatus> kernel);
+AuditState AssessAudit(const std::vector<ProcessInfo>& procs, const KernelCmdline& cmdline,
+                       Result<KernelAuditStatus> kernel);
 
 }  // namespace tunescope::host

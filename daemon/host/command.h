@@ -33,6 +33,6 @@ class SystemCommandRunner : public CommandRunner {
 };
 
 // Full path of an executable, or empty when not found.
-std::string find_program(const std::string& name);
+std::string FindProgram(const std::string& name);
 
 }  // namespace tunescope::host

@@ -20,8 +20,8 @@ namespace tunescope::host {
 // Cumulative busy seconds per CPU: user nice system irq softirq steal (guest time is inside
 // user; idle and iowait are not busy).
 using CpuBusy = std::map<int, double>;
-Result<CpuBusy> parse_proc_stat_busy(std::string_view text, long ticks_per_second);
-Result<CpuBusy> read_cpu_busy(const HostPaths& paths);
+Result<CpuBusy> ParseProcStatBusy(std::string_view text, long ticks_per_second);
+Result<CpuBusy> ReadCpuBusy(const HostPaths& paths);
 
 // One /proc/stat cpuN line, in USER_HZ ticks as the kernel prints them. softirq is the time
 // accounted to softirq handlers: exact with CONFIG_IRQ_TIME_ACCOUNTING, else the ticks that
@@ -29,11 +29,15 @@ Result<CpuBusy> read_cpu_busy(const HostPaths& paths);
 struct CpuTicks {
   std::uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0,
                 steal = 0;
+  // Time in tasks (the target's and others'): user nice system (guest time is inside user).
+  std::uint64_t tasks() const { return user + nice + system; }
+  // Everything but idle and iowait: tasks, irq, softirq, steal.
+  std::uint64_t busy() const { return tasks() + irq + softirq + steal; }
 };
 using CpuTicksTable = std::map<int, CpuTicks>;
-Result<CpuTicksTable> parse_proc_stat_cpus(std::string_view text);
-Result<CpuTicksTable> read_cpu_ticks(const HostPaths& paths);
-long clock_ticks_per_second();
+Result<CpuTicksTable> ParseProcStatCpus(std::string_view text);
+Result<CpuTicksTable> ReadCpuTicks(const HostPaths& paths);
+long ClockTicksPerSecond();
 
 // One /proc/PID/task/TID/stat line: utime+stime ticks and the last CPU. The comm field may
 // hold spaces and parentheses: fields are counted after the last ')'.
@@ -41,7 +45,7 @@ struct TaskStat {
   std::uint64_t ticks = 0;
   int cpu = -1;
 };
-std::optional<TaskStat> parse_task_stat(std::string_view line);
+std::optional<TaskStat> ParseTaskStat(std::string_view line);
 
 // /proc/PID/task/TID/schedstat: "run_ns wait_ns timeslices".
 struct SchedStat {
@@ -49,14 +53,14 @@ struct SchedStat {
   std::uint64_t wait_ns = 0;
   std::uint64_t timeslices = 0;
 };
-std::optional<SchedStat> parse_schedstat(std::string_view line);
+std::optional<SchedStat> ParseSchedstat(std::string_view line);
 
 // /proc/schedstat (CONFIG_SCHEDSTATS, version 15 and later): per CPU the time tasks ran, the
 // time runnable tasks waited on its run queue and the timeslices run there.
 using CpuSchedStats = std::map<int, SchedStat>;
-Result<CpuSchedStats> parse_proc_schedstat(std::string_view text,
-                                           std::string_view source = "/proc/schedstat");
-Result<CpuSchedStats> read_proc_schedstat(const HostPaths& paths);
+Result<CpuSchedStats> ParseProcSchedstat(std::string_view text,
+                                         std::string_view source = "/proc/schedstat");
+Result<CpuSchedStats> ReadProcSchedstat(const HostPaths& paths);
 
 struct ThreadAccounting {
   int pid = 0;
@@ -67,8 +71,8 @@ struct ThreadAccounting {
 };
 
 // Every thread of `pids` and every thread named one of `comms` (each thread once).
-std::vector<ThreadAccounting> read_threads(const HostPaths& paths, const std::vector<int>& pids,
-                                           const std::vector<std::string>& comms);
+std::vector<ThreadAccounting> ReadThreads(const HostPaths& paths, const std::vector<int>& pids,
+                                          const std::vector<std::string>& comms);
 
 // Every thread's scheduler run time and last CPU: who else ran on a server's CPUs.
 struct ThreadRun {
@@ -76,13 +80,13 @@ struct ThreadRun {
   std::uint64_t run_ns = 0;
   int cpu = -1;
 };
-std::vector<ThreadRun> read_all_thread_runs(const HostPaths& paths);
+std::vector<ThreadRun> ReadAllThreadRuns(const HostPaths& paths);
 
 // Does process `pid` exist under paths.proc?
-bool process_exists(const HostPaths& paths, int pid);
+bool ProcessExists(const HostPaths& paths, int pid);
 
 // Moves every thread of this process off `cpus` (onto the other online CPUs), so that its work
 // does not queue behind, or ahead of, a server measured there. Fails when no CPU would be left.
-Result<std::vector<int>> keep_own_threads_off(const std::vector<int>& cpus);
+Result<std::vector<int>> KeepOwnThreadsOff(const std::vector<int>& cpus);
 
 }  // namespace tunescope::host

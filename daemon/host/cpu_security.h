@@ -22,7 +22,7 @@ struct Vulnerability {
   VulnState state = VulnState::kUnknown;
 };
 
-VulnState classify_vulnerability(std::string_view text);
+VulnState ClassifyVulnerability(std::string_view text);
 
 struct VulnerabilityList {
   std::vector<Vulnerability> items;
@@ -30,7 +30,7 @@ struct VulnerabilityList {
   int count(VulnState s) const;
 };
 
-Result<VulnerabilityList> read_vulnerabilities(const HostPaths& paths);
+Result<VulnerabilityList> ReadVulnerabilities(const HostPaths& paths);
 
 struct CmdlineParam {
   std::string key;                   // "mitigations"
@@ -53,7 +53,7 @@ struct KernelCmdline {
   std::optional<bool> audit() const;  // audit=0 / audit=1, absent if not given
 };
 
-KernelCmdline parse_cmdline(std::string_view text);
-Result<KernelCmdline> read_cmdline(const HostPaths& paths);
+KernelCmdline ParseCmdline(std::string_view text);
+Result<KernelCmdline> ReadCmdline(const HostPaths& paths);
 
 }  // namespace tunescope::host

@@ -19,6 +19,6 @@ struct CpuFreq {
 };
 
 // Fails with "no cpufreq on this host (usual on VMs)" when no CPU has a cpufreq directory.
-Result<CpuFreq> read_cpufreq(const HostPaths& paths);
+Result<CpuFreq> ReadCpufreq(const HostPaths& paths);
 
 }  // namespace tunescope::host

@@ -43,16 +43,16 @@ struct Channels {
 
 struct EthtoolInfo {
   std::string device;
-  Result<Offloads> offloads = fail<Offloads>("not read");
-  Result<Coalesce> coalesce = fail<Coalesce>("not read");  // EOPNOTSUPP on lo, veth
-  Result<Rings> rings = fail<Rings>("not read");
-  Result<Channels> channels = fail<Channels>("not read");
+  Result<Offloads> offloads = Fail<Offloads>("not read");
+  Result<Coalesce> coalesce = Fail<Coalesce>("not read");  // EOPNOTSUPP on lo, veth
+  Result<Rings> rings = Fail<Rings>("not read");
+  Result<Channels> channels = Fail<Channels>("not read");
 };
 
-Result<Offloads> read_offloads(std::string_view device);
-Result<Coalesce> read_coalesce(std::string_view device);
-Result<Rings> read_rings(std::string_view device);
-Result<Channels> read_channels(std::string_view device);
-EthtoolInfo read_ethtool(std::string_view device);
+Result<Offloads> ReadOffloads(std::string_view device);
+Result<Coalesce> ReadCoalesce(std::string_view device);
+Result<Rings> ReadRings(std::string_view device);
+Result<Channels> ReadChannels(std::string_view device);
+EthtoolInfo ReadEthtool(std::string_view device);
 
 }  // namespace tunescope::host

@@ -40,37 +40,37 @@ struct HostOptions {
 
 struct DeviceFacts {
   NetDevice device;
-  Result<DeviceIrqs> irqs = fail<DeviceIrqs>("not read");
-  Result<EthtoolInfo> ethtool = fail<EthtoolInfo>("not read");
-  Result<RootQdisc> root_qdisc = fail<RootQdisc>("not read");
+  Result<DeviceIrqs> irqs = Fail<DeviceIrqs>("not read");
+  Result<EthtoolInfo> ethtool = Fail<EthtoolInfo>("not read");
+  Result<RootQdisc> root_qdisc = Fail<RootQdisc>("not read");
 };
 
 struct HostFacts {
-  Result<SoftirqTable> softirqs = fail<SoftirqTable>("not read");
-  Result<InterruptTable> interrupts = fail<InterruptTable>("not read");
-  Result<SoftnetStat> softnet = fail<SoftnetStat>("not read");
-  Result<CounterTable> netstat = fail<CounterTable>("not read");
-  Result<CounterTable> snmp = fail<CounterTable>("not read");
+  Result<SoftirqTable> softirqs = Fail<SoftirqTable>("not read");
+  Result<InterruptTable> interrupts = Fail<InterruptTable>("not read");
+  Result<SoftnetStat> softnet = Fail<SoftnetStat>("not read");
+  Result<CounterTable> netstat = Fail<CounterTable>("not read");
+  Result<CounterTable> snmp = Fail<CounterTable>("not read");
   TcpCounters tcp;  // named counters from netstat + snmp; each absent if unavailable
-  Result<SockStat> sockstat = fail<SockStat>("not read");
+  Result<SockStat> sockstat = Fail<SockStat>("not read");
   SysctlTable sysctls;
-  Result<VulnerabilityList> vulnerabilities = fail<VulnerabilityList>("not read");
-  Result<KernelCmdline> cmdline = fail<KernelCmdline>("not read");
-  Result<AuditState> audit = fail<AuditState>("not read");
-  Result<SeccompState> target_seccomp = fail<SeccompState>("not read");
-  Result<NetfilterState> netfilter = fail<NetfilterState>("not read");
-  Result<std::vector<int>> irqbalance_pids = fail<std::vector<int>>("not read");
-  Result<CpuFreq> cpufreq = fail<CpuFreq>("not read");
+  Result<VulnerabilityList> vulnerabilities = Fail<VulnerabilityList>("not read");
+  Result<KernelCmdline> cmdline = Fail<KernelCmdline>("not read");
+  Result<AuditState> audit = Fail<AuditState>("not read");
+  Result<SeccompState> target_seccomp = Fail<SeccompState>("not read");
+  Result<NetfilterState> netfilter = Fail<NetfilterState>("not read");
+  Result<std::vector<int>> irqbalance_pids = Fail<std::vector<int>>("not read");
+  Result<CpuFreq> cpufreq = Fail<CpuFreq>("not read");
   Result<std::vector<OwnedPacketSocket>> packet_sockets =
-      fail<std::vector<OwnedPacketSocket>>("not read");
-  Result<PortListeners> target_listeners = fail<PortListeners>("not read");
-  Result<std::vector<DeviceFacts>> devices = fail<std::vector<DeviceFacts>>("not read");
+      Fail<std::vector<OwnedPacketSocket>>("not read");
+  Result<PortListeners> target_listeners = Fail<PortListeners>("not read");
+  Result<std::vector<DeviceFacts>> devices = Fail<std::vector<DeviceFacts>>("not read");
   int cpus_configured = 0;  // sysconf(_SC_NPROCESSORS_CONF)
   int cpus_online = 0;      // sysconf(_SC_NPROCESSORS_ONLN)
 };
 
 // `runner` is used for nft / iptables-save; nullptr uses a SystemCommandRunner.
-HostFacts collect_host_facts(const HostPaths& paths, const HostOptions& options,
-                             CommandRunner* runner = nullptr);
+HostFacts CollectHostFacts(const HostPaths& paths, const HostOptions& options,
+                           CommandRunner* runner = nullptr);
 
 }  // namespace tunescope::host

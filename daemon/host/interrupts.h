@@ -31,8 +31,8 @@ struct InterruptTable {
   const IrqLine* find_number(int irq) const;
 };
 
-Result<InterruptTable> parse_interrupts(std::string_view text,
-                                        std::string_view source = "/proc/interrupts");
-Result<InterruptTable> read_interrupts(const HostPaths& paths);
+Result<InterruptTable> ParseInterrupts(std::string_view text,
+                                       std::string_view source = "/proc/interrupts");
+Result<InterruptTable> ReadInterrupts(const HostPaths& paths);
 
 }  // namespace tunescope::host

@@ -20,19 +20,18 @@ struct DeviceIrq {
   std::vector<std::string> actions;
   bool queue = false;  // action names look like a data queue (rx/tx/input/output/comp/queue)
   std::vector<std::uint64_t> per_cpu;
-  Result<std::vector<int>> affinity = fail<std::vector<int>>("not read");  // smp_affinity_list
+  Result<std::vector<int>> affinity = Fail<std::vector<int>>("not read");  // smp_affinity_list
   std::optional<std::vector<int>> effective;  // effective_affinity_list, where the kernel has it
 };
 
 // True when an IRQ action name looks like a NIC data queue rather than config/management.
-bool looks_like_queue_irq(std::string_view action);
+bool LooksLikeQueueIrq(std::string_view action);
 
 // The IRQs in `table` that belong to device `dev`: IRQ numbers listed in `msi_irqs`, or any
 // action named after the device ("eth0", "eth0-TxRx-0", "eth0-rx-1") or after its bus device
 // `bus_name` ("virtio2-input.0" for bus device "virtio2"). Pure: no file access.
-std::vector<DeviceIrq> match_device_irqs(const InterruptTable& table, std::string_view dev,
-                                         const std::vector<int>& msi_irqs,
-                                         std::string_view bus_name);
+std::vector<DeviceIrq> MatchDeviceIrqs(const InterruptTable& table, std::string_view dev,
+                                       const std::vector<int>& msi_irqs, std::string_view bus_name);
 
 struct DeviceIrqs {
   std::string device;
@@ -45,7 +44,7 @@ struct DeviceIrqs {
 
 // Reads /proc/interrupts, the device's msi_irqs (device/msi_irqs, or the parent's for virtio)
 // and each IRQ's affinity files.
-Result<DeviceIrqs> read_device_irqs(const HostPaths& paths, std::string_view dev,
-                                    const InterruptTable& table);
+Result<DeviceIrqs> ReadDeviceIrqs(const HostPaths& paths, std::string_view dev,
+                                  const InterruptTable& table);
 
 }  // namespace tunescope::host

@@ -14,14 +14,14 @@ namespace tunescope::host {
 
 // The value of `option` ("CONFIG_IRQ_TIME_ACCOUNTING") in a .config text: "y", "m", a string,
 // or "n" for "# CONFIG_X is not set"; nullopt when the text does not mention it.
-std::optional<std::string> parse_config_option(std::string_view config, std::string_view option);
+std::optional<std::string> ParseConfigOption(std::string_view config, std::string_view option);
 
 // The text of the running kernel's config and where it came from.
 struct KernelConfig {
   std::string source;  // "/proc/config.gz" or "/boot/config-6.1.0-18-amd64"
   std::string text;
 };
-Result<KernelConfig> read_kernel_config(const HostPaths& paths);
+Result<KernelConfig> ReadKernelConfig(const HostPaths& paths);
 
 // How /proc/stat's irq and softirq columns are accounted.
 enum class IrqTimeAccounting {
@@ -30,8 +30,8 @@ enum class IrqTimeAccounting {
   kUnknown,  // no config to read
 };
 // `config` the config text (nullptr when unreadable), `cmdline` /proc/cmdline.
-IrqTimeAccounting irq_time_accounting(const std::string* config, std::string_view cmdline);
-IrqTimeAccounting read_irq_time_accounting(const HostPaths& paths);
+IrqTimeAccounting IrqTimeAccountingOf(const std::string* config, std::string_view cmdline);
+IrqTimeAccounting ReadIrqTimeAccounting(const HostPaths& paths);
 std::string_view to_string(IrqTimeAccounting a);
 
 }  // namespace tunescope::host

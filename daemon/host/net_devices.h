@@ -35,7 +35,7 @@ struct NetDevice {
   bool xps_enabled() const;  // any tx queue has a non-empty xps mask
 };
 
-Result<NetDevice> read_net_device(const HostPaths& paths, std::string_view name);
-Result<std::vector<NetDevice>> read_net_devices(const HostPaths& paths);
+Result<NetDevice> ReadNetDevice(const HostPaths& paths, std::string_view name);
+Result<std::vector<NetDevice>> ReadNetDevices(const HostPaths& paths);
 
 }  // namespace tunescope::host

@@ -42,22 +42,22 @@ struct NfRuleset {
 };
 
 // `nft -j list ruleset` output.
-Result<NfRuleset> parse_nft_json(std::string_view text, std::string_view source = "nft -j");
+Result<NfRuleset> ParseNftJson(std::string_view text, std::string_view source = "nft -j");
 
 // `iptables-save` / `ip6tables-save` output; `family` is "ip" or "ip6".
-Result<NfRuleset> parse_iptables_save(std::string_view text, std::string_view family,
-                                      std::string_view source = "iptables-save");
+Result<NfRuleset> ParseIptablesSave(std::string_view text, std::string_view family,
+                                    std::string_view source = "iptables-save");
 
 struct NetfilterState {
   // Each source is absent with a reason ("nft not installed", "nf_tables not loaded").
-  Result<NfRuleset> nft = fail<NfRuleset>("not queried");
-  Result<NfRuleset> iptables_legacy = fail<NfRuleset>("not queried");  // ip + ip6
-  Result<NfRuleset> iptables_nft = fail<NfRuleset>("not queried");     // ip + ip6
+  Result<NfRuleset> nft = Fail<NfRuleset>("not queried");
+  Result<NfRuleset> iptables_legacy = Fail<NfRuleset>("not queried");  // ip + ip6
+  Result<NfRuleset> iptables_nft = Fail<NfRuleset>("not queried");     // ip + ip6
   // Sum over sources that answered; iptables-nft rules also appear in the nft ruleset, so the
   // nft count is used when available, plus the legacy count.
   int total_rules() const;
 };
 
-NetfilterState read_netfilter(const HostPaths& paths, CommandRunner& runner);
+NetfilterState ReadNetfilter(const HostPaths& paths, CommandRunner& runner);
 
 }  // namespace tunescope::host

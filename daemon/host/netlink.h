@@ -44,7 +44,7 @@ struct NetlinkWalk {
   int nl_error = 0;
   std::string error;
 };
-bool walk_netlink_messages(std::span<const std::uint8_t> buf, NetlinkWalk& state,
-                           const NetlinkSocket::Handler& on_message);
+bool WalkNetlinkMessages(std::span<const std::uint8_t> buf, NetlinkWalk& state,
+                         const NetlinkSocket::Handler& on_message);
 
 }  // namespace tunescope::host

@@ -16,12 +16,12 @@ struct ProcessInfo {
 };
 
 // The comm file's text -> the name (the kernel truncates to 15 characters).
-std::string parse_comm(std::string_view text);
+std::string ParseComm(std::string_view text);
 
 // All processes visible under paths.proc; processes that exit during the scan are skipped.
-Result<std::vector<ProcessInfo>> list_processes(const HostPaths& paths);
+Result<std::vector<ProcessInfo>> ListProcesses(const HostPaths& paths);
 
 // PIDs whose comm equals `comm` exactly.
-std::vector<int> find_by_comm(const std::vector<ProcessInfo>& procs, std::string_view comm);
+std::vector<int> FindByComm(const std::vector<ProcessInfo>& procs, std::string_view comm);
 
 }  // namespace tunescope::host

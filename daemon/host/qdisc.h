@@ -23,10 +23,10 @@ struct Qdisc {
 };
 
 // One RTM_NEWQDISC payload (struct tcmsg + attributes) -> Qdisc; nullopt if malformed.
-std::optional<Qdisc> parse_qdisc_message(std::span<const std::uint8_t> payload);
+std::optional<Qdisc> ParseQdiscMessage(std::span<const std::uint8_t> payload);
 
 // All qdiscs of all devices.
-Result<std::vector<Qdisc>> dump_qdiscs();
+Result<std::vector<Qdisc>> DumpQdiscs();
 
 struct RootQdisc {
   int ifindex = 0;
@@ -37,9 +37,9 @@ struct RootQdisc {
 
 // The root qdisc of every device, with the kinds of its direct children (so "mq" with "fq"
 // children can be told from "mq" with "pfifo_fast").
-Result<std::vector<RootQdisc>> read_root_qdiscs();
+Result<std::vector<RootQdisc>> ReadRootQdiscs();
 
 // "8001:" for 0x80010000, "1:2" for 0x00010002, "root" for TC_H_ROOT.
-std::string format_tc_handle(std::uint32_t handle);
+std::string FormatTcHandle(std::uint32_t handle);
 
 }  // namespace tunescope::host

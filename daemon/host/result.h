@@ -42,7 +42,7 @@ class Result {
 
 // Shorthand for the failure case: `return fail<Foo>("...")`.
 template <typename T>
-Result<T> fail(std::string reason) {
+Result<T> Fail(std::string reason) {
   return Result<T>::failure(std::move(reason));
 }
 

@@ -18,8 +18,8 @@ struct SeccompState {
   std::optional<int> filters;  // "Seccomp_filters:" (kernel 5.9+)
 };
 
-Result<SeccompState> parse_seccomp_status(std::string_view status_text,
-                                          std::string_view source = "/proc/PID/status");
-Result<SeccompState> read_seccomp(const HostPaths& paths, int pid);
+Result<SeccompState> ParseSeccompStatus(std::string_view status_text,
+                                        std::string_view source = "/proc/PID/status");
+Result<SeccompState> ReadSeccomp(const HostPaths& paths, int pid);
 
 }  // namespace tunescope::host

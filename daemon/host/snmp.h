@@ -20,9 +20,9 @@ struct CounterTable {
   std::optional<std::int64_t> get(std::string_view prefix, std::string_view name) const;
 };
 
-Result<CounterTable> parse_counter_pairs(std::string_view text, std::string_view source);
-Result<CounterTable> read_netstat(const HostPaths& paths);  // /proc/net/netstat
-Result<CounterTable> read_snmp(const HostPaths& paths);     // /proc/net/snmp
+Result<CounterTable> ParseCounterPairs(std::string_view text, std::string_view source);
+Result<CounterTable> ReadNetstat(const HostPaths& paths);  // /proc/net/netstat
+Result<CounterTable> ReadSnmp(const HostPaths& paths);     // /proc/net/snmp
 
 // The TCP counters the advisor cares about, each absent if this kernel lacks it.
 struct TcpCounters {
@@ -41,8 +41,8 @@ struct TcpCounters {
   std::optional<std::int64_t> curr_estab;            // Tcp CurrEstab
 };
 
-TcpCounters tcp_counters(const CounterTable& netstat, const CounterTable& snmp);
+TcpCounters TcpCountersOf(const CounterTable& netstat, const CounterTable& snmp);
 // Both files read now; counters of an unreadable file are absent.
-TcpCounters read_tcp_counters(const HostPaths& paths);
+TcpCounters ReadTcpCounters(const HostPaths& paths);
 
 }  // namespace tunescope::host

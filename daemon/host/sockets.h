@@ -26,9 +26,9 @@ struct PacketSocket {
   std::uint64_t inode = 0;
 };
 
-Result<std::vector<PacketSocket>> parse_proc_net_packet(
-    std::string_view text, std::string_view source = "/proc/net/packet");
-Result<std::vector<PacketSocket>> read_packet_sockets(const HostPaths& paths);
+Result<std::vector<PacketSocket>> ParseProcNetPacket(std::string_view text,
+                                                     std::string_view source = "/proc/net/packet");
+Result<std::vector<PacketSocket>> ReadPacketSockets(const HostPaths& paths);
 
 struct TcpSocket {
   std::string local_address;  // hex as printed: "0100007F" or 32 hex digits for tcp6
@@ -45,18 +45,18 @@ struct TcpSocket {
   bool ipv6 = false;
 };
 
-Result<std::vector<TcpSocket>> parse_proc_net_tcp(std::string_view text, bool ipv6,
-                                                  std::string_view source = "/proc/net/tcp");
+Result<std::vector<TcpSocket>> ParseProcNetTcp(std::string_view text, bool ipv6,
+                                               std::string_view source = "/proc/net/tcp");
 
 // socket inode -> owning processes, from readlink(/proc/PID/fd/N) == "socket:[INODE]".
-std::map<std::uint64_t, std::vector<ProcessInfo>> socket_owners(const HostPaths& paths);
+std::map<std::uint64_t, std::vector<ProcessInfo>> SocketOwners(const HostPaths& paths);
 
 struct OwnedPacketSocket {
   PacketSocket socket;
   std::vector<ProcessInfo> owners;  // empty if not found (other netns, or no permission)
 };
 
-Result<std::vector<OwnedPacketSocket>> read_owned_packet_sockets(const HostPaths& paths);
+Result<std::vector<OwnedPacketSocket>> ReadOwnedPacketSockets(const HostPaths& paths);
 
 struct PortListeners {
   unsigned port = 0;
@@ -74,8 +74,8 @@ struct PortListeners {
 };
 
 // Loopback: 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104, in /proc/net/tcp's hex form.
-bool is_loopback_hex(std::string_view address, bool ipv6);
-PortListeners find_listeners(const std::vector<TcpSocket>& sockets, unsigned port);
-Result<PortListeners> read_port_listeners(const HostPaths& paths, unsigned port);
+bool IsLoopbackHex(std::string_view address, bool ipv6);
+PortListeners FindListeners(const std::vector<TcpSocket>& sockets, unsigned port);
+Result<PortListeners> ReadPortListeners(const HostPaths& paths, unsigned port);
 
 }  // namespace tunescope::host

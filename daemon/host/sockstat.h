@@ -24,8 +24,8 @@ struct SockStat {
   std::map<std::string, std::uint64_t, std::less<>> all;
 };
 
-Result<SockStat> parse_sockstat(std::string_view text,
-                                std::string_view source = "/proc/net/sockstat");
-Result<SockStat> read_sockstat(const HostPaths& paths);
+Result<SockStat> ParseSockstat(std::string_view text,
+                               std::string_view source = "/proc/net/sockstat");
+Result<SockStat> ReadSockstat(const HostPaths& paths);
 
 }  // namespace tunescope::host

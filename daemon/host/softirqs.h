@@ -24,8 +24,8 @@ struct SoftirqTable {
 };
 
 // `source` names the file in error messages.
-Result<SoftirqTable> parse_softirqs(std::string_view text,
-                                    std::string_view source = "/proc/softirqs");
-Result<SoftirqTable> read_softirqs(const HostPaths& paths);
+Result<SoftirqTable> ParseSoftirqs(std::string_view text,
+                                   std::string_view source = "/proc/softirqs");
+Result<SoftirqTable> ReadSoftirqs(const HostPaths& paths);
 
 }  // namespace tunescope::host

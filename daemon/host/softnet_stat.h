@@ -31,8 +31,8 @@ struct SoftnetStat {
   std::uint64_t total_time_squeeze() const;
 };
 
-Result<SoftnetStat> parse_softnet_stat(std::string_view text,
-                                       std::string_view source = "/proc/net/softnet_stat");
-Result<SoftnetStat> read_softnet_stat(const HostPaths& paths);
+Result<SoftnetStat> ParseSoftnetStat(std::string_view text,
+                                     std::string_view source = "/proc/net/softnet_stat");
+Result<SoftnetStat> ReadSoftnetStat(const HostPaths& paths);
 
 }  // namespace tunescope::host

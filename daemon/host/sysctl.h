@@ -33,15 +33,15 @@ inline constexpr std::string_view kAdvisorSysctls[] = {
 // "net.core.somaxconn" -> "/proc/sys/net/core/somaxconn". Names with "..", empty components,
 // or characters outside [A-Za-z0-9_.-/] are refused. "/" may be used instead of "." (needed
 // for interface names with dots: "net/ipv4/conf/eth0.100/rp_filter").
-Result<std::string> sysctl_path(const HostPaths& paths, std::string_view name);
+Result<std::string> SysctlPath(const HostPaths& paths, std::string_view name);
 
 // Value text without the trailing newline; tabs and runs of spaces become one space
 // ("4096\t131072\t6291456" -> "4096 131072 6291456").
-std::string normalize_sysctl_value(std::string_view raw);
+std::string NormalizeSysctlValue(std::string_view raw);
 
-Result<std::string> read_sysctl(const HostPaths& paths, std::string_view name);
-Result<std::optional<long long>> read_sysctl_int(const HostPaths& paths, std::string_view name);
-Result<Ok> write_sysctl(const HostPaths& paths, std::string_view name, std::string_view value);
+Result<std::string> ReadSysctl(const HostPaths& paths, std::string_view name);
+Result<std::optional<long long>> ReadSysctlInt(const HostPaths& paths, std::string_view name);
+Result<Ok> WriteSysctl(const HostPaths& paths, std::string_view name, std::string_view value);
 
 struct SysctlValue {
   std::string name;
@@ -55,6 +55,6 @@ struct SysctlTable {
   std::optional<long long> get_int(std::string_view name) const;
 };
 
-SysctlTable read_advisor_sysctls(const HostPaths& paths);
+SysctlTable ReadAdvisorSysctls(const HostPaths& paths);
 
 }  // namespace tunescope::host

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "host/sysctl.h"
 
 namespace tunescope::http {
 namespace {
@@ -52,10 +53,9 @@ char kOverCap;
 
 // The kernel caps a listen backlog at net.core.somaxconn; ask for all of it.
 std::string ListenBacklog() {
-  std::ifstream in("/proc/sys/net/core/somaxconn");
-  unsigned backlog = 0;
-  if (!(in >> backlog) || backlog == 0) backlog = 4096;
-  return std::to_string(std::min(backlog, 65535u));
+  auto somaxconn = host::ReadSysctlInt(host::HostPaths{}, "net.core.somaxconn");
+  long long backlog = somaxconn && *somaxconn && **somaxconn > 0 ? **somaxconn : 4096;
+  return std::to_string(std::min(backlog, 65535LL));
 }
 
 }  // namespace

@@ -76,9 +76,9 @@ double MeasureUserClockRead(int rounds, int reads) {
 }
 
 std::string ReadClocksource(const host::HostPaths& paths) {
-  auto source = host::read_text_file(
-      paths.sys + "/devices/system/clocksource/clocksource0/current_clocksource");
-  return source ? std::string(host::trim(*source)) : "unknown";
+  auto source = host::ReadTextFile(paths.sys +
+                                   "/devices/system/clocksource/clocksource0/current_clocksource");
+  return source ? std::string(host::Trim(*source)) : "unknown";
 }
 
 ClockReadCost MeasureClockReadCost(const host::HostPaths& paths) {

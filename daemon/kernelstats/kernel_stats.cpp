@@ -32,7 +32,7 @@ std::vector<prometheus::MetricFamily> KernelStats::Collect() const {
 }
 
 std::shared_ptr<KernelStats> MakeKernelStats(const KernelStatsOptions& o) {
-  const host::IrqTimeAccounting accounting = host::read_irq_time_accounting(o.paths);
+  const host::IrqTimeAccounting accounting = host::ReadIrqTimeAccounting(o.paths);
   std::string notice = "kernel statistics: /proc/stat softirq time is " +
                        std::string(host::to_string(accounting)) +
                        (accounting == host::IrqTimeAccounting::kExact

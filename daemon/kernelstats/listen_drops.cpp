@@ -6,10 +6,10 @@
 namespace tunescope::kernelstats {
 
 Status ListenDrops::Read(std::vector<prometheus::MetricFamily>& out) const {
-  auto netstat = host::read_netstat(paths());
+  auto netstat = host::ReadNetstat(paths());
   if (!netstat) return Status::Error(netstat.error());
-  // tcp_counters() takes both tables; only TcpExt (netstat) is needed here.
-  const host::TcpCounters c = host::tcp_counters(*netstat, host::CounterTable{});
+  // TcpCountersOf() takes both tables; only TcpExt (netstat) is needed here.
+  const host::TcpCounters c = host::TcpCountersOf(*netstat, host::CounterTable{});
   if (!c.listen_overflows && !c.listen_drops) {
     return Status::Error(paths().proc + "/net/netstat: no TcpExt ListenOverflows or ListenDrops");
   }

@@ -11,7 +11,7 @@ Status Runqueue::Read(std::vector<prometheus::MetricFamily>& out) const {
        "Timeslices run on each CPU, i.e. waits that ended (/proc/schedstat pcount).",
        &host::SchedStat::timeslices, 1},
   };
-  auto stats = host::read_proc_schedstat(paths());
+  auto stats = host::ReadProcSchedstat(paths());
   if (!stats) return Status::Error(stats.error());
   AppendPerCpu(out, *stats, kColumns);
   return {};

@@ -15,7 +15,7 @@ std::string VectorLabel(std::string_view kernel_name) {
 }
 
 Status SoftirqRuns::Read(std::vector<prometheus::MetricFamily>& out) const {
-  auto table = host::read_softirqs(paths());
+  auto table = host::ReadSoftirqs(paths());
   if (!table) return Status::Error(table.error());
   auto runs = metrics::CounterFamily(
       "tunescope_kernel_softirq_runs_total",
@@ -25,7 +25,7 @@ Status SoftirqRuns::Read(std::vector<prometheus::MetricFamily>& out) const {
     const std::string vector = VectorLabel(row.name);
     for (std::size_t i = 0; i < row.per_cpu.size() && i < table->cpus.size(); ++i) {
       // Header names are "CPU<n>": offline CPUs leave gaps, so the number is read, not i.
-      auto cpu = host::parse_u64(std::string_view(table->cpus[i]).substr(3));
+      auto cpu = host::ParseU64(std::string_view(table->cpus[i]).substr(3));
       if (!cpu) continue;
       runs.Counter({{"cpu", std::to_string(*cpu)}, {"vector", vector}},
                    static_cast<double>(row.per_cpu[i]));

@@ -13,9 +13,9 @@ Status SoftirqTime::Read(std::vector<prometheus::MetricFamily>& out) const {
                          "accounting), tick_sampled (the ticks that landed in a softirq) or "
                          "unknown (no kernel config to read); always 1.")
                          .Gauge({{"accounting", std::string(host::to_string(accounting_))}}, 1)));
-  auto ticks = host::read_cpu_ticks(paths());
+  auto ticks = host::ReadCpuTicks(paths());
   if (!ticks) return Status::Error(ticks.error());
-  const double tick = 1.0 / static_cast<double>(host::clock_ticks_per_second());
+  const double tick = 1.0 / static_cast<double>(host::ClockTicksPerSecond());
   auto seconds = metrics::CounterFamily(
       "tunescope_kernel_softirq_seconds_total",
       "Time in softirq handlers per CPU from /proc/stat (all vectors; exact only with "

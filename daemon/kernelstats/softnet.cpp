@@ -19,7 +19,7 @@ Status Softnet::Read(std::vector<prometheus::MetricFamily>& out) const {
        "(netdev_budget, netdev_budget_usecs; /proc/net/softnet_stat).",
        &host::SoftnetCpu::time_squeeze, 1},
   };
-  auto stat = host::read_softnet_stat(paths());
+  auto stat = host::ReadSoftnetStat(paths());
   if (!stat) return Status::Error(stat.error());
   // The CPU-index column (or the line number on old kernels) names each row's CPU.
   std::vector<std::pair<int, host::SoftnetCpu>> rows;

@@ -4,9 +4,9 @@
 
 #include <atomic>
 #include <cerrno>
-#include <fstream>
 #include <string>
 
+#include "host/sysctl.h"
 #include "probes/bpf_stats_metrics.h"
 
 namespace tunescope::probes {
@@ -31,9 +31,8 @@ BpfStats::~BpfStats() {
 
 bool BpfStats::Active() {
   if (g_enabled_by_fd.load() > 0) return true;
-  std::ifstream f("/proc/sys/kernel/bpf_stats_enabled");
-  int enabled = 0;
-  return (f >> enabled) && enabled != 0;
+  auto enabled = host::ReadSysctlInt(host::HostPaths{}, "kernel.bpf_stats_enabled");
+  return enabled && *enabled && **enabled != 0;
 }
 
 ProgramStatsCollector::ProgramStatsCollector()

@@ -1,5 +1,8 @@
 #include "probes/catalogue.h"
 
+#include <algorithm>
+
+#include "probes/catalogue_flags.h"
 #include "probes/hardirq.h"
 #include "probes/hardirq_metrics.h"
 #include "probes/netfilter.h"
@@ -15,6 +18,11 @@
 #include "probes/xcpu.h"
 #include "probes/xcpu_metrics.h"
 
+extern "C" {
+#include "reqlat.bpf.h"
+#include "xcpu.bpf.h"
+}
+
 namespace tunescope::probes {
 namespace {
 
@@ -27,17 +35,63 @@ namespace {
 // softirq entry and exit add only the per-vector split and the run-duration histograms, which
 // windows sample well enough, so --window=always leaves it out unless asked for.
 constexpr CatalogueEntry kCatalogue[] = {
-    {"softirq", DefaultOn::kInWindows, Attachment::kWindowed, MakeSoftirqProbe,
-     softirq_metrics::kAll},
-    {"hardirq", DefaultOn::kAlways, Attachment::kContinuous, MakeHardirqProbe,
-     hardirq_metrics::kAll},
-    {"runqlat", DefaultOn::kAlways, Attachment::kWindowed, MakeRunqlatProbe, runqlat_metrics::kAll},
-    {"netfilter", DefaultOn::kAlways, Attachment::kWindowed, MakeNetfilterProbe,
-     netfilter_metrics::kAll},
-    {"qdisc", DefaultOn::kNever, Attachment::kWindowed, MakeQdiscProbe, qdisc_metrics::kAll},
-    {"xcpu", DefaultOn::kWithTargetPort, Attachment::kWindowed, MakeXcpuProbe, xcpu_metrics::kAll},
-    {"reqlat", DefaultOn::kWithTargetPort, Attachment::kWindowed, MakeReqlatProbe,
-     reqlat_metrics::kAll},
+    {
+        .name = "softirq",
+        .default_on = DefaultOn::kInWindows,
+        .attachment = Attachment::kWindowed,
+        .make = MakeSoftirqProbe,
+        .metrics = softirq_metrics::kAll,
+        .add_flags = AddSoftirqFlags,
+    },
+    {
+        .name = "hardirq",
+        .default_on = DefaultOn::kAlways,
+        .attachment = Attachment::kContinuous,
+        .make = MakeHardirqProbe,
+        .metrics = hardirq_metrics::kAll,
+        .add_flags = AddHardirqFlags,
+    },
+    {
+        .name = "runqlat",
+        .default_on = DefaultOn::kAlways,
+        .attachment = Attachment::kWindowed,
+        .make = MakeRunqlatProbe,
+        .metrics = runqlat_metrics::kAll,
+        .add_flags = AddRunqlatFlags,
+    },
+    {
+        .name = "netfilter",
+        .default_on = DefaultOn::kAlways,
+        .attachment = Attachment::kWindowed,
+        .make = MakeNetfilterProbe,
+        .metrics = netfilter_metrics::kAll,
+    },
+    {
+        .name = "qdisc",
+        .default_on = DefaultOn::kNever,
+        .attachment = Attachment::kWindowed,
+        .make = MakeQdiscProbe,
+        .metrics = qdisc_metrics::kAll,
+        .add_flags = AddQdiscFlags,
+    },
+    {
+        .name = "xcpu",
+        .default_on = DefaultOn::kWithTargetPort,
+        .attachment = Attachment::kWindowed,
+        .make = MakeXcpuProbe,
+        .metrics = xcpu_metrics::kAll,
+        .add_flags = AddXcpuFlags,
+        .max_target_ports = TS_XCPU_MAX_PORTS,
+    },
+    {
+        .name = "reqlat",
+        .default_on = DefaultOn::kWithTargetPort,
+        .attachment = Attachment::kWindowed,
+        .make = MakeReqlatProbe,
+        .metrics = reqlat_metrics::kAll,
+        .add_flags = AddReqlatFlags,
+        .max_target_ports = TS_REQLAT_MAX_PORTS,
+    },
 };
 
 }  // namespace
@@ -51,6 +105,16 @@ const CatalogueEntry* FindProbe(std::string_view name) {
     if (e.name == name) return &e;
   }
   return nullptr;
+}
+
+size_t MaxTargetPorts() {
+  size_t fewest = 0;
+  for (const CatalogueEntry& e : kCatalogue) {
+    if (e.max_target_ports > 0) {
+      fewest = fewest == 0 ? e.max_target_ports : std::min(fewest, e.max_target_ports);
+    }
+  }
+  return fewest;
 }
 
 }  // namespace tunescope::probes

@@ -1,11 +1,14 @@
-// Every probe tunescope knows, in the order they start. Adding a probe = one row here plus its
-// bpf/<probe>.bpf.c, daemon/probes/<probe>.cpp and the metric names in <probe>_metrics.h.
+// Every probe tunescope knows, in the order they start. Adding a probe is three things: its BPF
+// program bpf/<probe>.bpf.c (built by glob), its C++ half daemon/probes/<probe>.{h,cpp} (and the
+// metric names it declares, <probe>_metrics.h), and one row in catalogue.cpp. The row is all
+// the rest reads: --probes and --<probe>-mode, the probe's own flags, the default set, windows.
 #pragma once
 
 #include <memory>
 #include <span>
 #include <string_view>
 
+#include "core/flag_parser.h"
 #include "probes/probe.h"
 
 namespace tunescope::probes {
@@ -35,9 +38,17 @@ struct CatalogueEntry {
   // Every metric family the probe may export (its <probe>_metrics.h), so that a name read
   // elsewhere (the advisor's rules) can be checked against what some probe declares.
   std::span<const std::string_view> metrics;
+  // Adds the probe's own flags (--<probe>.<setting>) to serve, advise and experiment; they
+  // write into ProbeConfig (its fields, or `settings` for a probe without one). nullptr: none.
+  void (*add_flags)(cli::FlagParser& parser, ProbeConfig& config) = nullptr;
+  // Port slots of its maps when it filters by --target-port, 0 when it does not: --target-port
+  // takes as many distinct ports as the smallest of these.
+  size_t max_target_ports = 0;
 };
 
 std::span<const CatalogueEntry> Catalogue();
 const CatalogueEntry* FindProbe(std::string_view name);
+// The fewest port slots of the probes that filter by port (see max_target_ports).
+size_t MaxTargetPorts();
 
 }  // namespace tunescope::probes

@@ -2,11 +2,12 @@
 
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "host/cpu_accounting.h"
+#include "host/text.h"
 #include "metrics/family.h"
 #include "metrics/log2_histogram.h"
 #include "probes/runqlat_metrics.h"
@@ -37,10 +38,11 @@ constexpr std::string_view kTransientMaps[] = {"enqueued_ns"};
 // pcount of /proc/thread-self/schedstat: how often this thread was switched in, as counted by
 // sched_info. Empty without CONFIG_SCHED_INFO.
 std::optional<uint64_t> SwitchInCount() {
-  std::ifstream in("/proc/thread-self/schedstat");
-  uint64_t cpu_ns = 0, wait_ns = 0, switches = 0;
-  if (!(in >> cpu_ns >> wait_ns >> switches)) return std::nullopt;
-  return switches;
+  auto text = host::ReadTextFile(host::HostPaths{}.proc + "/thread-self/schedstat");
+  if (!text) return std::nullopt;
+  auto stat = host::ParseSchedstat(*text);
+  if (!stat) return std::nullopt;
+  return stat->timeslices;
 }
 
 // Before 5.14 the kernel kept sched_info only with schedstats or delay accounting on; when a

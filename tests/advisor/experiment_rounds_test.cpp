@@ -14,8 +14,8 @@
 namespace tunescope::experiment {
 namespace {
 
-constexpr Variant A = Variant::kOriginal;
-constexpr Variant B = Variant::kTuned;
+constexpr Variant kA = Variant::kOriginal;
+constexpr Variant kB = Variant::kTuned;
 
 // One round of `seconds` at `rate` req/s, the server's `cpus` CPUs busy `busy` seconds.
 RoundMeasure Round(int n, Variant v, double rate, double busy, double seconds = 10, int cpus = 1) {
@@ -30,14 +30,14 @@ RoundMeasure Round(int n, Variant v, double rate, double busy, double seconds = 
 }
 
 TEST(ExperimentRounds, OrderAlternatesPairsAbBa) {
-  EXPECT_EQ(RoundOrder(1), (std::vector<Variant>{A, B}));
-  EXPECT_EQ(RoundOrder(3), (std::vector<Variant>{A, B, B, A, A, B}));
+  EXPECT_EQ(RoundOrder(1), (std::vector<Variant>{kA, kB}));
+  EXPECT_EQ(RoundOrder(3), (std::vector<Variant>{kA, kB, kB, kA, kA, kB}));
   std::vector<Variant> four = RoundOrder(4);
   ASSERT_EQ(four.size(), 8u);
   // With an even number of pairs, the positions of A and B sum to the same: a linear drift
   // of the machine favours neither.
   int sum_a = 0, sum_b = 0;
-  for (size_t i = 0; i < four.size(); ++i) (four[i] == A ? sum_a : sum_b) += static_cast<int>(i);
+  for (size_t i = 0; i < four.size(); ++i) (four[i] == kA ? sum_a : sum_b) += static_cast<int>(i);
   EXPECT_EQ(sum_a, sum_b);
   EXPECT_TRUE(RoundOrder(0).empty());
 }
@@ -50,7 +50,7 @@ TEST(ExperimentRounds, MedianOfOddAndEvenCounts) {
 }
 
 TEST(ExperimentRounds, PerRoundCpuPerRequestAndBusyShare) {
-  RoundMeasure m = Round(1, A, 100000, 19.0, 10, 2);  // 1M requests, 19 s busy of 20 s
+  RoundMeasure m = Round(1, kA, 100000, 19.0, 10, 2);  // 1M requests, 19 s busy of 20 s
   ASSERT_TRUE(m.CpuPerRequest());
   EXPECT_NEAR(*m.CpuPerRequest(), 19e-6, 1e-12);
   EXPECT_NEAR(*m.BusyShare(), 0.95, 1e-12);
@@ -64,9 +64,9 @@ TEST(ExperimentRounds, PerRoundCpuPerRequestAndBusyShare) {
 
 TEST(ExperimentRounds, SaturatedServerRealizedPayoffAndRemovedShareFromMedians) {
   // Saturated (busy 9.8 of 10 s): CPU per request A 9.8 us, B 8.0/8.2/7.9 us.
-  std::vector<RoundMeasure> rounds = {Round(1, A, 1e6 / 9.8, 9.8),  Round(2, B, 1e6 / 8.0, 9.8),
-                                      Round(3, B, 1e6 / 8.2, 9.8),  Round(4, A, 1e6 / 9.6, 9.8),
-                                      Round(5, A, 1e6 / 10.0, 9.8), Round(6, B, 1e6 / 7.9, 9.8)};
+  std::vector<RoundMeasure> rounds = {Round(1, kA, 1e6 / 9.8, 9.8),  Round(2, kB, 1e6 / 8.0, 9.8),
+                                      Round(3, kB, 1e6 / 8.2, 9.8),  Round(4, kA, 1e6 / 9.6, 9.8),
+                                      Round(5, kA, 1e6 / 10.0, 9.8), Round(6, kB, 1e6 / 7.9, 9.8)};
   Realized z = Summarize(rounds);
   ASSERT_TRUE(z.rate_a && z.rate_b && z.payoff && z.removed_share);
   EXPECT_NEAR(*z.rate_a, 1e6 / 9.8, 1e-6);
@@ -86,8 +86,8 @@ TEST(ExperimentRounds, SaturatedServerRealizedPayoffAndRemovedShareFromMedians) 
 
 TEST(ExperimentRounds, UnsaturatedServerMeasuresCpuPerRequestNotRate) {
   // The load generator caps req/s at 50k in both variants; the tuning removes CPU per request.
-  std::vector<RoundMeasure> rounds = {Round(1, A, 50000, 5.0), Round(2, B, 50000, 4.0),
-                                      Round(3, B, 50000, 4.2), Round(4, A, 50000, 5.2)};
+  std::vector<RoundMeasure> rounds = {Round(1, kA, 50000, 5.0), Round(2, kB, 50000, 4.0),
+                                      Round(3, kB, 50000, 4.2), Round(4, kA, 50000, 5.2)};
   Realized z = Summarize(rounds);
   EXPECT_FALSE(z.saturated);
   EXPECT_NEAR(*z.busy_a, 0.51, 1e-9);
@@ -98,7 +98,7 @@ TEST(ExperimentRounds, UnsaturatedServerMeasuresCpuPerRequestNotRate) {
 }
 
 TEST(ExperimentRounds, WithoutRatesOnlyTheBusyShareIsKnown) {
-  std::vector<RoundMeasure> rounds = {Round(1, A, 0, 9.5), Round(2, B, 0, 9.5)};
+  std::vector<RoundMeasure> rounds = {Round(1, kA, 0, 9.5), Round(2, kB, 0, 9.5)};
   for (RoundMeasure& r : rounds) r.rate.reset();
   Realized z = Summarize(rounds);
   EXPECT_FALSE(z.payoff);
@@ -108,8 +108,8 @@ TEST(ExperimentRounds, WithoutRatesOnlyTheBusyShareIsKnown) {
 }
 
 TEST(ExperimentRounds, AnIncompletePairCountsInTheMediansNotInTheSpread) {
-  std::vector<RoundMeasure> rounds = {Round(1, A, 100, 1), Round(2, B, 110, 1),
-                                      Round(3, B, 130, 1)};
+  std::vector<RoundMeasure> rounds = {Round(1, kA, 100, 1), Round(2, kB, 110, 1),
+                                      Round(3, kB, 130, 1)};
   Realized z = Summarize(rounds);
   EXPECT_NEAR(*z.payoff, 0.2, 1e-9);  // median B = 120
   EXPECT_NEAR(z.payoff_spread->min, 0.1, 1e-9);
@@ -117,8 +117,8 @@ TEST(ExperimentRounds, AnIncompletePairCountsInTheMediansNotInTheSpread) {
 }
 
 TEST(ExperimentRounds, RoundsWhereOtherTasksTookTheServersCpusAreNamed) {
-  std::vector<RoundMeasure> rounds = {Round(1, A, 100, 9), Round(2, B, 100, 9), Round(3, B, 100, 9),
-                                      Round(4, A, 100, 9)};
+  std::vector<RoundMeasure> rounds = {Round(1, kA, 100, 9), Round(2, kB, 100, 9),
+                                      Round(3, kB, 100, 9), Round(4, kA, 100, 9)};
   rounds[0].others_seconds = 0.5;  // 5% of 10 s on one CPU: quiet enough
   rounds[1].others_seconds = 3.0;  // 30%
   rounds[3].others_seconds = 1.5;  // 15%
@@ -131,21 +131,6 @@ TEST(ExperimentRounds, RoundsWhereOtherTasksTookTheServersCpusAreNamed) {
 TEST(ExperimentRounds, PredictedShareInvertsThePayoffModel) {
   EXPECT_NEAR(ShareFromPayoff(0.18 / 0.82), 0.18, 1e-12);
   EXPECT_NEAR(ShareFromPayoff(0), 0, 1e-12);
-}
-
-TEST(ExperimentLoad, PerCpuTicksSkipIdleAndIowait) {
-  std::string stat =
-      "cpu  10 0 10 1000 5 1 1 0 0 0\n"
-      "cpu0 1 2 3 400 50 6 7 8 0 0\n"
-      "cpu1 10 0 20 600 0 0 30 0 0 0\n"
-      "intr 12345\nctxt 99\n";
-  auto ticks = ParsePerCpuTicks(stat);
-  ASSERT_EQ(ticks.size(), 2u);
-  EXPECT_EQ(ticks[0].busy, 1u + 2 + 3 + 6 + 7 + 8);
-  EXPECT_EQ(ticks[0].tasks, 1u + 2 + 3);
-  EXPECT_EQ(ticks[1].busy, 60u);
-  EXPECT_EQ(ticks[1].tasks, 30u);
-  EXPECT_TRUE(ParsePerCpuTicks("cpu0 1 2\n").empty()) << "a short line is malformed";
 }
 
 TEST(ExperimentReport, TextAndJsonCarryRoundsPredictionAndRealized) {
@@ -161,11 +146,11 @@ TEST(ExperimentReport, TextAndJsonCarryRoundsPredictionAndRealized) {
   p.payoff_ratio = 0.25;
   p.reason = "a reason";
   r.prediction = p;
-  r.while_predicting = Round(0, A, 70000, 9.8);
+  r.while_predicting = Round(0, kA, 70000, 9.8);
   r.round_seconds = 10;
   r.server_cpus = {0};
   r.server_cpus_basis = "a basis";
-  r.rounds = {Round(1, A, 100000, 9.5), Round(2, B, 110000, 9.5)};
+  r.rounds = {Round(1, kA, 100000, 9.5), Round(2, kB, 110000, 9.5)};
   r.realized = Summarize(r.rounds);
   r.outcome = "reverted";
   std::string text = TextReport(r);

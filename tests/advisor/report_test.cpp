@@ -1,5 +1,5 @@
 // The reports as a person and a program read them: the /advice document written, parsed back
-// and checked field by field against the Advice it came from, and served by its handler; the
+// and checked field by field against the Advice it came from; the
 // JSON text conventions (escaping, invalid UTF-8, non-finite numbers); the terminal report.
 #include <gtest/gtest.h>
 
@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "advisor/report.h"
-#include "advisor/service.h"
 #include "advisor_fixture.h"
 
 namespace tunescope::advisor {
@@ -180,25 +179,6 @@ TEST(JsonReport, RoundTripsEveryTuningField) {
     }
   }
   EXPECT_TRUE(found);
-}
-
-// GET /advice: a JSON error object before the first window, then the published ranking.
-TEST(AdviceHandler, AnswersJsonBeforeAndAfterTheFirstWindow) {
-  AdviceService service(MeasureSources{}, nullptr);  // never started: nothing measured
-  const auto handler = service.Handler();
-  const http::HttpResponse before = handler(http::HttpRequest{"GET", "/advice", "", ""});
-  EXPECT_EQ(before.status, 503);
-  EXPECT_EQ(before.content_type, "application/json");
-  const Json error = Json::parse(before.body);
-  EXPECT_FALSE(error.at("error").get<std::string>().empty()) << before.body;
-
-  testing::Fixture f;
-  f.Server({0}, 10);
-  Advice advice = Advise(f.Build());
-  service.board()->Publish(advice);
-  const http::HttpResponse after = handler(http::HttpRequest{"GET", "/advice", "", ""});
-  EXPECT_EQ(after.status, 200);
-  EXPECT_EQ(after.body, JsonReport(advice));
 }
 
 TEST(TextReport, ShowsEvidencePayoffCommandRiskAndSource) {

@@ -510,17 +510,17 @@ TEST(MitigationsRule, ActiveMitigationsAreDocumentedOffIsApplied) {
   host::VulnerabilityList v;
   v.items.push_back({"spectre_v2", "Mitigation: Retpolines", host::VulnState::kMitigated});
   f.after.vulnerabilities = v;
-  f.after.cmdline = host::parse_cmdline("BOOT_IMAGE=/vmlinuz ro quiet");
+  f.after.cmdline = host::ParseCmdline("BOOT_IMAGE=/vmlinuz ro quiet");
   Prediction p = f.Eval("mitigations_off");
   EXPECT_EQ(p.verdict, Verdict::kDocumented);
   EXPECT_DOUBLE_EQ(*p.payoff_ratio, 0.28);
   EXPECT_EQ(p.confidence, "low");
-  f.after.cmdline = host::parse_cmdline("BOOT_IMAGE=/vmlinuz ro mitigations=off");
+  f.after.cmdline = host::ParseCmdline("BOOT_IMAGE=/vmlinuz ro mitigations=off");
   EXPECT_EQ(f.Eval("mitigations_off").verdict, Verdict::kApplied);
   host::VulnerabilityList none;
   none.items.push_back({"meltdown", "Not affected", host::VulnState::kNotAffected});
   f.after.vulnerabilities = none;
-  f.after.cmdline = host::parse_cmdline("ro");
+  f.after.cmdline = host::ParseCmdline("ro");
   EXPECT_EQ(f.Eval("mitigations_off").verdict, Verdict::kNotApplicable);
 }
 
@@ -549,7 +549,7 @@ TEST(AuditSeccompRule, UnaskableKernelIsUnknownNotActive) {
   Fixture f;
   host::AuditState audit;
   audit.kauditd_present = true;
-  audit.kernel = host::fail<host::KernelAuditStatus>("audit status: Operation not permitted");
+  audit.kernel = host::Fail<host::KernelAuditStatus>("audit status: Operation not permitted");
   f.after.audit = audit;
   f.after.target_seccomp = host::SeccompState{host::SeccompMode::kDisabled, 0};
   Prediction p = f.Eval("audit_seccomp_off");
@@ -630,7 +630,7 @@ TEST(DeviceRules, VirtualOnlyHostsHaveNothingForNicTunings) {
 
 TEST(HostRules, GovernorPacketSocketsPreforkTwReuseFqBbrNumaFileMax) {
   Fixture f;
-  f.after.cpufreq = host::fail<host::CpuFreq>("no cpufreq on this host (usual on VMs)");
+  f.after.cpufreq = host::Fail<host::CpuFreq>("no cpufreq on this host (usual on VMs)");
   EXPECT_EQ(f.Eval("cpu_governor").verdict, Verdict::kNotApplicable);
   host::CpuFreq freq;
   freq.governor_by_cpu = {{0, "powersave"}, {1, "performance"}};
@@ -755,19 +755,19 @@ TEST(Evidence, StatLineWithSpacesAndParenthesesInTheName) {
   std::string line =
       "1234 (my (odd) srv) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 4 0 100 1000 "
       "10 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0";
-  auto st = host::parse_task_stat(line);
+  auto st = host::ParseTaskStat(line);
   ASSERT_TRUE(st);
   EXPECT_EQ(st->ticks, 300u);
   EXPECT_EQ(st->cpu, 3);
-  EXPECT_FALSE(host::parse_task_stat("garbage"));
-  auto sched = host::parse_schedstat("7000000 3000000 42\n");
+  EXPECT_FALSE(host::ParseTaskStat("garbage"));
+  auto sched = host::ParseSchedstat("7000000 3000000 42\n");
   ASSERT_TRUE(sched);
   EXPECT_EQ(sched->wait_ns, 3000000u);
   EXPECT_EQ(sched->timeslices, 42u);
 }
 
 TEST(Evidence, ProcStatBusyTimePerCpu) {
-  auto busy = host::parse_proc_stat_busy(
+  auto busy = host::ParseProcStatBusy(
       "cpu  10 0 10 100 5 0 0 0 0 0\n"
       "cpu0 100 1 50 1000 20 3 7 2 0 0\n"
       "cpu1 0 0 0 500 0 0 0 0 0 0\n"
@@ -776,7 +776,7 @@ TEST(Evidence, ProcStatBusyTimePerCpu) {
   ASSERT_TRUE(busy.ok()) << busy.error();
   EXPECT_DOUBLE_EQ(busy->at(0), 1.63);  // user nice system irq softirq steal, not idle/iowait
   EXPECT_DOUBLE_EQ(busy->at(1), 0);
-  EXPECT_FALSE(host::parse_proc_stat_busy("intr 1\n", 100).ok());
+  EXPECT_FALSE(host::ParseProcStatBusy("intr 1\n", 100).ok());
 }
 
 TEST(Evidence, TheServersCpusAreThoseItsBusyThreadsRanOn) {

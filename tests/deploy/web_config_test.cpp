@@ -13,23 +13,24 @@ namespace {
 constexpr const char* kAliceHash = "$2y$04$lzA0PbIikABWZFO7/2eHm.oA3YNxJFuGxoTx2YELH4aI5HRn/Cx7e";
 
 std::string Encode(const std::string& in) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const char* k_alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
     unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
                  (static_cast<unsigned char>(in[i + 1]) << 8) |
                  static_cast<unsigned char>(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
+    for (int s = 18; s >= 0; s -= 6) out += k_alphabet[(v >> s) & 63];
   }
   if (i + 1 == in.size()) {
     unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += std::string{kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], '=', '='};
+    out += std::string{k_alphabet[(v >> 18) & 63], k_alphabet[(v >> 12) & 63], '=', '='};
   } else if (i + 2 == in.size()) {
     unsigned v =
         (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out += std::string{kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63],
-                       kAlphabet[(v >> 6) & 63], '='};
+    out += std::string{k_alphabet[(v >> 18) & 63], k_alphabet[(v >> 12) & 63],
+                       k_alphabet[(v >> 6) & 63], '='};
   }
   return out;
 }

@@ -11,12 +11,12 @@
 
 namespace tunescope::host::testing {
 
-inline std::string fixture_path(const std::string& name) {
+inline std::string FixturePath(const std::string& name) {
   return std::string(TUNESCOPE_HOST_FIXTURES) + "/" + name;
 }
 
-inline std::string read_fixture(const std::string& name) {
-  std::ifstream in(fixture_path(name), std::ios::binary);
+inline std::string ReadFixture(const std::string& name) {
+  std::ifstream in(FixturePath(name), std::ios::binary);
   EXPECT_TRUE(in.good()) << "missing fixture " << name;
   std::ostringstream ss;
   ss << in.rdbuf();
@@ -24,8 +24,8 @@ inline std::string read_fixture(const std::string& name) {
 }
 
 // A fixture tree with proc/ and sys/ subdirectories.
-inline HostPaths tree_paths(const std::string& tree) {
-  return HostPaths{fixture_path(tree) + "/proc", fixture_path(tree) + "/sys"};
+inline HostPaths TreePaths(const std::string& tree) {
+  return HostPaths{FixturePath(tree) + "/proc", FixturePath(tree) + "/sys"};
 }
 
 }  // namespace tunescope::host::testing

@@ -102,18 +102,18 @@ class ReqlatWindows : public ::testing::Test {
  protected:
   void SetUp() override {
     TUNESCOPE_REQUIRE_ROOT();
-    ASSERT_TRUE(pair.Open());
-    set->Add(probes::FindProbe("softirq")->make());
-    set->Add(probes::FindProbe("reqlat")->make(), "socket", false, /*windowed=*/true);
+    ASSERT_TRUE(pair_.Open());
+    set_->Add(probes::FindProbe("softirq")->make());
+    set_->Add(probes::FindProbe("reqlat")->make(), "socket", false, /*windowed=*/true);
     probes::ProbeConfig config;
-    config.target_ports = {pair.port};
-    set->StartAll(config);
-    ASSERT_NE(set->Running("reqlat"), nullptr);
+    config.target_ports = {pair_.port};
+    set_->StartAll(config);
+    ASSERT_NE(set_->Running("reqlat"), nullptr);
   }
-  void TearDown() override { set->StopAll(); }
+  void TearDown() override { set_->StopAll(); }
 
-  LoopbackPair pair;
-  std::shared_ptr<probes::ProbeSet> set = std::make_shared<probes::ProbeSet>();
+  LoopbackPair pair_;
+  std::shared_ptr<probes::ProbeSet> set_ = std::make_shared<probes::ProbeSet>();
 };
 
 TEST(AttachWindows, WindowedProbesLoseTheirLinksBetweenWindowsOnly) {
@@ -166,17 +166,17 @@ TEST(AttachWindows, WindowedProbesLoseTheirLinksBetweenWindowsOnly) {
 // A request that arrived before a gap and is answered after it must not give a sample as long
 // as the gap: Reattach clears the arrival stamps.
 TEST_F(ReqlatWindows, RequestAnsweredAfterAGapGivesNoSample) {
-  ASSERT_TRUE(pair.Request());
-  set->DetachWindowed();
+  ASSERT_TRUE(pair_.Request());
+  set_->DetachWindowed();
   std::this_thread::sleep_for(milliseconds(300));
-  set->ReattachWindowed();
-  ASSERT_TRUE(pair.Respond());
-  EXPECT_EQ(RequestCount(*set), 0) << "a stamp from before the gap paired with a send after it";
+  set_->ReattachWindowed();
+  ASSERT_TRUE(pair_.Respond());
+  EXPECT_EQ(RequestCount(*set_), 0) << "a stamp from before the gap paired with a send after it";
 
   // The probe measures again after the gap.
-  ASSERT_TRUE(pair.Request());
-  ASSERT_TRUE(pair.Respond());
-  auto buckets = Buckets(set->Collect(), "tunescope_request_latency_seconds");
+  ASSERT_TRUE(pair_.Request());
+  ASSERT_TRUE(pair_.Respond());
+  auto buckets = Buckets(set_->Collect(), "tunescope_request_latency_seconds");
   ASSERT_FALSE(buckets.empty());
   EXPECT_EQ(buckets.rbegin()->second, 1);
   EXPECT_LT(QuantileUpperBound(buckets, 1.0), 0.1);
@@ -246,7 +246,8 @@ TEST(AttachWindows, SoftirqDropsStartStampsAndKeepsRunCounts) {
 TEST_F(ReqlatWindows, SchedulerCountsOnlyInsideWindows) {
   std::atomic<bool> stop = false;
   std::thread client([&] {
-    while (!stop && pair.Request() && pair.Respond()) std::this_thread::sleep_for(milliseconds(1));
+    while (!stop && pair_.Request() && pair_.Respond())
+      std::this_thread::sleep_for(milliseconds(1));
   });
   struct Mark {
     double requests;
@@ -256,11 +257,11 @@ TEST_F(ReqlatWindows, SchedulerCountsOnlyInsideWindows) {
   std::vector<Mark> at_open, at_close;  // right after each attach, right after each detach
   auto mark = [&](std::vector<Mark>& marks) {
     std::lock_guard lock(mutex);
-    marks.push_back({RequestCount(*set), AttachedSeconds(*set, "reqlat")});
+    marks.push_back({RequestCount(*set_), AttachedSeconds(*set_, "reqlat")});
   };
   const auto slow = [] { std::this_thread::sleep_for(milliseconds(150)); };
   const probes::AttachWindow window{milliseconds(200), milliseconds(600)};
-  probes::WindowScheduler scheduler(set, window,
+  probes::WindowScheduler scheduler(set_, window,
                                     {slow, [&] { mark(at_open); }, nullptr,
                                      [&] {
                                        mark(at_close);
@@ -292,8 +293,8 @@ TEST_F(ReqlatWindows, SchedulerCountsOnlyInsideWindows) {
     EXPECT_GT(attached, 0.19) << "window " << k;
     EXPECT_LT(attached, 0.29) << "window " << k;
   }
-  const double windowed = AttachedSeconds(*set, "reqlat");
-  const double always = AttachedSeconds(*set, "softirq");
+  const double windowed = AttachedSeconds(*set_, "reqlat");
+  const double always = AttachedSeconds(*set_, "softirq");
   EXPECT_GT(always, elapsed.count() - 0.05);
   EXPECT_GT(windowed, 0.2 * static_cast<double>(at_close.size()));
   EXPECT_LT(windowed / always, 0.5) << windowed << " s of " << always << " s";

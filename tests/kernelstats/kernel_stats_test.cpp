@@ -36,25 +36,25 @@ Families ReadOk(const Source& source) {
 // --- host parsers the sources use ---
 
 TEST(ProcStatCpus, KeepsEveryColumnPerCpu) {
-  auto t = host::read_cpu_ticks(Tree("tree4cpu"));
+  auto t = host::ReadCpuTicks(Tree("tree4cpu"));
   ASSERT_TRUE(t.ok()) << t.error();
   ASSERT_EQ(t->size(), 4u);  // the "cpu" total line is not a CPU
   EXPECT_EQ(t->at(0).softirq, 1000u);
   EXPECT_EQ(t->at(1).softirq, 200u);
   EXPECT_EQ(t->at(2).irq, 5u);
   EXPECT_EQ(t->at(3).steal, 1u);
-  EXPECT_FALSE(host::parse_proc_stat_cpus("cpu0 1 2 x 4 5 6 7 8\n").ok());
-  EXPECT_FALSE(host::parse_proc_stat_cpus("intr 1\n").ok());
+  EXPECT_FALSE(host::ParseProcStatCpus("cpu0 1 2 x 4 5 6 7 8\n").ok());
+  EXPECT_FALSE(host::ParseProcStatCpus("intr 1\n").ok());
 }
 
 TEST(ProcStatCpus, BusyTimeIsUnchangedByTheRefactoring) {
-  auto busy = host::parse_proc_stat_busy("cpu0 1 2 3 4 5 6 7 8 0 0\n", 100);
+  auto busy = host::ParseProcStatBusy("cpu0 1 2 3 4 5 6 7 8 0 0\n", 100);
   ASSERT_TRUE(busy.ok()) << busy.error();
   EXPECT_DOUBLE_EQ(busy->at(0), (1 + 2 + 3 + 6 + 7 + 8) / 100.0);
 }
 
 TEST(ProcSchedstat, ReadsWaitAndTimeslicesOfEachCpu) {
-  auto s = host::read_proc_schedstat(Tree("tree4cpu"));
+  auto s = host::ReadProcSchedstat(Tree("tree4cpu"));
   ASSERT_TRUE(s.ok()) << s.error();
   ASSERT_EQ(s->size(), 4u);
   EXPECT_EQ(s->at(0).run_ns, 5000000000u);
@@ -64,14 +64,14 @@ TEST(ProcSchedstat, ReadsWaitAndTimeslicesOfEachCpu) {
 }
 
 TEST(ProcSchedstat, RejectsWhatItCannotRead) {
-  EXPECT_FALSE(host::parse_proc_schedstat("cpu0 0 0 0 0 0 0 1 2 3\n").ok());  // no version
-  auto old = host::parse_proc_schedstat("version 14\ncpu0 0 0 0 0 0 0 1 2 3\n");
+  EXPECT_FALSE(host::ParseProcSchedstat("cpu0 0 0 0 0 0 0 1 2 3\n").ok());  // no version
+  auto old = host::ParseProcSchedstat("version 14\ncpu0 0 0 0 0 0 0 1 2 3\n");
   ASSERT_FALSE(old.ok());
   EXPECT_NE(old.error().find("version 14"), std::string::npos) << old.error();
-  auto short_line = host::parse_proc_schedstat("version 17\ncpu0 0 0 0\n", "/x/schedstat");
+  auto short_line = host::ParseProcSchedstat("version 17\ncpu0 0 0 0\n", "/x/schedstat");
   ASSERT_FALSE(short_line.ok());
   EXPECT_NE(short_line.error().find("/x/schedstat"), std::string::npos) << short_line.error();
-  auto missing = host::read_proc_schedstat(Tree("bare"));
+  auto missing = host::ReadProcSchedstat(Tree("bare"));
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().find("CONFIG_SCHEDSTATS"), std::string::npos) << missing.error();
   EXPECT_NE(missing.error().find("No such file"), std::string::npos) << missing.error();
@@ -79,37 +79,37 @@ TEST(ProcSchedstat, RejectsWhatItCannotRead) {
 
 TEST(KernelConfig, ParsesSetUnsetAndAbsentOptions) {
   const std::string config = "CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C=\"x\"\n";
-  EXPECT_EQ(host::parse_config_option(config, "CONFIG_A"), "y");
-  EXPECT_EQ(host::parse_config_option(config, "CONFIG_B"), "n");
-  EXPECT_EQ(host::parse_config_option(config, "CONFIG_C"), "\"x\"");
-  EXPECT_EQ(host::parse_config_option(config, "CONFIG_D"), std::nullopt);
-  EXPECT_EQ(host::parse_config_option(config, "CONFIG_"), std::nullopt);
+  EXPECT_EQ(host::ParseConfigOption(config, "CONFIG_A"), "y");
+  EXPECT_EQ(host::ParseConfigOption(config, "CONFIG_B"), "n");
+  EXPECT_EQ(host::ParseConfigOption(config, "CONFIG_C"), "\"x\"");
+  EXPECT_EQ(host::ParseConfigOption(config, "CONFIG_D"), std::nullopt);
+  EXPECT_EQ(host::ParseConfigOption(config, "CONFIG_"), std::nullopt);
 }
 
 TEST(KernelConfig, IrqTimeAccountingFromBootConfigOrConfigGz) {
   // /boot/config-<release>: built in, not turned off.
-  auto boot = host::read_kernel_config(Tree("tree4cpu"));
+  auto boot = host::ReadKernelConfig(Tree("tree4cpu"));
   ASSERT_TRUE(boot.ok()) << boot.error();
   EXPECT_NE(boot->source.find("/boot/config-6.1.0-test-amd64"), std::string::npos);
-  EXPECT_EQ(host::read_irq_time_accounting(Tree("tree4cpu")), host::IrqTimeAccounting::kExact);
+  EXPECT_EQ(host::ReadIrqTimeAccounting(Tree("tree4cpu")), host::IrqTimeAccounting::kExact);
   // /proc/config.gz: not set.
-  auto gz = host::read_kernel_config(Tree("gz"));
+  auto gz = host::ReadKernelConfig(Tree("gz"));
   ASSERT_TRUE(gz.ok()) << gz.error();
   EXPECT_NE(gz->source.find("/proc/config.gz"), std::string::npos);
-  EXPECT_EQ(host::read_irq_time_accounting(Tree("gz")), host::IrqTimeAccounting::kSampled);
+  EXPECT_EQ(host::ReadIrqTimeAccounting(Tree("gz")), host::IrqTimeAccounting::kSampled);
   // Neither: unknown.
-  EXPECT_FALSE(host::read_kernel_config(Tree("bare")).ok());
-  EXPECT_EQ(host::read_irq_time_accounting(Tree("bare")), host::IrqTimeAccounting::kUnknown);
+  EXPECT_FALSE(host::ReadKernelConfig(Tree("bare")).ok());
+  EXPECT_EQ(host::ReadIrqTimeAccounting(Tree("bare")), host::IrqTimeAccounting::kUnknown);
 }
 
 TEST(KernelConfig, TscNoirqtimeTurnsItOff) {
   const std::string config = "CONFIG_IRQ_TIME_ACCOUNTING=y\n";
-  EXPECT_EQ(host::irq_time_accounting(&config, "root=/dev/sda tsc=noirqtime"),
+  EXPECT_EQ(host::IrqTimeAccountingOf(&config, "root=/dev/sda tsc=noirqtime"),
             host::IrqTimeAccounting::kSampled);
-  EXPECT_EQ(host::irq_time_accounting(&config, "root=/dev/sda tsc=reliable"),
+  EXPECT_EQ(host::IrqTimeAccountingOf(&config, "root=/dev/sda tsc=reliable"),
             host::IrqTimeAccounting::kExact);
   // After "--" the arguments are init's, not the kernel's.
-  EXPECT_EQ(host::irq_time_accounting(&config, "quiet -- tsc=noirqtime"),
+  EXPECT_EQ(host::IrqTimeAccountingOf(&config, "quiet -- tsc=noirqtime"),
             host::IrqTimeAccounting::kExact);
 }
 
@@ -118,7 +118,7 @@ TEST(KernelConfig, TscNoirqtimeTurnsItOff) {
 TEST(SoftirqTimeSource, ExportsTheSoftirqColumnInSecondsAndHowItIsAccounted) {
   SoftirqTime source(Tree("tree4cpu"), host::IrqTimeAccounting::kSampled);
   Families f = ReadOk(source);
-  const double tick = 1.0 / static_cast<double>(host::clock_ticks_per_second());
+  const double tick = 1.0 / static_cast<double>(host::ClockTicksPerSecond());
   EXPECT_DOUBLE_EQ(SumValues(f, "tunescope_kernel_softirq_seconds_total", {{"cpu", "0"}}),
                    1000 * tick);
   EXPECT_DOUBLE_EQ(SumValues(f, "tunescope_kernel_softirq_seconds_total", {{"cpu", "2"}}),

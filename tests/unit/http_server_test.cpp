@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "build_info.h"
 #include "http/endpoints.h"
-#include "metrics/build_info.h"
 #include "version.h"
 
 namespace tunescope::http {

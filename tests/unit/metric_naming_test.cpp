@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "metrics/build_info.h"
+#include "build_info.h"
 #include "metrics/family.h"
 #include "probes/catalogue.h"
 #include "probes/probe_set.h"

@@ -1,0 +1,213 @@
+#include "advisor/catalogue_table.h"
+
+#include "advisor/rules.h"
+#include "advisor/sources.h"
+
+namespace tunescope::advisor {
+
+// talawah.io 2021: the ladder, in its order (the first rows of the catalogue).
+std::vector<Tuning> LadderTunings() {
+  using namespace sources;  // the rows read as a table: .source = kTalawah
+  return {
+      {
+          .id = "app_code",
+          .title = "Optimise the server code",
+          .source = kTalawah,
+          .documented_gain = "+55% (code, -O3 -march=native, recv/send)",
+          .documented_ratio = 0.55,
+          .evidence = "none: application code is invisible to kernel probes",
+          .applied_when = "cannot be told",
+          .apply =
+              "rebuild the server with -O3 -march=native; use recv/send; drop CPU-count limits",
+          .revert = "redeploy the previous build",
+          .risk = "none for the host; test the new build",
+          .weakens_security = false,
+          .rule = RuleAppCode,
+      },
+      {
+          .id = "mitigations_off",
+          .title = "Turn off speculative-execution mitigations",
+          .source = kTalawah,
+          .documented_gain = "+28% (nospectre_v1 nospectre_v2 pti=off mds=off tsx_async_abort=off)",
+          .documented_ratio = 0.28,
+          .evidence = "/sys/devices/system/cpu/vulnerabilities/*, /proc/cmdline",
+          .applied_when = "mitigations=off (or each named parameter) on the kernel command line",
+          .apply =
+              "add 'mitigations=off' to the kernel command line (GRUB_CMDLINE_LINUX) and reboot",
+          .revert = "remove it and reboot",
+          .risk = "WEAKENS SECURITY: exposes the host to Spectre/Meltdown/MDS attacks from any "
+                  "code running on it; only for single-tenant hosts that run trusted code. Never "
+                  "applied by tunescope.",
+          .weakens_security = true,
+          .rule = RuleMitigations,
+      },
+      {
+          .id = "audit_seccomp_off",
+          .title = "Turn off syscall auditing and seccomp filtering",
+          .source = kTalawah,
+          .documented_gain = "+11% (auditctl -a never,task; seccomp=unconfined)",
+          .documented_ratio = 0.11,
+          .evidence = "audit state (netlink AUDIT_GET, kauditd, auditd), target's Seccomp line",
+          .applied_when = "audit disabled and the target has no seccomp filter",
+          .apply =
+              "auditctl -a never,task; run the container with --security-opt seccomp=unconfined",
+          .revert = "auditctl -d never,task; restore the container's seccomp profile",
+          .risk = "WEAKENS SECURITY: loses the syscall audit trail and the sandbox that limits "
+                  "what a compromised server can do. Never applied by tunescope.",
+          .weakens_security = true,
+          .rule = RuleAuditSeccomp,
+      },
+      {
+          .id = "netfilter_unload",
+          .title = "Unload iptables/netfilter",
+          .source = kTalawah,
+          .documented_gain = "+22% (nf_hook_slow was 18% of CPU)",
+          .documented_ratio = 0.22,
+          .evidence =
+              "netfilter probe: time in nf hooks vs the server's CPU time; loaded rule count",
+          .applied_when = "no rules loaded and no hook time measured",
+          .apply = "iptables-save > /root/rules.v4; iptables -F; iptables -t nat -F; modprobe -r "
+                   "iptable_filter iptable_nat ip_tables (or nft flush ruleset)",
+          .revert = "iptables-restore < /root/rules.v4",
+          .risk = "WEAKENS SECURITY when the rules filter anything: removes the host firewall; "
+                  "only when filtering happens elsewhere (security groups, a front firewall). "
+                  "Never applied by tunescope.",
+          .weakens_security = true,
+          .rule = RuleNetfilter,
+      },
+      {
+          .id = "irq_affinity",
+          .title = "Pin NIC queue IRQs to CPUs, irqbalance off",
+          .source = kTalawah,
+          .documented_gain = "part of +38% (perfect locality)",
+          .evidence = "queue IRQs and their smp_affinity_list, irqbalance process",
+          .applied_when = "irqbalance not running, each queue IRQ pinned to one CPU",
+          .apply = "systemctl stop irqbalance; echo CPU > /proc/irq/IRQ/smp_affinity_list for each "
+                   "queue IRQ",
+          .revert = "systemctl start irqbalance",
+          .risk = "an unbalanced pinning overloads one CPU",
+          .weakens_security = false,
+          .rule = RuleIrqAffinity,
+      },
+      {
+          .id = "reuseport_cbpf",
+          .title = "Keep each connection on the CPU that receives it (SO_ATTACH_REUSEPORT_CBPF)",
+          .source = kTalawah,
+          .documented_gain = "+38% with IRQ pinning and XPS (perfect locality)",
+          .documented_ratio = 0.38,
+          .evidence = "xcpu probe: reads on the same CPU as the softirq vs on another CPU",
+          .applied_when = "under 5% of reads happen on another CPU",
+          .apply = "in the server: one SO_REUSEPORT socket per worker pinned to CPU n, plus "
+                   "setsockopt(SO_ATTACH_REUSEPORT_CBPF) returning the current CPU",
+          .revert = "redeploy without the BPF steering",
+          .risk = "needs one worker per CPU and matching IRQ pinning",
+          .weakens_security = false,
+          .rule = RuleReuseportCbpf,
+      },
+      {
+          .id = "xps",
+          .title = "Bind each CPU to its own tx queue (XPS)",
+          .source = kTalawah,
+          .documented_gain = "part of +38% (perfect locality)",
+          .evidence = "xps_cpus of each tx queue of multi-queue NICs",
+          .applied_when = "every tx queue has an XPS mask",
+          .apply = "echo MASK > /sys/class/net/DEV/queues/tx-N/xps_cpus (CPU N for queue N)",
+          .revert = "echo 0 > /sys/class/net/DEV/queues/tx-N/xps_cpus",
+          .risk = "low",
+          .weakens_security = false,
+          .rule = RuleXps,
+      },
+      {
+          .id = "busy_poll",
+          .title = "Busy-poll sockets (net.core.busy_read/busy_poll)",
+          .source = kTalawah,
+          .documented_gain = "+28% with adaptive-rx; p50 361 -> 292 us",
+          .documented_ratio = 0.28,
+          .latency = true,
+          .evidence = "softirq probe: NET_RX raise-to-run delay; runqlat: target wakeup latency",
+          .applied_when = "net.core.busy_read or busy_poll > 0",
+          .apply = "sysctl -w net.core.busy_read=50 net.core.busy_poll=50",
+          .revert = "sysctl -w net.core.busy_read=0 net.core.busy_poll=0",
+          .risk = "spends CPU spinning in recv/poll: more CPU per request at low load",
+          .weakens_security = false,
+          .experiment = ExperimentKind::kSysctl,
+          .sysctls = {{"net.core.busy_read", "50"}, {"net.core.busy_poll", "50"}},
+          .rule = RuleBusyPoll,
+      },
+      {
+          .id = "adaptive_rx",
+          .title = "Adaptive interrupt coalescing (adaptive-rx)",
+          .source = kTalawah,
+          .documented_gain = "part of +28% with busy polling",
+          .latency = true,
+          .evidence = "ethtool coalescing settings; hardirq probe time",
+          .applied_when = "adaptive-rx on for every NIC",
+          .apply = "ethtool -C DEV adaptive-rx on",
+          .revert = "ethtool -C DEV adaptive-rx off rx-usecs PREVIOUS",
+          .risk = "driver-dependent latency at low load",
+          .weakens_security = false,
+          .rule = RuleAdaptiveRx,
+      },
+      {
+          .id = "no_packet_sockets",
+          .title = "Close raw packet sockets (dhclient)",
+          .source = kTalawah,
+          .documented_gain = "+6% (dhclient's raw socket removed)",
+          .documented_ratio = 0.06,
+          .evidence = "/proc/net/packet and socket owners",
+          .applied_when = "no packet socket open",
+          .apply = "configure the address statically and stop dhclient (or use systemd-networkd)",
+          .revert = "start dhclient again",
+          .risk = "a static address does not follow DHCP changes; lease renewals stop",
+          .weakens_security = false,
+          .rule = RulePacketSockets,
+      },
+      {
+          .id = "noqueue_qdisc",
+          .title = "noqueue qdisc (no qdisc spin lock)",
+          .source = kTalawah,
+          .documented_gain = "+2%",
+          .documented_ratio = 0.02,
+          .evidence = "qdisc probe: lock wait time vs the server's CPU time; default_qdisc",
+          .applied_when = "net.core.default_qdisc=noqueue",
+          .apply = "sysctl -w net.core.default_qdisc=noqueue; tc qdisc replace dev DEV root mq",
+          .revert =
+              "sysctl -w net.core.default_qdisc=PREVIOUS; tc qdisc replace dev DEV root PREVIOUS",
+          .risk = "no queueing discipline: no fairness or shaping on the device",
+          .weakens_security = false,
+          .rule = RuleNoqueue,
+      },
+      {
+          .id = "gro_off",
+          .title = "Generic receive offload off",
+          .source = kTalawah,
+          .documented_gain = "+4% together with reno",
+          .documented_ratio = 0.04,
+          .evidence = "GRO state of each device",
+          .applied_when = "GRO off on every device that carries traffic",
+          .apply = "ethtool -K DEV gro off",
+          .revert = "ethtool -K DEV gro on",
+          .risk = "more packets through the stack: worse for bulk transfers",
+          .weakens_security = false,
+          .rule = RuleGroOff,
+      },
+      {
+          .id = "tcp_cc_reno",
+          .title = "Reno congestion control",
+          .source = kTalawah,
+          .documented_gain = "+4% together with GRO off",
+          .documented_ratio = 0.04,
+          .evidence = "net.ipv4.tcp_congestion_control",
+          .applied_when = "tcp_congestion_control=reno",
+          .apply = "sysctl -w net.ipv4.tcp_congestion_control=reno",
+          .revert = "sysctl -w net.ipv4.tcp_congestion_control=PREVIOUS",
+          .risk = "worse throughput on lossy or long paths (only for short LAN requests)",
+          .weakens_security = false,
+          .experiment = ExperimentKind::kSysctl,
+          .sysctls = {{"net.ipv4.tcp_congestion_control", "reno"}},
+          .rule = RuleCongestionReno,
+      },
+  };
+}
+
+}  // namespace tunescope::advisor

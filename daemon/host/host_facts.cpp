@@ -1,0 +1,97 @@
+#include "host/host_facts.h"
+
+#include <unistd.h>
+
+namespace tunescope::host {
+
+HostFacts CollectHostFacts(const HostPaths& paths, const HostOptions& options,
+                           CommandRunner* runner) {
+  HostFacts f;
+  f.cpus_configured = static_cast<int>(::sysconf(_SC_NPROCESSORS_CONF));
+  f.cpus_online = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
+  f.softirqs = ReadSoftirqs(paths);
+  f.interrupts = ReadInterrupts(paths);
+  f.softnet = ReadSoftnetStat(paths);
+  f.netstat = ReadNetstat(paths);
+  f.snmp = ReadSnmp(paths);
+  {
+    const CounterTable empty;
+    f.tcp = TcpCountersOf(f.netstat ? *f.netstat : empty, f.snmp ? *f.snmp : empty);
+  }
+  f.sockstat = ReadSockstat(paths);
+  f.sysctls = ReadAdvisorSysctls(paths);
+  f.vulnerabilities = ReadVulnerabilities(paths);
+  f.cmdline = ReadCmdline(paths);
+
+  auto procs = ListProcesses(paths);
+  if (procs) {
+    f.irqbalance_pids = FindByComm(*procs, "irqbalance");
+    f.audit =
+        AssessAudit(*procs, f.cmdline ? *f.cmdline : KernelCmdline{},
+                    options.query_kernel ? QueryKernelAudit()
+                                         : Fail<KernelAuditStatus>("kernel queries disabled"));
+  } else {
+    f.irqbalance_pids = Fail<std::vector<int>>(procs.error());
+    f.audit = Fail<AuditState>(procs.error());
+  }
+
+  if (options.target_pid) {
+    f.target_seccomp = ReadSeccomp(paths, *options.target_pid);
+  } else {
+    f.target_seccomp = Fail<SeccompState>("no target pid given");
+  }
+  if (options.target_port) {
+    f.target_listeners = ReadPortListeners(paths, *options.target_port);
+  } else {
+    f.target_listeners = Fail<PortListeners>("no target port given");
+  }
+
+  if (options.query_netfilter) {
+    SystemCommandRunner system_runner;
+    f.netfilter = ReadNetfilter(paths, runner != nullptr ? *runner : system_runner);
+  } else {
+    f.netfilter = Fail<NetfilterState>("netfilter queries disabled");
+  }
+  f.cpufreq = ReadCpufreq(paths);
+  f.packet_sockets = ReadOwnedPacketSockets(paths);
+
+  auto devs = ReadNetDevices(paths);
+  if (!devs) {
+    f.devices = Fail<std::vector<DeviceFacts>>(devs.error());
+    return f;
+  }
+  Result<std::vector<RootQdisc>> roots =
+      options.query_kernel ? ReadRootQdiscs()
+                           : Fail<std::vector<RootQdisc>>("kernel queries disabled");
+  std::vector<DeviceFacts> out;
+  for (auto& d : *devs) {
+    DeviceFacts df;
+    df.device = std::move(d);
+    if (f.interrupts) {
+      df.irqs = ReadDeviceIrqs(paths, df.device.name, *f.interrupts);
+    } else {
+      df.irqs = Fail<DeviceIrqs>(f.interrupts.error());
+    }
+    if (options.query_kernel) {
+      df.ethtool = ReadEthtool(df.device.name);
+    } else {
+      df.ethtool = Fail<EthtoolInfo>("kernel queries disabled");
+    }
+    if (!roots) {
+      df.root_qdisc = Fail<RootQdisc>(roots.error());
+    } else {
+      df.root_qdisc = Fail<RootQdisc>("no root qdisc reported for " + df.device.name);
+      for (const auto& r : *roots) {
+        if (r.device == df.device.name ||
+            (df.device.ifindex && r.ifindex == *df.device.ifindex && r.device.empty())) {
+          df.root_qdisc = r;
+        }
+      }
+    }
+    out.push_back(std::move(df));
+  }
+  f.devices = std::move(out);
+  return f;
+}
+
+}  // namespace tunescope::host

@@ -1,0 +1,227 @@
+#include "host/sockets.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <set>
+#include <utility>
+
+#include "host/text.h"
+
+namespace tunescope::host {
+
+Result<std::vector<PacketSocket>> ParseProcNetPacket(std::string_view text,
+                                                     std::string_view source) {
+  const std::string src(source);
+  const auto lines = SplitLines(text);
+  if (lines.empty() || !StartsWith(Trim(lines[0]), "sk")) {
+    return Fail<std::vector<PacketSocket>>(src + ": missing header");
+  }
+  std::vector<PacketSocket> out;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const auto f = SplitWhitespace(lines[i]);
+    if (f.empty()) continue;
+    const std::string where = src + ": line " + std::to_string(i + 1);
+    // sk RefCnt Type Proto Iface R Rmem User Inode
+    if (f.size() < 9) {
+      return Fail<std::vector<PacketSocket>>(where + ": " + std::to_string(f.size()) +
+                                             " columns, expected 9 (truncated?)");
+    }
+    const auto type = ParseU64(f[2]);
+    const auto proto = ParseU64(f[3], 16);
+    const auto iface = ParseU64(f[4]);
+    const auto running = ParseU64(f[5]);
+    const auto rmem = ParseU64(f[6]);
+    const auto uid = ParseU64(f[7]);
+    const auto inode = ParseU64(f[8]);
+    if (!type || !proto || !iface || !running || !rmem || !uid || !inode || *type > 255 ||
+        *proto > 0xffff || *iface > INT_MAX || *uid > UINT_MAX) {
+      return Fail<std::vector<PacketSocket>>(where + ": bad number");
+    }
+    PacketSocket s;
+    s.type = static_cast<int>(*type);
+    s.protocol = static_cast<unsigned>(*proto);
+    s.ifindex = static_cast<int>(*iface);
+    s.running = *running != 0;
+    s.rmem = *rmem;
+    s.uid = static_cast<unsigned>(*uid);
+    s.inode = *inode;
+    out.push_back(s);
+  }
+  return out;
+}
+
+Result<std::vector<PacketSocket>> ReadPacketSockets(const HostPaths& paths) {
+  const std::string path = paths.proc + "/net/packet";
+  auto text = ReadTextFile(path);
+  if (!text) return Fail<std::vector<PacketSocket>>(text.error());
+  return ParseProcNetPacket(*text, path);
+}
+
+Result<std::vector<TcpSocket>> ParseProcNetTcp(std::string_view text, bool ipv6,
+                                               std::string_view source) {
+  const std::string src(source);
+  const auto lines = SplitLines(text);
+  if (lines.empty() || !StartsWith(Trim(lines[0]), "sl")) {
+    return Fail<std::vector<TcpSocket>>(src + ": missing header");
+  }
+  const std::size_t addr_len = ipv6 ? 32 : 8;
+  std::vector<TcpSocket> out;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const auto f = SplitWhitespace(lines[i]);
+    if (f.empty()) continue;
+    const std::string where = src + ": line " + std::to_string(i + 1);
+    // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
+    if (f.size() < 10) {
+      return Fail<std::vector<TcpSocket>>(where + ": " + std::to_string(f.size()) +
+                                          " columns, expected at least 10 (truncated?)");
+    }
+    const std::string_view local = f[1];
+    const std::size_t colon = local.find(':');
+    if (colon != addr_len || local.size() != addr_len + 5) {
+      return Fail<std::vector<TcpSocket>>(where + ": bad local address '" + std::string(local) +
+                                          "'");
+    }
+    const auto port = ParseU64(local.substr(colon + 1), 16);
+    const bool addr = std::all_of(local.begin(), local.begin() + colon, [](char ch) {
+      return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
+    });
+    const std::string_view remote = f[2];
+    const std::size_t rcolon = remote.find(':');
+    const std::string_view queues = f[4];
+    const std::size_t qcolon = queues.find(':');
+    if (rcolon != addr_len || qcolon == std::string_view::npos) {
+      return Fail<std::vector<TcpSocket>>(where + ": bad remote address or queues");
+    }
+    const auto rport = ParseU64(remote.substr(rcolon + 1), 16);
+    const auto txq = ParseU64(queues.substr(0, qcolon), 16);
+    const auto rxq = ParseU64(queues.substr(qcolon + 1), 16);
+    const auto state = ParseU64(f[3], 16);
+    const auto uid = ParseU64(f[7]);
+    const auto inode = ParseU64(f[9]);
+    if (!port || !addr || !state || !uid || !inode || *uid > UINT_MAX || !rport || !txq || !rxq) {
+      return Fail<std::vector<TcpSocket>>(where + ": bad number");
+    }
+    TcpSocket s;
+    s.local_address = std::string(local.substr(0, colon));
+    s.local_port = static_cast<unsigned>(*port);
+    s.remote_address = std::string(remote.substr(0, rcolon));
+    s.remote_port = static_cast<unsigned>(*rport);
+    s.tx_queue = *txq;
+    s.rx_queue = *rxq;
+    s.state = static_cast<unsigned>(*state);
+    s.uid = static_cast<unsigned>(*uid);
+    s.inode = *inode;
+    s.ipv6 = ipv6;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::map<std::uint64_t, std::vector<ProcessInfo>> SocketOwners(const HostPaths& paths) {
+  std::map<std::uint64_t, std::vector<ProcessInfo>> owners;
+  auto procs = ListProcesses(paths);
+  if (!procs) return owners;
+  for (const auto& p : *procs) {
+    const std::string fddir = paths.proc + "/" + std::to_string(p.pid) + "/fd";
+    auto fds = ListDirectory(fddir);
+    if (!fds) continue;
+    for (const auto& fd : *fds) {
+      char buf[64];
+      const ssize_t n = ::readlink((fddir + "/" + fd).c_str(), buf, sizeof(buf) - 1);
+      if (n <= 0) continue;
+      const std::string_view target(buf, static_cast<std::size_t>(n));
+      if (!StartsWith(target, "socket:[") || target.back() != ']') continue;
+      const auto inode = ParseU64(target.substr(8, target.size() - 9));
+      if (!inode) continue;
+      auto& list = owners[*inode];
+      if (list.empty() || list.back().pid != p.pid) list.push_back(p);
+    }
+  }
+  return owners;
+}
+
+Result<std::vector<OwnedPacketSocket>> ReadOwnedPacketSockets(const HostPaths& paths) {
+  auto socks = ReadPacketSockets(paths);
+  if (!socks) return Fail<std::vector<OwnedPacketSocket>>(socks.error());
+  std::vector<OwnedPacketSocket> out;
+  if (socks->empty()) return out;
+  const auto owners = SocketOwners(paths);
+  for (const auto& s : *socks) {
+    OwnedPacketSocket o{s, {}};
+    if (auto it = owners.find(s.inode); it != owners.end()) o.owners = it->second;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+int PortListeners::largest_group() const {
+  std::map<std::pair<bool, std::string>, int> groups;
+  int best = 0;
+  for (const auto& l : listeners) best = std::max(best, ++groups[{l.ipv6, l.local_address}]);
+  return best;
+}
+
+bool IsLoopbackHex(std::string_view a, bool ipv6) {
+  // /proc/net/tcp prints each 32-bit word in host byte order (little-endian here): 127.x.y.z is
+  // "..7F" in the word's last two digits.
+  auto word_is_127 = [](std::string_view w) { return w.size() == 8 && w.substr(6) == "7F"; };
+  if (!ipv6) return word_is_127(a);
+  if (a.size() != 32) return false;
+  if (a == "00000000000000000000000001000000") return true;  // ::1
+  return a.substr(0, 16) == "0000000000000000" && a.substr(16, 8) == "FFFF0000" &&
+         word_is_127(a.substr(24));
+}
+
+std::uint64_t PortListeners::accept_queue() const {
+  std::uint64_t out = 0;
+  for (const auto& l : listeners) out += l.rx_queue;
+  return out;
+}
+
+PortListeners FindListeners(const std::vector<TcpSocket>& sockets, unsigned port) {
+  PortListeners pl;
+  pl.port = port;
+  constexpr unsigned kListen = 0x0A, kEstablished = 0x01;
+  // This host's sockets connected to the port: the clients' ends of local connections.
+  std::set<std::pair<std::string_view, unsigned>> clients;
+  for (const auto& s : sockets) {
+    if (s.remote_port == port && s.local_port != port)
+      clients.emplace(s.local_address, s.local_port);
+  }
+  for (const auto& s : sockets) {
+    if (s.local_port != port) continue;
+    if (s.state == kListen) pl.listeners.push_back(s);
+    if (s.state != kEstablished) continue;
+    ++pl.established;
+    if (IsLoopbackHex(s.remote_address, s.ipv6) ||
+        clients.contains({s.remote_address, s.remote_port})) {
+      ++pl.local_peers;
+    }
+  }
+  return pl;
+}
+
+Result<PortListeners> ReadPortListeners(const HostPaths& paths, unsigned port) {
+  std::vector<TcpSocket> all;
+  bool any = false;
+  std::string errors;
+  for (const bool v6 : {false, true}) {
+    const std::string path = paths.proc + (v6 ? "/net/tcp6" : "/net/tcp");
+    auto text = ReadTextFile(path);
+    if (!text) {
+      errors += (errors.empty() ? "" : "; ") + text.error();
+      continue;
+    }
+    auto socks = ParseProcNetTcp(*text, v6, path);
+    if (!socks) return Fail<PortListeners>(socks.error());
+    any = true;
+    all.insert(all.end(), socks->begin(), socks->end());
+  }
+  if (!any) return Fail<PortListeners>(errors);
+  return FindListeners(all, port);
+}
+
+}  // namespace tunescope::host
