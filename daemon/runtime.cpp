@@ -71,7 +71,7 @@ Status CheckKernelBtf(const cli::ProbeOptions& options) {
 
 host::Result<http::HttpLimits> HttpLimitsForPidsLimit() {
   const http::HttpLimits& wanted = http::kHttpLimits;
-  auto pids = host::read_pids_headroom({});
+  auto pids = host::ReadPidsHeadroom({});
   // The probes' threads, the window scheduler, libbpf and psx: a few tasks beside CivetWeb's.
   constexpr std::uint64_t kOwnTasks = 32;
   if (!pids || pids->tasks >= wanted.worker_threads + kOwnTasks) return wanted;

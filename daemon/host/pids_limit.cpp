@@ -13,7 +13,7 @@ std::optional<std::pair<std::string, std::string>> PidsCgroup(std::string_view s
                                                               const HostPaths& paths) {
   const std::string root = paths.sys + "/fs/cgroup";
   std::optional<std::pair<std::string, std::string>> unified;
-  for (std::string_view line : split_lines(self_cgroup)) {
+  for (std::string_view line : SplitLines(self_cgroup)) {
     auto first = line.find(':');
     auto second = line.find(':', first + 1);
     if (first == std::string_view::npos || second == std::string_view::npos) continue;
@@ -33,14 +33,14 @@ std::optional<std::pair<std::string, std::string>> PidsCgroup(std::string_view s
 }
 
 std::optional<std::uint64_t> ReadCount(const std::string& file) {
-  auto text = read_text_file(file);
+  auto text = ReadTextFile(file);
   if (!text) return std::nullopt;
-  return parse_u64(trim(*text));  // "max" parses to nothing: no limit at this level
+  return ParseU64(Trim(*text));  // "max" parses to nothing: no limit at this level
 }
 
 }  // namespace
 
-std::optional<PidsHeadroom> pids_headroom(std::string_view self_cgroup, const HostPaths& paths) {
+std::optional<PidsHeadroom> PidsHeadroomOf(std::string_view self_cgroup, const HostPaths& paths) {
   auto where = PidsCgroup(self_cgroup, paths);
   if (!where) return std::nullopt;
   std::optional<PidsHeadroom> tightest;
@@ -60,10 +60,10 @@ std::optional<PidsHeadroom> pids_headroom(std::string_view self_cgroup, const Ho
   return tightest;
 }
 
-std::optional<PidsHeadroom> read_pids_headroom(const HostPaths& paths) {
-  auto self = read_text_file(paths.proc + "/self/cgroup");
+std::optional<PidsHeadroom> ReadPidsHeadroom(const HostPaths& paths) {
+  auto self = ReadTextFile(paths.proc + "/self/cgroup");
   if (!self) return std::nullopt;
-  return pids_headroom(*self, paths);
+  return PidsHeadroomOf(*self, paths);
 }
 
 }  // namespace tunescope::host

@@ -21,7 +21,7 @@ struct PidsHeadroom {
 
 // `self_cgroup` is /proc/self/cgroup's text; limits are read under paths.sys + "/fs/cgroup".
 // Nothing when no pids limit applies (or the files cannot be read: no limit is enforced then).
-std::optional<PidsHeadroom> pids_headroom(std::string_view self_cgroup, const HostPaths& paths);
-std::optional<PidsHeadroom> read_pids_headroom(const HostPaths& paths);
+std::optional<PidsHeadroom> PidsHeadroomOf(std::string_view self_cgroup, const HostPaths& paths);
+std::optional<PidsHeadroom> ReadPidsHeadroom(const HostPaths& paths);
 
 }  // namespace tunescope::host

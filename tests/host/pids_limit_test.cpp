@@ -30,7 +30,7 @@ class PidsTree : public ::testing::Test {
 
 TEST_F(PidsTree, V1LimitOfTheProcessCgroup) {
   Limit("pids/machine/pod", "1000", "12");
-  auto h = pids_headroom("12:cpu,cpuacct:/other\n5:pids:/machine/pod\n0::/x\n", paths_);
+  auto h = PidsHeadroomOf("12:cpu,cpuacct:/other\n5:pids:/machine/pod\n0::/x\n", paths_);
   ASSERT_TRUE(h);
   EXPECT_EQ(h->tasks, 988u);
   EXPECT_EQ(h->max, 1000u);
@@ -41,7 +41,7 @@ TEST_F(PidsTree, V2TightestAncestorWins) {
   Limit("", "max", "400");
   Limit("kubepods", "600", "590");
   Limit("kubepods/pod1", "2048", "30");
-  auto h = pids_headroom("0::/kubepods/pod1\n", paths_);
+  auto h = PidsHeadroomOf("0::/kubepods/pod1\n", paths_);
   ASSERT_TRUE(h);
   EXPECT_EQ(h->tasks, 10u);
   EXPECT_EQ(h->max, 600u);
@@ -49,14 +49,14 @@ TEST_F(PidsTree, V2TightestAncestorWins) {
 
 TEST_F(PidsTree, NoLimitAnywhereIsNothing) {
   Limit("a", "max", "3");
-  EXPECT_FALSE(pids_headroom("0::/a\n", paths_));
-  EXPECT_FALSE(pids_headroom("0::/missing\n", paths_));
-  EXPECT_FALSE(pids_headroom("garbage", paths_));
+  EXPECT_FALSE(PidsHeadroomOf("0::/a\n", paths_));
+  EXPECT_FALSE(PidsHeadroomOf("0::/missing\n", paths_));
+  EXPECT_FALSE(PidsHeadroomOf("garbage", paths_));
 }
 
 TEST_F(PidsTree, OverTheLimitLeavesNone) {
   Limit("pids/c", "10", "12");  // a limit lowered below the tasks already there
-  auto h = pids_headroom("3:pids:/c\n", paths_);
+  auto h = PidsHeadroomOf("3:pids:/c\n", paths_);
   ASSERT_TRUE(h);
   EXPECT_EQ(h->tasks, 0u);
 }
