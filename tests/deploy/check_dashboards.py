@@ -95,9 +95,11 @@ def default_probes(problems):
     except OSError as e:
         problems.append("cannot read the probe catalogue: %s" % e)
         return {}
-    found = dict(re.findall(r'\{"([a-z0-9_]+)",\s*DefaultOn::(k[A-Za-z]+)', text))
+    # Rows are designated initialisers: .name = "softirq", .default_on = DefaultOn::kInWindows.
+    found = dict(re.findall(
+        r'\.name\s*=\s*"([a-z0-9_]+)",\s*\.default_on\s*=\s*DefaultOn::(k[A-Za-z]+)', text))
     if not found:
-        problems.append("%s: no {\"probe\", DefaultOn::...} entries found" % CATALOGUE)
+        problems.append("%s: no .name = ..., .default_on = DefaultOn::... rows found" % CATALOGUE)
     return found
 
 
