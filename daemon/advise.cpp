@@ -93,7 +93,7 @@ int RunAdvise(std::span<const std::string_view> args) {
   HtmlFile html;
   if (!options.html_path.empty()) {
     if (Status s = html.Open(options.html_path); !s.ok()) {
-      std::cerr << "tunescope advise: " << s.message() << "\n";
+      std::cerr << "tunescope advise: " << s.error() << "\n";
       return 2;
     }
   }
@@ -146,7 +146,7 @@ int RunAdvise(std::span<const std::string_view> args) {
     if (Status s =
             html.Write(advisor::html::HtmlReport(advice, advisor::html::FiguresOf(evidence)));
         !s.ok()) {
-      std::cerr << "tunescope advise: " << s.message() << "\n";
+      std::cerr << "tunescope advise: " << s.error() << "\n";
       return 1;
     }
     std::cerr << "tunescope advise: wrote " << html.path() << "\n";

@@ -9,7 +9,7 @@ std::shared_ptr<probes::ProbeSet> StartProbes(const cli::ProbeOptions& options,
                                               std::string& warning) {
   auto set = std::make_shared<probes::ProbeSet>();
   if (Status s = CheckKernelBtf(options); !s.ok()) {
-    warning = s.message() + "; advising from host facts only";
+    warning = s.error() + "; advising from host facts only";
     return set;
   }
   // A one-shot session may spend more than the daemon: every probe, costly modes included,
@@ -23,7 +23,7 @@ std::shared_ptr<probes::ProbeSet> StartProbes(const cli::ProbeOptions& options,
   set = cli::MakeProbeSet(session, probes::AttachWindow{});  // attached for the whole session
   // The programs' own time is taken out of the server's CPU basis (BPF stats, this session only).
   if (Status s = set->EnableProgramStats(); !s.ok()) {
-    warning = s.message() + "; tunescope's own program time stays in the server's CPU time";
+    warning = s.error() + "; tunescope's own program time stays in the server's CPU time";
   }
   set->StartAll(session.probe_config);
   return set;

@@ -221,7 +221,7 @@ int RunExperiment(std::span<const std::string_view> args) {
   HtmlFile html;
   if (!options.html_path.empty()) {
     if (Status s = html.Open(options.html_path); !s.ok()) {
-      std::cerr << "tunescope experiment: " << s.message() << "\n";
+      std::cerr << "tunescope experiment: " << s.error() << "\n";
       return 2;
     }
   }
@@ -241,7 +241,7 @@ int RunExperiment(std::span<const std::string_view> args) {
   if (Status s = experiment::Plan(tuning, paths, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)),
                                   report.settings);
       !s.ok()) {
-    std::cerr << "tunescope experiment: " << s.message() << "\n";
+    std::cerr << "tunescope experiment: " << s.error() << "\n";
     return 1;
   }
   bool all_set = true;
@@ -318,7 +318,7 @@ int RunExperiment(std::span<const std::string_view> args) {
     Variant v = order[i];
     if (v == Variant::kTuned && !applier.applied()) {
       if (Status st = ApplyAll(applier, report.settings); !st.ok()) {
-        std::cerr << "tunescope experiment: " << st.message() << "\n";
+        std::cerr << "tunescope experiment: " << st.error() << "\n";
         return 1;  // the applier restores what it wrote
       }
     } else if (v == Variant::kOriginal && applier.applied()) {
@@ -347,7 +347,7 @@ int RunExperiment(std::span<const std::string_view> args) {
   if (options.keep) {
     if (!applier.applied()) {
       if (Status st = ApplyAll(applier, report.settings); !st.ok()) {
-        std::cerr << "tunescope experiment: " << st.message() << "\n";
+        std::cerr << "tunescope experiment: " << st.error() << "\n";
         return 1;
       }
     }
@@ -374,7 +374,7 @@ int RunExperiment(std::span<const std::string_view> args) {
   }
   if (html.is_open()) {
     if (Status s = html.Write(experiment::HtmlReport(report, figures)); !s.ok()) {
-      std::cerr << "tunescope experiment: " << s.message() << "\n";
+      std::cerr << "tunescope experiment: " << s.error() << "\n";
       return 1;
     }
     std::cerr << "tunescope experiment: wrote " << html.path() << "\n";

@@ -7,9 +7,9 @@
 #include <chrono>
 #include <vector>
 
-#include "core/status.h"
 #include "experiment.h"
 #include "host/background_command.h"
+#include "host/result.h"
 
 namespace tunescope::experiment {
 namespace {

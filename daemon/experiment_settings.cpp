@@ -102,7 +102,7 @@ Status Applier::Restore() {
   while (!applied_.empty()) {
     const Setting& s = applied_.back();
     if (Status st = WriteText(s.path, s.original); !st.ok()) {
-      std::cerr << "tunescope experiment: could not restore " << s.what << ": " << st.message()
+      std::cerr << "tunescope experiment: could not restore " << s.what << ": " << st.error()
                 << " (restore it by hand: write \"" << s.original << "\" to " << s.path << ")\n";
       result = st;
     } else {

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "advisor/catalogue.h"
-#include "core/status.h"
 #include "host/paths.h"
+#include "host/result.h"
 
 namespace tunescope::experiment {
 

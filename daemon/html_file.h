@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "core/flag_parser.h"
-#include "core/status.h"
+#include "host/result.h"
 
 namespace tunescope {
 

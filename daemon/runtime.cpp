@@ -69,7 +69,7 @@ Status CheckKernelBtf(const cli::ProbeOptions& options) {
   return {};
 }
 
-host::Result<http::HttpLimits> HttpLimitsForPidsLimit() {
+Result<http::HttpLimits> HttpLimitsForPidsLimit() {
   const http::HttpLimits& wanted = http::kHttpLimits;
   auto pids = host::ReadPidsHeadroom({});
   // The probes' threads, the window scheduler, libbpf and psx: a few tasks beside CivetWeb's.
@@ -77,7 +77,7 @@ host::Result<http::HttpLimits> HttpLimitsForPidsLimit() {
   if (!pids || pids->tasks >= wanted.worker_threads + kOwnTasks) return wanted;
   std::uint64_t left = pids->tasks > kOwnTasks ? pids->tasks - kOwnTasks : 0;
   if (left < http::kMinWorkerThreads) {
-    return host::Result<http::HttpLimits>::failure(
+    return Result<http::HttpLimits>::Error(
         "the pids limit of " + pids->cgroup + " (pids.max " + std::to_string(pids->max) +
         ") leaves " + std::to_string(pids->tasks) + " tasks; serving needs at least " +
         std::to_string(http::kMinWorkerThreads + kOwnTasks) +

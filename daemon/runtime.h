@@ -5,7 +5,6 @@
 #include <string>
 
 #include "cli/probe_flags.h"
-#include "core/status.h"
 #include "host/result.h"
 #include "http/http_server.h"
 
@@ -24,7 +23,7 @@ void RaiseOpenFileLimit();
 // The HTTP front's limits under this process's pids limit (containers, pods): CivetWeb starts
 // all its worker threads at once, and a thread that cannot start later kills the daemon. Fewer
 // workers when the limit leaves fewer tasks; an error when it leaves too few to serve.
-host::Result<http::HttpLimits> HttpLimitsForPidsLimit();
+Result<http::HttpLimits> HttpLimitsForPidsLimit();
 
 // Blocks SIGINT and SIGTERM in this thread and every thread started after it, so that the
 // main thread can wait for them with sigwait and shut down in order.

@@ -40,21 +40,21 @@ int RunServe(std::span<const std::string_view> args) {
   cli::AddServeFlags(parser, options);
   if (auto exit_code = cli::ParseCommand(parser, args, "serve", kUsage)) return *exit_code;
   if (Status s = cli::ResolveServeOptions(options); !s.ok()) {
-    std::cerr << "tunescope serve: " << s.message() << " (see tunescope serve --help)\n";
+    std::cerr << "tunescope serve: " << s.error() << " (see tunescope serve --help)\n";
     return 2;
   }
   log::SetLevel(options.log_level);
   http::WebConfig web_config;
   if (!options.web_config_file.empty()) {
     if (Status s = http::LoadWebConfig(options.web_config_file, web_config); !s.ok()) {
-      std::cerr << "tunescope serve: " << s.message() << "\n";
+      std::cerr << "tunescope serve: " << s.error() << "\n";
       return 2;
     }
   }
   // Missing or not BTF, given or the default: this host cannot run CO-RE probes with it, a
   // runtime error (1) like a busy port, named in one line before anything is loaded.
   if (Status s = CheckKernelBtf(options); !s.ok()) {
-    std::cerr << "tunescope serve: " << s.message() << "\n";
+    std::cerr << "tunescope serve: " << s.error() << "\n";
     return 1;
   }
   sigset_t termination = BlockTerminationSignals();
@@ -66,7 +66,7 @@ int RunServe(std::span<const std::string_view> args) {
 
   probes::BpfStats bpf_stats;
   if (options.bpf_stats) {
-    if (Status s = bpf_stats.Enable(); !s.ok()) TS_LOG(kWarn) << s.message();
+    if (Status s = bpf_stats.Enable(); !s.ok()) TS_LOG(kWarn) << s.error();
   }
 
   auto probe_set = cli::MakeProbeSet(options);
@@ -118,7 +118,7 @@ int RunServe(std::span<const std::string_view> args) {
   kernelstats::ClockReadCost clock = kernelstats::MeasureClockReadCost({});
   // Listen before loading any probe, so a busy port fails with nothing attached.
   if (Status s = server.Start(options.listen_address); !s.ok()) {
-    std::cerr << "tunescope serve: " << s.message() << "\n";
+    std::cerr << "tunescope serve: " << s.error() << "\n";
     return 1;
   }
   kernelstats::LogClockReadCost(clock);
@@ -126,7 +126,7 @@ int RunServe(std::span<const std::string_view> args) {
   size_t up = probe_set->StartAll(options.probe_config);
   if (options.drop_capabilities) {
     if (Status s = caps::DropAllCapabilities(); !s.ok()) {
-      std::cerr << "tunescope serve: " << s.message() << "\n";
+      std::cerr << "tunescope serve: " << s.error() << "\n";
       server.Stop();
       probe_set->StopAll();
       return 1;

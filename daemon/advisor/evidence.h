@@ -77,7 +77,7 @@ struct CpuTimes {
 
 // One reading of the accounting; two of them give a CpuTimes.
 struct CpuSnapshot {
-  host::Result<host::CpuBusy> busy = host::Fail<host::CpuBusy>("not read");
+  Result<host::CpuBusy> busy = Result<host::CpuBusy>::Error("not read");
   std::vector<host::ThreadAccounting> threads;
   std::vector<host::ThreadRun> all_threads;  // with a target: everyone, for who else ran there
   bool target_given = false;

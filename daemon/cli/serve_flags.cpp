@@ -47,7 +47,7 @@ void AddServeFlags(FlagParser& parser, ServeOptions& o) {
              [&o](std::string_view v) {
                std::string civet;
                if (Status s = http::ToCivetListeningPort(v, civet); !s.ok()) {
-                 return Status::Error("flag --web.listen-address: " + s.message());
+                 return Status::Error("flag --web.listen-address: " + s.error());
                }
                o.listen_address = std::string(v);
                return Status();

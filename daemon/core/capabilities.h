@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "core/status.h"
+#include "host/result.h"
 
 namespace tunescope::caps {
 

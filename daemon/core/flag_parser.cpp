@@ -57,10 +57,10 @@ ParseOutcome FlagParser::Parse(std::span<const std::string_view> args) const {
       }
       value = args[++i];
     }
-    if (Status s = flag->set(value); !s.ok()) return {ParseOutcome::kUsageError, s.message()};
+    if (Status s = flag->set(value); !s.ok()) return {ParseOutcome::kUsageError, s.error()};
   }
   for (const auto& check : checks_) {
-    if (Status s = check(); !s.ok()) return {ParseOutcome::kUsageError, s.message()};
+    if (Status s = check(); !s.ok()) return {ParseOutcome::kUsageError, s.error()};
   }
   return {ParseOutcome::kRun, ""};
 }

@@ -25,7 +25,7 @@ std::vector<std::uint8_t> AuditRequest(std::uint16_t type, std::uint16_t flags) 
 
 Result<KernelAuditStatus> QueryKernelAudit() {
   auto sock = NetlinkSocket::open(NETLINK_AUDIT, "audit status");
-  if (!sock) return Fail<KernelAuditStatus>(sock.error());
+  if (!sock) return Result<KernelAuditStatus>::Error(sock.error());
   KernelAuditStatus st;
   bool got = false;
   auto req = AuditRequest(AUDIT_GET, NLM_F_REQUEST);
@@ -39,8 +39,8 @@ Result<KernelAuditStatus> QueryKernelAudit() {
     st.lost = as.lost;
     got = true;
   });
-  if (!r) return Fail<KernelAuditStatus>(r.error());
-  if (!got) return Fail<KernelAuditStatus>("audit status: kernel sent no AUDIT_GET reply");
+  if (!r) return Result<KernelAuditStatus>::Error(r.error());
+  if (!got) return Result<KernelAuditStatus>::Error("audit status: kernel sent no AUDIT_GET reply");
 
   auto rules_sock = NetlinkSocket::open(NETLINK_AUDIT, "audit rules");
   if (rules_sock) {

@@ -28,7 +28,7 @@ struct AuditState {
   std::vector<int> auditd_pids;
   bool kauditd_present = false;
   std::optional<bool> cmdline_audit;  // audit=0 / audit=1 on the kernel command line
-  Result<KernelAuditStatus> kernel = Fail<KernelAuditStatus>("not queried");
+  Result<KernelAuditStatus> kernel = Result<KernelAuditStatus>::Error("not queried");
 
   // Syscall auditing can cost time: what the kernel says when it can be asked; otherwise off
   // with audit=0, on while auditd runs, and unknown else (kauditd exists in every kernel built

@@ -36,9 +36,9 @@ std::string FindProgram(const std::string& name) {
 }
 
 Result<CommandOutput> SystemCommandRunner::run(const std::vector<std::string>& argv) {
-  if (argv.empty()) return Fail<CommandOutput>("empty command");
+  if (argv.empty()) return Result<CommandOutput>::Error("empty command");
   const std::string program = FindProgram(argv[0]);
-  if (program.empty()) return Fail<CommandOutput>(argv[0] + ": not installed");
+  if (program.empty()) return Result<CommandOutput>::Error(argv[0] + ": not installed");
 
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -46,13 +46,13 @@ Result<CommandOutput> SystemCommandRunner::run(const std::vector<std::string>& a
 
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
-    return Fail<CommandOutput>(argv[0] + ": pipe: " + std::strerror(errno));
+    return Result<CommandOutput>::Error(argv[0] + ": pipe: " + std::strerror(errno));
   }
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fds[0]);
     ::close(fds[1]);
-    return Fail<CommandOutput>(argv[0] + ": fork: " + std::strerror(errno));
+    return Result<CommandOutput>::Error(argv[0] + ": fork: " + std::strerror(errno));
   }
   if (pid == 0) {
     ::dup2(fds[1], STDOUT_FILENO);
@@ -100,16 +100,16 @@ Result<CommandOutput> SystemCommandRunner::run(const std::vector<std::string>& a
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (timed_out) return Fail<CommandOutput>(argv[0] + ": timed out");
-  if (too_big) return Fail<CommandOutput>(argv[0] + ": output larger than 64 MiB");
+  if (timed_out) return Result<CommandOutput>::Error(argv[0] + ": timed out");
+  if (too_big) return Result<CommandOutput>::Error(argv[0] + ": output larger than 64 MiB");
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
     if (result.exit_code == 127 && result.out.empty()) {
-      return Fail<CommandOutput>(argv[0] + ": could not be executed");
+      return Result<CommandOutput>::Error(argv[0] + ": could not be executed");
     }
   } else {
-    return Fail<CommandOutput>(argv[0] + ": killed by signal " +
-                               std::to_string(WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+    return Result<CommandOutput>::Error(argv[0] + ": killed by signal " +
+                                        std::to_string(WIFSIGNALED(status) ? WTERMSIG(status) : 0));
   }
   return result;
 }

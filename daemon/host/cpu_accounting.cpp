@@ -41,24 +41,26 @@ Result<CpuTicksTable> ParseProcStatCpus(std::string_view text) {
     std::uint64_t v[8];
     for (std::size_t i = 0; i < 8; ++i) {
       auto n = ParseU64(fields[i + 1]);
-      if (!n) return Fail<CpuTicksTable>("/proc/stat: bad field in \"" + std::string(line) + "\"");
+      if (!n)
+        return Result<CpuTicksTable>::Error("/proc/stat: bad field in \"" + std::string(line) +
+                                            "\"");
       v[i] = *n;
     }
     out[static_cast<int>(*cpu)] = CpuTicks{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
   }
-  if (out.empty()) return Fail<CpuTicksTable>("/proc/stat: no cpuN lines");
+  if (out.empty()) return Result<CpuTicksTable>::Error("/proc/stat: no cpuN lines");
   return out;
 }
 
 Result<CpuTicksTable> ReadCpuTicks(const HostPaths& paths) {
   auto text = ReadTextFile(paths.proc + "/stat");
-  if (!text) return Fail<CpuTicksTable>(text.error());
+  if (!text) return Result<CpuTicksTable>::Error(text.error());
   return ParseProcStatCpus(*text);
 }
 
 Result<CpuBusy> ParseProcStatBusy(std::string_view text, long ticks_per_second) {
   auto cpus = ParseProcStatCpus(text);
-  if (!cpus) return Fail<CpuBusy>(cpus.error());
+  if (!cpus) return Result<CpuBusy>::Error(cpus.error());
   CpuBusy out;
   for (const auto& [cpu, t] : *cpus) {
     out[cpu] = static_cast<double>(t.busy()) / static_cast<double>(ticks_per_second);
@@ -68,7 +70,7 @@ Result<CpuBusy> ParseProcStatBusy(std::string_view text, long ticks_per_second) 
 
 Result<CpuBusy> ReadCpuBusy(const HostPaths& paths) {
   auto text = ReadTextFile(paths.proc + "/stat");
-  if (!text) return Fail<CpuBusy>(text.error());
+  if (!text) return Result<CpuBusy>::Error(text.error());
   return ParseProcStatBusy(*text, ClockTicksPerSecond());
 }
 
@@ -162,7 +164,8 @@ Result<CpuSchedStats> ParseProcSchedstat(std::string_view text, std::string_view
       auto v = ParseU64(fields[1]);
       // Version 15 (kernel 2.6.x on) and later keep the cpu line's last three fields.
       if (!v || *v < 15) {
-        return Fail<CpuSchedStats>(src + ": unsupported version " + std::string(fields[1]));
+        return Result<CpuSchedStats>::Error(src + ": unsupported version " +
+                                            std::string(fields[1]));
       }
       versioned = true;
       continue;
@@ -172,16 +175,16 @@ Result<CpuSchedStats> ParseProcSchedstat(std::string_view text, std::string_view
     if (!cpu || *cpu > 1u << 20) continue;
     // cpuN yld legacy schedule goidle ttwu ttwu_local run_ns wait_ns timeslices
     if (fields.size() < 10) {
-      return Fail<CpuSchedStats>(src + ": short line \"" + std::string(line) + "\"");
+      return Result<CpuSchedStats>::Error(src + ": short line \"" + std::string(line) + "\"");
     }
     auto run = ParseU64(fields[7]), wait = ParseU64(fields[8]), slices = ParseU64(fields[9]);
     if (!run || !wait || !slices) {
-      return Fail<CpuSchedStats>(src + ": bad field in \"" + std::string(line) + "\"");
+      return Result<CpuSchedStats>::Error(src + ": bad field in \"" + std::string(line) + "\"");
     }
     out[static_cast<int>(*cpu)] = SchedStat{*run, *wait, *slices};
   }
-  if (!versioned) return Fail<CpuSchedStats>(src + ": no version line");
-  if (out.empty()) return Fail<CpuSchedStats>(src + ": no cpuN lines");
+  if (!versioned) return Result<CpuSchedStats>::Error(src + ": no version line");
+  if (out.empty()) return Result<CpuSchedStats>::Error(src + ": no cpuN lines");
   return out;
 }
 
@@ -190,7 +193,8 @@ Result<CpuSchedStats> ReadProcSchedstat(const HostPaths& paths) {
   if (auto text = ReadTextFile(path))
     return ParseProcSchedstat(*text, path);
   else  // NOLINT(readability-else-after-return): `text` lives in the if's scope only
-    return Fail<CpuSchedStats>(text.error() + " (the kernel keeps it with CONFIG_SCHEDSTATS)");
+    return Result<CpuSchedStats>::Error(text.error() +
+                                        " (the kernel keeps it with CONFIG_SCHEDSTATS)");
 }
 
 bool ProcessExists(const HostPaths& paths, int pid) {
@@ -201,7 +205,8 @@ Result<std::vector<int>> KeepOwnThreadsOff(const std::vector<int>& cpus) {
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
   if (::sched_getaffinity(0, sizeof(allowed), &allowed) != 0) {
-    return Fail<std::vector<int>>(std::string("sched_getaffinity: ") + std::strerror(errno));
+    return Result<std::vector<int>>::Error(std::string("sched_getaffinity: ") +
+                                           std::strerror(errno));
   }
   for (int c : cpus) {
     if (c >= 0 && c < CPU_SETSIZE) CPU_CLR(c, &allowed);
@@ -210,12 +215,12 @@ Result<std::vector<int>> KeepOwnThreadsOff(const std::vector<int>& cpus) {
   for (int c = 0; c < CPU_SETSIZE; ++c) {
     if (CPU_ISSET(c, &allowed)) left.push_back(c);
   }
-  if (left.empty()) return Fail<std::vector<int>>("no CPU left besides the server's");
+  if (left.empty()) return Result<std::vector<int>>::Error("no CPU left besides the server's");
   // Affinity is per thread: set it on each, as they exist now.
   for (int tid : NumericEntries("/proc/self/task")) {
     if (::sched_setaffinity(tid, sizeof(allowed), &allowed) != 0 && errno != ESRCH) {
-      return Fail<std::vector<int>>("sched_setaffinity of thread " + std::to_string(tid) + ": " +
-                                    std::strerror(errno));
+      return Result<std::vector<int>>::Error("sched_setaffinity of thread " + std::to_string(tid) +
+                                             ": " + std::strerror(errno));
     }
   }
   return left;

@@ -43,7 +43,8 @@ Result<VulnerabilityList> ReadVulnerabilities(const HostPaths& paths) {
   const std::string dir = paths.sys + "/devices/system/cpu/vulnerabilities";
   auto names = ListDirectory(dir);
   if (!names) {
-    return Fail<VulnerabilityList>(names.error() + " (kernel does not report CPU vulnerabilities)");
+    return Result<VulnerabilityList>::Error(names.error() +
+                                            " (kernel does not report CPU vulnerabilities)");
   }
   VulnerabilityList list;
   for (const auto& name : *names) {
@@ -134,7 +135,7 @@ KernelCmdline ParseCmdline(std::string_view text) {
 
 Result<KernelCmdline> ReadCmdline(const HostPaths& paths) {
   auto text = ReadTextFile(paths.proc + "/cmdline");
-  if (!text) return Fail<KernelCmdline>(text.error());
+  if (!text) return Result<KernelCmdline>::Error(text.error());
   return ParseCmdline(*text);
 }
 

@@ -23,7 +23,7 @@ bool CpuFreq::all(std::string_view governor) const {
 Result<CpuFreq> ReadCpufreq(const HostPaths& paths) {
   const std::string dir = paths.sys + "/devices/system/cpu";
   auto entries = ListDirectory(dir);
-  if (!entries) return Fail<CpuFreq>(entries.error());
+  if (!entries) return Result<CpuFreq>::Error(entries.error());
   CpuFreq f;
   for (const auto& e : *entries) {
     if (!StartsWith(e, "cpu")) continue;
@@ -34,8 +34,8 @@ Result<CpuFreq> ReadCpufreq(const HostPaths& paths) {
     f.governor_by_cpu[static_cast<int>(*n)] = std::string(Trim(*gov));
   }
   if (f.governor_by_cpu.empty()) {
-    return Fail<CpuFreq>("no cpufreq on this host (usual on VMs): no " + dir +
-                         "/cpu*/cpufreq/scaling_governor");
+    return Result<CpuFreq>::Error("no cpufreq on this host (usual on VMs): no " + dir +
+                                  "/cpu*/cpufreq/scaling_governor");
   }
   return f;
 }

@@ -58,7 +58,7 @@ Result<Offloads> ReadOffloads(std::string_view device) {
   o.rx_checksum = GetFlag(device, ETHTOOL_GRXCSUM, &err);
   o.tx_checksum = GetFlag(device, ETHTOOL_GTXCSUM, &err);
   if (!o.gro && !o.gso && !o.tso && !o.sg && !o.rx_checksum && !o.tx_checksum) {
-    return Fail<Offloads>(Describe(device, "offload flags", err));
+    return Result<Offloads>::Error(Describe(device, "offload flags", err));
   }
   return o;
 }
@@ -67,7 +67,7 @@ Result<Coalesce> ReadCoalesce(std::string_view device) {
   ethtool_coalesce c{};
   c.cmd = ETHTOOL_GCOALESCE;
   if (const int err = EthtoolIoctl(device, &c); err != 0) {
-    return Fail<Coalesce>(Describe(device, "coalesce", err));
+    return Result<Coalesce>::Error(Describe(device, "coalesce", err));
   }
   Coalesce out;
   out.rx_usecs = c.rx_coalesce_usecs;
@@ -83,7 +83,7 @@ Result<Rings> ReadRings(std::string_view device) {
   ethtool_ringparam r{};
   r.cmd = ETHTOOL_GRINGPARAM;
   if (const int err = EthtoolIoctl(device, &r); err != 0) {
-    return Fail<Rings>(Describe(device, "ring sizes", err));
+    return Result<Rings>::Error(Describe(device, "ring sizes", err));
   }
   return Rings{r.rx_max_pending, r.rx_pending, r.tx_max_pending, r.tx_pending};
 }
@@ -92,7 +92,7 @@ Result<Channels> ReadChannels(std::string_view device) {
   ethtool_channels ch{};
   ch.cmd = ETHTOOL_GCHANNELS;
   if (const int err = EthtoolIoctl(device, &ch); err != 0) {
-    return Fail<Channels>(Describe(device, "channels", err));
+    return Result<Channels>::Error(Describe(device, "channels", err));
   }
   Channels out;
   out.rx = ch.rx_count;

@@ -43,10 +43,10 @@ struct Channels {
 
 struct EthtoolInfo {
   std::string device;
-  Result<Offloads> offloads = Fail<Offloads>("not read");
-  Result<Coalesce> coalesce = Fail<Coalesce>("not read");  // EOPNOTSUPP on lo, veth
-  Result<Rings> rings = Fail<Rings>("not read");
-  Result<Channels> channels = Fail<Channels>("not read");
+  Result<Offloads> offloads = Result<Offloads>::Error("not read");
+  Result<Coalesce> coalesce = Result<Coalesce>::Error("not read");  // EOPNOTSUPP on lo, veth
+  Result<Rings> rings = Result<Rings>::Error("not read");
+  Result<Channels> channels = Result<Channels>::Error("not read");
 };
 
 Result<Offloads> ReadOffloads(std::string_view device);

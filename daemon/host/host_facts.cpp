@@ -26,43 +26,43 @@ HostFacts CollectHostFacts(const HostPaths& paths, const HostOptions& options,
   auto procs = ListProcesses(paths);
   if (procs) {
     f.irqbalance_pids = FindByComm(*procs, "irqbalance");
-    f.audit =
-        AssessAudit(*procs, f.cmdline ? *f.cmdline : KernelCmdline{},
-                    options.query_kernel ? QueryKernelAudit()
-                                         : Fail<KernelAuditStatus>("kernel queries disabled"));
+    f.audit = AssessAudit(*procs, f.cmdline ? *f.cmdline : KernelCmdline{},
+                          options.query_kernel
+                              ? QueryKernelAudit()
+                              : Result<KernelAuditStatus>::Error("kernel queries disabled"));
   } else {
-    f.irqbalance_pids = Fail<std::vector<int>>(procs.error());
-    f.audit = Fail<AuditState>(procs.error());
+    f.irqbalance_pids = Result<std::vector<int>>::Error(procs.error());
+    f.audit = Result<AuditState>::Error(procs.error());
   }
 
   if (options.target_pid) {
     f.target_seccomp = ReadSeccomp(paths, *options.target_pid);
   } else {
-    f.target_seccomp = Fail<SeccompState>("no target pid given");
+    f.target_seccomp = Result<SeccompState>::Error("no target pid given");
   }
   if (options.target_port) {
     f.target_listeners = ReadPortListeners(paths, *options.target_port);
   } else {
-    f.target_listeners = Fail<PortListeners>("no target port given");
+    f.target_listeners = Result<PortListeners>::Error("no target port given");
   }
 
   if (options.query_netfilter) {
     SystemCommandRunner system_runner;
     f.netfilter = ReadNetfilter(paths, runner != nullptr ? *runner : system_runner);
   } else {
-    f.netfilter = Fail<NetfilterState>("netfilter queries disabled");
+    f.netfilter = Result<NetfilterState>::Error("netfilter queries disabled");
   }
   f.cpufreq = ReadCpufreq(paths);
   f.packet_sockets = ReadOwnedPacketSockets(paths);
 
   auto devs = ReadNetDevices(paths);
   if (!devs) {
-    f.devices = Fail<std::vector<DeviceFacts>>(devs.error());
+    f.devices = Result<std::vector<DeviceFacts>>::Error(devs.error());
     return f;
   }
   Result<std::vector<RootQdisc>> roots =
       options.query_kernel ? ReadRootQdiscs()
-                           : Fail<std::vector<RootQdisc>>("kernel queries disabled");
+                           : Result<std::vector<RootQdisc>>::Error("kernel queries disabled");
   std::vector<DeviceFacts> out;
   for (auto& d : *devs) {
     DeviceFacts df;
@@ -70,17 +70,17 @@ HostFacts CollectHostFacts(const HostPaths& paths, const HostOptions& options,
     if (f.interrupts) {
       df.irqs = ReadDeviceIrqs(paths, df.device.name, *f.interrupts);
     } else {
-      df.irqs = Fail<DeviceIrqs>(f.interrupts.error());
+      df.irqs = Result<DeviceIrqs>::Error(f.interrupts.error());
     }
     if (options.query_kernel) {
       df.ethtool = ReadEthtool(df.device.name);
     } else {
-      df.ethtool = Fail<EthtoolInfo>("kernel queries disabled");
+      df.ethtool = Result<EthtoolInfo>::Error("kernel queries disabled");
     }
     if (!roots) {
-      df.root_qdisc = Fail<RootQdisc>(roots.error());
+      df.root_qdisc = Result<RootQdisc>::Error(roots.error());
     } else {
-      df.root_qdisc = Fail<RootQdisc>("no root qdisc reported for " + df.device.name);
+      df.root_qdisc = Result<RootQdisc>::Error("no root qdisc reported for " + df.device.name);
       for (const auto& r : *roots) {
         if (r.device == df.device.name ||
             (df.device.ifindex && r.ifindex == *df.device.ifindex && r.device.empty())) {

@@ -40,31 +40,31 @@ struct HostOptions {
 
 struct DeviceFacts {
   NetDevice device;
-  Result<DeviceIrqs> irqs = Fail<DeviceIrqs>("not read");
-  Result<EthtoolInfo> ethtool = Fail<EthtoolInfo>("not read");
-  Result<RootQdisc> root_qdisc = Fail<RootQdisc>("not read");
+  Result<DeviceIrqs> irqs = Result<DeviceIrqs>::Error("not read");
+  Result<EthtoolInfo> ethtool = Result<EthtoolInfo>::Error("not read");
+  Result<RootQdisc> root_qdisc = Result<RootQdisc>::Error("not read");
 };
 
 struct HostFacts {
-  Result<SoftirqTable> softirqs = Fail<SoftirqTable>("not read");
-  Result<InterruptTable> interrupts = Fail<InterruptTable>("not read");
-  Result<SoftnetStat> softnet = Fail<SoftnetStat>("not read");
-  Result<CounterTable> netstat = Fail<CounterTable>("not read");
-  Result<CounterTable> snmp = Fail<CounterTable>("not read");
+  Result<SoftirqTable> softirqs = Result<SoftirqTable>::Error("not read");
+  Result<InterruptTable> interrupts = Result<InterruptTable>::Error("not read");
+  Result<SoftnetStat> softnet = Result<SoftnetStat>::Error("not read");
+  Result<CounterTable> netstat = Result<CounterTable>::Error("not read");
+  Result<CounterTable> snmp = Result<CounterTable>::Error("not read");
   TcpCounters tcp;  // named counters from netstat + snmp; each absent if unavailable
-  Result<SockStat> sockstat = Fail<SockStat>("not read");
+  Result<SockStat> sockstat = Result<SockStat>::Error("not read");
   SysctlTable sysctls;
-  Result<VulnerabilityList> vulnerabilities = Fail<VulnerabilityList>("not read");
-  Result<KernelCmdline> cmdline = Fail<KernelCmdline>("not read");
-  Result<AuditState> audit = Fail<AuditState>("not read");
-  Result<SeccompState> target_seccomp = Fail<SeccompState>("not read");
-  Result<NetfilterState> netfilter = Fail<NetfilterState>("not read");
-  Result<std::vector<int>> irqbalance_pids = Fail<std::vector<int>>("not read");
-  Result<CpuFreq> cpufreq = Fail<CpuFreq>("not read");
+  Result<VulnerabilityList> vulnerabilities = Result<VulnerabilityList>::Error("not read");
+  Result<KernelCmdline> cmdline = Result<KernelCmdline>::Error("not read");
+  Result<AuditState> audit = Result<AuditState>::Error("not read");
+  Result<SeccompState> target_seccomp = Result<SeccompState>::Error("not read");
+  Result<NetfilterState> netfilter = Result<NetfilterState>::Error("not read");
+  Result<std::vector<int>> irqbalance_pids = Result<std::vector<int>>::Error("not read");
+  Result<CpuFreq> cpufreq = Result<CpuFreq>::Error("not read");
   Result<std::vector<OwnedPacketSocket>> packet_sockets =
-      Fail<std::vector<OwnedPacketSocket>>("not read");
-  Result<PortListeners> target_listeners = Fail<PortListeners>("not read");
-  Result<std::vector<DeviceFacts>> devices = Fail<std::vector<DeviceFacts>>("not read");
+      Result<std::vector<OwnedPacketSocket>>::Error("not read");
+  Result<PortListeners> target_listeners = Result<PortListeners>::Error("not read");
+  Result<std::vector<DeviceFacts>> devices = Result<std::vector<DeviceFacts>>::Error("not read");
   int cpus_configured = 0;  // sysconf(_SC_NPROCESSORS_CONF)
   int cpus_online = 0;      // sysconf(_SC_NPROCESSORS_ONLN)
 };

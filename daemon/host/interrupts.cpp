@@ -54,16 +54,16 @@ const IrqLine* InterruptTable::find_number(int irq) const {
 Result<InterruptTable> ParseInterrupts(std::string_view text, std::string_view source) {
   const std::string src(source);
   const auto lines = SplitLines(text);
-  if (lines.empty()) return Fail<InterruptTable>(src + ": empty");
+  if (lines.empty()) return Result<InterruptTable>::Error(src + ": empty");
   InterruptTable table;
   for (auto cpu : SplitWhitespace(lines[0])) {
     if (!StartsWith(cpu, "CPU")) {
-      return Fail<InterruptTable>(src + ": header: expected CPU columns, got '" + std::string(cpu) +
-                                  "'");
+      return Result<InterruptTable>::Error(src + ": header: expected CPU columns, got '" +
+                                           std::string(cpu) + "'");
     }
     table.cpus.emplace_back(cpu);
   }
-  if (table.cpus.empty()) return Fail<InterruptTable>(src + ": header has no CPU columns");
+  if (table.cpus.empty()) return Result<InterruptTable>::Error(src + ": header has no CPU columns");
   const std::size_t ncpu = table.cpus.size();
 
   for (std::size_t i = 1; i < lines.size(); ++i) {
@@ -71,13 +71,13 @@ Result<InterruptTable> ParseInterrupts(std::string_view text, std::string_view s
     if (Trim(line).empty()) continue;
     const std::string where = src + ": line " + std::to_string(i + 1);
     const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return Fail<InterruptTable>(where + ": no 'ID:'");
+    if (colon == std::string_view::npos) return Result<InterruptTable>::Error(where + ": no 'ID:'");
     IrqLine irq;
     irq.id = std::string(Trim(line.substr(0, colon)));
-    if (irq.id.empty()) return Fail<InterruptTable>(where + ": empty IRQ id");
+    if (irq.id.empty()) return Result<InterruptTable>::Error(where + ": empty IRQ id");
     if (AllDigits(irq.id)) {
       const auto n = ParseU64(irq.id);
-      if (!n || *n > 0x7fffffff) return Fail<InterruptTable>(where + ": bad IRQ number");
+      if (!n || *n > 0x7fffffff) return Result<InterruptTable>::Error(where + ": bad IRQ number");
       irq.number = static_cast<int>(*n);
     }
     const std::string_view rest = line.substr(colon + 1);
@@ -91,8 +91,9 @@ Result<InterruptTable> ParseInterrupts(std::string_view text, std::string_view s
     }
     if (irq.number) {
       if (counts != ncpu) {
-        return Fail<InterruptTable>(where + ": IRQ " + irq.id + " has " + std::to_string(counts) +
-                                    " counts for " + std::to_string(ncpu) + " CPUs (truncated?)");
+        return Result<InterruptTable>::Error(where + ": IRQ " + irq.id + " has " +
+                                             std::to_string(counts) + " counts for " +
+                                             std::to_string(ncpu) + " CPUs (truncated?)");
       }
       std::size_t f = counts;
       if (f < fields.size()) irq.chip = std::string(fields[f++]);
@@ -113,7 +114,7 @@ Result<InterruptTable> ParseInterrupts(std::string_view text, std::string_view s
     } else {
       // NMI, LOC, ... carry one count per CPU and a description; ERR and MIS carry one total.
       if (counts == 0) {
-        return Fail<InterruptTable>(where + ": '" + irq.id + "' has no counts");
+        return Result<InterruptTable>::Error(where + ": '" + irq.id + "' has no counts");
       }
       irq.description = std::string(SkipFields(rest, counts));
     }
@@ -125,7 +126,7 @@ Result<InterruptTable> ParseInterrupts(std::string_view text, std::string_view s
 Result<InterruptTable> ReadInterrupts(const HostPaths& paths) {
   const std::string path = paths.proc + "/interrupts";
   auto text = ReadTextFile(path);
-  if (!text) return Fail<InterruptTable>(text.error());
+  if (!text) return Result<InterruptTable>::Error(text.error());
   return ParseInterrupts(*text, path);
 }
 

@@ -93,7 +93,7 @@ std::vector<int> DeviceIrqs::queue_cpus() const {
 Result<DeviceIrqs> ReadDeviceIrqs(const HostPaths& paths, std::string_view dev,
                                   const InterruptTable& table) {
   if (dev.empty() || dev.find('/') != std::string_view::npos) {
-    return Fail<DeviceIrqs>("bad device name '" + std::string(dev) + "'");
+    return Result<DeviceIrqs>::Error("bad device name '" + std::string(dev) + "'");
   }
   const std::string devdir = paths.sys + "/class/net/" + std::string(dev) + "/device";
   std::vector<int> msi;
@@ -120,12 +120,12 @@ Result<DeviceIrqs> ReadDeviceIrqs(const HostPaths& paths, std::string_view dev,
     const std::string base = paths.proc + "/irq/" + std::to_string(irq.irq);
     auto text = ReadTextFile(base + "/smp_affinity_list");
     if (!text) {
-      irq.affinity = Fail<std::vector<int>>(text.error());
+      irq.affinity = Result<std::vector<int>>::Error(text.error());
     } else if (auto cpus = ParseCpuList(*text)) {
       irq.affinity = *cpus;
     } else {
-      irq.affinity = Fail<std::vector<int>>(base + "/smp_affinity_list: bad CPU list '" +
-                                            std::string(Trim(*text)) + "'");
+      irq.affinity = Result<std::vector<int>>::Error(base + "/smp_affinity_list: bad CPU list '" +
+                                                     std::string(Trim(*text)) + "'");
     }
     irq.effective = ReadList(base + "/effective_affinity_list");
   }

@@ -20,7 +20,8 @@ struct DeviceIrq {
   std::vector<std::string> actions;
   bool queue = false;  // action names look like a data queue (rx/tx/input/output/comp/queue)
   std::vector<std::uint64_t> per_cpu;
-  Result<std::vector<int>> affinity = Fail<std::vector<int>>("not read");  // smp_affinity_list
+  Result<std::vector<int>> affinity =
+      Result<std::vector<int>>::Error("not read");  // smp_affinity_list
   std::optional<std::vector<int>> effective;  // effective_affinity_list, where the kernel has it
 };
 

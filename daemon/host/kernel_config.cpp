@@ -13,18 +13,18 @@ namespace {
 
 Result<std::string> ReadGzip(const std::string& path) {
   std::unique_ptr<gzFile_s, int (*)(gzFile)> file(::gzopen(path.c_str(), "rb"), &::gzclose);
-  if (!file) return Fail<std::string>(path + ": " + std::strerror(errno));
+  if (!file) return Result<std::string>::Error(path + ": " + std::strerror(errno));
   std::string out;
   char buf[16384];
   for (;;) {
     const int n = ::gzread(file.get(), buf, sizeof buf);
     if (n < 0) {
       int code = 0;
-      return Fail<std::string>(path + ": " + ::gzerror(file.get(), &code));
+      return Result<std::string>::Error(path + ": " + ::gzerror(file.get(), &code));
     }
     if (n == 0) break;
     out.append(buf, static_cast<std::size_t>(n));
-    if (out.size() > (16u << 20)) return Fail<std::string>(path + ": larger than 16 MiB");
+    if (out.size() > (16u << 20)) return Result<std::string>::Error(path + ": larger than 16 MiB");
   }
   return out;
 }
@@ -47,10 +47,10 @@ Result<KernelConfig> ReadKernelConfig(const HostPaths& paths) {
   auto gz = ReadGzip(proc);
   if (gz) return KernelConfig{proc, std::move(*gz)};
   auto release = ReadTextFile(paths.proc + "/sys/kernel/osrelease");
-  if (!release) return Fail<KernelConfig>(gz.error() + "; " + release.error());
+  if (!release) return Result<KernelConfig>::Error(gz.error() + "; " + release.error());
   const std::string boot = paths.boot + "/config-" + std::string(Trim(*release));
   auto text = ReadTextFile(boot);
-  if (!text) return Fail<KernelConfig>(gz.error() + "; " + text.error());
+  if (!text) return Result<KernelConfig>::Error(gz.error() + "; " + text.error());
   return KernelConfig{boot, std::move(*text)};
 }
 

@@ -21,10 +21,11 @@ std::optional<long long> ReadInt(const std::string& path) {
 
 Result<std::vector<int>> ReadMask(const std::string& path) {
   auto text = ReadTextFile(path);
-  if (!text) return Fail<std::vector<int>>(text.error());
+  if (!text) return Result<std::vector<int>>::Error(text.error());
   auto cpus = ParseCpuMask(*text);
   if (!cpus)
-    return Fail<std::vector<int>>(path + ": bad CPU mask '" + std::string(Trim(*text)) + "'");
+    return Result<std::vector<int>>::Error(path + ": bad CPU mask '" + std::string(Trim(*text)) +
+                                           "'");
   return *cpus;
 }
 
@@ -55,12 +56,12 @@ bool NetDevice::xps_enabled() const {
 
 Result<NetDevice> ReadNetDevice(const HostPaths& paths, std::string_view name) {
   if (name.empty() || name.find('/') != std::string_view::npos || name == "." || name == "..") {
-    return Fail<NetDevice>("bad device name '" + std::string(name) + "'");
+    return Result<NetDevice>::Error("bad device name '" + std::string(name) + "'");
   }
   const std::string dir = paths.sys + "/class/net/" + std::string(name);
   auto queues = ListDirectory(dir + "/queues");
   if (!queues) {
-    if (::access(dir.c_str(), F_OK) != 0) return Fail<NetDevice>(dir + ": no such device");
+    if (::access(dir.c_str(), F_OK) != 0) return Result<NetDevice>::Error(dir + ": no such device");
   }
   NetDevice dev;
   dev.name = std::string(name);
@@ -97,7 +98,7 @@ Result<NetDevice> ReadNetDevice(const HostPaths& paths, std::string_view name) {
 
 Result<std::vector<NetDevice>> ReadNetDevices(const HostPaths& paths) {
   auto names = ListDirectory(paths.sys + "/class/net");
-  if (!names) return Fail<std::vector<NetDevice>>(names.error());
+  if (!names) return Result<std::vector<NetDevice>>::Error(names.error());
   std::vector<NetDevice> devs;
   for (const auto& n : *names) {
     auto d = ReadNetDevice(paths, n);

@@ -73,11 +73,11 @@ Result<NfRuleset> ParseNftJson(std::string_view text, std::string_view source) {
   try {
     json = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e400
-    return Fail<NfRuleset>(src + ": " + e.what());
+    return Result<NfRuleset>::Error(src + ": " + e.what());
   }
   const nlohmann::json* items = Member(json, "nftables");
   if (items == nullptr || !items->is_array()) {
-    return Fail<NfRuleset>(src + ": no \"nftables\" array");
+    return Result<NfRuleset>::Error(src + ": no \"nftables\" array");
   }
   NfRuleset rs;
   rs.source = "nft";
@@ -86,7 +86,7 @@ Result<NfRuleset> ParseNftJson(std::string_view text, std::string_view source) {
       const std::string family = StrMember(*t, "family");
       const std::string name = StrMember(*t, "name");
       if (family.empty() || name.empty()) {
-        return Fail<NfRuleset>(src + ": table without family or name");
+        return Result<NfRuleset>::Error(src + ": table without family or name");
       }
       TableFor(rs, family, name);
     } else if (const nlohmann::json* c = Member(item, "chain")) {
@@ -94,7 +94,7 @@ Result<NfRuleset> ParseNftJson(std::string_view text, std::string_view source) {
       const std::string table = StrMember(*c, "table");
       const std::string name = StrMember(*c, "name");
       if (family.empty() || table.empty() || name.empty()) {
-        return Fail<NfRuleset>(src + ": chain without family, table or name");
+        return Result<NfRuleset>::Error(src + ": chain without family, table or name");
       }
       NfChain& chain = ChainFor(TableFor(rs, family, table), name);
       if (auto hook = StrMember(*c, "hook"); !hook.empty()) chain.hook = hook;
@@ -104,7 +104,7 @@ Result<NfRuleset> ParseNftJson(std::string_view text, std::string_view source) {
       const std::string table = StrMember(*r, "table");
       const std::string chain = StrMember(*r, "chain");
       if (family.empty() || table.empty() || chain.empty()) {
-        return Fail<NfRuleset>(src + ": rule without family, table or chain");
+        return Result<NfRuleset>::Error(src + ": rule without family, table or chain");
       }
       ChainFor(TableFor(rs, family, table), chain).rules += 1;
     }
@@ -125,14 +125,16 @@ Result<NfRuleset> ParseIptablesSave(std::string_view text, std::string_view fami
     const std::string where = src + ": line " + std::to_string(i + 1);
     if (line.empty() || line[0] == '#') continue;
     if (line[0] == '*') {
-      if (current != nullptr) return Fail<NfRuleset>(where + ": table without COMMIT before it");
+      if (current != nullptr)
+        return Result<NfRuleset>::Error(where + ": table without COMMIT before it");
       const std::string name(Trim(line.substr(1)));
-      if (name.empty()) return Fail<NfRuleset>(where + ": empty table name");
+      if (name.empty()) return Result<NfRuleset>::Error(where + ": empty table name");
       current = &TableFor(rs, std::string(family), name);
       continue;
     }
     if (current == nullptr) {
-      return Fail<NfRuleset>(where + ": '" + std::string(line.substr(0, 20)) + "' outside a table");
+      return Result<NfRuleset>::Error(where + ": '" + std::string(line.substr(0, 20)) +
+                                      "' outside a table");
     }
     if (line == "COMMIT") {
       current = nullptr;
@@ -141,7 +143,7 @@ Result<NfRuleset> ParseIptablesSave(std::string_view text, std::string_view fami
     if (line[0] == ':') {
       // ":INPUT ACCEPT [0:0]" (built-in chain with policy) or ":DOCKER - [0:0]" (user chain).
       const auto f = SplitWhitespace(line.substr(1));
-      if (f.empty()) return Fail<NfRuleset>(where + ": empty chain declaration");
+      if (f.empty()) return Result<NfRuleset>::Error(where + ": empty chain declaration");
       NfChain& c = ChainFor(*current, std::string(f[0]));
       if (f.size() > 1 && f[1] != "-") {
         c.policy = std::string(f[1]);
@@ -151,14 +153,16 @@ Result<NfRuleset> ParseIptablesSave(std::string_view text, std::string_view fami
     }
     if (StartsWith(line, "-A ") || StartsWith(line, "-I ")) {
       const auto f = SplitWhitespace(line);
-      if (f.size() < 2) return Fail<NfRuleset>(where + ": rule without chain");
+      if (f.size() < 2) return Result<NfRuleset>::Error(where + ": rule without chain");
       ChainFor(*current, std::string(f[1])).rules += 1;
       continue;
     }
-    return Fail<NfRuleset>(where + ": unexpected '" + std::string(line.substr(0, 20)) + "'");
+    return Result<NfRuleset>::Error(where + ": unexpected '" + std::string(line.substr(0, 20)) +
+                                    "'");
   }
   if (current != nullptr) {
-    return Fail<NfRuleset>(src + ": table '" + current->name + "' has no COMMIT (truncated?)");
+    return Result<NfRuleset>::Error(src + ": table '" + current->name +
+                                    "' has no COMMIT (truncated?)");
   }
   return rs;
 }
@@ -190,9 +194,9 @@ bool NfTablesLoaded(const HostPaths& paths) {
 
 Result<NfRuleset> RunSave(CommandRunner& runner, const std::string& tool, std::string_view family) {
   auto out = runner.run({tool});
-  if (!out) return Fail<NfRuleset>(out.error());
+  if (!out) return Result<NfRuleset>::Error(out.error());
   if (out->exit_code != 0) {
-    return Fail<NfRuleset>(tool + ": exit code " + std::to_string(out->exit_code));
+    return Result<NfRuleset>::Error(tool + ": exit code " + std::to_string(out->exit_code));
   }
   return ParseIptablesSave(out->out, family, tool);
 }
@@ -222,7 +226,7 @@ Result<NfRuleset> RunSavePair(CommandRunner& runner, const std::string& v4, cons
       errors += (errors.empty() ? "" : "; ") + r6.error();
     }
   }
-  if (!any) return Fail<NfRuleset>(errors.empty() ? name + ": nothing to query" : errors);
+  if (!any) return Result<NfRuleset>::Error(errors.empty() ? name + ": nothing to query" : errors);
   return rs;
 }
 
@@ -233,17 +237,19 @@ NetfilterState ReadNetfilter(const HostPaths& paths, CommandRunner& runner) {
   if (NfTablesLoaded(paths)) {
     auto out = runner.run({"nft", "-j", "list", "ruleset"});
     if (!out) {
-      st.nft = Fail<NfRuleset>(out.error());
+      st.nft = Result<NfRuleset>::Error(out.error());
     } else if (out->exit_code != 0) {
-      st.nft = Fail<NfRuleset>("nft -j list ruleset: exit code " + std::to_string(out->exit_code));
+      st.nft = Result<NfRuleset>::Error("nft -j list ruleset: exit code " +
+                                        std::to_string(out->exit_code));
     } else {
       st.nft = ParseNftJson(out->out, "nft -j list ruleset");
     }
     st.iptables_nft =
         RunSavePair(runner, "iptables-nft-save", "ip6tables-nft-save", "iptables-nft", true, true);
   } else {
-    st.nft = Fail<NfRuleset>("nf_tables module not loaded (not loading it to look)");
-    st.iptables_nft = Fail<NfRuleset>("nf_tables module not loaded (not loading it to look)");
+    st.nft = Result<NfRuleset>::Error("nf_tables module not loaded (not loading it to look)");
+    st.iptables_nft =
+        Result<NfRuleset>::Error("nf_tables module not loaded (not loading it to look)");
   }
   const bool v4 = ::access((paths.proc + "/net/ip_tables_names").c_str(), F_OK) == 0;
   const bool v6 = ::access((paths.proc + "/net/ip6_tables_names").c_str(), F_OK) == 0;
@@ -251,7 +257,8 @@ NetfilterState ReadNetfilter(const HostPaths& paths, CommandRunner& runner) {
     st.iptables_legacy = RunSavePair(runner, "iptables-legacy-save", "ip6tables-legacy-save",
                                      "iptables-legacy", v4, v6);
   } else {
-    st.iptables_legacy = Fail<NfRuleset>("legacy iptables not loaded (no ip_tables_names)");
+    st.iptables_legacy =
+        Result<NfRuleset>::Error("legacy iptables not loaded (no ip_tables_names)");
   }
   return st;
 }

@@ -50,9 +50,9 @@ Result<NfRuleset> ParseIptablesSave(std::string_view text, std::string_view fami
 
 struct NetfilterState {
   // Each source is absent with a reason ("nft not installed", "nf_tables not loaded").
-  Result<NfRuleset> nft = Fail<NfRuleset>("not queried");
-  Result<NfRuleset> iptables_legacy = Fail<NfRuleset>("not queried");  // ip + ip6
-  Result<NfRuleset> iptables_nft = Fail<NfRuleset>("not queried");     // ip + ip6
+  Result<NfRuleset> nft = Result<NfRuleset>::Error("not queried");
+  Result<NfRuleset> iptables_legacy = Result<NfRuleset>::Error("not queried");  // ip + ip6
+  Result<NfRuleset> iptables_nft = Result<NfRuleset>::Error("not queried");     // ip + ip6
   // Sum over sources that answered; iptables-nft rules also appear in the nft ruleset, so the
   // nft count is used when available, plus the legacy count.
   int total_rules() const;

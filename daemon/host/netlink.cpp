@@ -13,7 +13,8 @@ namespace tunescope::host {
 Result<NetlinkSocket> NetlinkSocket::open(int protocol, std::string_view what) {
   const int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
   if (fd < 0) {
-    return Fail<NetlinkSocket>(std::string(what) + ": netlink socket: " + std::strerror(errno));
+    return Result<NetlinkSocket>::Error(std::string(what) +
+                                        ": netlink socket: " + std::strerror(errno));
   }
   timeval tv{};
   tv.tv_sec = 5;  // a kernel that never answers must not hang the daemon
@@ -79,7 +80,7 @@ bool WalkNetlinkMessages(std::span<const std::uint8_t> buf, NetlinkWalk& state,
 
 Result<Ok> NetlinkSocket::request(std::span<std::uint8_t> req, bool dump,
                                   const Handler& on_message) {
-  if (req.size() < sizeof(nlmsghdr)) return Fail<Ok>(what_ + ": request too short");
+  if (req.size() < sizeof(nlmsghdr)) return Result<Ok>::Error(what_ + ": request too short");
   nlmsghdr hdr;
   std::memcpy(&hdr, req.data(), sizeof(hdr));
   hdr.nlmsg_len = static_cast<std::uint32_t>(req.size());
@@ -90,16 +91,16 @@ Result<Ok> NetlinkSocket::request(std::span<std::uint8_t> req, bool dump,
   kernel.nl_family = AF_NETLINK;
   if (::sendto(fd_, req.data(), req.size(), 0, reinterpret_cast<sockaddr*>(&kernel),
                sizeof(kernel)) < 0) {
-    return Fail<Ok>(what_ + ": netlink send: " + std::strerror(errno));
+    return Result<Ok>::Error(what_ + ": netlink send: " + std::strerror(errno));
   }
   std::vector<std::uint8_t> buf(64 * 1024);
   for (;;) {
     const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Fail<Ok>(what_ + ": netlink recv: " + std::strerror(errno));
+      return Result<Ok>::Error(what_ + ": netlink recv: " + std::strerror(errno));
     }
-    if (n == 0) return Fail<Ok>(what_ + ": netlink socket closed");
+    if (n == 0) return Result<Ok>::Error(what_ + ": netlink socket closed");
     NetlinkWalk state;
     bool got_reply = false;
     const auto counting = [&](std::uint16_t type, std::span<const std::uint8_t> payload) {
@@ -108,10 +109,11 @@ Result<Ok> NetlinkSocket::request(std::span<std::uint8_t> req, bool dump,
     };
     if (!WalkNetlinkMessages(std::span<const std::uint8_t>(buf.data(), std::size_t(n)), state,
                              counting)) {
-      return Fail<Ok>(what_ + ": " + state.error);
+      return Result<Ok>::Error(what_ + ": " + state.error);
     }
     if (state.got_error_msg) {
-      if (state.nl_error != 0) return Fail<Ok>(what_ + ": " + std::strerror(-state.nl_error));
+      if (state.nl_error != 0)
+        return Result<Ok>::Error(what_ + ": " + std::strerror(-state.nl_error));
       return Ok{};  // ACK
     }
     if (state.done) return Ok{};

@@ -11,7 +11,7 @@ std::string ParseComm(std::string_view text) {
 
 Result<std::vector<ProcessInfo>> ListProcesses(const HostPaths& paths) {
   auto entries = ListDirectory(paths.proc);
-  if (!entries) return Fail<std::vector<ProcessInfo>>(entries.error());
+  if (!entries) return Result<std::vector<ProcessInfo>>::Error(entries.error());
   std::vector<ProcessInfo> procs;
   for (const auto& name : *entries) {
     const auto pid = ParseU64(name);

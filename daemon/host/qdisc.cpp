@@ -45,7 +45,7 @@ std::optional<Qdisc> ParseQdiscMessage(std::span<const std::uint8_t> payload) {
 
 Result<std::vector<Qdisc>> DumpQdiscs() {
   auto sock = NetlinkSocket::open(NETLINK_ROUTE, "qdisc dump");
-  if (!sock) return Fail<std::vector<Qdisc>>(sock.error());
+  if (!sock) return Result<std::vector<Qdisc>>::Error(sock.error());
   std::vector<std::uint8_t> req(NLMSG_SPACE(sizeof(tcmsg)), 0);
   nlmsghdr hdr{};
   hdr.nlmsg_type = RTM_GETQDISC;
@@ -64,16 +64,16 @@ Result<std::vector<Qdisc>> DumpQdiscs() {
       malformed = true;
     }
   });
-  if (!r) return Fail<std::vector<Qdisc>>(r.error());
+  if (!r) return Result<std::vector<Qdisc>>::Error(r.error());
   if (malformed && out.empty()) {
-    return Fail<std::vector<Qdisc>>("qdisc dump: malformed RTM_NEWQDISC messages");
+    return Result<std::vector<Qdisc>>::Error("qdisc dump: malformed RTM_NEWQDISC messages");
   }
   return out;
 }
 
 Result<std::vector<RootQdisc>> ReadRootQdiscs() {
   auto all = DumpQdiscs();
-  if (!all) return Fail<std::vector<RootQdisc>>(all.error());
+  if (!all) return Result<std::vector<RootQdisc>>::Error(all.error());
   std::vector<RootQdisc> roots;
   for (const auto& q : *all) {
     if (!q.is_root()) continue;

@@ -1,22 +1,29 @@
-// A value or the reason it is missing. GCC 12's C++20 has no std::expected; this is the small
-// subset the host readers need. Readers never throw on malformed input: they return an error
-// string that names the file and what was wrong with it.
+// The daemon's one error type: a value or the reason it is missing. GCC 12's C++20 has no
+// std::expected; this is the subset the daemon needs. Errors here are always shown to a person,
+// so a message naming the file, probe or flag and what was wrong is all a failure carries.
+// It lives in the lowest layer so that every layer returns the same type.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
-namespace tunescope::host {
+namespace tunescope {
+
+// The value of a result that carries nothing but success.
+struct Ok {};
 
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  // `Status()` and `return {};` mean success.
+  Result() requires std::is_same_v<T, Ok> : value_(Ok{}) {}
 
-  static Result failure(std::string reason) {
-    Result r;
-    r.error_ = std::move(reason);
+  static Result Error(std::string message) {
+    Result r{FailureTag{}};
+    r.error_ = std::move(message);
     return r;
   }
 
@@ -35,18 +42,16 @@ class Result {
   const std::string& error() const { return error_; }
 
  private:
-  Result() = default;
+  struct FailureTag {};
+  explicit Result(FailureTag) {}
   std::optional<T> value_;
   std::string error_;
 };
 
-// Shorthand for the failure case: `return fail<Foo>("...")`.
-template <typename T>
-Result<T> Fail(std::string reason) {
-  return Result<T>::failure(std::move(reason));
-}
+// Success or a message.
+using Status = Result<Ok>;
 
-// A value that does not need to carry anything but success.
-struct Ok {};
+// "<what>: <strerror(err)>", the shape of every error that carries a kernel errno.
+std::string ErrnoMessage(const std::string& what, int err);
 
-}  // namespace tunescope::host
+}  // namespace tunescope

@@ -28,20 +28,22 @@ Result<SeccompState> ParseSeccompStatus(std::string_view status_text, std::strin
     if (f[0] == "Seccomp:") {
       const auto v = ParseU64(f[1]);
       if (!v || *v > 2) {
-        return Fail<SeccompState>(src + ": bad Seccomp value '" + std::string(f[1]) + "'");
+        return Result<SeccompState>::Error(src + ": bad Seccomp value '" + std::string(f[1]) + "'");
       }
       st.mode = static_cast<SeccompMode>(*v);
       seen_mode = true;
     } else if (f[0] == "Seccomp_filters:") {
       const auto v = ParseU64(f[1]);
       if (!v || *v > 0x7fffffff) {
-        return Fail<SeccompState>(src + ": bad Seccomp_filters value '" + std::string(f[1]) + "'");
+        return Result<SeccompState>::Error(src + ": bad Seccomp_filters value '" +
+                                           std::string(f[1]) + "'");
       }
       st.filters = static_cast<int>(*v);
     }
   }
   if (!seen_mode) {
-    return Fail<SeccompState>(src + ": no 'Seccomp:' line (kernel without CONFIG_SECCOMP?)");
+    return Result<SeccompState>::Error(src +
+                                       ": no 'Seccomp:' line (kernel without CONFIG_SECCOMP?)");
   }
   return st;
 }
@@ -49,7 +51,7 @@ Result<SeccompState> ParseSeccompStatus(std::string_view status_text, std::strin
 Result<SeccompState> ReadSeccomp(const HostPaths& paths, int pid) {
   const std::string path = paths.proc + "/" + std::to_string(pid) + "/status";
   auto text = ReadTextFile(path);
-  if (!text) return Fail<SeccompState>(text.error());
+  if (!text) return Result<SeccompState>::Error(text.error());
   return ParseSeccompStatus(*text, path);
 }
 

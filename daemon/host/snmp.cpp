@@ -22,34 +22,35 @@ Result<CounterTable> ParseCounterPairs(std::string_view text, std::string_view s
   for (auto l : SplitLines(text)) {
     if (!Trim(l).empty()) lines.push_back(l);
   }
-  if (lines.empty()) return Fail<CounterTable>(src + ": empty");
+  if (lines.empty()) return Result<CounterTable>::Error(src + ": empty");
   if (lines.size() % 2 != 0) {
-    return Fail<CounterTable>(src +
-                              ": odd number of lines; a header has no value line "
-                              "(truncated?)");
+    return Result<CounterTable>::Error(src +
+                                       ": odd number of lines; a header has no value line "
+                                       "(truncated?)");
   }
   for (std::size_t i = 0; i < lines.size(); i += 2) {
     const auto names = SplitWhitespace(lines[i]);
     const auto values = SplitWhitespace(lines[i + 1]);
     const std::string where = src + ": line " + std::to_string(i + 1);
     if (names.empty() || names[0].size() < 2 || names[0].back() != ':') {
-      return Fail<CounterTable>(where + ": expected 'Prefix: names...'");
+      return Result<CounterTable>::Error(where + ": expected 'Prefix: names...'");
     }
     if (values.empty() || values[0] != names[0]) {
-      return Fail<CounterTable>(where + ": value line does not start with '" +
-                                std::string(names[0]) + "'");
+      return Result<CounterTable>::Error(where + ": value line does not start with '" +
+                                         std::string(names[0]) + "'");
     }
     if (names.size() != values.size()) {
-      return Fail<CounterTable>(where + ": " + std::to_string(names.size() - 1) + " names but " +
-                                std::to_string(values.size() - 1) + " values (truncated?)");
+      return Result<CounterTable>::Error(where + ": " + std::to_string(names.size() - 1) +
+                                         " names but " + std::to_string(values.size() - 1) +
+                                         " values (truncated?)");
     }
     auto& group = table.groups[std::string(names[0].substr(0, names[0].size() - 1))];
     for (std::size_t k = 1; k < names.size(); ++k) {
       const auto v = ParseI64(values[k]);
       if (!v) {
         // Very large unsigned counters would not fit; say so rather than wrap.
-        return Fail<CounterTable>(where + ": bad value '" + std::string(values[k]) + "' for " +
-                                  std::string(names[k]));
+        return Result<CounterTable>::Error(where + ": bad value '" + std::string(values[k]) +
+                                           "' for " + std::string(names[k]));
       }
       group[std::string(names[k])] = *v;
     }
@@ -61,7 +62,7 @@ namespace {
 
 Result<CounterTable> ReadPairs(const std::string& path) {
   auto text = ReadTextFile(path);
-  if (!text) return Fail<CounterTable>(text.error());
+  if (!text) return Result<CounterTable>::Error(text.error());
   return ParseCounterPairs(*text, path);
 }
 

@@ -17,7 +17,7 @@ Result<std::vector<PacketSocket>> ParseProcNetPacket(std::string_view text,
   const std::string src(source);
   const auto lines = SplitLines(text);
   if (lines.empty() || !StartsWith(Trim(lines[0]), "sk")) {
-    return Fail<std::vector<PacketSocket>>(src + ": missing header");
+    return Result<std::vector<PacketSocket>>::Error(src + ": missing header");
   }
   std::vector<PacketSocket> out;
   for (std::size_t i = 1; i < lines.size(); ++i) {
@@ -26,8 +26,8 @@ Result<std::vector<PacketSocket>> ParseProcNetPacket(std::string_view text,
     const std::string where = src + ": line " + std::to_string(i + 1);
     // sk RefCnt Type Proto Iface R Rmem User Inode
     if (f.size() < 9) {
-      return Fail<std::vector<PacketSocket>>(where + ": " + std::to_string(f.size()) +
-                                             " columns, expected 9 (truncated?)");
+      return Result<std::vector<PacketSocket>>::Error(where + ": " + std::to_string(f.size()) +
+                                                      " columns, expected 9 (truncated?)");
     }
     const auto type = ParseU64(f[2]);
     const auto proto = ParseU64(f[3], 16);
@@ -38,7 +38,7 @@ Result<std::vector<PacketSocket>> ParseProcNetPacket(std::string_view text,
     const auto inode = ParseU64(f[8]);
     if (!type || !proto || !iface || !running || !rmem || !uid || !inode || *type > 255 ||
         *proto > 0xffff || *iface > INT_MAX || *uid > UINT_MAX) {
-      return Fail<std::vector<PacketSocket>>(where + ": bad number");
+      return Result<std::vector<PacketSocket>>::Error(where + ": bad number");
     }
     PacketSocket s;
     s.type = static_cast<int>(*type);
@@ -56,7 +56,7 @@ Result<std::vector<PacketSocket>> ParseProcNetPacket(std::string_view text,
 Result<std::vector<PacketSocket>> ReadPacketSockets(const HostPaths& paths) {
   const std::string path = paths.proc + "/net/packet";
   auto text = ReadTextFile(path);
-  if (!text) return Fail<std::vector<PacketSocket>>(text.error());
+  if (!text) return Result<std::vector<PacketSocket>>::Error(text.error());
   return ParseProcNetPacket(*text, path);
 }
 
@@ -65,7 +65,7 @@ Result<std::vector<TcpSocket>> ParseProcNetTcp(std::string_view text, bool ipv6,
   const std::string src(source);
   const auto lines = SplitLines(text);
   if (lines.empty() || !StartsWith(Trim(lines[0]), "sl")) {
-    return Fail<std::vector<TcpSocket>>(src + ": missing header");
+    return Result<std::vector<TcpSocket>>::Error(src + ": missing header");
   }
   const std::size_t addr_len = ipv6 ? 32 : 8;
   std::vector<TcpSocket> out;
@@ -75,14 +75,14 @@ Result<std::vector<TcpSocket>> ParseProcNetTcp(std::string_view text, bool ipv6,
     const std::string where = src + ": line " + std::to_string(i + 1);
     // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
     if (f.size() < 10) {
-      return Fail<std::vector<TcpSocket>>(where + ": " + std::to_string(f.size()) +
-                                          " columns, expected at least 10 (truncated?)");
+      return Result<std::vector<TcpSocket>>::Error(where + ": " + std::to_string(f.size()) +
+                                                   " columns, expected at least 10 (truncated?)");
     }
     const std::string_view local = f[1];
     const std::size_t colon = local.find(':');
     if (colon != addr_len || local.size() != addr_len + 5) {
-      return Fail<std::vector<TcpSocket>>(where + ": bad local address '" + std::string(local) +
-                                          "'");
+      return Result<std::vector<TcpSocket>>::Error(where + ": bad local address '" +
+                                                   std::string(local) + "'");
     }
     const auto port = ParseU64(local.substr(colon + 1), 16);
     const bool addr = std::all_of(local.begin(), local.begin() + colon, [](char ch) {
@@ -93,7 +93,7 @@ Result<std::vector<TcpSocket>> ParseProcNetTcp(std::string_view text, bool ipv6,
     const std::string_view queues = f[4];
     const std::size_t qcolon = queues.find(':');
     if (rcolon != addr_len || qcolon == std::string_view::npos) {
-      return Fail<std::vector<TcpSocket>>(where + ": bad remote address or queues");
+      return Result<std::vector<TcpSocket>>::Error(where + ": bad remote address or queues");
     }
     const auto rport = ParseU64(remote.substr(rcolon + 1), 16);
     const auto txq = ParseU64(queues.substr(0, qcolon), 16);
@@ -102,7 +102,7 @@ Result<std::vector<TcpSocket>> ParseProcNetTcp(std::string_view text, bool ipv6,
     const auto uid = ParseU64(f[7]);
     const auto inode = ParseU64(f[9]);
     if (!port || !addr || !state || !uid || !inode || *uid > UINT_MAX || !rport || !txq || !rxq) {
-      return Fail<std::vector<TcpSocket>>(where + ": bad number");
+      return Result<std::vector<TcpSocket>>::Error(where + ": bad number");
     }
     TcpSocket s;
     s.local_address = std::string(local.substr(0, colon));
@@ -145,7 +145,7 @@ std::map<std::uint64_t, std::vector<ProcessInfo>> SocketOwners(const HostPaths& 
 
 Result<std::vector<OwnedPacketSocket>> ReadOwnedPacketSockets(const HostPaths& paths) {
   auto socks = ReadPacketSockets(paths);
-  if (!socks) return Fail<std::vector<OwnedPacketSocket>>(socks.error());
+  if (!socks) return Result<std::vector<OwnedPacketSocket>>::Error(socks.error());
   std::vector<OwnedPacketSocket> out;
   if (socks->empty()) return out;
   const auto owners = SocketOwners(paths);
@@ -216,11 +216,11 @@ Result<PortListeners> ReadPortListeners(const HostPaths& paths, unsigned port) {
       continue;
     }
     auto socks = ParseProcNetTcp(*text, v6, path);
-    if (!socks) return Fail<PortListeners>(socks.error());
+    if (!socks) return Result<PortListeners>::Error(socks.error());
     any = true;
     all.insert(all.end(), socks->begin(), socks->end());
   }
-  if (!any) return Fail<PortListeners>(errors);
+  if (!any) return Result<PortListeners>::Error(errors);
   return FindListeners(all, port);
 }
 

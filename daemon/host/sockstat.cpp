@@ -13,19 +13,19 @@ Result<SockStat> ParseSockstat(std::string_view text, std::string_view source) {
     if (f.empty()) continue;
     const std::string where = src + ": line " + std::to_string(i + 1);
     if (f[0].size() < 2 || f[0].back() != ':' || f.size() % 2 == 0) {
-      return Fail<SockStat>(where + ": expected 'PROTO: key value ...'");
+      return Result<SockStat>::Error(where + ": expected 'PROTO: key value ...'");
     }
     const std::string proto(f[0].substr(0, f[0].size() - 1));
     for (std::size_t k = 1; k + 1 < f.size(); k += 2) {
       const auto v = ParseU64(f[k + 1]);
       if (!v) {
-        return Fail<SockStat>(where + ": bad value '" + std::string(f[k + 1]) + "' for " +
-                              std::string(f[k]));
+        return Result<SockStat>::Error(where + ": bad value '" + std::string(f[k + 1]) + "' for " +
+                                       std::string(f[k]));
       }
       s.all[proto + "." + std::string(f[k])] = *v;
     }
   }
-  if (s.all.empty()) return Fail<SockStat>(src + ": no counters");
+  if (s.all.empty()) return Result<SockStat>::Error(src + ": no counters");
   const auto get = [&](const char* key) -> std::optional<std::uint64_t> {
     const auto it = s.all.find(std::string_view(key));
     if (it == s.all.end()) return std::nullopt;
@@ -44,7 +44,7 @@ Result<SockStat> ParseSockstat(std::string_view text, std::string_view source) {
 Result<SockStat> ReadSockstat(const HostPaths& paths) {
   const std::string path = paths.proc + "/net/sockstat";
   auto text = ReadTextFile(path);
-  if (!text) return Fail<SockStat>(text.error());
+  if (!text) return Result<SockStat>::Error(text.error());
   return ParseSockstat(*text, path);
 }
 

@@ -20,48 +20,48 @@ const SoftirqRow* SoftirqTable::find(std::string_view name) const {
 Result<SoftirqTable> ParseSoftirqs(std::string_view text, std::string_view source) {
   const std::string src(source);
   const auto lines = SplitLines(text);
-  if (lines.empty()) return Fail<SoftirqTable>(src + ": empty");
+  if (lines.empty()) return Result<SoftirqTable>::Error(src + ": empty");
   SoftirqTable table;
   for (auto cpu : SplitWhitespace(lines[0])) {
     if (!StartsWith(cpu, "CPU")) {
-      return Fail<SoftirqTable>(src + ": header: expected CPU columns, got '" + std::string(cpu) +
-                                "'");
+      return Result<SoftirqTable>::Error(src + ": header: expected CPU columns, got '" +
+                                         std::string(cpu) + "'");
     }
     table.cpus.emplace_back(cpu);
   }
-  if (table.cpus.empty()) return Fail<SoftirqTable>(src + ": header has no CPU columns");
+  if (table.cpus.empty()) return Result<SoftirqTable>::Error(src + ": header has no CPU columns");
   for (std::size_t i = 1; i < lines.size(); ++i) {
     const auto fields = SplitWhitespace(lines[i]);
     if (fields.empty()) continue;
     const std::string line_no = std::to_string(i + 1);
     if (fields[0].size() < 2 || fields[0].back() != ':') {
-      return Fail<SoftirqTable>(src + ": line " + line_no + ": expected 'NAME:'");
+      return Result<SoftirqTable>::Error(src + ": line " + line_no + ": expected 'NAME:'");
     }
     if (fields.size() != table.cpus.size() + 1) {
-      return Fail<SoftirqTable>(src + ": line " + line_no + ": " +
-                                std::to_string(fields.size() - 1) + " counts for " +
-                                std::to_string(table.cpus.size()) + " CPUs (truncated?)");
+      return Result<SoftirqTable>::Error(src + ": line " + line_no + ": " +
+                                         std::to_string(fields.size() - 1) + " counts for " +
+                                         std::to_string(table.cpus.size()) + " CPUs (truncated?)");
     }
     SoftirqRow row;
     row.name = std::string(fields[0].substr(0, fields[0].size() - 1));
     for (std::size_t c = 1; c < fields.size(); ++c) {
       const auto v = ParseU64(fields[c]);
       if (!v) {
-        return Fail<SoftirqTable>(src + ": line " + line_no + ": bad count '" +
-                                  std::string(fields[c]) + "'");
+        return Result<SoftirqTable>::Error(src + ": line " + line_no + ": bad count '" +
+                                           std::string(fields[c]) + "'");
       }
       row.per_cpu.push_back(*v);
     }
     table.rows.push_back(std::move(row));
   }
-  if (table.rows.empty()) return Fail<SoftirqTable>(src + ": no softirq rows");
+  if (table.rows.empty()) return Result<SoftirqTable>::Error(src + ": no softirq rows");
   return table;
 }
 
 Result<SoftirqTable> ReadSoftirqs(const HostPaths& paths) {
   const std::string path = paths.proc + "/softirqs";
   auto text = ReadTextFile(path);
-  if (!text) return Fail<SoftirqTable>(text.error());
+  if (!text) return Result<SoftirqTable>::Error(text.error());
   return ParseSoftirqs(*text, path);
 }
 

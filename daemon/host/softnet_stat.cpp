@@ -34,13 +34,14 @@ Result<SoftnetStat> ParseSoftnetStat(std::string_view text, std::string_view sou
     const std::string where = src + ": line " + std::to_string(i + 1);
     // Every kernel since 2.6 prints at least 9 columns.
     if (fields.size() < 9) {
-      return Fail<SoftnetStat>(where + ": " + std::to_string(fields.size()) +
-                               " columns, expected at least 9 (truncated?)");
+      return Result<SoftnetStat>::Error(where + ": " + std::to_string(fields.size()) +
+                                        " columns, expected at least 9 (truncated?)");
     }
     std::vector<std::uint64_t> v;
     for (auto f : fields) {
       const auto n = ParseU64(f, 16);
-      if (!n) return Fail<SoftnetStat>(where + ": bad hex column '" + std::string(f) + "'");
+      if (!n)
+        return Result<SoftnetStat>::Error(where + ": bad hex column '" + std::string(f) + "'");
       v.push_back(*n);
     }
     SoftnetCpu cpu;
@@ -53,14 +54,14 @@ Result<SoftnetStat> ParseSoftnetStat(std::string_view text, std::string_view sou
     cpu.cpu = v.size() > 12 ? static_cast<int>(v[12]) : static_cast<int>(stat.cpus.size());
     stat.cpus.push_back(cpu);
   }
-  if (stat.cpus.empty()) return Fail<SoftnetStat>(src + ": no CPU lines");
+  if (stat.cpus.empty()) return Result<SoftnetStat>::Error(src + ": no CPU lines");
   return stat;
 }
 
 Result<SoftnetStat> ReadSoftnetStat(const HostPaths& paths) {
   const std::string path = paths.proc + "/net/softnet_stat";
   auto text = ReadTextFile(path);
-  if (!text) return Fail<SoftnetStat>(text.error());
+  if (!text) return Result<SoftnetStat>::Error(text.error());
   return ParseSoftnetStat(*text, path);
 }
 

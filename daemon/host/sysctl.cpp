@@ -8,11 +8,11 @@ namespace tunescope::host {
 
 Result<std::string> SysctlPath(const HostPaths& paths, std::string_view name) {
   const std::string quoted = "sysctl '" + std::string(name) + "'";
-  if (name.empty()) return Fail<std::string>("empty sysctl name");
+  if (name.empty()) return Result<std::string>::Error("empty sysctl name");
   for (char c : name) {
     const bool ok =
         std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' || c == '/';
-    if (!ok) return Fail<std::string>(quoted + ": invalid character in name");
+    if (!ok) return Result<std::string>::Error(quoted + ": invalid character in name");
   }
   // Slash form keeps dots inside components; dotted form maps every dot to a slash.
   const bool slash_form = name.find('/') != std::string_view::npos;
@@ -27,7 +27,7 @@ Result<std::string> SysctlPath(const HostPaths& paths, std::string_view name) {
     const std::size_t sep = rest.find('/');
     const std::string_view comp = rest.substr(0, sep);
     if (comp.empty() || comp == "." || comp == "..") {
-      return Fail<std::string>(quoted + ": empty or relative path component");
+      return Result<std::string>::Error(quoted + ": empty or relative path component");
     }
     if (sep == std::string_view::npos) break;
     rest.remove_prefix(sep + 1);
@@ -48,13 +48,13 @@ Result<std::string> ReadSysctl(const HostPaths& paths, std::string_view name) {
   auto path = SysctlPath(paths, name);
   if (!path) return path;
   auto text = ReadTextFile(*path);
-  if (!text) return Fail<std::string>("sysctl " + std::string(name) + ": " + text.error());
+  if (!text) return Result<std::string>::Error("sysctl " + std::string(name) + ": " + text.error());
   return NormalizeSysctlValue(*text);
 }
 
 Result<std::optional<long long>> ReadSysctlInt(const HostPaths& paths, std::string_view name) {
   auto v = ReadSysctl(paths, name);
-  if (!v) return Fail<std::optional<long long>>(v.error());
+  if (!v) return Result<std::optional<long long>>::Error(v.error());
   const auto n = ParseI64(*v);
   if (!n) return std::optional<long long>{};
   return std::optional<long long>{static_cast<long long>(*n)};
@@ -62,9 +62,9 @@ Result<std::optional<long long>> ReadSysctlInt(const HostPaths& paths, std::stri
 
 Result<Ok> WriteSysctl(const HostPaths& paths, std::string_view name, std::string_view value) {
   auto path = SysctlPath(paths, name);
-  if (!path) return Fail<Ok>(path.error());
+  if (!path) return Result<Ok>::Error(path.error());
   auto r = WriteTextFile(*path, value);
-  if (!r) return Fail<Ok>("sysctl " + std::string(name) + ": " + r.error());
+  if (!r) return Result<Ok>::Error("sysctl " + std::string(name) + ": " + r.error());
   return r;
 }
 

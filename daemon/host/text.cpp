@@ -30,7 +30,7 @@ std::string ErrnoText(int err) {
 
 Result<std::string> ReadTextFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Fail<std::string>(path + ": " + ErrnoText(errno));
+  if (fd < 0) return Result<std::string>::Error(path + ": " + ErrnoText(errno));
   FdCloser closer{fd};
   std::string out;
   char buf[8192];
@@ -38,7 +38,7 @@ Result<std::string> ReadTextFile(const std::string& path) {
     const ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Fail<std::string>(path + ": read: " + ErrnoText(errno));
+      return Result<std::string>::Error(path + ": read: " + ErrnoText(errno));
     }
     if (n == 0) break;
     out.append(buf, static_cast<std::size_t>(n));
@@ -48,14 +48,14 @@ Result<std::string> ReadTextFile(const std::string& path) {
 
 Result<Ok> WriteTextFile(const std::string& path, std::string_view text) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return Fail<Ok>(path + ": " + ErrnoText(errno));
+  if (fd < 0) return Result<Ok>::Error(path + ": " + ErrnoText(errno));
   FdCloser closer{fd};
   std::size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Fail<Ok>(path + ": write: " + ErrnoText(errno));
+      return Result<Ok>::Error(path + ": write: " + ErrnoText(errno));
     }
     done += static_cast<std::size_t>(n);
   }
@@ -64,7 +64,7 @@ Result<Ok> WriteTextFile(const std::string& path, std::string_view text) {
 
 Result<std::vector<std::string>> ListDirectory(const std::string& path) {
   std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(path.c_str()), &::closedir);
-  if (!dir) return Fail<std::vector<std::string>>(path + ": " + ErrnoText(errno));
+  if (!dir) return Result<std::vector<std::string>>::Error(path + ": " + ErrnoText(errno));
   std::vector<std::string> names;
   while (const dirent* e = ::readdir(dir.get())) {
     if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;

@@ -197,7 +197,7 @@ Status LoadWebConfig(const std::string& path, WebConfig& out) {
   text << in.rdbuf();
   if (in.bad()) return Status::Error(ErrnoMessage("web config " + path, errno));
   if (Status s = ParseWebConfig(text.str(), out); !s.ok()) {
-    return Status::Error("web config " + path + ": " + s.message());
+    return Status::Error("web config " + path + ": " + s.error());
   }
   return {};
 }

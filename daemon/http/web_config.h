@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/status.h"
+#include "host/result.h"
 #include "http/http_server.h"
 
 namespace tunescope::http {

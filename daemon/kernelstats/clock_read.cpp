@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/log.h"
-#include "core/status.h"
+#include "host/result.h"
 #include "host/text.h"
 #include "metrics/family.h"
 

@@ -24,7 +24,7 @@ std::vector<prometheus::MetricFamily> KernelStats::Collect() const {
     Status s = source.Read(out);
     up.Gauge({{"source", std::string(source.name())}}, s.ok() ? 1 : 0);
     if (!s.ok() && !logged_[i].exchange(true)) {
-      TS_LOG(kWarn) << "kernel statistics: " << source.name() << ": " << s.message();
+      TS_LOG(kWarn) << "kernel statistics: " << source.name() << ": " << s.error();
     }
   }
   metrics::Append(out, std::move(up));

@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/status.h"
 #include "host/paths.h"
+#include "host/result.h"
 #include "metrics/family.h"
 
 namespace tunescope::kernelstats {

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/status.h"
+#include "host/result.h"
 #include "metrics/family.h"
 #include "probes/bpf_handles.h"
 

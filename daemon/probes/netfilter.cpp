@@ -254,7 +254,7 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
       uint64_t self_ns = 0;
       Status calibrated;
       std::thread([&] { calibrated = CalibrateInPrivateNetns(s, self_ns); }).join();
-      if (!calibrated.ok()) return Status::Error("calibrate bracket: " + calibrated.message());
+      if (!calibrated.ok()) return Status::Error("calibrate bracket: " + calibrated.error());
       // The calibration's own samples must not count; nothing else is attached yet.
       const uint32_t zero = 0;
       std::vector<nf_calib> cleared(static_cast<size_t>(PossibleCpus()));
@@ -267,7 +267,7 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
       if (st.ok()) continue;
       // A kernel booted without IPv6 has no IPv6 hooks; IPv4 alone is still worth measuring.
       if (p.pf == NFPROTO_IPV6) {
-        TS_LOG(kWarn) << "probe netfilter: " << st.message() << " (IPv6 not measured)";
+        TS_LOG(kWarn) << "probe netfilter: " << st.error() << " (IPv6 not measured)";
         continue;
       }
       return st;

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/status.h"
+#include "host/result.h"
 #include "probes/probe_config.h"
 
 namespace tunescope::probes {

@@ -57,7 +57,7 @@ size_t ProbeSet::StartAll(const ProbeConfig& config) {
         TS_LOG(kInfo) << "probe " << e.status.name << ": running in mode " << mode->name;
         break;
       }
-      std::string why = "mode " + std::string(mode->name) + ": " + s.message();
+      std::string why = "mode " + std::string(mode->name) + ": " + s.error();
       TS_LOG(kDebug) << "probe " << e.status.name << ": " << why;
       e.status.error += (e.status.error.empty() ? "" : "; ") + why;
     }
@@ -107,7 +107,7 @@ void ProbeSet::ReattachWindowed() {
     if (Status s = e.probe->Reattach(); !s.ok()) {
       e.probe->Stop();
       e.status.up = false;
-      e.status.error = "attach for a window: " + s.message();
+      e.status.error = "attach for a window: " + s.error();
       TS_LOG(kWarn) << "probe " << e.status.name << ": not running (" << e.status.error << ")";
       continue;
     }

@@ -75,7 +75,7 @@ void WindowScheduler::Run() {
       if (controller) {
         stats.emplace();
         if (Status s = stats->Enable(); !s.ok()) {
-          TS_LOG(kWarn) << "--overhead-budget: " << s.message()
+          TS_LOG(kWarn) << "--overhead-budget: " << s.error()
                         << "; the windows keep their configured length";
           controller.reset();
           open_s = max_open_s;

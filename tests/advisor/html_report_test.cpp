@@ -263,7 +263,7 @@ std::string ReadAll(const std::string& path) {
 
 TEST(HtmlFile, FlagValueMustBeAFileName) {
   EXPECT_FALSE(CheckHtmlPath("").ok());
-  EXPECT_EQ(CheckHtmlPath("--json").message(), "flag --html: needs a file name, got \"--json\"");
+  EXPECT_EQ(CheckHtmlPath("--json").error(), "flag --html: needs a file name, got \"--json\"");
   EXPECT_TRUE(CheckHtmlPath("report.html").ok());
 }
 
@@ -273,12 +273,12 @@ TEST(HtmlFile, UnwritablePathsFailAtOpenWithTheReason) {
   HtmlFile missing_dir;
   Status s = missing_dir.Open(dir + "/no/such/dir/report.html");
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("cannot write: No such file or directory"), std::string::npos)
-      << s.message();
+  EXPECT_NE(s.error().find("cannot write: No such file or directory"), std::string::npos)
+      << s.error();
   HtmlFile a_dir;
   s = a_dir.Open(dir);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("Is a directory"), std::string::npos) << s.message();
+  EXPECT_NE(s.error().find("Is a directory"), std::string::npos) << s.error();
   ::rmdir(dir.c_str());
 }
 

@@ -549,7 +549,7 @@ TEST(AuditSeccompRule, UnaskableKernelIsUnknownNotActive) {
   Fixture f;
   host::AuditState audit;
   audit.kauditd_present = true;
-  audit.kernel = host::Fail<host::KernelAuditStatus>("audit status: Operation not permitted");
+  audit.kernel = Result<host::KernelAuditStatus>::Error("audit status: Operation not permitted");
   f.after.audit = audit;
   f.after.target_seccomp = host::SeccompState{host::SeccompMode::kDisabled, 0};
   Prediction p = f.Eval("audit_seccomp_off");
@@ -630,7 +630,7 @@ TEST(DeviceRules, VirtualOnlyHostsHaveNothingForNicTunings) {
 
 TEST(HostRules, GovernorPacketSocketsPreforkTwReuseFqBbrNumaFileMax) {
   Fixture f;
-  f.after.cpufreq = host::Fail<host::CpuFreq>("no cpufreq on this host (usual on VMs)");
+  f.after.cpufreq = Result<host::CpuFreq>::Error("no cpufreq on this host (usual on VMs)");
   EXPECT_EQ(f.Eval("cpu_governor").verdict, Verdict::kNotApplicable);
   host::CpuFreq freq;
   freq.governor_by_cpu = {{0, "powersave"}, {1, "performance"}};

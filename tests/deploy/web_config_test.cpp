@@ -45,7 +45,7 @@ TEST(WebConfig, ParsesUsersWithCommentsAndQuotes) {
                      "  alice: " + kAliceHash + "\n" + "  'bob smith': \"" + kAliceHash +
                      "\"  # same hash\n\n";
   Status s = ParseWebConfig(text, config);
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(s.ok()) << s.error();
   ASSERT_EQ(config.basic_auth_users.size(), 2u);
   EXPECT_EQ(config.basic_auth_users.at("alice"), kAliceHash);
   EXPECT_EQ(config.basic_auth_users.at("bob smith"), kAliceHash);
@@ -55,8 +55,8 @@ void ExpectError(const std::string& text, const std::string& fragment) {
   WebConfig config;
   Status s = ParseWebConfig(text, config);
   ASSERT_FALSE(s.ok()) << text;
-  EXPECT_NE(s.message().find(fragment), std::string::npos) << s.message();
-  EXPECT_EQ(s.message().find('\n'), std::string::npos) << "one line: " << s.message();
+  EXPECT_NE(s.error().find(fragment), std::string::npos) << s.error();
+  EXPECT_EQ(s.error().find('\n'), std::string::npos) << "one line: " << s.error();
 }
 
 TEST(WebConfig, FailsClosedWithoutUsers) {
@@ -125,7 +125,7 @@ TEST(WebConfig, AcceptsExporterToolkitExamples) {
       "  dave: $2y$10$2UXri9cIDdgeKjBo4Rlpx.U3ZLDV8X1IxKmsfOvhcM5oXQt/mLmXq\n";
   WebConfig config;
   Status s = ParseWebConfig(users, config);
-  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(s.ok()) << s.error();
   EXPECT_EQ(config.basic_auth_users.size(), 4u);
   EXPECT_EQ(config.basic_auth_users.at("bob"),
             "$2y$14$y7HJ017Lo/wKPDdzdHahNevjaqE.WRk3iKVLLt1yKO7RtIrNbvy6.");
@@ -161,7 +161,7 @@ TEST(WebConfig, AcceptsEveryYamlForm) {
   for (const std::string& text : forms) {
     WebConfig config;
     Status s = ParseWebConfig(text, config);
-    ASSERT_TRUE(s.ok()) << text << ": " << s.message();
+    ASSERT_TRUE(s.ok()) << text << ": " << s.error();
     ASSERT_EQ(config.basic_auth_users.size(), 1u) << text;
     EXPECT_EQ(config.basic_auth_users.at("alice"), h) << text;
   }
@@ -171,11 +171,11 @@ TEST(WebConfig, LoadNamesTheFile) {
   WebConfig config;
   Status s = LoadWebConfig("/nonexistent/web.yml", config);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("/nonexistent/web.yml"), std::string::npos);
+  EXPECT_NE(s.error().find("/nonexistent/web.yml"), std::string::npos);
   // A directory opens as an empty stream: it must not read as a file without users.
   s = LoadWebConfig("/", config);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("Is a directory"), std::string::npos) << s.message();
+  EXPECT_NE(s.error().find("Is a directory"), std::string::npos) << s.error();
 }
 
 TEST(Base64, DecodesPaddedAndRejectsJunk) {

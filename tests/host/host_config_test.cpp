@@ -170,19 +170,20 @@ TEST(Audit, AssessFromProcessesAndCmdline) {
   auto procs = ListProcesses(TreePaths("tree4"));
   ASSERT_TRUE(procs.ok());
   const KernelCmdline on = ParseCmdline("quiet");
-  const AuditState a = AssessAudit(*procs, on, Fail<KernelAuditStatus>("no netlink in test"));
+  const AuditState a =
+      AssessAudit(*procs, on, Result<KernelAuditStatus>::Error("no netlink in test"));
   EXPECT_EQ(a.auditd_pids, std::vector<int>{640});
   EXPECT_TRUE(a.kauditd_present);
   EXPECT_FALSE(a.cmdline_audit.has_value());
   EXPECT_EQ(a.likely_active(), true) << "auditd runs";
   const AuditState off =
-      AssessAudit({}, ParseCmdline("audit=0"), Fail<KernelAuditStatus>("no netlink"));
+      AssessAudit({}, ParseCmdline("audit=0"), Result<KernelAuditStatus>::Error("no netlink"));
   EXPECT_EQ(off.likely_active(), false);
   // kauditd alone (audit compiled in) says nothing when the kernel cannot be asked.
   ProcessInfo kauditd;
   kauditd.pid = 2;
   kauditd.comm = "kauditd";
-  const AuditState unknown = AssessAudit({kauditd}, on, Fail<KernelAuditStatus>("EPERM"));
+  const AuditState unknown = AssessAudit({kauditd}, on, Result<KernelAuditStatus>::Error("EPERM"));
   EXPECT_FALSE(unknown.likely_active().has_value());
   // What the kernel says wins over guesses.
   KernelAuditStatus disabled;

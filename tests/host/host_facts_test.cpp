@@ -12,7 +12,7 @@ namespace {
 class NoCommands : public CommandRunner {
  public:
   Result<CommandOutput> run(const std::vector<std::string>& argv) override {
-    return Fail<CommandOutput>(argv[0] + ": not installed");
+    return Result<CommandOutput>::Error(argv[0] + ": not installed");
   }
 };
 

@@ -313,9 +313,9 @@ TEST(LiveHostNetns, QdiscChangesAreReadBack) {
             0);
   ASSERT_EQ(ns.exec("tc qdisc add dev tsva root pfifo limit 100"), 0);
   ASSERT_EQ(ns.exec("tc qdisc add dev tsvb root handle 1: mq"), 0);
-  Result<std::vector<RootQdisc>> roots = Fail<std::vector<RootQdisc>>("not run");
-  Result<Offloads> before = Fail<Offloads>("not run");
-  Result<Offloads> after = Fail<Offloads>("not run");
+  Result<std::vector<RootQdisc>> roots = Result<std::vector<RootQdisc>>::Error("not run");
+  Result<Offloads> before = Result<Offloads>::Error("not run");
+  Result<Offloads> after = Result<Offloads>::Error("not run");
   ASSERT_TRUE(ns.run_inside([&] {
     roots = ReadRootQdiscs();
     before = ReadOffloads("tsva");
@@ -351,7 +351,7 @@ TEST(LiveHostNetns, NftRulesAreCounted) {
                     "for p in 1001 1002 1003; do nft add rule inet tstest in tcp dport $p drop; "
                     "done"),
             0);
-  Result<NetfilterState> st = Fail<NetfilterState>("not run");
+  Result<NetfilterState> st = Result<NetfilterState>::Error("not run");
   ASSERT_TRUE(ns.run_inside([&] {
     SystemCommandRunner runner;
     st = ReadNetfilter(kLive, runner);

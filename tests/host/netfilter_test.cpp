@@ -130,7 +130,7 @@ class FakeRunner : public CommandRunner {
   Result<CommandOutput> run(const std::vector<std::string>& argv) override {
     asked.push_back(argv[0]);
     auto it = outputs.find(argv[0]);
-    if (it == outputs.end()) return Fail<CommandOutput>(argv[0] + ": not installed");
+    if (it == outputs.end()) return Result<CommandOutput>::Error(argv[0] + ": not installed");
     return CommandOutput{0, it->second};
   }
 };

@@ -31,8 +31,8 @@ TEST(NetfilterProbe, FallsBackToTheFirstModeThisKernelAllows) {
     for (const auto& m : probe->modes()) {
       if (m.name != mode) continue;
       Status s = probe->Start(m, {});
-      std::cout << "netfilter mode " << mode << ": " << (s.ok() ? "starts" : s.message()) << "\n";
-      if (mode == "fentry" && !s.ok()) fentry_error = s.message();
+      std::cout << "netfilter mode " << mode << ": " << (s.ok() ? "starts" : s.error()) << "\n";
+      if (mode == "fentry" && !s.ok()) fentry_error = s.error();
       if (s.ok() && first_ok.empty()) first_ok = mode;
       probe->Stop();
     }

@@ -26,7 +26,7 @@ inline std::unique_ptr<probes::Probe> StartProbe(const std::string& probe_name,
     if (!mode.empty() && m.name != mode) continue;
     Status s = probe->Start(m, config);
     if (s.ok()) return probe;
-    errors += " [" + std::string(m.name) + ": " + s.message() + "]";
+    errors += " [" + std::string(m.name) + ": " + s.error() + "]";
   }
   ADD_FAILURE() << probe_name << " did not start:" << errors;
   return nullptr;

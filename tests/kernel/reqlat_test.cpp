@@ -209,7 +209,7 @@ TEST(ReqlatUsdt, WithoutBinaryTheModeFailsAndSocketRuns) {
   probes::ProbeConfig config;
   Status usdt = probe->Start(probe->modes()[0], config);
   EXPECT_FALSE(usdt.ok());
-  EXPECT_NE(usdt.message().find("--reqlat.usdt-binary"), std::string::npos) << usdt.message();
+  EXPECT_NE(usdt.error().find("--reqlat.usdt-binary"), std::string::npos) << usdt.error();
   EXPECT_TRUE(probe->LoadedPrograms().empty());
   EXPECT_TRUE(probe->Start(probe->modes()[1], config).ok());
   EXPECT_FALSE(probe->LoadedPrograms().empty());

@@ -28,7 +28,7 @@ host::HostPaths Tree(const std::string& name) {
 Families ReadOk(const Source& source) {
   Families out;
   Status s = source.Read(out);
-  EXPECT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(s.ok()) << s.error();
   EXPECT_EQ(testing::NamingProblems(out), std::vector<std::string>{});
   return out;
 }

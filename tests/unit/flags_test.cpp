@@ -125,7 +125,7 @@ TEST(ServeFlags, WindowsNeedTheCapabilitiesDropCapabilitiesRemoves) {
   ASSERT_EQ(both.outcome.kind, ParseOutcome::kRun);
   Status s = ResolveServeOptions(both.options);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("--window=always"), std::string::npos) << s.message();
+  EXPECT_NE(s.error().find("--window=always"), std::string::npos) << s.error();
   Parsed fine = ParseServe({"--drop-capabilities", "--window=always"});
   EXPECT_TRUE(ResolveServeOptions(fine.options).ok());
 }

@@ -75,7 +75,7 @@ TEST(HttpServer, BusyPortIsAClearError) {
   Status s = server.Start(address);
   ::close(fd);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("cannot listen on " + address), std::string::npos) << s.message();
+  EXPECT_NE(s.error().find("cannot listen on " + address), std::string::npos) << s.error();
 }
 
 // A loopback client socket: connect, send, read what comes until the server closes or TIMEOUT.

@@ -1,4 +1,4 @@
-#include "core/status.h"
+#include "host/result.h"
 
 #include <cstring>
 
