@@ -224,11 +224,19 @@ std::optional<Evidence::ServerCpu> Evidence::ServerCpuSeconds() const {
                    " ms of NET_RX processing for clients on this host";
     }
   }
+  // A process sharing the server's CPUs (a batch job, a noisy neighbour) takes its time there
+  // whatever the server costs; a removed cost is a share of what the server itself spent.
+  if (!out.cpus.empty() && cpu_.others_run_seconds && *cpu_.others_run_seconds > 0 &&
+      *cpu_.others_run_seconds < out.seconds) {
+    out.others_seconds = *cpu_.others_run_seconds;
+    out.seconds -= out.others_seconds;
+    out.basis += ", less " + std::to_string(static_cast<int>(out.others_seconds * 1000)) +
+                 " ms that other processes ran there";
+  }
   // tunescope's programs ran on every CPU; the server's CPUs carry their share in proportion to
   // those CPUs' busy time (BPF stats give no per-CPU split).
   if (auto programs = CounterDelta(kProgramSeconds); programs && *programs > 0) {
-    out.probe_seconds = std::min(*programs * (out.seconds + out.local_client_seconds) / host_busy,
-                                 0.5 * out.seconds);
+    out.probe_seconds = std::min(*programs * out.busy() / host_busy, 0.5 * out.seconds);
     out.seconds -= out.probe_seconds;
   }
   if (out.seconds <= 0) return std::nullopt;
@@ -357,8 +365,8 @@ CpuTimes CpuDelta(const CpuSnapshot& before, const CpuSnapshot& after) {
     double others = 0;
     for (const host::ThreadRun& t : after.all_threads) {
       auto it = then.find(t.tid);
-      if (it == then.end() || threads.contains(t.tid) || !cpus.contains(t.cpu) ||
-          t.run_ns < it->second) {
+      if (it == then.end() || t.kernel_thread || threads.contains(t.tid) ||
+          !cpus.contains(t.cpu) || t.run_ns < it->second) {
         continue;
       }
       others += static_cast<double>(t.run_ns - it->second) * 1e-9;

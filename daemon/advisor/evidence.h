@@ -69,8 +69,9 @@ struct CpuTimes {
   double target_timeslices = 0;
   std::string target_reason;     // why the target's numbers are absent
   std::vector<int> target_cpus;  // the CPUs the target's busy threads ran on
-  // Run time of every other thread last seen on those CPUs (schedstat): what the target's
-  // run-queue waits can have been spent behind.
+  // Run time of every other user-space thread last seen on those CPUs (schedstat): what the
+  // target's run-queue waits can have been spent behind, and no part of the server's work.
+  // Kernel threads stay out: ksoftirqd and kworkers run the CPU's own work, often the server's.
   std::optional<double> others_run_seconds;
   std::optional<int> numa_nodes;
 };
@@ -129,11 +130,12 @@ class Evidence {
     double capacity = 0;       // the window times the number of those CPUs
     double probe_seconds = 0;  // tunescope's programs' share of those CPUs (BPF stats)
     double local_client_seconds = 0;  // NET_RX there for clients on this host
+    double others_seconds = 0;        // other processes' threads there (CpuTimes)
     std::vector<int> cpus;            // empty: the whole host
     std::string basis;
     // Busy at least 90% of the window: more req/s needs less CPU per request. Below that the
     // payoff of removing a cost is CPU headroom, not req/s.
-    double busy() const { return seconds + probe_seconds + local_client_seconds; }
+    double busy() const { return seconds + probe_seconds + local_client_seconds + others_seconds; }
     bool saturated() const { return capacity > 0 && busy() >= 0.9 * capacity; }
     double busy_share() const { return capacity > 0 ? busy() / capacity : 0; }
   };

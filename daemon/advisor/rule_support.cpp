@@ -20,6 +20,9 @@ void AddBasis(std::vector<Number>& numbers, const Evidence::ServerCpu& server) {
   if (server.probe_seconds > 0) {
     numbers.push_back({"tunescope_programs_seconds", server.probe_seconds, "s"});
   }
+  if (server.others_seconds > 0) {
+    numbers.push_back({"other_processes_seconds", server.others_seconds, "s"});
+  }
 }
 
 }  // namespace

@@ -77,15 +77,17 @@ Result<CpuBusy> ReadCpuBusy(const HostPaths& paths) {
 std::optional<TaskStat> ParseTaskStat(std::string_view line) {
   const auto close = line.rfind(')');
   if (close == std::string_view::npos) return std::nullopt;
-  // After ')': field 3 (state) comes first; utime is field 14, stime 15, processor 39.
+  // After ')': field 3 (state) comes first; flags is field 9, utime 14, stime 15, processor 39.
   auto fields = SplitWhitespace(line.substr(close + 1));
   auto field = [&](std::size_t n) -> std::optional<std::uint64_t> {
     return n - 3 < fields.size() ? ParseU64(fields[n - 3]) : std::nullopt;
   };
   auto utime = field(14), stime = field(15);
   if (!utime || !stime) return std::nullopt;
-  TaskStat out{*utime + *stime, -1};
+  constexpr std::uint64_t kPfKthread = 0x00200000;  // include/linux/sched.h
+  TaskStat out{*utime + *stime, -1, false};
   if (auto cpu = field(39); cpu && *cpu < 1u << 20) out.cpu = static_cast<int>(*cpu);
+  if (auto flags = field(9)) out.kernel_thread = (*flags & kPfKthread) != 0;
   return out;
 }
 
@@ -148,7 +150,7 @@ std::vector<ThreadRun> ReadAllThreadRuns(const HostPaths& paths) {
       if (!sched || !stat) continue;  // exited meanwhile
       auto s = ParseSchedstat(*sched);
       auto t = ParseTaskStat(*stat);
-      if (s && t) out.push_back({tid, s->run_ns, t->cpu});
+      if (s && t) out.push_back({tid, s->run_ns, t->cpu, t->kernel_thread});
     }
   }
   return out;

@@ -44,6 +44,7 @@ long ClockTicksPerSecond();
 struct TaskStat {
   std::uint64_t ticks = 0;
   int cpu = -1;
+  bool kernel_thread = false;  // PF_KTHREAD in the flags field
 };
 std::optional<TaskStat> ParseTaskStat(std::string_view line);
 
@@ -79,6 +80,7 @@ struct ThreadRun {
   int tid = 0;
   std::uint64_t run_ns = 0;
   int cpu = -1;
+  bool kernel_thread = false;
 };
 std::vector<ThreadRun> ReadAllThreadRuns(const HostPaths& paths);
 

@@ -759,6 +759,14 @@ TEST(Evidence, StatLineWithSpacesAndParenthesesInTheName) {
   ASSERT_TRUE(st);
   EXPECT_EQ(st->ticks, 300u);
   EXPECT_EQ(st->cpu, 3);
+  EXPECT_FALSE(st->kernel_thread);
+  // ksoftirqd/0: flags 0x4208040 carry PF_KTHREAD (0x200000).
+  auto kthread = host::ParseTaskStat(
+      "14 (ksoftirqd/0) S 2 0 0 0 -1 69238848 0 0 0 0 0 912 0 0 20 0 1 0 9 0 0 "
+      "18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 17 0 0 0 0 0 0");
+  ASSERT_TRUE(kthread);
+  EXPECT_TRUE(kthread->kernel_thread);
+  EXPECT_EQ(kthread->cpu, 0);
   EXPECT_FALSE(host::ParseTaskStat("garbage"));
   auto sched = host::ParseSchedstat("7000000 3000000 42\n");
   ASSERT_TRUE(sched);
@@ -801,6 +809,37 @@ TEST(Evidence, TheServersCpusAreThoseItsBusyThreadsRanOn) {
   ASSERT_TRUE(server);
   EXPECT_DOUBLE_EQ(server->seconds, 10);
   EXPECT_TRUE(server->saturated());
+}
+
+TEST(Evidence, OtherProcessesOnTheServersCpusAreNotItsWork) {
+  CpuSnapshot a, b;
+  a.busy = host::CpuBusy{{0, 100}, {1, 100}};
+  b.busy = host::CpuBusy{{0, 110}, {1, 101}};
+  a.target_given = b.target_given = true;
+  a.threads = {{1, 1, 10.0, host::SchedStat{10000000000, 0, 10}, 0}};
+  b.threads = {{1, 1, 16.0, host::SchedStat{16000000000, 4000000000, 20}, 0}};
+  // A batch job ran 3 s on CPU 0, ksoftirqd/0 0.5 s (the CPU's own work, often the server's),
+  // and a job on CPU 1 1 s.
+  a.all_threads = {{1, 10000000000, 0, false},
+                   {20, 1000000000, 0, false},
+                   {14, 0, 0, true},
+                   {30, 0, 1, false}};
+  b.all_threads = {{1, 16000000000, 0, false},
+                   {20, 4000000000, 0, false},
+                   {14, 500000000, 0, true},
+                   {30, 1000000000, 1, false}};
+  CpuTimes t = CpuDelta(a, b);
+  ASSERT_TRUE(t.others_run_seconds);
+  EXPECT_DOUBLE_EQ(*t.others_run_seconds, 3);
+  Evidence e(MetricSnapshot(), MetricSnapshot(), 10, nullptr, std::make_shared<host::HostFacts>(),
+             t);
+  auto server = e.ServerCpuSeconds();
+  ASSERT_TRUE(server);
+  EXPECT_DOUBLE_EQ(server->seconds, 7);
+  EXPECT_DOUBLE_EQ(server->others_seconds, 3);
+  EXPECT_TRUE(server->saturated());  // the CPU was busy; the server got its share of it
+  EXPECT_NE(server->basis.find("3000 ms that other processes ran there"), std::string::npos)
+      << server->basis;
 }
 
 TEST(Evidence, LiveSchedstatOfThisProcessGrowsWithWork) {

@@ -75,6 +75,11 @@ TEST(LiveHost, EveryThreadsRunTimeAndCpuAreRead) {
   ASSERT_NE(it, runs.end());
   EXPECT_EQ(it->cpu, 0);
   EXPECT_GT(it->run_ns, 50'000'000u);
+  EXPECT_FALSE(it->kernel_thread);
+  auto kthreadd =
+      std::find_if(runs.begin(), runs.end(), [](const ThreadRun& r) { return r.tid == 2; });
+  ASSERT_NE(kthreadd, runs.end());  // kthreadd is PID 2 in the initial PID namespace
+  EXPECT_TRUE(kthreadd->kernel_thread);
   EXPECT_GT(runs.size(), 10u);  // the kernel's threads and init at least
 }
 

@@ -392,7 +392,8 @@ def advise(args, ns, server, load):
 
 
 # A realized measurement whose pairs spread wider than this (in req/s gain) is from a noisy
-# host: the suite takes as many pairs again, once, and judges the medians of all of them.
+# host; one whose pairs fall on both sides of the prediction does not decide it. Either way
+# the suite takes as many pairs again, once, and judges the medians of all of them.
 NOISY_SPREAD = 0.5
 
 
@@ -415,16 +416,17 @@ def realized(args, scenario, load, on=None, off=None):
         pairs = [a[0] - b[0] for a, b in zip(on, off)]
         return {"latency_removed": lat_on - lat_off, "spread": (min(pairs), max(pairs)),
                 "runs": (on, off)}
-    rps_on = statistics.median(r for r, _ in on)
-    rps_off = statistics.median(r for r, _ in off)
-    cpu_on = statistics.median(c for _, c in on)
-    cpu_off = statistics.median(c for _, c in off)
+    # A pair is two adjacent runs; the host drifts by more than a small cost between rounds
+    # (shared machines), so the gain is the median of the pairs' ratios, not a ratio of medians.
     pairs = [b[0] / a[0] - 1 for a, b in zip(on, off)]
+    payoff = statistics.median(pairs)
     # The server is saturated on CPU 0: the share of its CPU time per request that went away is
-    # 1 - rps_on / rps_off (CPU 0's busy time would count a hog's time as the server's).
-    return {"payoff": rps_off / rps_on - 1, "share": 1 - rps_on / rps_off,
-            "cpu_share": 1 - cpu_off / cpu_on,
-            "rps_on": rps_on, "rps_off": rps_off, "spread": (min(pairs), max(pairs)),
+    # 1 - rps_on / rps_off in each pair (CPU 0's busy time would count a hog's time as the
+    # server's).
+    return {"payoff": payoff, "share": 1 - 1 / (1 + payoff),
+            "cpu_share": statistics.median(1 - b[1] / a[1] for a, b in zip(on, off)),
+            "rps_on": statistics.median(r for r, _ in on),
+            "rps_off": statistics.median(r for r, _ in off), "spread": (min(pairs), max(pairs)),
             "runs": (on, off)}
 
 
@@ -433,6 +435,33 @@ def first_measured(report):
         if t["verdict"] == "measured" and t.get("payoff_ratio") is not None:
             return t
     return None
+
+
+def prediction(scenario, report):
+    """(removed share, req/s payoff) that `scenario.expect` claims, None when another tuning
+    ranks first."""
+    top = first_measured(report)
+    named = next(t for t in report["tunings"] if t["id"] == scenario.expect)
+    small = named["numbers"].get("removed_cpu_share")
+    if top is not None and top["id"] == scenario.expect:
+        payoff = top["payoff_ratio"]
+        return payoff / (1 + payoff), payoff
+    if (named["verdict"] == "not_applicable" and small is not None and
+            not (top and top["payoff_ratio"] > QUIET_BOUND)):
+        # The rule found the cost too small to gain from (or one the tuning would add to): its
+        # share is the prediction, and nothing else may claim a gain.
+        return small, small / (1 - small)
+    return None
+
+
+def inconclusive(scenario, report, real):
+    """Pairs too spread to judge by: a noisy host, or pairs on both sides of the prediction."""
+    low, high = real["spread"]
+    if high - low > NOISY_SPREAD:
+        return True
+    judged = (None if scenario.latency or not scenario.predicts or scenario.expect is None
+              else prediction(scenario, report))
+    return judged is not None and low <= judged[1] <= high
 
 
 def check(scenario, report, real):
@@ -460,20 +489,10 @@ def check(scenario, report, real):
         if top and top["payoff_ratio"] > QUIET_BOUND:
             return f"quiet host, but {top['id']} predicts +{top['payoff_ratio']:.0%}"
         return ""
-    named = next(t for t in report["tunings"] if t["id"] == scenario.expect)
-    small = named["numbers"].get("removed_cpu_share")
-    if top is not None and top["id"] == scenario.expect:
-        payoff = top["payoff_ratio"]
-        share = payoff / (1 + payoff)
-    elif (named["verdict"] == "not_applicable" and small is not None and
-          not (top and top["payoff_ratio"] > QUIET_BOUND)):
-        # The rule found the cost too small to gain from (or one the tuning would add to): its
-        # share is the prediction, and nothing else may claim a gain.
-        share = small
-        payoff = share / (1 - share)
-        top = named
-    else:
+    judged = prediction(scenario, report)
+    if judged is None:
         return f"first measured tuning is {top['id'] if top else 'none'}, not {scenario.expect}"
+    share, payoff = judged
     # The claim is a share of the server's CPU removed: realized as CPU 0's busy time per
     # request, cost on against cost off. On a saturated CPU 0 that is the req/s gain; when the
     # cost-free server outruns its client (CPU 0 left idle), req/s would understate it.
@@ -562,9 +581,9 @@ def main():
             finally:
                 scenario.remove()
             verdict = check(scenario, report, real)
-            if verdict and real and real["spread"][1] - real["spread"][0] > NOISY_SPREAD:
-                print(f"    noisy host (pairs {real['spread'][0]:+.0%}..{real['spread'][1]:+.0%}): "
-                      f"{args.rounds} more pairs", flush=True)
+            if verdict and real and inconclusive(scenario, report, real):
+                print(f"    inconclusive (pairs {real['spread'][0]:+.0%}..{real['spread'][1]:+.0%}"
+                      f"): {args.rounds} more pairs", flush=True)
                 try:
                     real = realized(args, scenario, this_load, *real["runs"])
                 finally:
