@@ -80,24 +80,42 @@ static __always_inline int on_raise(unsigned int vec) {
 }
 
 SEC("tp_btf/softirq_entry")
-int BPF_PROG(ts_sirq_entry_btf, unsigned int vec) { return on_entry(vec); }
+int BPF_PROG(ts_sirq_entry_btf, unsigned int vec) {
+  return on_entry(vec);
+}
 SEC("tp_btf/softirq_exit")
-int BPF_PROG(ts_sirq_exit_btf, unsigned int vec) { return on_exit(vec); }
+int BPF_PROG(ts_sirq_exit_btf, unsigned int vec) {
+  return on_exit(vec);
+}
 SEC("tp_btf/softirq_raise")
-int BPF_PROG(ts_sirq_raise_btf, unsigned int vec) { return on_raise(vec); }
+int BPF_PROG(ts_sirq_raise_btf, unsigned int vec) {
+  return on_raise(vec);
+}
 
 SEC("raw_tp/softirq_entry")
-int BPF_PROG(ts_sirq_entry_raw, unsigned int vec) { return on_entry(vec); }
+int BPF_PROG(ts_sirq_entry_raw, unsigned int vec) {
+  return on_entry(vec);
+}
 SEC("raw_tp/softirq_exit")
-int BPF_PROG(ts_sirq_exit_raw, unsigned int vec) { return on_exit(vec); }
+int BPF_PROG(ts_sirq_exit_raw, unsigned int vec) {
+  return on_exit(vec);
+}
 SEC("raw_tp/softirq_raise")
-int BPF_PROG(ts_sirq_raise_raw, unsigned int vec) { return on_raise(vec); }
+int BPF_PROG(ts_sirq_raise_raw, unsigned int vec) {
+  return on_raise(vec);
+}
 
 SEC("tracepoint/irq/softirq_entry")
-int ts_sirq_entry_tp(struct trace_event_raw_softirq* ctx) { return on_entry(ctx->vec); }
+int ts_sirq_entry_tp(struct trace_event_raw_softirq* ctx) {
+  return on_entry(ctx->vec);
+}
 SEC("tracepoint/irq/softirq_exit")
-int ts_sirq_exit_tp(struct trace_event_raw_softirq* ctx) { return on_exit(ctx->vec); }
+int ts_sirq_exit_tp(struct trace_event_raw_softirq* ctx) {
+  return on_exit(ctx->vec);
+}
 SEC("tracepoint/irq/softirq_raise")
-int ts_sirq_raise_tp(struct trace_event_raw_softirq* ctx) { return on_raise(ctx->vec); }
+int ts_sirq_raise_tp(struct trace_event_raw_softirq* ctx) {
+  return on_raise(ctx->vec);
+}
 
 char LICENSE[] SEC("license") = "GPL";

@@ -10,8 +10,8 @@
 
 /* Per CPU. */
 struct softirq_cpu_state {
-  __u64 entry_ns;         /* start of the timed run in progress, 0 if none */
-  __u64 net_rx_raised_ns; /* first NET_RX raise not yet run (--softirq.raise-delay) */
+  __u64 entry_ns;               /* start of the timed run in progress, 0 if none */
+  __u64 net_rx_raised_ns;       /* first NET_RX raise not yet run (--softirq.raise-delay) */
   __u64 runs[TS_SOFTIRQ_SLOTS]; /* every run per vector; also picks the 1-in-N timed runs */
 };
 

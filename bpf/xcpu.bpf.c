@@ -85,8 +85,7 @@ static __always_inline int on_recv(const struct sock* sk, int ret, int flags, bo
     }
     queued_cpu = *last;
   }
-  __u32 locality =
-      queued_cpu == bpf_get_smp_processor_id() ? TS_XCPU_SAME_CPU : TS_XCPU_OTHER_CPU;
+  __u32 locality = queued_cpu == bpf_get_smp_processor_id() ? TS_XCPU_SAME_CPU : TS_XCPU_OTHER_CPU;
   __u32 index = (slot - 1) * 2 + locality;
   __u64* n = bpf_map_lookup_elem(&reads, &index);
   if (n) *n += 1;

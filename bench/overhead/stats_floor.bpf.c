@@ -11,10 +11,14 @@
 #include <bpf/bpf_tracing.h>
 
 SEC("tp_btf/netif_rx")
-int BPF_PROG(stats_floor_first, struct sk_buff* skb) { return 0; }
+int BPF_PROG(stats_floor_first, struct sk_buff* skb) {
+  return 0;
+}
 
 SEC("tp_btf/netif_rx")
-int BPF_PROG(stats_floor, struct sk_buff* skb) { return 0; }
+int BPF_PROG(stats_floor, struct sk_buff* skb) {
+  return 0;
+}
 
 SEC("tp_btf/netif_rx")
 int BPF_PROG(stats_clock, struct sk_buff* skb) {

@@ -365,8 +365,8 @@ CpuTimes CpuDelta(const CpuSnapshot& before, const CpuSnapshot& after) {
     double others = 0;
     for (const host::ThreadRun& t : after.all_threads) {
       auto it = then.find(t.tid);
-      if (it == then.end() || t.kernel_thread || threads.contains(t.tid) ||
-          !cpus.contains(t.cpu) || t.run_ns < it->second) {
+      if (it == then.end() || t.kernel_thread || threads.contains(t.tid) || !cpus.contains(t.cpu) ||
+          t.run_ns < it->second) {
         continue;
       }
       others += static_cast<double>(t.run_ns - it->second) * 1e-9;

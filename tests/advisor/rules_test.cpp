@@ -820,10 +820,8 @@ TEST(Evidence, OtherProcessesOnTheServersCpusAreNotItsWork) {
   b.threads = {{1, 1, 16.0, host::SchedStat{16000000000, 4000000000, 20}, 0}};
   // A batch job ran 3 s on CPU 0, ksoftirqd/0 0.5 s (the CPU's own work, often the server's),
   // and a job on CPU 1 1 s.
-  a.all_threads = {{1, 10000000000, 0, false},
-                   {20, 1000000000, 0, false},
-                   {14, 0, 0, true},
-                   {30, 0, 1, false}};
+  a.all_threads = {
+      {1, 10000000000, 0, false}, {20, 1000000000, 0, false}, {14, 0, 0, true}, {30, 0, 1, false}};
   b.all_threads = {{1, 16000000000, 0, false},
                    {20, 4000000000, 0, false},
                    {14, 500000000, 0, true},
