@@ -43,7 +43,7 @@ if clean.returncode != 0:
 plants = [
     ("advisor/report.cpp", '#include "http/http_server.h"', "layer advisor includes"),
     ("advisor/evidence.h", '#include "cli/serve_flags.h"', "layer advisor includes"),
-    ("host/text.cpp", '#include "host/result.h"', "layer host includes"),
+    ("host/text.cpp", '#include "core/log.h"', "layer host includes"),
     ("host/text.cpp", "#include <bpf/libbpf.h>", "layer host includes"),
     ("core/log.cpp", '#include "probes/probe.h"', "layer base includes"),
     ("probes/probe.h", '#include "advisor/catalogue.h"', "layer probes includes"),
