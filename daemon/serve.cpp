@@ -96,12 +96,13 @@ int RunServe(std::span<const std::string_view> args) {
         {{}, std::vector<int>(pc.target_pids.begin(), pc.target_pids.end()), pc.target_comms}));
   }
   // Attached for good, nothing is windowed and the budget has no window to shorten: the duty
-  // is 1 (the default set is then the cheap one, see catalogue.cpp).
+  // is 1.
+  const double budget = options.window.always() ? 0 : options.overhead_budget;
   auto overhead = std::make_shared<probes::OverheadMetrics>(
-      options.window.always() ? 0 : options.overhead_budget,
-      options.window.always() ? 1
-                              : std::chrono::duration<double>(options.window.open).count() /
-                                    std::chrono::duration<double>(options.window.every).count());
+      budget, options.window.always()
+                  ? 1
+                  : std::chrono::duration<double>(options.window.open).count() /
+                        std::chrono::duration<double>(options.window.every).count());
   metric_sources.push_back(overhead);
   auto clock_read = std::make_shared<kernelstats::ClockRead>();
   metric_sources.push_back(clock_read);
@@ -133,9 +134,8 @@ int RunServe(std::span<const std::string_view> args) {
     }
     TS_LOG(kInfo) << "dropped all capabilities after attaching";
   }
-  probes::WindowScheduler windows(
-      probe_set, options.window, advice.WindowHooks(),
-      {options.window.always() ? 0 : options.overhead_budget, overhead});
+  probes::WindowScheduler windows(probe_set, options.window, advice.WindowHooks(),
+                                  {budget, overhead});
   // The tunings are re-ranked over each attach window of the windowed probes, or every 30 s
   // over the window that just ended (docs/advisor.md, "In the daemon").
   if (probe_set->HasWindowed()) {
@@ -148,6 +148,7 @@ int RunServe(std::span<const std::string_view> args) {
                                 std::to_string(options.overhead_budget) + " of one CPU"
                           : std::string());
   } else {
+    overhead->NothingWindowed();
     advice.Start(std::chrono::seconds(30));
   }
   TS_LOG(kInfo) << "serving on " << options.listen_address << " with " << up << " probe(s) up";

@@ -15,12 +15,13 @@ if [[ ! -f $build/compile_commands.json ]]; then
 fi
 # First the host/ functions renamed already (scripts/naming-renames.txt), as text: code merged
 # with their old names calls functions that no longer exist, which clang-tidy cannot follow.
-# host::old anywhere; old( and old< (calls, fail<T>) inside host/ and tests/host/.
+# host::old anywhere; old( and old< (calls, templates) inside host/ and tests/host/, not after
+# . or -> (standard members such as starts_with).
 qualified="" unqualified=""
 while read -r old new; do
   [[ -z $old || $old == \#* ]] && continue
   qualified+="s/\\bhost::$old\\b/host::$new/g;"
-  unqualified+="s/\\b$old([(<])/$new\\1/g;"
+  unqualified+="s/(^|[^.>])\\b$old([(<])/\\1$new\\2/g;"
 done <"$root/scripts/naming-renames.txt"
 git -C "$root" ls-files -- 'daemon/*.h' 'daemon/*.cpp' 'tests/*.h' 'tests/*.cpp' |
   (cd "$root" && xargs sed -i -E "$qualified")

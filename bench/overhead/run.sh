@@ -304,16 +304,21 @@ budget_line() {  # budget_line MEASURE_OUTPUT
 for server in "${servers[@]}"; do
   # Each server in turn: the same variants, the A/B table with stats off, then the per-program
   # accounting with stats on.
+  # The usdt variants trace refserver's own probes: nginx has none.
+  vs=()
+  for v in "${variants[@]}"; do
+    [[ "$server" == nginx && "$v" == reqlat-usdt-* ]] || vs+=("$v")
+  done
   server_sample=""
   daemon_extra=()
   rm -f "$work"/probes.*
   echo
   echo "== $server =="
   for pipelined in 0 1; do
-    for v in "${variants[@]}"; do : >"$work/$(file_key "$v").$pipelined"; done
+    for v in "${vs[@]}"; do : >"$work/$(file_key "$v").$pipelined"; done
     for ((r = 0; r < runs; r++)); do
-      for ((k = 0; k < ${#variants[@]}; k++)); do
-        v="${variants[$(((k + r) % ${#variants[@]}))]}"
+      for ((k = 0; k < ${#vs[@]}; k++)); do
+        v="${vs[$(((k + r) % ${#vs[@]}))]}"
         setup "$v"
         measure "$pipelined" >>"$work/$(file_key "$v").$pipelined"
       done
@@ -324,12 +329,12 @@ for server in "${servers[@]}"; do
     [[ "$pipelined" == 1 ]] && echo "Pipelined, 16 requests per write" || echo "Plain keep-alive"
     echo
     w=16
-    for v in "${variants[@]}"; do ((${#v} > w)) && w=${#v}; done
+    for v in "${vs[@]}"; do ((${#v} > w)) && w=${#v}; done
     printf "| %-${w}s | %9s | %8s | %10s | %8s | %17s | %9s | %5s |\n" variant req/s 'vs none' \
       'CPU us/req' 'vs none' 'rounds min..max' tunescope other
     printf '|%s|-----------|----------|------------|----------|-------------------|-----------|-------|\n' \
       "$(printf -- '-%.0s' $(seq 1 $((w + 2))))"
-    for v in "${variants[@]}"; do
+    for v in "${vs[@]}"; do
       f="$work/$(file_key "$v").$pipelined"
       # Each round's run against the none run of the same round: slow drift of a shared host
       # cancels out of the ratio.
@@ -353,7 +358,7 @@ for server in "${servers[@]}"; do
   for pipelined in 0 1; do
     [[ "$pipelined" == 1 ]] && label=pipelined || label=plain
     base_cpu="$(awk '{print $2}' "$work/none.$pipelined" | median)"
-    for v in "${variants[@]}"; do
+    for v in "${vs[@]}"; do
       [[ "$v" == none ]] && continue
       setup "$v"
       curl -sf -o "$work/stats0" "http://127.0.0.1:$mport/metrics"
@@ -382,7 +387,7 @@ for server in "${servers[@]}"; do
   floor_detach
   echo
   echo "probes up per variant (probe:mode; a probe missing here could not start):"
-  for v in "${variants[@]}"; do
+  for v in "${vs[@]}"; do
     [[ -s "$work/probes.$(file_key "$v")" ]] && echo "  $v: $(sort -u "$work/probes.$(file_key "$v")" | head -3 | paste -sd'/' -)"
   done
   stop_pid "$server_pid"

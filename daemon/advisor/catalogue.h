@@ -1,8 +1,8 @@
 // The catalogue of documented tunings: one declarative entry per tuning, with the published
 // text it comes from (docs/sources.md), its documented gain, the evidence it needs, how to tell
 // it is applied, the commands to apply and revert it, its risk, and the rule that turns
-// evidence into a prediction. Adding a tuning = one entry in catalogue.cpp plus its rule in
-// rules.cpp.
+// evidence into a prediction. Adding a tuning = one entry in catalogue_ladder.cpp (001's
+// ladder) or catalogue_more.cpp plus its rule in a rules_*.cpp.
 #pragma once
 
 #include <optional>
@@ -79,10 +79,10 @@ struct Source {
   explicit operator std::string() const { return std::string(short_name); }
 };
 
-// Written with designated initialisers (catalogue.cpp). Only the fields most tunings leave
-// unset have defaults; every other field, weakens_security included, must be written in each
-// entry (-Wmissing-field-initializers fails the build otherwise), so that no tuning weakens
-// security, or fails to, by omission.
+// Written with designated initialisers (catalogue_ladder.cpp, catalogue_more.cpp). Only the fields
+// most tunings leave unset have defaults; every other field, weakens_security included, must be
+// written in each entry (-Wmissing-field-initializers fails the build otherwise), so that no tuning
+// weakens security, or fails to, by omission.
 struct Tuning {
   std::string_view id;               // metric label value; [a-z0-9_]
   std::string_view title;            // imperative, short

@@ -1,9 +1,6 @@
 #include "cli/probe_flags.h"
 
-#include <signal.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <memory>
 
 #include "host/cpu_accounting.h"
@@ -11,10 +8,6 @@
 
 namespace tunescope::cli {
 namespace {
-
-bool ProcessExists(pid_t pid) {
-  return ::kill(pid, 0) == 0 || errno == EPERM;
-}
 
 // Whether any thread of any process has this comm.
 bool ThreadNamed(const std::string& comm) {
@@ -81,7 +74,7 @@ void AddProbeFlags(FlagParser& parser, ProbeOptions& o) {
              [&o](std::string_view v) {
                uint64_t pid = 0;
                if (Status s = ParseUint("target-pid", v, 1, 4194304, pid); !s.ok()) return s;
-               if (!ProcessExists(static_cast<pid_t>(pid))) {
+               if (!host::ProcessExists(host::HostPaths{}, static_cast<int>(pid))) {
                  return Status::Error("flag --target-pid: no process " + std::to_string(pid) +
                                       " is running");
                }

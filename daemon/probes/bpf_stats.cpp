@@ -42,15 +42,21 @@ ProgramStatsCollector::ProgramStatsCollector()
       seconds_(metrics::CounterFamily(bpf_stats_metrics::kProgramRunSeconds,
                                       "Time spent running each tunescope BPF program.")) {}
 
+std::optional<ProgramRun> ReadProgramRun(const bpf_program* prog) {
+  bpf_prog_info info{};
+  __u32 len = sizeof(info);
+  if (bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len) != 0) return std::nullopt;
+  return ProgramRun{info.run_cnt, static_cast<double>(info.run_time_ns) * 1e-9};
+}
+
 void ProgramStatsCollector::Add(std::string_view probe,
                                 const std::vector<const bpf_program*>& programs) {
   for (const bpf_program* prog : programs) {
-    bpf_prog_info info{};
-    __u32 len = sizeof(info);
-    if (bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len) != 0) continue;
+    auto run = ReadProgramRun(prog);
+    if (!run) continue;
     metrics::Labels labels{{"probe", std::string(probe)}, {"program", bpf_program__name(prog)}};
-    runs_.Counter(labels, static_cast<double>(info.run_cnt));
-    seconds_.Counter(std::move(labels), static_cast<double>(info.run_time_ns) * 1e-9);
+    runs_.Counter(labels, static_cast<double>(run->runs));
+    seconds_.Counter(std::move(labels), run->seconds);
   }
 }
 

@@ -5,6 +5,8 @@
 #include <bpf/libbpf.h>
 #include <prometheus/metric_family.h>
 
+#include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -30,6 +32,14 @@ class BpfStats {
  private:
   UniqueFd stats_fd_;
 };
+
+// A loaded program's runs and run time so far (counted while statistics are on); nullopt when
+// the kernel does not say.
+struct ProgramRun {
+  std::uint64_t runs = 0;
+  double seconds = 0;
+};
+std::optional<ProgramRun> ReadProgramRun(const bpf_program* prog);
 
 // Appends run count and run time of `programs` labelled with the probe name.
 class ProgramStatsCollector {

@@ -20,7 +20,7 @@ enum class DefaultOn {
   // In the default set when it attaches in windows; attached for good (--window=always) only
   // when named in --probes, or with --no-kernel-stats: its always-on part comes from the
   // kernel-statistics tier for free, and its per-event programs attached for good cost more
-  // than that budget (the softirq probe: 4.8% of nginx's CPU per request, issue #17).
+  // than that budget (the softirq probe: 4.8% of nginx's CPU per request in bench/overhead).
   kInWindows,
   kWithTargetPort,  // per-packet hooks that only make sense for a --target-port
   kNever,           // per-packet cost on every packet: run it by naming it in --probes

@@ -15,7 +15,8 @@ inline constexpr char kSelfCpuSeconds[] = "tunescope_self_cpu_seconds_total";
 inline constexpr char kWindowDutyRatio[] = "tunescope_window_duty_ratio";
 inline constexpr char kOverheadBudgetRatio[] = "tunescope_overhead_budget_ratio";
 
-// User + system CPU of every thread of this process (getrusage(RUSAGE_SELF)), in seconds.
+// User + system CPU of every thread of this process and of its waited-for children
+// (getrusage), in seconds.
 double SelfCpuSeconds();
 
 class OverheadMetrics : public prometheus::Collectable {
@@ -25,10 +26,15 @@ class OverheadMetrics : public prometheus::Collectable {
   OverheadMetrics(double budget, double duty) : budget_(budget), duty_(duty) {}
   void SetDuty(double duty) { duty_.store(duty); }
   double duty() const { return duty_.load(); }
+  // No windowed probe came up: everything up is attached for good and no budget is kept.
+  void NothingWindowed() {
+    budget_.store(0);
+    duty_.store(1);
+  }
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
-  double budget_;
+  std::atomic<double> budget_;
   std::atomic<double> duty_;
 };
 

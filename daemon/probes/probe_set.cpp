@@ -1,7 +1,5 @@
 #include "probes/probe_set.h"
 
-#include <bpf/bpf.h>
-
 #include <mutex>
 
 #include "core/log.h"
@@ -129,11 +127,9 @@ ProbeSet::ProgramTime ProbeSet::ProgramRunTime() const {
   for (const Entry& e : entries_) {
     if (!e.status.up) continue;
     for (const bpf_program* prog : e.probe->LoadedPrograms()) {
-      bpf_prog_info info{};
-      __u32 len = sizeof(info);
-      if (bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len) != 0) continue;
-      (e.windowed ? out.windowed_s : out.continuous_s) +=
-          static_cast<double>(info.run_time_ns) * 1e-9;
+      if (auto run = ReadProgramRun(prog)) {
+        (e.windowed ? out.windowed_s : out.continuous_s) += run->seconds;
+      }
     }
   }
   return out;

@@ -62,10 +62,21 @@ void WindowScheduler::Run() {
   // Windows start every `every` from one origin, so that the hooks' time does not make them
   // drift; each lasts `open_s` from its attach.
   auto cycle = Clock::now();
+  bool skipping = false;
   for (;;) {
     const double cpu0 = controller ? budget_.self_cpu() : 0;
     CycleCost cost;
     if (budget_.metrics) budget_.metrics->SetDuty(open_s / every_s);
+    // Skipped windows refresh nothing (advice, per-event metrics): say so once, not per cycle.
+    if ((open_s <= 0) != skipping) {
+      skipping = open_s <= 0;
+      if (skipping) {
+        TS_LOG(kWarn) << "--overhead-budget: the daemon's fixed cost alone fills the budget; "
+                         "windows are skipped (no advice or per-event metrics) until it falls";
+      } else {
+        TS_LOG(kInfo) << "--overhead-budget: windows open again (" << open_s << " s)";
+      }
+    }
     if (open_s > 0) {
       const double window_cpu0 = controller ? budget_.self_cpu() : 0;
       Call(hooks_.before_attach);
@@ -98,9 +109,11 @@ void WindowScheduler::Run() {
       stats.reset();
       Call(hooks_.after_detach);
       if (controller) cost.per_window_s = budget_.self_cpu() - window_cpu0;
-      cost.windowed_s = after.windowed_s - before.windowed_s;
+      // A probe that failed to re-attach drops out of `after`: no negative cost.
+      cost.windowed_s = std::max(0.0, after.windowed_s - before.windowed_s);
       if (cost.attached_s > 0) {
-        continuous_per_s = (after.continuous_s - before.continuous_s) / cost.attached_s;
+        continuous_per_s =
+            std::max(0.0, after.continuous_s - before.continuous_s) / cost.attached_s;
       }
     } else if (attached) {
       probe_set_->DetachWindowed();  // the budget skips even the first window

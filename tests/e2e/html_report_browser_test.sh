@@ -95,7 +95,7 @@ if (w, h) != (1200, 2000):
 pixels = list(img.getdata())
 drawn = sum(1 for p in pixels if p != (255, 255, 255))
 share = drawn / len(pixels)
-# Colours of the page's charts (html_report.cpp): server blue, softirq amber, measured green.
+# Colours of the page's charts (html_page.cpp): server blue, softirq amber, measured green.
 def near(p, c, d=24):
     return all(abs(a - b) <= d for a, b in zip(p, c))
 charts = {name: sum(1 for p in pixels if near(p, c)) for name, c in

@@ -1,4 +1,4 @@
-// pids_headroom on cgroup trees made in a temporary directory: v1 and v2, limits on ancestors.
+// PidsHeadroomOf on cgroup trees made in a temporary directory: v1 and v2, limits on ancestors.
 #include "host/pids_limit.h"
 
 #include <gtest/gtest.h>

@@ -116,4 +116,14 @@ wait_http "http://127.0.0.1:$port/healthz" 30 || { cat "$tmp/daemon2.log" >&2; f
 scrape off
 grep -q '^tunescope_kernel_' "$tmp/off" && fail "--no-kernel-stats still exports tunescope_kernel_*"
 grep -q '^tunescope_clock_read_seconds' "$tmp/off" || fail "no clock read with --no-kernel-stats"
+# hardirq alone is attached for good: no window, no budget to keep (once the probes are up).
+for _ in $(seq 50); do
+  scrape off
+  grep -q '^tunescope_window_duty_ratio 1$' "$tmp/off" && break
+  sleep 0.1
+done
+grep -q '^tunescope_window_duty_ratio 1$' "$tmp/off" ||
+  fail "nothing windowed, but $(grep '^tunescope_window_duty_ratio' "$tmp/off")"
+grep -q '^tunescope_overhead_budget_ratio 0$' "$tmp/off" ||
+  fail "nothing windowed, but $(grep '^tunescope_overhead_budget_ratio' "$tmp/off")"
 echo "PASS"

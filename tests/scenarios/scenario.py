@@ -391,9 +391,10 @@ def advise(args, ns, server, load):
     return json.loads(r.stdout)
 
 
-# A realized measurement whose pairs spread wider than this (in req/s gain) is from a noisy
-# host; one whose pairs fall on both sides of the prediction does not decide it. Either way
-# the suite takes as many pairs again, once, and judges the medians of all of them.
+# A realized measurement whose pairs spread wider than this (in req/s gain, or as a share of the
+# latency removed) is from a noisy host; one whose pairs fall on both sides of the prediction
+# does not decide it. Either way the suite takes as many pairs again, once, and judges the
+# medians of all of them.
 NOISY_SPREAD = 0.5
 
 
@@ -457,9 +458,11 @@ def prediction(scenario, report):
 def inconclusive(scenario, report, real):
     """Pairs too spread to judge by: a noisy host, or pairs on both sides of the prediction."""
     low, high = real["spread"]
+    if scenario.latency:  # pairs of seconds removed per connection
+        return high - low > NOISY_SPREAD * abs(real["latency_removed"])
     if high - low > NOISY_SPREAD:
         return True
-    judged = (None if scenario.latency or not scenario.predicts or scenario.expect is None
+    judged = (None if not scenario.predicts or scenario.expect is None
               else prediction(scenario, report))
     return judged is not None and low <= judged[1] <= high
 

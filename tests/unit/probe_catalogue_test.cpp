@@ -4,6 +4,7 @@
 // by the port-filtered rows.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -13,6 +14,11 @@
 #include "cli/experiment_flags.h"
 #include "cli/serve_flags.h"
 #include "probes/catalogue.h"
+
+extern "C" {
+#include "reqlat.bpf.h"
+#include "xcpu.bpf.h"
+}
 
 namespace tunescope::probes {
 namespace {
@@ -96,6 +102,8 @@ TEST(ProbeCatalogue, TargetPortsBoundedByThePortFilteredRows) {
       fewest = row.max_target_ports;
   }
   ASSERT_GT(fewest, 0u) << "no probe filters by --target-port";
+  // The BPF side's array sizes, not the catalogue's copy of them.
+  EXPECT_EQ(fewest, std::min<size_t>(TS_XCPU_MAX_PORTS, TS_REQLAT_MAX_PORTS));
   EXPECT_EQ(MaxTargetPorts(), fewest);
   cli::ServeOptions o;
   cli::FlagParser serve;
