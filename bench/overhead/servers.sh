@@ -4,43 +4,14 @@
 # $server_pid (the process run.sh stops) and $target_pid (the process that serves).
 # shellcheck shell=bash
 
-# nginx: everything under $work/nginx (removed with $work on any exit), one worker pinned to
-# the server CPU, no access log, keep-alive connections never closed by the server, one
-# `return 200` per request (the body refserver's /json sends), 127.0.0.1 only. `daemon off`
-# keeps the master our child, so stop_pid stops it and it stops its worker.
-write_nginx_conf() {
-  mkdir -p "$work/nginx/logs"
-  cat >"$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
-worker_cpu_affinity $(printf '%x' $((1 << server_cpu)));
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  keepalive_timeout 300s;
-  client_body_temp_path $work/nginx/client_body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  server {
-    listen 127.0.0.1:$port;
-    location / {
-      default_type application/json;
-      return 200 '{"message":"Hello, World!"}';
-    }
-  }
-}
-CONF
-}
+# nginx: its configuration is bench/lib/nginx.sh's, under $work/nginx (removed with $work on
+# any exit).
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/nginx.sh"
 
 start_server() {  # start_server USDT_SAMPLE (refserver only)
   stop_pid "$server_pid"
   if [[ "$server" == nginx ]]; then
-    write_nginx_conf
+    write_nginx_conf "$work/nginx" "$port" "$server_cpu"
     taskset -c "$server_cpu" nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" \
       -e "$work/nginx/logs/error.log" >"$work/nginx.log" 2>&1 &
   else

@@ -18,6 +18,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$here/../lib/nginx.sh"
 repo="$(cd "$here/../.." && pwd)"
 mode=compare
 duration=5
@@ -115,37 +116,9 @@ start_refserver() {
 
 start_nginx() {
   local port="$1"
-  mkdir -p "$work/nginx"
-  cat >"$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
-worker_cpu_affinity auto;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events {
-  worker_connections 4096;
-  use epoll;
-}
-http {
-  access_log off;
-  keepalive_timeout 65;
-  keepalive_requests 1000000000;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  server {
-    listen 127.0.0.1:$port;
-    location = /json {
-      default_type application/json;
-      return 200 '{"message":"Hello, World!"}';
-    }
-  }
-}
-CONF
+  write_nginx_conf "$work/nginx" "$port" "$server_cpu"
   taskset -c "$server_cpu" nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" \
-    >"$work/nginx/stdout.log" 2>&1 &
+    -e "$work/nginx/logs/error.log" >"$work/nginx/stdout.log" 2>&1 &
   server_pid=$!
   wait_ready "$port"
   # The worker serves the requests; the master only waits.
