@@ -38,6 +38,7 @@ void ProbeSet::Add(std::unique_ptr<Probe> probe, std::string forced_mode, bool a
   std::unique_lock lock(mutex_);
   Entry e{std::move(probe), std::move(forced_mode), allow_opt_in, windowed, {}, {}, 0};
   e.status.name = std::string(e.probe->name());
+  e.status.error = std::string(kNotStartedYet);  // serve listens before the probes start
   entries_.push_back(std::move(e));
 }
 

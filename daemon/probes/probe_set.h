@@ -11,12 +11,16 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "probes/bpf_stats.h"
 #include "probes/probe.h"
 
 namespace tunescope::probes {
+
+// The error of a probe that StartAll has not tried yet.
+inline constexpr std::string_view kNotStartedYet = "starting";
 
 struct ProbeStatus {
   std::string name;

@@ -37,7 +37,9 @@ run() {
   local deadline=$((SECONDS + 30)) code=000
   while ((SECONDS < deadline)); do
     code=$(curl -s -o "$tmp/health" -w '%{http_code}' "http://127.0.0.1:$port/healthz" || true)
-    [[ $code == 200 || $code == 503 ]] && break
+    # 503 with "down: starting" is the moment between listening and the probes' start.
+    [[ $code == 200 ]] && break
+    [[ $code == 503 ]] && ! grep -q ': down: starting$' "$tmp/health" && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.2
   done

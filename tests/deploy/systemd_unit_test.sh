@@ -25,7 +25,9 @@ done
 if grep -E '^(CapabilityBoundingSet|AmbientCapabilities)=.*CAP_SYS_ADMIN' "$unit"; then
   fail "CAP_SYS_ADMIN must not be granted by default"
 fi
-if systemd-analyze security --help 2>/dev/null | grep -q -- '--offline'; then
+# The whole help first: `| grep -q` would fail under pipefail when the writer gets SIGPIPE.
+analyze_help=$(systemd-analyze security --help 2>/dev/null || true)
+if grep -q -- '--offline' <<<"$analyze_help"; then
   score=$(systemd-analyze security --offline=yes "$tmp/tunescope.service" 2>/dev/null |
     sed -n 's/.*Overall exposure level for tunescope.service: \([0-9.]*\).*/\1/p')
   [[ -n $score ]] || fail "no exposure score"

@@ -53,8 +53,12 @@ expect 1 'kernel BTF /nonexistent/btf: No such file' serve --kernel.btf=/nonexis
 expect 1 'kernel BTF /etc/passwd: not BTF data' serve --kernel.btf=/etc/passwd
 expect 1 'kernel BTF /etc: not BTF data' serve --kernel.btf=/etc
 
-"$tunescope" --help | grep -q 'serve' || fail "--help does not list serve"
-"$tunescope" serve --help | grep -q -- '--web.listen-address' || fail "serve --help lacks flags"
+# Whole outputs first: grep -q stops reading at its match, and under pipefail the writer's
+# SIGPIPE would fail the line.
+help=$("$tunescope" --help) || fail "--help exited $?"
+grep -q 'serve' <<<"$help" || fail "--help does not list serve"
+help=$("$tunescope" serve --help) || fail "serve --help exited $?"
+grep -q -- '--web.listen-address' <<<"$help" || fail "serve --help lacks flags"
 "$tunescope" --version | grep -Eq '^tunescope [0-9]+\.[0-9]+\.[0-9]+ \(libbpf v?[0-9]' ||
   fail "--version format"
 

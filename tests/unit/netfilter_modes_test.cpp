@@ -86,6 +86,7 @@ TEST(NetfilterModes, BracketIsNotPickedUnasked) {
   std::vector<std::string> tried;
   ProbeSet set;
   set.Add(std::make_unique<RefusingProbe>(std::set<std::string>{"fentry", "kprobe"}, &tried));
+  EXPECT_EQ(set.Statuses()[0].error, kNotStartedYet) << "serve listens before StartAll";
   EXPECT_EQ(set.StartAll({}), 0u);
   EXPECT_EQ(tried, (std::vector<std::string>{"fentry", "kprobe"}));
   EXPECT_NE(set.Statuses()[0].error.find("--netfilter-mode=bracket"), std::string::npos);
