@@ -71,10 +71,11 @@ std::optional<double> MedianOf(std::span<const RoundMeasure> rounds, Variant v, 
   return Median(std::move(values));
 }
 
-// min..max over the pairs of compare(value of A, value of B), where both have a value.
-template <typename Get, typename Compare>
-std::optional<Spread> PairSpread(std::span<const RoundMeasure> rounds, Get get, Compare compare) {
-  std::optional<Spread> out;
+// Per pair (two neighbouring rounds of different variants), B's value over A's, where both
+// have a value.
+template <typename Get>
+std::vector<double> PairRatios(std::span<const RoundMeasure> rounds, Get get) {
+  std::vector<double> out;
   for (size_t i = 0; i + 1 < rounds.size(); i += 2) {
     const RoundMeasure& x = rounds[i];
     const RoundMeasure& y = rounds[i + 1];
@@ -83,12 +84,15 @@ std::optional<Spread> PairSpread(std::span<const RoundMeasure> rounds, Get get, 
     const RoundMeasure& b = x.variant == Variant::kOriginal ? y : x;
     std::optional<double> va = get(a), vb = get(b);
     if (!va || !vb || *va <= 0) continue;
-    double r = compare(*va, *vb);
-    if (!out) out = Spread{r, r};
-    out->min = std::min(out->min, r);
-    out->max = std::max(out->max, r);
+    out.push_back(*vb / *va);
   }
   return out;
+}
+
+Spread SpreadOf(const std::vector<double>& ratios, double (*compare)(double)) {
+  auto [lo, hi] = std::minmax_element(ratios.begin(), ratios.end());
+  double x = compare(*lo), y = compare(*hi);
+  return {std::min(x, y), std::max(x, y)};
 }
 
 }  // namespace
@@ -97,19 +101,19 @@ Realized Summarize(std::span<const RoundMeasure> rounds) {
   Realized out;
   auto rate = [](const RoundMeasure& r) { return r.rate; };
   auto cpu = [](const RoundMeasure& r) { return r.CpuPerRequest(); };
-  auto gain = [](double a, double b) { return b / a - 1; };
-  auto removed = [](double a, double b) { return 1 - b / a; };
+  auto gain = [](double ratio) { return ratio - 1; };
+  auto removed = [](double ratio) { return 1 - ratio; };
   out.rate_a = MedianOf(rounds, Variant::kOriginal, rate);
   out.rate_b = MedianOf(rounds, Variant::kTuned, rate);
-  if (out.rate_a && out.rate_b && *out.rate_a > 0) {
-    out.payoff = gain(*out.rate_a, *out.rate_b);
-    out.payoff_spread = PairSpread(rounds, rate, gain);
+  if (std::vector<double> r = PairRatios(rounds, rate); !r.empty()) {
+    out.payoff = gain(DriftFree(r));
+    out.payoff_spread = SpreadOf(r, gain);
   }
   out.cpu_per_request_a = MedianOf(rounds, Variant::kOriginal, cpu);
   out.cpu_per_request_b = MedianOf(rounds, Variant::kTuned, cpu);
-  if (out.cpu_per_request_a && out.cpu_per_request_b && *out.cpu_per_request_a > 0) {
-    out.removed_share = removed(*out.cpu_per_request_a, *out.cpu_per_request_b);
-    out.removed_share_spread = PairSpread(rounds, cpu, removed);
+  if (std::vector<double> r = PairRatios(rounds, cpu); !r.empty()) {
+    out.removed_share = removed(DriftFree(r));
+    out.removed_share_spread = SpreadOf(r, removed);
   }
   out.busy_a =
       MedianOf(rounds, Variant::kOriginal, [](const RoundMeasure& r) { return r.BusyShare(); });
@@ -119,6 +123,15 @@ Realized Summarize(std::span<const RoundMeasure> rounds) {
     if (others && *others > kNoisyOthers) out.noisy_rounds.push_back(r.round);
   }
   return out;
+}
+
+double DriftFree(const std::vector<double>& ratios) {
+  if (ratios.size() < 2)
+    return ratios.empty() ? std::numeric_limits<double>::quiet_NaN() : ratios[0];
+  std::vector<double> joined;
+  for (size_t i = 0; i + 1 < ratios.size(); ++i)
+    joined.push_back(std::sqrt(ratios[i] * ratios[i + 1]));
+  return Median(std::move(joined));
 }
 
 double ShareFromPayoff(double payoff) {

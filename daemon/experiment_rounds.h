@@ -42,6 +42,11 @@ struct RoundMeasure {
 
 double Median(std::vector<double> values);  // NaN when empty
 
+// B against A from per-pair ratios B / A in round order, free of the host's drift: an A B pair
+// gains what a neighbouring B A pair loses to a drifting host, so each estimate joins two
+// neighbouring pairs (geometric mean) and the result is their median. NaN when empty.
+double DriftFree(const std::vector<double>& ratios);
+
 struct Spread {
   double min = 0;
   double max = 0;
@@ -52,9 +57,9 @@ struct Spread {
 struct Realized {
   std::optional<double> rate_a, rate_b;                        // medians
   std::optional<double> cpu_per_request_a, cpu_per_request_b;  // medians, seconds
-  std::optional<double> payoff;         // median(rate B) / median(rate A) - 1
+  std::optional<double> payoff;         // DriftFree(rate B / rate A per pair) - 1
   std::optional<Spread> payoff_spread;  // per pair: rate B / rate A - 1
-  std::optional<double> removed_share;  // 1 - median(CPU/req B) / median(CPU/req A)
+  std::optional<double> removed_share;  // 1 - DriftFree(CPU/req B / CPU/req A per pair)
   std::optional<Spread> removed_share_spread;
   std::optional<double> busy_a;   // median busy share of the server CPUs in the A rounds
   bool saturated = false;         // busy_a above kSaturatedBusy

@@ -2,9 +2,9 @@
 // realized payoff and removed CPU share with their spread over pairs, saturation, /proc/stat
 // parsing, and the text and JSON report built from them.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <nlohmann/json.hpp>
 
 #include "advisor/catalogue.h"
 #include "experiment_load.h"
@@ -71,8 +71,11 @@ TEST(ExperimentRounds, SaturatedServerRealizedPayoffAndRemovedShareFromMedians) 
   ASSERT_TRUE(z.rate_a && z.rate_b && z.payoff && z.removed_share);
   EXPECT_NEAR(*z.rate_a, 1e6 / 9.8, 1e-6);
   EXPECT_NEAR(*z.rate_b, 1e6 / 8.0, 1e-6);
-  EXPECT_NEAR(*z.payoff, 9.8 / 8.0 - 1, 1e-9);
-  EXPECT_NEAR(*z.removed_share, 1 - 8.0 / 9.8, 1e-9);
+  // Pairs joined two by two: (A B, B A) and (B A, A B), geometric means, their median.
+  const double r1 = 9.8 / 8.0, r2 = 9.6 / 8.2, r3 = 10.0 / 7.9;
+  EXPECT_NEAR(*z.payoff, (std::sqrt(r1 * r2) + std::sqrt(r2 * r3)) / 2 - 1, 1e-9);
+  EXPECT_NEAR(*z.removed_share, 1 - (std::sqrt(1 / (r1 * r2)) + std::sqrt(1 / (r2 * r3))) / 2,
+              1e-9);
   // Pairs (1,2) (3,4) (5,6): B/A - 1 = 9.8/8.0-1, 9.6/8.2-1, 10/7.9-1.
   ASSERT_TRUE(z.payoff_spread);
   EXPECT_NEAR(z.payoff_spread->min, 9.6 / 8.2 - 1, 1e-9);
@@ -92,7 +95,7 @@ TEST(ExperimentRounds, UnsaturatedServerMeasuresCpuPerRequestNotRate) {
   EXPECT_FALSE(z.saturated);
   EXPECT_NEAR(*z.busy_a, 0.51, 1e-9);
   EXPECT_NEAR(*z.payoff, 0, 1e-12);
-  EXPECT_NEAR(*z.removed_share, 1 - 4.1 / 5.1, 1e-9);
+  EXPECT_NEAR(*z.removed_share, 1 - std::sqrt(4.0 / 5.0 * 4.2 / 5.2), 1e-9);
   EXPECT_NEAR(z.removed_share_spread->min, 1 - 4.2 / 5.2, 1e-9);
   EXPECT_NEAR(z.removed_share_spread->max, 1 - 4.0 / 5.0, 1e-9);
 }
@@ -107,13 +110,31 @@ TEST(ExperimentRounds, WithoutRatesOnlyTheBusyShareIsKnown) {
   EXPECT_TRUE(z.saturated);
 }
 
-TEST(ExperimentRounds, AnIncompletePairCountsInTheMediansNotInTheSpread) {
+TEST(ExperimentRounds, AnIncompletePairCountsInTheMediansNotInTheGain) {
   std::vector<RoundMeasure> rounds = {Round(1, kA, 100, 1), Round(2, kB, 110, 1),
                                       Round(3, kB, 130, 1)};
   Realized z = Summarize(rounds);
-  EXPECT_NEAR(*z.payoff, 0.2, 1e-9);  // median B = 120
+  EXPECT_NEAR(*z.rate_b, 120, 1e-9);
+  EXPECT_NEAR(*z.payoff, 0.1, 1e-9);  // the one whole pair
   EXPECT_NEAR(z.payoff_spread->min, 0.1, 1e-9);
   EXPECT_NEAR(z.payoff_spread->max, 0.1, 1e-9);
+}
+
+TEST(ExperimentRounds, AHostThatDriftsDoesNotBiasTheGain) {
+  // No gain at all, and a host that speeds up 3% every round (A B B A A B B A A B): each pair's
+  // later round looks 3% better, and an odd number of pairs puts their median on one side.
+  std::vector<RoundMeasure> rounds;
+  const char* order = "ABBAABBAAB";
+  for (int i = 0; i < 10; ++i) {
+    double rate = 1000 * std::pow(1.03, i);
+    rounds.push_back(Round(i + 1, order[i] == 'A' ? kA : kB, rate, 9.8));
+  }
+  Realized z = Summarize(rounds);
+  EXPECT_NEAR(*z.payoff, 0, 1e-9);
+  EXPECT_NEAR(*z.removed_share, 0, 1e-9);
+  EXPECT_NEAR(z.payoff_spread->max, 0.03, 1e-9);  // the pairs themselves still show it
+  EXPECT_NEAR(z.payoff_spread->min, 1 / 1.03 - 1, 1e-9);
+  EXPECT_TRUE(std::isnan(DriftFree({})));
 }
 
 TEST(ExperimentRounds, RoundsWhereOtherTasksTookTheServersCpusAreNamed) {

@@ -12,6 +12,7 @@ Prints one table row per scenario; exits 1 when a check fails, 77 when not root 
 """
 import argparse
 import json
+import math
 import os
 import re
 import signal
@@ -398,11 +399,22 @@ def advise(args, ns, server, load):
 NOISY_SPREAD = 0.5
 
 
+def drift_free(on, off, ratio):
+    """B against A, free of the host's drift. The host drifts by more than a small cost between
+    runs (shared machines): an A B pair gains what a B A pair loses to it, so each estimate
+    joins two neighbouring pairs (A B B A or B A A B; geometric mean of their ratios), and the
+    gain is the median of those."""
+    ratios = [ratio(a, b) for a, b in zip(on, off)]
+    if len(ratios) < 2:
+        return ratios[0]
+    return statistics.median(math.sqrt(x * y) for x, y in zip(ratios, ratios[1:]))
+
+
 def realized(args, scenario, load, on=None, off=None):
     """Alternating runs, cost on (A) and off (B), in the order A B B A A B ...; `on` and `off`
     carry earlier runs to add to."""
     on, off = on or [], off or []
-    for i in range(args.rounds):
+    for i in range(len(on), len(on) + args.rounds):  # more pairs go on with the alternation
         for variant in (("on", "off") if i % 2 == 0 else ("off", "on")):
             if variant == "on":
                 scenario.induce()
@@ -417,15 +429,12 @@ def realized(args, scenario, load, on=None, off=None):
         pairs = [a[0] - b[0] for a, b in zip(on, off)]
         return {"latency_removed": lat_on - lat_off, "spread": (min(pairs), max(pairs)),
                 "runs": (on, off)}
-    # A pair is two adjacent runs; the host drifts by more than a small cost between rounds
-    # (shared machines), so the gain is the median of the pairs' ratios, not a ratio of medians.
     pairs = [b[0] / a[0] - 1 for a, b in zip(on, off)]
-    payoff = statistics.median(pairs)
     # The server is saturated on CPU 0: the share of its CPU time per request that went away is
-    # 1 - rps_on / rps_off in each pair (CPU 0's busy time would count a hog's time as the
-    # server's).
-    return {"payoff": payoff, "share": 1 - 1 / (1 + payoff),
-            "cpu_share": statistics.median(1 - b[1] / a[1] for a, b in zip(on, off)),
+    # 1 - rps_on / rps_off (CPU 0's busy time would count a hog's time as the server's).
+    return {"payoff": drift_free(on, off, lambda a, b: b[0] / a[0]) - 1,
+            "share": 1 - 1 / drift_free(on, off, lambda a, b: b[0] / a[0]),
+            "cpu_share": 1 - drift_free(on, off, lambda a, b: b[1] / a[1]),
             "rps_on": statistics.median(r for r, _ in on),
             "rps_off": statistics.median(r for r, _ in off), "spread": (min(pairs), max(pairs)),
             "runs": (on, off)}
