@@ -432,8 +432,8 @@ def realized(args, scenario, load, on=None, off=None):
     pairs = [b[0] / a[0] - 1 for a, b in zip(on, off)]
     # The server is saturated on CPU 0: the share of its CPU time per request that went away is
     # 1 - rps_on / rps_off (CPU 0's busy time would count a hog's time as the server's).
-    return {"payoff": drift_free(on, off, lambda a, b: b[0] / a[0]) - 1,
-            "share": 1 - 1 / drift_free(on, off, lambda a, b: b[0] / a[0]),
+    gain = drift_free(on, off, lambda a, b: b[0] / a[0])
+    return {"payoff": gain - 1, "share": 1 - 1 / gain,
             "cpu_share": 1 - drift_free(on, off, lambda a, b: b[1] / a[1]),
             "rps_on": statistics.median(r for r, _ in on),
             "rps_off": statistics.median(r for r, _ in off), "spread": (min(pairs), max(pairs)),
