@@ -16,22 +16,26 @@
  * CPU time in the qdisc path (what replacing the qdisc with noqueue removes, plus the residue
  * both paths share): net_dev_queue fires in __dev_queue_xmit() after the txq and its qdisc are
  * chosen, for qdisc and noqueue devices alike; net_dev_start_xmit fires in xmit_one() just
- * before the driver. Between them: __dev_xmit_skb() (busylock, root lock, bypass or enqueue,
- * qdisc_run_begin, dequeue, sch_direct_xmit, validate_xmit_skb, HARD_TX_LOCK) on a qdisc
- * device; validate_xmit_skb and HARD_TX_LOCK only on a noqueue one. One per-CPU span, tagged
- * with its skb (BH is disabled on the whole path, so spans do not nest on a CPU):
+ * before the driver and net_dev_xmit just after it. Between them: __dev_xmit_skb() (busylock,
+ * root lock, bypass or enqueue, qdisc_run_begin, dequeue, sch_direct_xmit, validate_xmit_skb,
+ * HARD_TX_LOCK) on a qdisc device; validate_xmit_skb and HARD_TX_LOCK only on a noqueue one.
+ * One per-CPU span, tagged with its skb (BH is disabled on the whole path, so spans do not
+ * nest on a CPU):
  *
  *  - opened at net_dev_queue; closed and timed at the start_xmit of that skb (or of its first
  *    GSO segment: the skb heading to the driver is tracked as `cur`);
  *  - start_xmit of another skb inside the span (this CPU's qdisc run sends older packets
- *    first) pauses it: that driver work is not qdisc time; the next qdisc_dequeue resumes it;
+ *    first) pauses it: that driver work is not qdisc time; its net_dev_xmit resumes it;
  *  - qdisc_enqueue while another CPU runs the qdisc, or a qdisc run that ends (dequeue of
  *    NULL) without sending the skb: the span ends there, its time is counted and the packet
  *    is "unpaired" (another CPU, the TX softirq or a qdisc watchdog sends it later);
  *  - qdisc_dequeue outside a span (sending packets queued by other CPUs or earlier) opens a
- *    dequeue-side span closed by the next start_xmit, counted as "dequeued" on this CPU.
- * Not seen: work after the driver returns (re-taking the root lock, qdisc_run_end, unlock),
- * since no tracepoint fires there. */
+ *    dequeue-side span closed by the next start_xmit, counted as "dequeued" on this CPU;
+ *  - after a driver call of this CPU's qdisc run, from its net_dev_xmit to the run's next
+ *    dequeue: sch_direct_xmit re-takes the root lock, which the other CPUs' enqueues hold and
+ *    bounce between caches. On a 2-vCPU VM under pfifo this tail was 0.7-0.9 us a packet,
+ *    most of what pfifo cost (bpftrace, 2026-12-03), and a span ending at start_xmit missed it.
+ * Not seen: qdisc_run_end and the unlocks after the run's last dequeue (no tracepoint). */
 #include "common/ts_bpf.h"
 
 #include "qdisc.bpf.h"
@@ -75,6 +79,9 @@ struct cpu_state {
   __u64 deq_dev;       /* dequeue-side span ... */
   __u64 deq_start_ns;  /* ... 0: none */
   __u64 deq_packets;
+  __u64 span_qdisc;    /* the span's device has a qdisc: its run goes on after our driver call */
+  __u64 run_dev;       /* this CPU runs that device's qdisc and has just called its driver ... */
+  __u64 tail_start_ns; /* ... since this net_dev_xmit; 0: no tail open */
 };
 
 struct {
@@ -169,9 +176,20 @@ static __always_inline void span_end(struct cpu_state* w, __u64 now, bool timed)
   }
 }
 
-static __always_inline void span_open(struct cpu_state* w, __u64 skb, __u64 dev_key) {
+static __always_inline void tail_end(struct cpu_state* w, __u64 now) {
+  __u64 t = now - w->tail_start_ns;
+  w->tail_start_ns = 0;
+  struct qdisc_stat* st = w->run_dev ? stat_of(w->run_dev) : 0;
+  if (st && t <= TS_QDISC_SEGMENT_MAX_NS) st->path_ns += t;
+}
+
+static __always_inline void span_open(struct cpu_state* w, __u64 skb, __u64 dev_key,
+                                      bool has_qdisc) {
   if (w->span_skb) span_end(w, 0, false); /* never reached the driver here, never handed off */
   w->deq_start_ns = 0;
+  w->run_dev = 0; /* a run left without its last dequeue (quota spent): its tail is not ours */
+  w->tail_start_ns = 0;
+  w->span_qdisc = has_qdisc;
   w->span_skb = skb;
   w->span_cur = skb;
   w->span_dev = dev_key;
@@ -203,7 +221,7 @@ static __always_inline int on_dev_queue(struct sk_buff* skb, bool btf) {
   /* noqueue: no qdisc, no qdisc lock; its span is the baseline a qdisc adds to. */
   if (!BPF_CORE_READ(q, enqueue)) {
     w->enqueue_skb = 0;
-    span_open(w, (__u64)skb, dev_key);
+    span_open(w, (__u64)skb, dev_key, false);
     return 0;
   }
   if (d->last_qdisc != (__u64)q) {
@@ -220,7 +238,7 @@ static __always_inline int on_dev_queue(struct sk_buff* skb, bool btf) {
   } else {
     w->enqueue_skb = 0;
   }
-  span_open(w, (__u64)skb, dev_key);
+  span_open(w, (__u64)skb, dev_key, true);
   return 0;
 }
 
@@ -251,12 +269,14 @@ static __always_inline int on_qdisc_dequeue(const struct netdev_queue* txq, int 
   struct cpu_state* w = this_cpu_state();
   if (!w) return 0;
   __u64 now = bpf_ktime_get_ns();
+  if (w->tail_start_ns) tail_end(w, now);
+  if (!skb) w->run_dev = 0;
   if (w->span_skb) {
     if (!skb) {
       span_end(w, now, false); /* the run ends and our skb is still queued */
       return 0;
     }
-    if (!w->span_start_ns) w->span_start_ns = now; /* back from another skb's driver call */
+    if (!w->span_start_ns) w->span_start_ns = now; /* a driver call without net_dev_xmit */
     w->span_cur = (__u64)skb;
     return 0;
   }
@@ -275,9 +295,11 @@ static __always_inline int on_start_xmit(const struct sk_buff* skb) {
   __u64 now = bpf_ktime_get_ns();
   struct cpu_state* w = this_cpu_state();
   if (!w) return 0;
+  w->tail_start_ns = 0; /* the next GSO segment: the driver loop, not the qdisc */
   if (w->span_skb) {
     /* Ours: the skb itself (bulk dequeue), or what we took to the driver (GSO segments). */
     if (w->span_skb == (__u64)skb || (w->span_start_ns && w->span_cur == w->span_skb)) {
+      if (w->span_qdisc) w->run_dev = w->span_dev;
       span_end(w, now, true);
     } else if (w->span_start_ns) {
       w->span_acc_ns += now - w->span_start_ns;
@@ -288,12 +310,27 @@ static __always_inline int on_start_xmit(const struct sk_buff* skb) {
   if (w->deq_start_ns) {
     __u64 t = now - w->deq_start_ns;
     w->deq_start_ns = 0;
+    w->run_dev = w->deq_dev;
     struct qdisc_stat* st = stat_of(w->deq_dev);
     if (st && t <= TS_QDISC_SEGMENT_MAX_NS) {
       st->path_ns += t;
       st->dequeued += w->deq_packets;
     }
   }
+  return 0;
+}
+
+/* The driver returned: a paused span resumes, or this CPU's qdisc run goes on to its next
+ * dequeue (the tail). */
+static __always_inline int on_dev_xmit(void) {
+  __u64 now = bpf_ktime_get_ns();
+  struct cpu_state* w = this_cpu_state();
+  if (!w) return 0;
+  if (w->span_skb) {
+    if (!w->span_start_ns) w->span_start_ns = now;
+    return 0;
+  }
+  if (w->run_dev) w->tail_start_ns = now;
   return 0;
 }
 
@@ -340,6 +377,11 @@ SEC("tp_btf/net_dev_start_xmit")
 int BPF_PROG(ts_qdisc_start_xmit_btf, const struct sk_buff* skb, const struct net_device* dev) {
   return on_start_xmit(skb);
 }
+SEC("tp_btf/net_dev_xmit")
+int BPF_PROG(ts_qdisc_dev_xmit_btf, struct sk_buff* skb, int rc, struct net_device* dev,
+             unsigned int len) {
+  return on_dev_xmit();
+}
 SEC("tp_btf/contention_begin")
 int BPF_PROG(ts_qdisc_contention_begin_btf, void* lock, unsigned int flags) {
   return on_contention_begin(lock);
@@ -366,6 +408,11 @@ int BPF_PROG(ts_qdisc_dequeue_raw, struct Qdisc* q, const struct netdev_queue* t
 SEC("raw_tp/net_dev_start_xmit")
 int BPF_PROG(ts_qdisc_start_xmit_raw, const struct sk_buff* skb, const struct net_device* dev) {
   return on_start_xmit(skb);
+}
+SEC("raw_tp/net_dev_xmit")
+int BPF_PROG(ts_qdisc_dev_xmit_raw, struct sk_buff* skb, int rc, struct net_device* dev,
+             unsigned int len) {
+  return on_dev_xmit();
 }
 SEC("raw_tp/contention_begin")
 int BPF_PROG(ts_qdisc_contention_begin_raw, void* lock, unsigned int flags) {

@@ -29,19 +29,21 @@ inline constexpr const char* kQdiscInfo = probes::qdisc_metrics::kInfo;
 inline constexpr const char* kQdiscContentions = probes::qdisc_metrics::kLockContentions;
 inline constexpr const char* kQdiscUnpaired = probes::qdisc_metrics::kUnpairedPackets;
 inline constexpr const char* kQdiscDequeued = probes::qdisc_metrics::kDequeuedPackets;
+inline constexpr const char* kQdiscTimed = probes::qdisc_metrics::kTimedPackets;
 inline constexpr const char* kXcpuReads = probes::xcpu_metrics::kReads;
 inline constexpr const char* kSoftirqSeconds = probes::softirq_metrics::kSeconds;
 inline constexpr const char* kNetRxRaiseDelay = probes::softirq_metrics::kNetRxRaiseDelay;
 inline constexpr const char* kHardirqSeconds = probes::hardirq_metrics::kSeconds;
 inline constexpr const char* kTargetRunqueue = probes::runqlat_metrics::kTargetLatency;
-
-// Every name above, for that test.
 // tunescope's own programs' run time (the probe set's BPF stats, not a probe's metric).
 inline constexpr const char* kProgramSeconds = probes::bpf_stats_metrics::kProgramRunSeconds;
+inline constexpr const char* kProgramRuns = probes::bpf_stats_metrics::kProgramRuns;
+
+// Every probe metric above, for that test.
 inline constexpr const char* kRuleMetrics[] = {
     kNetfilterSeconds, kNetfilterPackets, kQdiscWaitSeconds, kQdiscSeconds,   kQdiscPackets,
-    kQdiscInfo,        kQdiscContentions, kQdiscUnpaired,    kQdiscDequeued,  kXcpuReads,
-    kSoftirqSeconds,   kNetRxRaiseDelay,  kHardirqSeconds,   kTargetRunqueue,
+    kQdiscInfo,        kQdiscContentions, kQdiscUnpaired,    kQdiscDequeued,  kQdiscTimed,
+    kXcpuReads,        kSoftirqSeconds,   kNetRxRaiseDelay,  kHardirqSeconds, kTargetRunqueue,
 };
 
 Prediction RuleAppCode(const Tuning&, const Evidence&);

@@ -92,7 +92,7 @@ Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
     double sent = e.OnServerCpus(kQdiscPackets, on).value_or(0);
     if (auto k = kinds.find(device); k != kinds.end() && k->second == "noqueue") {
       bare_seconds += on_server;
-      bare_packets += sent;
+      bare_packets += e.OnServerCpus(kQdiscTimed, on).value_or(0);  // none are queued there
       continue;
     }
     path += on_server;
@@ -102,29 +102,25 @@ Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
                e.OnServerCpus(kQdiscDequeued, on).value_or(0);
     }
   }
-  // tunescope's own programs ran inside the timed spans: the enqueue and dequeue tracepoints
-  // whole, and about half of the two that open and close a span. BPF stats have no CPU split:
-  // the server's CPUs carry them in proportion to the packets they queued.
-  struct InSpan {
-    const char* program;
-    double part;
-  };
-  static constexpr InSpan kInSpan[] = {{"ts_qdisc_enqueue", 1.0},
-                                       {"ts_qdisc_dequeue", 1.0},
-                                       {"ts_qdisc_dev_queue", 0.5},
-                                       {"ts_qdisc_start_xmit", 0.5}};
-  double probe_seconds = 0;
-  for (const InSpan& p : kInSpan) {
+  // tunescope's own programs ran inside the timed spans, each about once a packet: their
+  // parts of each program's mean run time come out of every packet's span.
+  double own_per_packet = 0, own_per_bare_packet = 0;
+  for (const auto& p : probes::qdisc_metrics::kProgramsInSpan) {
+    double seconds = 0, runs = 0;
     for (const char* kind : {"_btf", "_raw"}) {
       LabelFilter program{{"probe", "qdisc"}, {"program", std::string(p.program) + kind}};
-      probe_seconds += p.part * e.CounterDelta(kProgramSeconds, program).value_or(0);
+      seconds += e.CounterDelta(kProgramSeconds, program).value_or(0);
+      runs += e.CounterDelta(kProgramRuns, program).value_or(0);
     }
+    if (runs <= 0) continue;
+    own_per_packet += p.qdisc_part * seconds / runs;
+    own_per_bare_packet += p.noqueue_part * seconds / runs;
   }
-  double all_packets = e.CounterDelta(kQdiscPackets).value_or(0);
-  double own = all_packets > 0 ? probe_seconds * std::min(1.0, packets / all_packets) : 0;
+  const double own = packets * own_per_packet;
   const double measured_path = path;
   path = std::max(0.0, path - own);
-  double bare = bare_packets > 0 ? bare_seconds / bare_packets : 0;
+  double bare =
+      bare_packets > 0 ? std::max(0.0, bare_seconds / bare_packets - own_per_bare_packet) : 0;
   double rx = RxSecondsPerPacket(e).value_or(0);
   double returned = std::max(0.0, moved) * (bare + rx);
   double removed = path - packets * bare - returned;

@@ -18,11 +18,11 @@ namespace {
 
 constexpr ProbeMode kModes[] = {
     {"tp_btf", "_btf",
-     "BTF-typed tracepoints net:net_dev_queue, net:net_dev_start_xmit, "
+     "BTF-typed tracepoints net:net_dev_queue, net:net_dev_start_xmit, net:net_dev_xmit, "
      "qdisc:qdisc_enqueue/dequeue, lock:contention_begin/end (kernel >= 5.19)"},
     {"raw_tp", "_raw",
-     "raw tracepoints net:net_dev_queue, net:net_dev_start_xmit, qdisc:qdisc_enqueue/dequeue, "
-     "lock:contention_begin/end"},
+     "raw tracepoints net:net_dev_queue, net:net_dev_start_xmit, net:net_dev_xmit, "
+     "qdisc:qdisc_enqueue/dequeue, lock:contention_begin/end"},
 };
 
 constexpr std::string_view kMapNames[] = {"devices", "stats"};
@@ -93,7 +93,9 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
         "CPU time in a device's transmit path between net:net_dev_queue (txq and qdisc chosen) "
         "and net:net_dev_start_xmit (the driver), per CPU where it ran: enqueue, qdisc locks, "
         "dequeue, sch_direct_xmit, validate_xmit_skb; plus dequeue-to-driver time of packets "
-        "sent from the queue later. On noqueue devices only the shared residue "
+        "sent from the queue later, and a qdisc run's time from each driver return "
+        "(net:net_dev_xmit) to its next dequeue (the root lock re-taken). On noqueue devices only "
+        "the shared residue "
         "(validate_xmit_skb, tx lock): the difference is what a qdisc costs.");
     auto timed = metrics::CounterFamily(
         qdisc_metrics::kTimedPackets,

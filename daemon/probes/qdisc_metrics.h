@@ -15,6 +15,22 @@ inline constexpr char kUnpairedPackets[] = "tunescope_qdisc_unpaired_packets_tot
 inline constexpr char kDequeuedPackets[] = "tunescope_qdisc_dequeued_packets_total";
 inline constexpr char kInfo[] = "tunescope_qdisc_info";
 
+// tunescope's own programs run inside the spans kSeconds times, each about once a packet:
+// through a qdisc the enqueue tracepoint whole (when the packet queues) and about half of each
+// of the four that open, close, pause or resume a span (queue, start_xmit, driver return, the
+// run's next dequeue); through noqueue half of the two that open and close it. Whoever reads
+// kSeconds as the kernel's time takes these parts of the programs' mean run time out.
+struct ProgramInSpan {
+  const char* program;  // without the mode suffix (_btf, _raw)
+  double qdisc_part;
+  double noqueue_part;
+};
+inline constexpr ProgramInSpan kProgramsInSpan[] = {{"ts_qdisc_enqueue", 1.0, 0},
+                                                    {"ts_qdisc_dequeue", 0.5, 0},
+                                                    {"ts_qdisc_dev_queue", 0.5, 0.5},
+                                                    {"ts_qdisc_start_xmit", 0.5, 0.5},
+                                                    {"ts_qdisc_dev_xmit", 0.5, 0}};
+
 // Every name above, for the probe catalogue.
 inline constexpr std::string_view kAll[] = {
     kLockContentions, kLockWaitSeconds, kPackets,         kSeconds,

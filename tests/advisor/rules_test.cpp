@@ -228,7 +228,7 @@ TEST(NoqueueRule, QdiscPathTimeBeyondNoqueuesIsRemovedAndNoqueueIsApplied) {
   f.Counter(kQdiscSeconds, {{"device", "eth0"}, {"cpu", "0"}}, 0, 0.7);
   f.Counter(kQdiscPackets, {{"device", "eth0"}, {"cpu", "0"}}, 0, 1e6);
   f.Counter(kQdiscSeconds, {{"device", "lo"}, {"cpu", "0"}}, 0, 0.2);  // 200 ns a packet
-  f.Counter(kQdiscPackets, {{"device", "lo"}, {"cpu", "0"}}, 0, 1e6);
+  f.Counter(kQdiscTimed, {{"device", "lo"}, {"cpu", "0"}}, 0, 1e6);    // noqueue queues none
   f.Counter(kQdiscSeconds, {{"device", "eth0"}, {"cpu", "1"}}, 0, 5);  // not the server's CPU
   // A physical device's packets sent by another CPU bring no receive work back.
   f.Counter(kQdiscUnpaired, {{"device", "eth0"}, {"cpu", "0"}}, 0, 1e5);
@@ -267,29 +267,40 @@ TEST(NoqueueRule, OnLoThePacketsOtherCpusSentComeBackWithTheirReceiveWork) {
 TEST(NoqueueRule, TunescopesOwnProgramsInsideThePathAreNotTheQdiscs) {
   Fixture f;
   f.Server({0}, 10);
-  host::DeviceFacts eth0;
+  host::DeviceFacts eth0, lo;
   eth0.device.name = "eth0";
   eth0.device.has_device = true;
   eth0.root_qdisc = host::RootQdisc{2, "eth0", "pfifo_fast", {}};
-  f.after.devices = std::vector<host::DeviceFacts>{eth0};
+  lo.device.name = "lo";
+  lo.root_qdisc = host::RootQdisc{1, "lo", "noqueue", {}};
+  f.after.devices = std::vector<host::DeviceFacts>{eth0, lo};
   f.Counter(kQdiscSeconds, {{"device", "eth0"}, {"cpu", "0"}}, 0, 0.7);
   f.Counter(kQdiscPackets, {{"device", "eth0"}, {"cpu", "0"}}, 0, 1e6);
-  f.Counter(kQdiscPackets, {{"device", "eth0"}, {"cpu", "1"}}, 0, 1e6);  // half the packets
-  // Inside the spans: enqueue and dequeue whole, half of the programs opening and closing them.
-  f.Counter(kProgramSeconds, {{"probe", "qdisc"}, {"program", "ts_qdisc_enqueue_btf"}}, 0, 0.2);
-  f.Counter(kProgramSeconds, {{"probe", "qdisc"}, {"program", "ts_qdisc_dequeue_btf"}}, 0, 0.2);
-  f.Counter(kProgramSeconds, {{"probe", "qdisc"}, {"program", "ts_qdisc_dev_queue_btf"}}, 0, 0.4);
-  f.Counter(kProgramSeconds, {{"probe", "qdisc"}, {"program", "ts_qdisc_start_xmit_btf"}}, 0, 0.4);
+  f.Counter(kQdiscSeconds, {{"device", "lo"}, {"cpu", "0"}}, 0, 0.3);
+  f.Counter(kQdiscTimed, {{"device", "lo"}, {"cpu", "0"}}, 0, 1e6);
+  // Mean run times: enqueue 100 ns, dequeue 100, dev_queue 200, start_xmit 200, dev_xmit 100.
+  const std::pair<const char*, double> programs[] = {{"ts_qdisc_enqueue_btf", 0.2},
+                                                     {"ts_qdisc_dequeue_btf", 0.2},
+                                                     {"ts_qdisc_dev_queue_btf", 0.4},
+                                                     {"ts_qdisc_start_xmit_btf", 0.4},
+                                                     {"ts_qdisc_dev_xmit_btf", 0.2}};
+  for (const auto& [name, seconds] : programs) {
+    f.Counter(kProgramSeconds, {{"probe", "qdisc"}, {"program", name}}, 0, seconds);
+    f.Counter(kProgramRuns, {{"probe", "qdisc"}, {"program", name}}, 0, 2e6);
+  }
   f.Counter(kProgramSeconds, {{"probe", "softirq"}, {"program", "ts_softirq_entry"}}, 0, 5);
+  f.Counter(kProgramRuns, {{"probe", "softirq"}, {"program", "ts_softirq_entry"}}, 0, 1e6);
   Prediction p = f.Eval("noqueue_qdisc");
   ASSERT_TRUE(p.removed_share) << p.reason;
-  // 0.8 s of programs in spans, half of them on CPU 0: 0.7 - 0.4 = 0.3 s of the qdisc's own;
-  // the softirq probe's programs are not in the path.
+  // Through the qdisc 100 + 50 + 100 + 100 + 50 = 400 ns of programs a packet: 0.7 - 0.4 =
+  // 0.3 s of the qdisc's own. Through noqueue 100 + 100: 300 - 200 = 100 ns a packet that both
+  // paths share. The softirq probe's programs are not in the path.
   std::map<std::string, double> n;
   for (const Number& x : p.numbers) n[x.name] = x.value;
   EXPECT_NEAR(n["qdisc_path_seconds"], 0.3, 1e-9);
   EXPECT_NEAR(n["tunescope_programs_in_path_seconds"], 0.4, 1e-9);
-  EXPECT_NEAR(*p.removed_share, 0.3 / n["server_cpu_seconds"], 1e-9);
+  EXPECT_NEAR(n["noqueue_seconds_per_packet"], 100e-9, 1e-15);
+  EXPECT_NEAR(*p.removed_share, (0.3 - 0.1) / n["server_cpu_seconds"], 1e-9);
   f.Counter(kProgramSeconds, {{"probe", "qdisc"}, {"program", "ts_qdisc_enqueue_btf"}}, 0, 2);
   Prediction none = f.Eval("noqueue_qdisc");
   EXPECT_NE(none.reason.find("too small to measure here"), std::string::npos) << none.reason;

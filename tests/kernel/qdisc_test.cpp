@@ -17,6 +17,8 @@
 #include "metric_lookup.h"
 #include "netns.h"
 #include "probe_harness.h"
+#include "probes/bpf_stats.h"
+#include "probes/qdisc_metrics.h"
 #include "require_root.h"
 #include "workload.h"
 
@@ -250,8 +252,34 @@ TEST_F(QdiscPath, PerCpuTimeAndCountsWithPfifoAboveNoqueue) {
             << Median(noqueue_ns) << " ns\n";
 }
 
+// Each program's runs and run time so far (statistics must be on), by name without the mode.
+std::map<std::string, probes::ProgramRun> ProgramRuns(const probes::Probe& probe) {
+  std::map<std::string, probes::ProgramRun> out;
+  for (const bpf_program* prog : probe.LoadedPrograms()) {
+    std::string name = bpf_program__name(prog);
+    if (auto run = probes::ReadProgramRun(prog)) out[name.substr(0, name.size() - 4)] = *run;
+  }
+  return out;
+}
+
+// The probe's own program time inside one packet's span between two ProgramRuns, as the
+// advisor takes it out (qdisc_metrics::kProgramsInSpan: parts of the mean run times).
+double InSpanProgramNs(const std::map<std::string, probes::ProgramRun>& before,
+                       const std::map<std::string, probes::ProgramRun>& after, bool qdisc) {
+  double ns = 0;
+  for (const auto& p : probes::qdisc_metrics::kProgramsInSpan) {
+    auto b = before.find(p.program), a = after.find(p.program);
+    if (a == after.end() || b == before.end() || a->second.runs <= b->second.runs) continue;
+    double mean = (a->second.seconds - b->second.seconds) * 1e9 /
+                  static_cast<double>(a->second.runs - b->second.runs);
+    ns += (qdisc ? p.qdisc_part : p.noqueue_part) * mean;
+  }
+  return ns;
+}
+
 // Ground truth: the CPU time per datagram a pinned sender spends with pfifo minus with noqueue
-// (probe detached, alternating rounds), against the probe's per-packet difference.
+// (probe detached, alternating rounds), against the probe's per-packet difference less its own
+// programs inside the spans (BPF statistics on while attached, as in the daemon's windows).
 TEST_F(QdiscPath, PerPacketDifferenceMatchesSenderCpuTime) {
   auto probe = StartProbe("qdisc");
   ASSERT_NE(probe, nullptr);
@@ -259,7 +287,9 @@ TEST_F(QdiscPath, PerPacketDifferenceMatchesSenderCpuTime) {
   constexpr int kRounds = 24;
   constexpr int kPackets = 20000;
   const int cpu = static_cast<int>(std::thread::hardware_concurrency()) - 1;
-  std::map<bool, std::vector<double>> cpu_ns, probe_ns;
+  std::map<bool, std::vector<double>> cpu_ns, probe_ns, programs_ns;
+  probes::BpfStats stats;
+  ASSERT_TRUE(stats.Enable().ok());
   SendPinned(client_->fd(), cpu, 5000);  // warm up
   for (int round = 0; round < kRounds; ++round) {
     // ABBA order: a drift in either direction hits both qdiscs alike.
@@ -270,10 +300,20 @@ TEST_F(QdiscPath, PerPacketDifferenceMatchesSenderCpuTime) {
       ASSERT_GT(ns, 0);
       cpu_ns[pfifo].push_back(ns / kPackets);
       ASSERT_TRUE(probe->Reattach().ok());
-      probe_ns[pfifo].push_back(Measure(*probe, cpu, kPackets).NsPerPacket());
+      const auto runs_before = ProgramRuns(*probe);
+      const double path_ns = Measure(*probe, cpu, kPackets).NsPerPacket();
+      const double own_ns = InSpanProgramNs(runs_before, ProgramRuns(*probe), pfifo);
+      programs_ns[pfifo].push_back(own_ns);
+      probe_ns[pfifo].push_back(path_ns - own_ns);
     }
   }
   probe->Detach();
+  std::cout << "mean run time per program:";
+  for (const auto& [name, run] : ProgramRuns(*probe)) {
+    if (run.runs > 0)
+      std::cout << " " << name << " " << run.seconds * 1e9 / static_cast<double>(run.runs) << " ns";
+  }
+  std::cout << "\n";
   // Paired per round (the two runs were adjacent), then the median over rounds: slow drifts
   // and the VM's occasional slow runs fall out.
   std::vector<double> truth_diffs, seen_diffs;
@@ -285,8 +325,10 @@ TEST_F(QdiscPath, PerPacketDifferenceMatchesSenderCpuTime) {
   const double seen = Median(seen_diffs);
   std::cout << "sender CPU per datagram: pfifo " << Median(cpu_ns[true]) << " ns, noqueue "
             << Median(cpu_ns[false]) << " ns, paired difference " << truth
-            << " ns; probe qdisc path: pfifo " << Median(probe_ns[true]) << " ns, noqueue "
-            << Median(probe_ns[false]) << " ns, paired difference " << seen << " ns\n";
+            << " ns; probe qdisc path less its programs: pfifo " << Median(probe_ns[true])
+            << " ns, noqueue " << Median(probe_ns[false]) << " ns, paired difference " << seen
+            << " ns; programs in the spans: pfifo " << Median(programs_ns[true]) << " ns, noqueue "
+            << Median(programs_ns[false]) << " ns\n";
   std::cout << "paired differences, cpu:";
   for (double v : truth_diffs) std::cout << " " << v;
   std::cout << "  probe:";
@@ -294,11 +336,15 @@ TEST_F(QdiscPath, PerPacketDifferenceMatchesSenderCpuTime) {
   std::cout << "\n";
   EXPECT_GT(truth, 0) << "pfifo costs the sender more CPU per datagram than noqueue";
   EXPECT_GT(seen, 0) << "the probe sees the pfifo path take longer than the noqueue one";
-  // The probe's difference is a lower bound: it ends at the driver and misses what a qdisc
-  // does after it (re-taking the root lock, qdisc_run_end, unlock). Measured on the 2-vCPU
-  // dev VM (kernel 6.18, other jobs running): 12-20 ns seen of 46-194 ns (0.1-0.4).
-  EXPECT_LT(seen, truth);
-  EXPECT_GT(seen, truth / 20);
+  // The probe's difference, less its own programs in the spans, against the sender's CPU. A
+  // span that ended at the driver missed what a qdisc run does after it (re-taking the root
+  // lock for the next dequeue) and saw 0.1-0.4 of the truth. With that tail it saw 0.48-1.5 in
+  // seven runs on the 2-vCPU dev VM (kernel 6.18, 2026-12-03): the probe's difference stayed
+  // at 147-213 ns while the truth moved from 108 to 334 ns between runs. What it reads over is
+  // the tracepoint dispatch around its programs, which their BPF run time does not count; what
+  // it misses varies with the host, outside any span (qdisc_run_end and the unlocks).
+  EXPECT_GT(seen, truth / 3);
+  EXPECT_LT(seen, truth * 2);
 }
 
 }  // namespace
