@@ -102,8 +102,9 @@ Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
                e.OnServerCpus(kQdiscDequeued, on).value_or(0);
     }
   }
-  // tunescope's own programs ran inside the timed spans, each about once a packet: their
-  // parts of each program's mean run time come out of every packet's span.
+  // tunescope's own programs ran inside the timed spans: their parts of each program's run
+  // time per packet come out of every packet's span.
+  const double qdisc_packets = e.CounterDelta(kQdiscPackets).value_or(0);
   double own_per_packet = 0, own_per_bare_packet = 0;
   for (const auto& p : probes::qdisc_metrics::kProgramsInSpan) {
     double seconds = 0, runs = 0;
@@ -112,9 +113,10 @@ Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
       seconds += e.CounterDelta(kProgramSeconds, program).value_or(0);
       runs += e.CounterDelta(kProgramRuns, program).value_or(0);
     }
-    if (runs <= 0) continue;
-    own_per_packet += p.qdisc_part * seconds / runs;
-    own_per_bare_packet += p.noqueue_part * seconds / runs;
+    double per_packet = p.every_packet ? runs : qdisc_packets;
+    if (per_packet <= 0) continue;
+    own_per_packet += p.qdisc_part * seconds / per_packet;
+    own_per_bare_packet += p.noqueue_part * seconds / per_packet;
   }
   const double own = packets * own_per_packet;
   const double measured_path = path;

@@ -15,21 +15,24 @@ inline constexpr char kUnpairedPackets[] = "tunescope_qdisc_unpaired_packets_tot
 inline constexpr char kDequeuedPackets[] = "tunescope_qdisc_dequeued_packets_total";
 inline constexpr char kInfo[] = "tunescope_qdisc_info";
 
-// tunescope's own programs run inside the spans kSeconds times, each about once a packet:
-// through a qdisc the enqueue tracepoint whole (when the packet queues) and about half of each
-// of the four that open, close, pause or resume a span (queue, start_xmit, driver return, the
-// run's next dequeue); through noqueue half of the two that open and close it. Whoever reads
-// kSeconds as the kernel's time takes these parts of the programs' mean run time out.
+// tunescope's own programs run inside the spans kSeconds times: through a qdisc the enqueue
+// tracepoint whole and about half of each of the four that open, close, pause or resume a span
+// (queue, start_xmit, driver return, the run's next dequeue); through noqueue half of the two
+// that open and close it. Whoever reads kSeconds as the kernel's time takes these parts out:
+// of the mean run time for a program that runs once for every packet of every device, of the
+// run time per qdisc packet (kPackets) for one that runs only on qdisc devices, any number of
+// times a packet (an enqueue when it queues; a dequeue per packet sent and one ending each run).
 struct ProgramInSpan {
   const char* program;  // without the mode suffix (_btf, _raw)
+  bool every_packet;
   double qdisc_part;
   double noqueue_part;
 };
-inline constexpr ProgramInSpan kProgramsInSpan[] = {{"ts_qdisc_enqueue", 1.0, 0},
-                                                    {"ts_qdisc_dequeue", 0.5, 0},
-                                                    {"ts_qdisc_dev_queue", 0.5, 0.5},
-                                                    {"ts_qdisc_start_xmit", 0.5, 0.5},
-                                                    {"ts_qdisc_dev_xmit", 0.5, 0}};
+inline constexpr ProgramInSpan kProgramsInSpan[] = {{"ts_qdisc_enqueue", false, 1.0, 0},
+                                                    {"ts_qdisc_dequeue", false, 0.5, 0},
+                                                    {"ts_qdisc_dev_queue", true, 0.5, 0.5},
+                                                    {"ts_qdisc_start_xmit", true, 0.5, 0.5},
+                                                    {"ts_qdisc_dev_xmit", true, 0.5, 0}};
 
 // Every name above, for the probe catalogue.
 inline constexpr std::string_view kAll[] = {

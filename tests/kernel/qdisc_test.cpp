@@ -262,17 +262,19 @@ std::map<std::string, probes::ProgramRun> ProgramRuns(const probes::Probe& probe
   return out;
 }
 
-// The probe's own program time inside one packet's span between two ProgramRuns, as the
-// advisor takes it out (qdisc_metrics::kProgramsInSpan: parts of the mean run times).
+// The probe's own program time inside one packet's span between two ProgramRuns, `packets`
+// sent, as the advisor takes it out (qdisc_metrics::kProgramsInSpan).
 double InSpanProgramNs(const std::map<std::string, probes::ProgramRun>& before,
-                       const std::map<std::string, probes::ProgramRun>& after, bool qdisc) {
+                       const std::map<std::string, probes::ProgramRun>& after, bool qdisc,
+                       int packets) {
   double ns = 0;
   for (const auto& p : probes::qdisc_metrics::kProgramsInSpan) {
     auto b = before.find(p.program), a = after.find(p.program);
     if (a == after.end() || b == before.end() || a->second.runs <= b->second.runs) continue;
-    double mean = (a->second.seconds - b->second.seconds) * 1e9 /
-                  static_cast<double>(a->second.runs - b->second.runs);
-    ns += (qdisc ? p.qdisc_part : p.noqueue_part) * mean;
+    double per_packet = p.every_packet ? static_cast<double>(a->second.runs - b->second.runs)
+                                       : static_cast<double>(packets);
+    double ns_per_packet = (a->second.seconds - b->second.seconds) * 1e9 / per_packet;
+    ns += (qdisc ? p.qdisc_part : p.noqueue_part) * ns_per_packet;
   }
   return ns;
 }
@@ -302,7 +304,7 @@ TEST_F(QdiscPath, PerPacketDifferenceMatchesSenderCpuTime) {
       ASSERT_TRUE(probe->Reattach().ok());
       const auto runs_before = ProgramRuns(*probe);
       const double path_ns = Measure(*probe, cpu, kPackets).NsPerPacket();
-      const double own_ns = InSpanProgramNs(runs_before, ProgramRuns(*probe), pfifo);
+      const double own_ns = InSpanProgramNs(runs_before, ProgramRuns(*probe), pfifo, kPackets);
       programs_ns[pfifo].push_back(own_ns);
       probe_ns[pfifo].push_back(path_ns - own_ns);
     }
@@ -339,7 +341,7 @@ TEST_F(QdiscPath, PerPacketDifferenceMatchesSenderCpuTime) {
   // The probe's difference, less its own programs in the spans, against the sender's CPU. A
   // span that ended at the driver missed what a qdisc run does after it (re-taking the root
   // lock for the next dequeue) and saw 0.1-0.4 of the truth. With that tail it saw 0.48-1.5 in
-  // seven runs on the 2-vCPU dev VM (kernel 6.18, 2026-12-03): the probe's difference stayed
+  // ten runs on the 2-vCPU dev VM (kernel 6.18, 2026-12-03): the probe's difference stayed
   // at 147-213 ns while the truth moved from 108 to 334 ns between runs. What it reads over is
   // the tracepoint dispatch around its programs, which their BPF run time does not count; what
   // it misses varies with the host, outside any span (qdisc_run_end and the unlocks).
