@@ -122,9 +122,11 @@ for probe, prog, runs, ns in rows:
 mean = {prog: ns for _, prog, _, ns in rows}
 first, last = mean.get('ts_nf_first_bracket'), mean.get('ts_nf_last_bracket')
 self_gauge = a.get(('tunescope_netfilter_bracket_self_cost_seconds', ''), 0) * 1e9
-inp = '{family="ipv4",hook="input"}'
-pk = d(('tunescope_netfilter_packets_total', inp))
-cost = d(('tunescope_netfilter_seconds_total', inp)) * 1e9 / pk if pk else float('nan')
+# ipv4/input summed over its cpu series
+inp = lambda name: sum(d(k) for k in a if k[0] == name and
+                       'family="ipv4"' in k[1] and 'hook="input"' in k[1])
+pk = inp('tunescope_netfilter_packets_total')
+cost = inp('tunescope_netfilter_seconds_total') * 1e9 / pk if pk else float('nan')
 print()
 print(f"netfilter bracket ({rules} iptables rules on INPUT):")
 if first is not None and last is not None:
