@@ -15,6 +15,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -260,10 +261,12 @@ struct Accuracy {
   Phase with, without;  // all rounds pooled
 };
 
-// (probe - truth) / truth for one round: rules on, then off right after.
+// (probe - truth) / truth for one round: rules on, then off right after. A round where the
+// rules added nothing agrees with no probe reading: its error is infinite.
 double RoundError(const Phase& with, const Phase& without) {
   double truth = with.per_request(with.server_cpu_ns) - without.per_request(without.server_cpu_ns);
-  return truth > 0 ? (with.per_request(with.probe_cpu0_ns) - truth) / truth : 0;
+  if (truth <= 0) return std::numeric_limits<double>::infinity();
+  return (with.per_request(with.probe_cpu0_ns) - truth) / truth;
 }
 
 double Median(std::vector<double> v) {
