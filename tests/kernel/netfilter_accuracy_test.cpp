@@ -254,13 +254,6 @@ Phase Measure(const probes::Probe& probe, const PipelinedLoad& load,
   return p;
 }
 
-struct Accuracy {
-  double truth_ns = 0;  // CPU time per request the rules add to the server thread
-  double probe_ns = 0;  // probe's hook time on CPU 0 per request, with the rules
-  double error = 0;     // (probe - truth) / truth, the median of the rounds'
-  Phase with, without;  // all rounds pooled
-};
-
 // (probe - truth) / truth for one round: rules on, then off right after. A round where the
 // rules added nothing agrees with no probe reading: its error is infinite.
 double RoundError(const Phase& with, const Phase& without) {
@@ -275,6 +268,35 @@ double Median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+// Rounds whose errors spread wider than this were measured on a disturbed host (a CI run's
+// depth-1 rounds read -40%..+562% while the server took 160-250 us a request with or without
+// the rules, 35-80 us on a quiet host): the test takes as many rounds again, once.
+constexpr double kNoisySpread = 0.5;
+
+struct Accuracy {
+  double truth_ns = 0;  // CPU time per request the rules add to the server thread
+  double probe_ns = 0;  // probe's hook time on CPU 0 per request, with the rules
+  double error = 0;     // (probe - truth) / truth, the median of the rounds'
+  std::vector<double> round_errors;
+  Phase with, without;  // all rounds pooled
+
+  void Judge() {
+    truth_ns = with.per_request(with.server_cpu_ns) - without.per_request(without.server_cpu_ns);
+    probe_ns = with.per_request(with.probe_cpu0_ns);
+    error = Median(round_errors);
+  }
+  void Add(const Accuracy& more) {
+    round_errors.insert(round_errors.end(), more.round_errors.begin(), more.round_errors.end());
+    with.Add(more.with);
+    without.Add(more.without);
+    Judge();
+  }
+  bool Noisy() const {
+    auto [low, high] = std::minmax_element(round_errors.begin(), round_errors.end());
+    return *high - *low > kNoisySpread;
+  }
+};
+
 // Alternates rules and no rules under one load; the probe is attached in the server namespace.
 // The error is judged per round and their median taken: one round disturbed by the host (a CI
 // run's pooled error read -49% where five others read -25..-27%) does not decide it.
@@ -285,7 +307,6 @@ Accuracy MeasureAccuracy(const VethPair& pair, const probes::Probe& probe, int d
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   if (load.requests() == 0) throw std::runtime_error("no requests answered: " + load.error());
   Accuracy a;
-  std::vector<double> round_errors;
   for (int round = 0; round < kRounds; ++round) {
     Phase with, without;
     for (int n : {rules, 0}) {
@@ -299,18 +320,15 @@ Accuracy MeasureAccuracy(const VethPair& pair, const probes::Probe& probe, int d
                 << p.per_request(p.client_slices) << "/request\n";
       (n ? with : without) = p;
     }
-    round_errors.push_back(RoundError(with, without));
+    a.round_errors.push_back(RoundError(with, without));
     std::cout << "  depth " << depth << ", round " << round << ": relative error "
-              << round_errors.back() * 100 << "%\n";
+              << a.round_errors.back() * 100 << "%\n";
     a.with.Add(with);
     a.without.Add(without);
   }
   load.Stop();
   if (!load.error().empty()) throw std::runtime_error(load.error());
-  a.truth_ns =
-      a.with.per_request(a.with.server_cpu_ns) - a.without.per_request(a.without.server_cpu_ns);
-  a.probe_ns = a.with.per_request(a.with.probe_cpu0_ns);
-  a.error = Median(round_errors);
+  a.Judge();
   std::cout << "depth " << depth << ", " << rules << " OUTPUT rules: ground truth (server thread "
             << "run time with minus without) " << a.truth_ns << " ns/request; CPU 0 busy "
             << "(/proc/stat, whole CPU) "
@@ -320,7 +338,7 @@ Accuracy MeasureAccuracy(const VethPair& pair, const probes::Probe& probe, int d
             << "rules, " << a.without.per_request(a.without.probe_cpu0_ns) << " without; "
             << a.with.packets_cpu0 / a.with.requests << " traversals/request; cpu 1 "
             << a.with.per_request(a.with.probe_cpu1_ns)
-            << " ns/request\n  relative error (median of " << kRounds << " rounds) "
+            << " ns/request\n  relative error (median of " << a.round_errors.size() << " rounds) "
             << a.error * 100 << "%; client wakeups per request "
             << a.with.per_request(a.with.client_slices) << " with, "
             << a.without.per_request(a.without.client_slices)
@@ -353,6 +371,13 @@ TEST(NetfilterAccuracy, BracketHookTimePerRequestMatchesTheCpuTheRulesAdd) {
 
   for (int depth : {1, 16}) {
     Accuracy a = MeasureAccuracy(pair, *probe, depth, rules);
+    if (a.Noisy()) {
+      std::cout << "depth " << depth << ": rounds spread over more than " << kNoisySpread * 100
+                << " points, a disturbed host: as many rounds again, all judged together\n";
+      a.Add(MeasureAccuracy(pair, *probe, depth, rules));
+      std::cout << "depth " << depth << ": relative error (median of " << a.round_errors.size()
+                << " rounds) " << a.error * 100 << "%\n";
+    }
     ASSERT_GT(a.with.requests, 1000);
     ASSERT_GT(a.without.requests, 1000);
     ASSERT_GT(a.truth_ns, 1000) << "the rules must add at least 1 us per request";
