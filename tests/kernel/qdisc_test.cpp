@@ -31,6 +31,7 @@ struct Load {
   double packets;
   double unpaired;  // left the path on their CPU, queued for the CPU running the qdisc ...
   double dequeued;  // ... which sends them: the two should match
+  double timed;     // reached the driver on the CPU that sent them
 };
 
 // Four sender threads, two pinned to each CPU, for `duration`.
@@ -59,7 +60,8 @@ Load SendFromAllCpus(const probes::Probe& probe, const VethPair& pair,
   return {delta("tunescope_qdisc_lock_contentions_total"),
           delta("tunescope_qdisc_lock_wait_seconds_total"), delta("tunescope_qdisc_packets_total"),
           delta("tunescope_qdisc_unpaired_packets_total"),
-          delta("tunescope_qdisc_dequeued_packets_total")};
+          delta("tunescope_qdisc_dequeued_packets_total"),
+          delta("tunescope_qdisc_timed_packets_total")};
 }
 
 TEST(QdiscProbe, RootLockContentionWithPfifoAndNoneWithNoqueue) {
@@ -93,9 +95,12 @@ TEST(QdiscProbe, RootLockContentionWithPfifoAndNoneWithNoqueue) {
             << pfifo.dequeued << " dequeued for others\n";
   EXPECT_GT(pfifo.unpaired, 0) << "contended enqueues leave their packet to the qdisc owner";
   EXPECT_NEAR(pfifo.dequeued, pfifo.unpaired, 0.1 * pfifo.unpaired + 20);
-  // Not one of the test's packets; a stray one (IPv6 neighbour discovery on the fresh veth) may
-  // take the same path.
-  EXPECT_LE(noqueue.unpaired + noqueue.dequeued, 2);
+  std::cout << "noqueue: " << noqueue.timed << " packets timed, " << noqueue.unpaired
+            << " unpaired, " << noqueue.dequeued << " dequeued\n";
+  EXPECT_GT(noqueue.timed, 10000);
+  // Nearly none of the test's packets: a span the hypervisor stretched past the probe's 1 ms
+  // sanity bound counts as unpaired (a CI run saw 4 in ~800000); pfifo hands off 2-4%.
+  EXPECT_LE(noqueue.unpaired + noqueue.dequeued, 2 + 1e-5 * noqueue.timed);
   EXPECT_EQ(noqueue.contentions, 0);
   EXPECT_EQ(noqueue.packets, 0) << "noqueue has no qdisc to enqueue to";
 }
