@@ -58,7 +58,8 @@ Load SendFromAllCpus(const probes::Probe& probe, const VethPair& pair,
     return SumValues(after, name, dev) - SumValues(before, name, dev);
   };
   return {delta("tunescope_qdisc_lock_contentions_total"),
-          delta("tunescope_qdisc_lock_wait_seconds_total"), delta("tunescope_qdisc_packets_total"),
+          delta("tunescope_qdisc_lock_wait_seconds_total"),
+          delta("tunescope_qdisc_packets_total"),
           delta("tunescope_qdisc_unpaired_packets_total"),
           delta("tunescope_qdisc_dequeued_packets_total"),
           delta("tunescope_qdisc_timed_packets_total")};
