@@ -4,7 +4,11 @@
 #include <cmath>
 #include <limits>
 
+#include "host/median.h"
+
 namespace tunescope::experiment {
+
+using host::Median;
 
 std::string_view Letter(Variant v) {
   return v == Variant::kOriginal ? "A" : "B";
@@ -48,13 +52,6 @@ std::optional<double> RoundMeasure::BusyShare() const {
 std::optional<double> RoundMeasure::OthersShare() const {
   if (!others_seconds || server_cpus <= 0 || seconds <= 0) return std::nullopt;
   return std::clamp(*others_seconds / (seconds * server_cpus), 0.0, 1.0);
-}
-
-double Median(std::vector<double> values) {
-  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
-  std::sort(values.begin(), values.end());
-  size_t mid = values.size() / 2;
-  return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
 }
 
 namespace {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "host/median.h"
 #include "host/result.h"
 #include "host/text.h"
 #include "metrics/family.h"
@@ -23,14 +24,11 @@ extern "C" {
 namespace tunescope::kernelstats {
 namespace {
 
+using host::Median;
+
 struct SkelDeleter {
   void operator()(clock_read_bpf* s) const { clock_read_bpf__destroy(s); }
 };
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 // Mean ns per run of `prog` over `repeat` runs in the kernel; errno-named error otherwise.
 std::optional<double> TestRun(const bpf_program* prog, int repeat, std::string& error) {

@@ -42,13 +42,6 @@ TEST(ExperimentRounds, OrderAlternatesPairsAbBa) {
   EXPECT_TRUE(RoundOrder(0).empty());
 }
 
-TEST(ExperimentRounds, MedianOfOddAndEvenCounts) {
-  EXPECT_DOUBLE_EQ(Median({3, 1, 2}), 2);
-  EXPECT_DOUBLE_EQ(Median({4, 1, 3, 2}), 2.5);
-  EXPECT_DOUBLE_EQ(Median({7}), 7);
-  EXPECT_TRUE(std::isnan(Median({})));
-}
-
 TEST(ExperimentRounds, PerRoundCpuPerRequestAndBusyShare) {
   RoundMeasure m = Round(1, kA, 100000, 19.0, 10, 2);  // 1M requests, 19 s busy of 20 s
   ASSERT_TRUE(m.CpuPerRequest());

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "host/median.h"
 #include "metric_lookup.h"
 #include "netns.h"
 #include "probe_harness.h"
@@ -27,6 +28,8 @@
 
 namespace tunescope::testing {
 namespace {
+
+using host::Median;
 
 constexpr size_t kRequestBytes = 64;
 constexpr size_t kResponseBytes = 256;
@@ -260,12 +263,6 @@ double RoundError(const Phase& with, const Phase& without) {
   double truth = with.per_request(with.server_cpu_ns) - without.per_request(without.server_cpu_ns);
   if (truth <= 0) return std::numeric_limits<double>::infinity();
   return (with.per_request(with.probe_cpu0_ns) - truth) / truth;
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 // Rounds whose errors spread wider than this were measured on a disturbed host (a CI run's

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "host/median.h"
 #include "metric_lookup.h"
 #include "netns.h"
 #include "probe_harness.h"
@@ -24,6 +25,8 @@
 
 namespace tunescope::testing {
 namespace {
+
+using host::Median;
 
 struct Load {
   double contentions;
@@ -180,11 +183,6 @@ PathDelta Delta(const std::vector<prometheus::MetricFamily>& before,
   fill("tunescope_qdisc_dequeued_packets_total", d.dequeued);
   fill("tunescope_qdisc_packets_total", d.packets);
   return d;
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
 }
 
 class QdiscPath : public ::testing::Test {
