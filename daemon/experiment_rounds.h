@@ -40,7 +40,6 @@ struct RoundMeasure {
   std::optional<double> OthersShare() const;  // of the server CPUs' time, 0..1
 };
 
-
 // B against A from per-pair ratios B / A in round order, free of the host's drift: an A B pair
 // gains what a neighbouring B A pair loses to a drifting host, so each estimate joins two
 // neighbouring pairs (geometric mean) and the result is their median. NaN when empty.
