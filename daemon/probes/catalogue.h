@@ -39,7 +39,7 @@ struct CatalogueEntry {
   // elsewhere (the advisor's rules) can be checked against what some probe declares.
   std::span<const std::string_view> metrics;
   // Adds the probe's own flags (--<probe>.<setting>) to serve, advise and experiment; they
-  // write into ProbeConfig (its fields, or `settings` for a probe without one). nullptr: none.
+  // write into ProbeConfig's fields. nullptr: none.
   void (*add_flags)(cli::FlagParser& parser, ProbeConfig& config) = nullptr;
   // Port slots of its maps when it filters by --target-port, 0 when it does not: --target-port
   // takes as many distinct ports as the smallest of these.

@@ -4,8 +4,6 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -38,10 +36,6 @@ struct ProbeConfig {
   std::string usdt_binary;
   uint32_t max_request_sockets = 65536;
   uint32_t max_requests_inflight = 65536;
-  // A probe's own settings that have no field above, by flag name (--<probe>.<setting>): its
-  // catalogue row's add_flags writes them and the probe reads them, so that adding a probe
-  // does not touch this file.
-  std::map<std::string, std::string, std::less<>> settings;
 };
 
 }  // namespace tunescope::probes
