@@ -7,8 +7,10 @@
 #include <dirent.h>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <string>
 #include <thread>
@@ -256,6 +258,15 @@ TEST_F(QdiscPath, PerCpuTimeAndCountsWithPfifoAboveNoqueue) {
             << Median(noqueue_ns) << " ns\n";
 }
 
+// Standard error of the median of `v`, from its interquartile range (normal-equivalent sigma
+// IQR / 1.349, times 1.2533 / sqrt(n)): robust to the few wild rounds a shared VM produces.
+double MedianStandardError(std::vector<double> v) {
+  if (v.size() < 4) return std::numeric_limits<double>::infinity();
+  std::sort(v.begin(), v.end());
+  const double iqr = v[v.size() * 3 / 4] - v[v.size() / 4];
+  return 1.2533 * iqr / 1.349 / std::sqrt(static_cast<double>(v.size()));
+}
+
 // Each program's runs and run time so far (statistics must be on), by name without the mode.
 std::map<std::string, probes::ProgramRun> ProgramRuns(const probes::Probe& probe) {
   std::map<std::string, probes::ProgramRun> out;
@@ -289,8 +300,9 @@ double InSpanProgramNs(const std::map<std::string, probes::ProgramRun>& before,
 TEST_F(QdiscPath, PerPacketDifferenceMatchesSenderCpuTime) {
   auto probe = StartProbe("qdisc");
   ASSERT_NE(probe, nullptr);
-  // Short rounds, many pairs: on a shared 2-vCPU VM single runs vary by +-30%.
-  constexpr int kRounds = 24;
+  // Short rounds, many pairs: on a shared 2-vCPU VM single runs vary by +-30%, and the paired
+  // differences spread over hundreds of ns (-470..+850 in one run) around a median of 100-350.
+  constexpr int kRounds = 48;
   constexpr int kPackets = 20000;
   const int cpu = static_cast<int>(std::thread::hardware_concurrency()) - 1;
   std::map<bool, std::vector<double>> cpu_ns, probe_ns, programs_ns;
@@ -328,13 +340,15 @@ TEST_F(QdiscPath, PerPacketDifferenceMatchesSenderCpuTime) {
     seen_diffs.push_back(probe_ns[true][i] - probe_ns[false][i]);
   }
   const double truth = Median(truth_diffs);
+  const double truth_error = MedianStandardError(truth_diffs);
   const double seen = Median(seen_diffs);
   std::cout << "sender CPU per datagram: pfifo " << Median(cpu_ns[true]) << " ns, noqueue "
-            << Median(cpu_ns[false]) << " ns, paired difference " << truth
-            << " ns; probe qdisc path less its programs: pfifo " << Median(probe_ns[true])
-            << " ns, noqueue " << Median(probe_ns[false]) << " ns, paired difference " << seen
-            << " ns; programs in the spans: pfifo " << Median(programs_ns[true]) << " ns, noqueue "
-            << Median(programs_ns[false]) << " ns\n";
+            << Median(cpu_ns[false]) << " ns, paired difference " << truth << " ns +- "
+            << truth_error << " ns; probe qdisc path less its programs: pfifo "
+            << Median(probe_ns[true]) << " ns, noqueue " << Median(probe_ns[false])
+            << " ns, paired difference " << seen << " ns; programs in the spans: pfifo "
+            << Median(programs_ns[true]) << " ns, noqueue " << Median(programs_ns[false])
+            << " ns\n";
   std::cout << "paired differences, cpu:";
   for (double v : truth_diffs) std::cout << " " << v;
   std::cout << "  probe:";
@@ -348,9 +362,11 @@ TEST_F(QdiscPath, PerPacketDifferenceMatchesSenderCpuTime) {
   // ten runs on the 2-vCPU dev VM (kernel 6.18, 2026-12-03): the probe's difference stayed
   // at 147-213 ns while the truth moved from 108 to 334 ns between runs. What it reads over is
   // the tracepoint dispatch around its programs, which their BPF run time does not count; what
-  // it misses varies with the host, outside any span (qdisc_run_end and the unlocks).
+  // it misses varies with the host, outside any span (qdisc_run_end and the unlocks). The
+  // truth is known to its standard error (29-57 ns over 48 rounds in three runs, 2026-12-03):
+  // the upper bound allows two.
   EXPECT_GT(seen, truth / 3);
-  EXPECT_LT(seen, truth * 2);
+  EXPECT_LT(seen, 2 * (truth + 2 * truth_error));
 }
 
 }  // namespace
