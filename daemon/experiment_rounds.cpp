@@ -68,11 +68,11 @@ std::optional<double> MedianOf(std::span<const RoundMeasure> rounds, Variant v, 
   return Median(std::move(values));
 }
 
-// Per pair (two neighbouring rounds of different variants), B's value over A's, where both
-// have a value.
+// Per pair (two neighbouring rounds of different variants), in order, B's value over A's;
+// nullopt where either has no value, so that pairs keep their places.
 template <typename Get>
-std::vector<double> PairRatios(std::span<const RoundMeasure> rounds, Get get) {
-  std::vector<double> out;
+std::vector<std::optional<double>> PairRatios(std::span<const RoundMeasure> rounds, Get get) {
+  std::vector<std::optional<double>> out;
   for (size_t i = 0; i + 1 < rounds.size(); i += 2) {
     const RoundMeasure& x = rounds[i];
     const RoundMeasure& y = rounds[i + 1];
@@ -80,16 +80,26 @@ std::vector<double> PairRatios(std::span<const RoundMeasure> rounds, Get get) {
     const RoundMeasure& a = x.variant == Variant::kOriginal ? x : y;
     const RoundMeasure& b = x.variant == Variant::kOriginal ? y : x;
     std::optional<double> va = get(a), vb = get(b);
-    if (!va || !vb || *va <= 0) continue;
-    out.push_back(*vb / *va);
+    out.push_back(va && vb && *va > 0 ? std::optional<double>(*vb / *va) : std::nullopt);
   }
   return out;
 }
 
-Spread SpreadOf(const std::vector<double>& ratios, double (*compare)(double)) {
-  auto [lo, hi] = std::minmax_element(ratios.begin(), ratios.end());
+std::vector<double> Present(const std::vector<std::optional<double>>& ratios) {
+  std::vector<double> out;
+  for (const auto& r : ratios)
+    if (r) out.push_back(*r);
+  return out;
+}
+
+// Min and max of the present ratios, through `compare`; nullopt when none is present.
+std::optional<Spread> SpreadOf(const std::vector<std::optional<double>>& ratios,
+                               double (*compare)(double)) {
+  std::vector<double> present = Present(ratios);
+  if (present.empty()) return std::nullopt;
+  auto [lo, hi] = std::minmax_element(present.begin(), present.end());
   double x = compare(*lo), y = compare(*hi);
-  return {std::min(x, y), std::max(x, y)};
+  return Spread{std::min(x, y), std::max(x, y)};
 }
 
 }  // namespace
@@ -102,15 +112,13 @@ Realized Summarize(std::span<const RoundMeasure> rounds) {
   auto removed = [](double ratio) { return 1 - ratio; };
   out.rate_a = MedianOf(rounds, Variant::kOriginal, rate);
   out.rate_b = MedianOf(rounds, Variant::kTuned, rate);
-  if (std::vector<double> r = PairRatios(rounds, rate); !r.empty()) {
+  if (auto r = PairRatios(rounds, rate); (out.payoff_spread = SpreadOf(r, gain))) {
     out.payoff = gain(DriftFree(r));
-    out.payoff_spread = SpreadOf(r, gain);
   }
   out.cpu_per_request_a = MedianOf(rounds, Variant::kOriginal, cpu);
   out.cpu_per_request_b = MedianOf(rounds, Variant::kTuned, cpu);
-  if (std::vector<double> r = PairRatios(rounds, cpu); !r.empty()) {
+  if (auto r = PairRatios(rounds, cpu); (out.removed_share_spread = SpreadOf(r, removed))) {
     out.removed_share = removed(DriftFree(r));
-    out.removed_share_spread = SpreadOf(r, removed);
   }
   out.busy_a =
       MedianOf(rounds, Variant::kOriginal, [](const RoundMeasure& r) { return r.BusyShare(); });
@@ -122,13 +130,12 @@ Realized Summarize(std::span<const RoundMeasure> rounds) {
   return out;
 }
 
-double DriftFree(const std::vector<double>& ratios) {
-  if (ratios.size() < 2)
-    return ratios.empty() ? std::numeric_limits<double>::quiet_NaN() : ratios[0];
+double DriftFree(const std::vector<std::optional<double>>& ratios) {
   std::vector<double> joined;
-  for (size_t i = 0; i + 1 < ratios.size(); ++i)
-    joined.push_back(std::sqrt(ratios[i] * ratios[i + 1]));
-  return Median(std::move(joined));
+  for (size_t i = 0; i + 1 < ratios.size(); ++i) {
+    if (ratios[i] && ratios[i + 1]) joined.push_back(std::sqrt(*ratios[i] * *ratios[i + 1]));
+  }
+  return Median(joined.empty() ? Present(ratios) : std::move(joined));
 }
 
 double ShareFromPayoff(double payoff) {

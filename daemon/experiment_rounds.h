@@ -40,10 +40,12 @@ struct RoundMeasure {
   std::optional<double> OthersShare() const;  // of the server CPUs' time, 0..1
 };
 
-// B against A from per-pair ratios B / A in round order, free of the host's drift: an A B pair
-// gains what a neighbouring B A pair loses to a drifting host, so each estimate joins two
-// neighbouring pairs (geometric mean) and the result is their median. NaN when empty.
-double DriftFree(const std::vector<double>& ratios);
+// B against A from per-pair ratios B / A in round order (nullopt: a pair without a value),
+// free of the host's drift: an A B pair gains what a neighbouring B A pair loses to a drifting
+// host, so each estimate joins two neighbouring pairs (geometric mean) and the result is their
+// median. Pairs that are not neighbours are never joined: two A B pairs would double the
+// drift. Without two neighbouring pairs, the median of the pairs; NaN without any.
+double DriftFree(const std::vector<std::optional<double>>& ratios);
 
 struct Spread {
   double min = 0;

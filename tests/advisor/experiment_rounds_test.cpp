@@ -130,6 +130,23 @@ TEST(ExperimentRounds, AHostThatDriftsDoesNotBiasTheGain) {
   EXPECT_TRUE(std::isnan(DriftFree({})));
 }
 
+TEST(ExperimentRounds, APairWithoutARateIsNotBridged) {
+  // No gain, a host 3% faster every round (A B B A A B B A), and round 4 printed no rate: the
+  // second pair has no value. Joining the first pair with the third (both A B) would keep their
+  // drift; only the third and fourth are neighbours.
+  std::vector<RoundMeasure> rounds;
+  const char* order = "ABBAABBA";
+  for (int i = 0; i < 8; ++i) {
+    rounds.push_back(Round(i + 1, order[i] == 'A' ? kA : kB, 1000 * std::pow(1.03, i), 9.8));
+  }
+  rounds[3].rate.reset();
+  Realized z = Summarize(rounds);
+  EXPECT_NEAR(*z.payoff, 0, 1e-9);
+  EXPECT_NEAR(z.payoff_spread->max, 0.03, 1e-9);
+  EXPECT_NEAR(DriftFree({1.1, std::nullopt, 1.3}), 1.2, 1e-9);  // no neighbours: the median
+  EXPECT_TRUE(std::isnan(DriftFree({std::nullopt})));
+}
+
 TEST(ExperimentRounds, RoundsWhereOtherTasksTookTheServersCpusAreNamed) {
   std::vector<RoundMeasure> rounds = {Round(1, kA, 100, 9), Round(2, kB, 100, 9),
                                       Round(3, kB, 100, 9), Round(4, kA, 100, 9)};
