@@ -3,9 +3,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <set>
 #include <vector>
@@ -70,41 +72,61 @@ double TicksToSeconds(std::uint64_t ticks) {
   return static_cast<double>(ticks) / static_cast<double>(host::ClockTicksPerSecond());
 }
 
-ServerCpus ChooseServerCpus(const advisor::MeasureSources& sources, const std::set<int>& seen) {
+ServerCpus ChooseServerCpus(const advisor::MeasureSources& sources, const std::set<int>& seen,
+                            const advisor::Tuning& tuning) {
   bool has_target = !sources.target_pids.empty() || !sources.target_comms.empty();
-  if (has_target && !seen.empty()) {
+  // An RPS mask moves receive work onto CPUs the server may not run on: counted on the
+  // server's CPUs alone, work moved away would look removed.
+  const bool moves_work = tuning.experiment == advisor::ExperimentKind::kRpsMask;
+  if (has_target && !seen.empty() && !moves_work) {
     return {{seen.begin(), seen.end()}, "the CPUs the target's threads ran on while predicting"};
   }
   ServerCpus all;
   for (const auto& [cpu, ticks] : ReadTicks(sources.paths)) {
     all.cpus.push_back(cpu);
   }
-  all.basis = has_target ? "the target was not found: all CPUs"
-                         : "no --target-pid or --target-comm given: all CPUs";
+  all.basis = moves_work   ? "the tuning moves receive work between CPUs: all CPUs"
+              : has_target ? "the target was not found: all CPUs"
+                           : "no --target-pid or --target-comm given: all CPUs";
   return all;
 }
 
 // The CPU counters a round is measured with, read at its start and at its end.
 struct CpuReads {
-  host::CpuTicksTable ticks;             // per CPU
-  std::optional<double> target_seconds;  // utime+stime of the target's threads
+  host::CpuTicksTable ticks;  // per CPU
+  // utime+stime of each of the target's threads, by tid; nullopt without a target
+  std::optional<std::map<int, double>> target_threads;
 
   static CpuReads Now(const advisor::MeasureSources& sources) {
     CpuReads r;
     if (!sources.target_pids.empty() || !sources.target_comms.empty()) {
       auto threads = host::ReadThreads(sources.paths, sources.target_pids, sources.target_comms);
-      if (!threads.empty()) r.target_seconds = 0;
-      for (const host::ThreadAccounting& t : threads) *r.target_seconds += t.cpu_seconds;
+      if (!threads.empty()) r.target_threads.emplace();
+      for (const host::ThreadAccounting& t : threads) (*r.target_threads)[t.tid] = t.cpu_seconds;
     }
     r.ticks = ReadTicks(sources.paths);
     return r;
   }
 };
 
+// The target's CPU time between two reads, thread by thread: a thread that started meanwhile
+// counts from 0; one that exited counts nothing (its lifetime would otherwise leave the sum).
+std::optional<double> TargetSeconds(const CpuReads& before, const CpuReads& after) {
+  if (!before.target_threads || !after.target_threads) return std::nullopt;
+  double seconds = 0;
+  for (const auto& [tid, end] : *after.target_threads) {
+    auto start = before.target_threads->find(tid);
+    seconds += std::max(0.0, end - (start == before.target_threads->end() ? 0.0 : start->second));
+  }
+  return seconds;
+}
+
 // Fills the CPU fields of `m` from the reads at its start and end: busy time summed over the
 // server's CPUs, the target's own CPU time, and the time other tasks took on those CPUs.
 void FillCpu(experiment::RoundMeasure& m, const CpuReads& before, const CpuReads& after,
              const ServerCpus& server) {
+  m.target_cpu_seconds = TargetSeconds(before, after);
+  if (before.ticks.empty() || after.ticks.empty()) return;  // /proc/stat unreadable: no figures
   std::uint64_t busy = 0, tasks = 0;
   for (int c : server.cpus) {
     auto b = before.ticks.find(c), a = after.ticks.find(c);
@@ -114,8 +136,7 @@ void FillCpu(experiment::RoundMeasure& m, const CpuReads& before, const CpuReads
   }
   m.server_cpus = static_cast<int>(server.cpus.size());
   m.server_busy_seconds = TicksToSeconds(busy);
-  if (before.target_seconds && after.target_seconds) {
-    m.target_cpu_seconds = std::max(0.0, *after.target_seconds - *before.target_seconds);
+  if (m.target_cpu_seconds) {
     // Task time on the server's CPUs that was not the target's: builds, the load generator
     // when it shares them, other servers. Softirq time is the server's kernel work: not counted.
     m.others_seconds = std::max(0.0, TicksToSeconds(tasks) - *m.target_cpu_seconds);
@@ -165,6 +186,13 @@ RoundOutcome RunRound(int round, Variant variant, const std::string& load, doubl
   }
   FillCpu(m, before, after, server);
   return out;
+}
+
+// A signal of `signals` already pending, taken; 0 when none.
+int PendingSignal(const sigset_t& signals) {
+  timespec now{0, 0};
+  int sig = sigtimedwait(&signals, nullptr, &now);
+  return sig > 0 ? sig : 0;
 }
 
 Status ApplyAll(experiment::Applier& applier, const std::vector<experiment::Setting>& settings) {
@@ -233,6 +261,12 @@ int RunExperiment(std::span<const std::string_view> args) {
   sigset_t signals = BlockTerminationSignals();
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Blocked, not taken: a closed stdout or stderr (`| tee` gone after Ctrl-C) must fail the
+  // write, not kill tunescope before it restores. The load's child unblocks it.
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
   RouteLibbpfLogs();
 
   experiment::Report report;
@@ -269,6 +303,9 @@ int RunExperiment(std::span<const std::string_view> args) {
     window.emplace(sources);
     before = CpuReads::Now(sources);
   };
+  hooks.tick = [&] {  // halves, as advise splits them, for the confidence
+    if (!window->half_marked() && window->Elapsed() >= options.duration / 2) window->MarkHalf();
+  };
   hooks.ended = [&] {
     window_end = window->Stop();
     after = CpuReads::Now(sources);
@@ -302,7 +339,7 @@ int RunExperiment(std::span<const std::string_view> args) {
   for (const advisor::Prediction& p : advice.ranked) {
     if (p.tuning == &tuning) report.prediction = p;
   }
-  ServerCpus server = ChooseServerCpus(sources, target_cpus);
+  ServerCpus server = ChooseServerCpus(sources, target_cpus, tuning);
   report.server_cpus = server.cpus;
   report.server_cpus_basis = server.basis;
   report.while_predicting.seconds = predicted.seconds;
@@ -315,8 +352,19 @@ int RunExperiment(std::span<const std::string_view> args) {
   std::vector<Variant> order = experiment::RoundOrder(static_cast<int>(options.pairs));
   bool any_wrk_rate = false, any_run_time = false;
   experiment::Applier applier;
+  // A signal that came while no load ran (a load being stopped, a setting being written) is
+  // taken before the next round starts and after the last.
+  auto interrupted = [&](const char* when) {
+    int sig = PendingSignal(signals);
+    if (sig == 0) return false;
+    std::cerr << "tunescope experiment: interrupted by " << strsignal(sig) << " " << when
+              << "; restoring\n";
+    (void)applier.Restore();
+    return true;
+  };
   for (size_t i = 0; i < order.size(); ++i) {
     Variant v = order[i];
+    if (interrupted(("before round " + std::to_string(i + 1)).c_str())) return 130;
     if (v == Variant::kTuned && !applier.applied()) {
       if (Status st = ApplyAll(applier, report.settings); !st.ok()) {
         std::cerr << "tunescope experiment: " << st.error() << "\n";
@@ -341,6 +389,7 @@ int RunExperiment(std::span<const std::string_view> args) {
     (round.by_run_time ? any_run_time : any_wrk_rate) |= round.measure.rate.has_value();
     report.rounds.push_back(round.measure);
   }
+  if (interrupted("after the last round")) return 130;
   if (any_run_time && !any_wrk_rate) report.rate_unit = "runs/s";
   report.realized = experiment::Summarize(report.rounds);
 
