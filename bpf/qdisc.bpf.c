@@ -19,8 +19,9 @@
  * before the driver and net_dev_xmit just after it. Between them: __dev_xmit_skb() (busylock,
  * root lock, bypass or enqueue, qdisc_run_begin, dequeue, sch_direct_xmit, validate_xmit_skb,
  * HARD_TX_LOCK) on a qdisc device; validate_xmit_skb and HARD_TX_LOCK only on a noqueue one.
- * One per-CPU span, tagged with its skb (BH is disabled on the whole path, so spans do not
- * nest on a CPU):
+ * One per-CPU span, tagged with its skb (BH is disabled on the whole path; spans nest only
+ * under a stacked device with its own qdisc, a vlan or bond over a NIC, where the lower
+ * device's span ends the upper one as unpaired):
  *
  *  - opened at net_dev_queue; closed and timed at the start_xmit of that skb (or of its first
  *    GSO segment: the skb heading to the driver is tracked as `cur`);
@@ -176,6 +177,14 @@ static __always_inline void span_end(struct cpu_state* w, __u64 now, bool timed)
   }
 }
 
+/* Ends the CPU's span without its time: a span left open past a run that ended untraced
+ * (a stopped driver queue, a spent quota) would otherwise carry whatever ran meanwhile. */
+static __always_inline void span_drop(struct cpu_state* w) {
+  w->span_skb = 0;
+  struct qdisc_stat* st = stat_of(w->span_dev);
+  if (st) st->unpaired += 1;
+}
+
 static __always_inline void tail_end(struct cpu_state* w, __u64 now) {
   __u64 t = now - w->tail_start_ns;
   w->tail_start_ns = 0;
@@ -269,8 +278,17 @@ static __always_inline int on_qdisc_dequeue(const struct netdev_queue* txq, int 
   struct cpu_state* w = this_cpu_state();
   if (!w) return 0;
   __u64 now = bpf_ktime_get_ns();
-  if (w->tail_start_ns) tail_end(w, now);
+  __u64 dev = (__u64)TS_READ(btf, txq, dev);
+  w->enqueue_skb = 0; /* a bypass or a drop left it: past the enqueue either way */
+  if (w->tail_start_ns) {
+    if (dev == w->run_dev) {
+      tail_end(w, now);
+    } else {
+      w->tail_start_ns = 0; /* another device's run (a bypass has no run to go on with) */
+    }
+  }
   if (!skb) w->run_dev = 0;
+  if (w->span_skb && dev != w->span_dev) span_drop(w);
   if (w->span_skb) {
     if (!skb) {
       span_end(w, now, false); /* the run ends and our skb is still queued */
@@ -285,7 +303,7 @@ static __always_inline int on_qdisc_dequeue(const struct netdev_queue* txq, int 
     return 0;
   }
   /* Sending a packet queued earlier (by any CPU): its dequeue side runs here. */
-  w->deq_dev = (__u64)TS_READ(btf, txq, dev);
+  w->deq_dev = dev;
   w->deq_packets = packets > 0 ? packets : 1;
   w->deq_start_ns = bpf_ktime_get_ns();
   return 0;
@@ -296,11 +314,14 @@ static __always_inline int on_start_xmit(const struct sk_buff* skb) {
   struct cpu_state* w = this_cpu_state();
   if (!w) return 0;
   w->tail_start_ns = 0; /* the next GSO segment: the driver loop, not the qdisc */
+  w->enqueue_skb = 0;
   if (w->span_skb) {
     /* Ours: the skb itself (bulk dequeue), or what we took to the driver (GSO segments). */
     if (w->span_skb == (__u64)skb || (w->span_start_ns && w->span_cur == w->span_skb)) {
       if (w->span_qdisc) w->run_dev = w->span_dev;
       span_end(w, now, true);
+    } else if (w->span_start_ns && now - w->span_start_ns > TS_QDISC_SEGMENT_MAX_NS) {
+      span_drop(w); /* not one pass through the path: a close event was lost */
     } else if (w->span_start_ns) {
       w->span_acc_ns += now - w->span_start_ns;
       w->span_start_ns = 0;
