@@ -169,7 +169,7 @@ std::vector<Tuning> LadderTunings() {
           .documented_gain = "+2%",
           .documented_ratio = 0.02,
           .evidence = "qdisc probe: lock wait time vs the server's CPU time; default_qdisc",
-          .applied_when = "net.core.default_qdisc=noqueue",
+          .applied_when = "net.core.default_qdisc=noqueue and no qdisc queued the server's packets",
           .apply = "sysctl -w net.core.default_qdisc=noqueue; tc qdisc replace dev DEV root mq",
           .revert =
               "sysctl -w net.core.default_qdisc=PREVIOUS; tc qdisc replace dev DEV root PREVIOUS",

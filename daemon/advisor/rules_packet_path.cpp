@@ -66,7 +66,10 @@ Prediction RuleNetfilter(const Tuning& t, const Evidence& e) {
 }
 
 Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
-  if (SysctlText(e, "net.core.default_qdisc") == "noqueue") {
+  // default_qdisc applies to devices set up after it: one that still queues the server's
+  // packets has not had the tuning.
+  if (SysctlText(e, "net.core.default_qdisc") == "noqueue" &&
+      e.OnServerCpus(kQdiscPackets).value_or(0) <= 0) {
     return Applied(t, "net.core.default_qdisc=noqueue");
   }
   if (!e.Has(kQdiscSeconds)) return NeedsProbe(t, "qdisc", kQdiscSeconds);

@@ -215,7 +215,7 @@ TEST(BusyPollRule, TinyDelaysDoNotFire) {
 }
 
 // ---- qdisc path ----
-TEST(NoqueueRule, QdiscPathTimeBeyondNoqueuesIsRemovedAndNoqueueIsApplied) {
+TEST(NoqueueRule, QdiscPathTimeBeyondNoqueuesIsRemovedAndNoqueueIsAppliedWhenNothingQueues) {
   Fixture f;
   f.Server({0}, 10);
   host::DeviceFacts eth0, lo;
@@ -236,8 +236,15 @@ TEST(NoqueueRule, QdiscPathTimeBeyondNoqueuesIsRemovedAndNoqueueIsApplied) {
   EXPECT_EQ(p.verdict, Verdict::kMeasured) << p.reason;
   ASSERT_TRUE(p.removed_share);
   EXPECT_NEAR(*p.removed_share, 0.05, 1e-9);  // 0.7 s - 1e6 x 200 ns of 10 s
+  // The sysctl set after eth0 got its qdisc: eth0 still queues, so not applied yet.
   f.Sysctl("net.core.default_qdisc", "noqueue");
-  EXPECT_EQ(f.Eval("noqueue_qdisc").verdict, Verdict::kApplied);
+  EXPECT_EQ(f.Eval("noqueue_qdisc").verdict, Verdict::kMeasured);
+  Fixture after_restart;  // eth0 set up again: nothing queues
+  after_restart.Server({0}, 10);
+  after_restart.Sysctl("net.core.default_qdisc", "noqueue");
+  after_restart.Counter(kQdiscSeconds, {{"device", "eth0"}, {"cpu", "0"}}, 0, 0.2);
+  after_restart.Counter(kQdiscTimed, {{"device", "eth0"}, {"cpu", "0"}}, 0, 1e6);
+  EXPECT_EQ(after_restart.Eval("noqueue_qdisc").verdict, Verdict::kApplied);
 }
 
 TEST(NoqueueRule, OnLoThePacketsOtherCpusSentComeBackWithTheirReceiveWork) {
