@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "advise_session.h"
@@ -354,7 +355,7 @@ int RunExperiment(std::span<const std::string_view> args) {
   experiment::Applier applier;
   // A signal that came while no load ran (a load being stopped, a setting being written) is
   // taken before the next round starts and after the last.
-  auto interrupted = [&](const char* when) {
+  auto interrupted = [&](const std::string& when) {
     int sig = PendingSignal(signals);
     if (sig == 0) return false;
     std::cerr << "tunescope experiment: interrupted by " << strsignal(sig) << " " << when
@@ -364,7 +365,7 @@ int RunExperiment(std::span<const std::string_view> args) {
   };
   for (size_t i = 0; i < order.size(); ++i) {
     Variant v = order[i];
-    if (interrupted(("before round " + std::to_string(i + 1)).c_str())) return 130;
+    if (interrupted("before round " + std::to_string(i + 1))) return 130;
     if (v == Variant::kTuned && !applier.applied()) {
       if (Status st = ApplyAll(applier, report.settings); !st.ok()) {
         std::cerr << "tunescope experiment: " << st.error() << "\n";
