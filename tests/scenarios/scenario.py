@@ -183,10 +183,20 @@ class Load:
 
 
 class BurstLoad:
-    """New connections in bursts of BURST every TICK s from CPU 1 (this script's --burst mode):
-    each connects, sends a request with Connection: close and reads the answer to the end."""
-    BURST = 64
-    TICK = 0.02
+    """Bursts of BURST new connections every TICK s from CPU 1 (this script's --burst mode),
+    each sent while the server is stopped (SIGSTOP to its process group, SIGCONT after): a
+    server that stalls for a moment (a reload, a garbage collection, a slow synchronous call)
+    while connections arrive. Each connects, sends a request with Connection: close and reads
+    the answer to the end.
+
+    The stall makes the drops a property of the backlog alone: on loopback each handshake
+    completes inside the client's connect(), so with the server stopped the accept queue holds
+    backlog + 1 connections and the rest of the burst is dropped, the same number every time.
+    Without it the server accepts during the burst, and whether it falls behind decides
+    everything: runs of the same load dropped between 0 and 280 ms per connection. TICK keeps
+    the 1 s SYN retransmits (1.0 s is 0.09 s past a tick) away from the next stall."""
+    BURST = 24
+    TICK = 0.13
 
     def __init__(self, ns, server):
         self.ns = ns
@@ -195,7 +205,7 @@ class BurstLoad:
     def command(self, seconds):
         return (self.ns.prefix(CLIENT_CPU) +
                 f"{sys.executable} {os.path.abspath(__file__)} --burst {seconds} "
-                f"--burst-path {self.server.path}")
+                f"--burst-path {self.server.path} --burst-stall {self.server.proc.pid}")
 
     def run(self, seconds):
         """Mean seconds from connect() to the end of the answer, and connections made."""
@@ -207,38 +217,71 @@ class BurstLoad:
                                 stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-def burst(seconds, path):
-    """Open loop: BURST new connections every TICK seconds for `seconds`, whatever the earlier
-    ones are doing (a steady process, so a window and a run see the same drop rate), then up
-    to 8 s for the stragglers (past the 1 s and 3 s SYN retransmits)."""
+def group_members(pgid):
+    members = []
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if int(f.read().rsplit(")", 1)[1].split()[2]) == pgid:
+                    members.append(pid)
+        except (OSError, ValueError, IndexError):
+            continue
+    return members
+
+
+def stopped(pids):
+    """True when every one of `pids` is stopped (state T) or gone."""
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] != "T":
+                    return False
+        except OSError:
+            continue
+    return True
+
+
+def burst(seconds, path, stall):
+    """Open loop: BURST new connections every TICK seconds for `seconds`, each burst sent with
+    process group `stall` stopped, then up to 8 s for the stragglers (past the 1 s and 3 s SYN
+    retransmits)."""
     import selectors
     import socket
     request = f"GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".encode()
     sel = selectors.DefaultSelector()
     times = []
+    members = group_members(stall)
     start = time.time()
     next_tick = start
-    while True:
-        now = time.time()
-        if now >= next_tick and now < start + seconds:
-            for _ in range(BurstLoad.BURST):
-                c = socket.socket()
-                c.setblocking(False)
-                c.connect_ex(("127.0.0.1", PORT))
-                sel.register(c, selectors.EVENT_WRITE, [now, False])
-            next_tick += BurstLoad.TICK
-        if now >= start + seconds and (not sel.get_map() or now > start + seconds + 8):
-            break
-        for key, _ in sel.select(0.005):
-            c, state = key.fileobj, key.data
-            if not state[1]:
-                c.send(request)
-                state[1] = True
-                sel.modify(c, selectors.EVENT_READ, state)
-            elif not c.recv(65536):
-                times.append(time.time() - state[0])
-                sel.unregister(c)
-                c.close()
+    try:
+        while True:
+            now = time.time()
+            if now >= next_tick and now < start + seconds:
+                os.killpg(stall, signal.SIGSTOP)
+                while not stopped(members):
+                    time.sleep(0.0002)
+                for _ in range(BurstLoad.BURST):
+                    c = socket.socket()
+                    c.setblocking(False)
+                    c.connect_ex(("127.0.0.1", PORT))
+                    sel.register(c, selectors.EVENT_WRITE, [time.time(), False])
+                time.sleep(0.002)  # any handshake left to a softirq
+                os.killpg(stall, signal.SIGCONT)
+                next_tick += BurstLoad.TICK
+            if now >= start + seconds and (not sel.get_map() or now > start + seconds + 8):
+                break
+            for key, _ in sel.select(0.005):
+                c, state = key.fileobj, key.data
+                if not state[1]:
+                    c.send(request)
+                    state[1] = True
+                    sel.modify(c, selectors.EVENT_READ, state)
+                elif not c.recv(65536):
+                    times.append(time.time() - state[0])
+                    sel.unregister(c)
+                    c.close()
+    finally:
+        os.killpg(stall, signal.SIGCONT)
     for key in list(sel.get_map().values()):
         times.append(time.time() - key.data[0])  # unanswered: counted at the deadline
         key.fileobj.close()
@@ -340,7 +383,8 @@ class PfifoQdisc(Scenario):
 
 class ListenOverflow(Scenario):
     """somaxconn 8 in the namespace caps the server's listen backlog; bursts of new connections
-    overflow it and each dropped SYN costs its client a 1 s retransmit."""
+    that arrive while the server stalls overflow it, and each dropped attempt costs its client
+    a 1 s retransmit (BurstLoad)."""
     name = "listen_overflow"
     expect = "somaxconn"
     latency = True
@@ -368,12 +412,11 @@ class ListenOverflow(Scenario):
 SCENARIOS = {s.name: s for s in (Quiet, CpuHog, NetfilterRules, RpsAway, PfifoQdisc,
                                  ListenOverflow)}
 # What the suite runs by default. Left out, and why (docs/advisor.md, "Advisor accuracy"):
-# listen_overflow: advise's probes slow the server's accept loop, so its window sees 3-4x the
-# drops of a run without them (predicted 84 ms, realized 19 ms per connection on nginx);
 # cpu_hog on refserver: a batching server shared with a hog reads bigger batches, cheaper per
 # request, than alone (predicted +95..97%, realized +60..76%).
-DEFAULT = {"nginx": ["quiet", "cpu_hog", "netfilter_rules", "rps_away", "pfifo_qdisc"],
-           "refserver": ["quiet", "netfilter_rules", "rps_away", "pfifo_qdisc"]}
+DEFAULT = {"nginx": ["quiet", "cpu_hog", "netfilter_rules", "rps_away", "pfifo_qdisc",
+                     "listen_overflow"],
+           "refserver": ["quiet", "netfilter_rules", "rps_away", "pfifo_qdisc", "listen_overflow"]}
 
 
 def advise(args, ns, server, load):
@@ -555,6 +598,7 @@ def main():
     p.add_argument("--server", choices=("nginx", "refserver"), default="nginx")
     p.add_argument("--burst", type=float, help=argparse.SUPPRESS)  # the BurstLoad client
     p.add_argument("--burst-path", default="/", help=argparse.SUPPRESS)
+    p.add_argument("--burst-stall", type=int, help=argparse.SUPPRESS)
     p.add_argument("--scenario", action="append", choices=sorted(SCENARIOS))
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--run-seconds", type=int, default=3)
@@ -564,7 +608,7 @@ def main():
     p.add_argument("--json", help="write the rows to this file")
     args = p.parse_args()
     if args.burst:
-        burst(args.burst, args.burst_path)
+        burst(args.burst, args.burst_path, args.burst_stall)
         return 0
     if not (args.tunescope and args.refserver and args.source):
         p.error("--tunescope, --refserver and --source are required")
