@@ -25,8 +25,14 @@ Status BpfStats::Enable() {
   return {};
 }
 
+void BpfStats::Disable() {
+  if (!stats_fd_.valid()) return;
+  stats_fd_.reset();
+  g_enabled_by_fd.fetch_sub(1);
+}
+
 BpfStats::~BpfStats() {
-  if (stats_fd_.valid()) g_enabled_by_fd.fetch_sub(1);
+  Disable();
 }
 
 bool BpfStats::Active() {

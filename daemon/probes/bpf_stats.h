@@ -26,6 +26,8 @@ class BpfStats {
   // Turns statistics on for as long as this object lives (BPF_ENABLE_STATS: the kernel turns
   // them off again when the fd closes, also when the daemon is killed).
   Status Enable();
+  // Turns them off again (closes the fd); other programs on the host stop paying for them.
+  void Disable();
   // True when statistics are on, by us or by kernel.bpf_stats_enabled.
   static bool Active();
 

@@ -81,6 +81,9 @@ void ProbeSet::StopAll() {
     e.status.up = false;
     MarkDetached(e);
   }
+  // Statistics count only our programs' cost; with none attached they would only slow every
+  // other BPF program on the host (experiment's rounds run after this).
+  program_stats_.Disable();
 }
 
 void ProbeSet::MarkDetached(Entry& e) {

@@ -61,8 +61,8 @@ class ProbeSet : public prometheus::Collectable {
   // budget turns them on only inside windows: the counters must not come and go).
   void ExportProgramStats() { export_program_stats_ = true; }
 
-  // Kernel BPF statistics on while the set lives (the advisor takes tunescope's own program
-  // time out of the server's CPU); Collect() then exports every program's run time.
+  // Kernel BPF statistics on until StopAll() (the advisor takes tunescope's own program time
+  // out of the server's CPU); Collect() then exports every program's run time.
   Status EnableProgramStats() { return program_stats_.Enable(); }
 
   std::vector<ProbeStatus> Statuses() const;

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <string>
 
+#include "host/sysctl.h"
 #include "metric_lookup.h"
 #include "metric_naming.h"
 #include "probe_harness.h"
+#include "probes/bpf_stats.h"
 #include "probes/catalogue.h"
 #include "probes/probe_set.h"
 #include "require_root.h"
@@ -30,6 +32,36 @@ TEST(AllProbes, StartInTheirBestModeAndExportConventionalNames) {
   EXPECT_EQ(NamingProblems(families), std::vector<std::string>{});
   EXPECT_GT(SumValues(families, "tunescope_softirq_runs_total"), 0);
   set.StopAll();
+}
+
+// experiment stops the probes before its rounds; statistics left on would slow every other BPF
+// program on the host in them. A program loaded outside the set shows whether the kernel still
+// counts: run counts grow only while statistics are on.
+TEST(AllProbes, StopAllTurnsTheKernelsProgramStatisticsOff) {
+  TUNESCOPE_REQUIRE_ROOT();
+  auto enabled = host::ReadSysctlInt(host::HostPaths{}, "kernel.bpf_stats_enabled");
+  ASSERT_TRUE(enabled && *enabled && **enabled == 0)
+      << "kernel.bpf_stats_enabled is on: it keeps statistics on whatever the set does";
+  auto witness = StartProbe("softirq");
+  ASSERT_NE(witness, nullptr);
+  const bpf_program* prog = witness->LoadedPrograms().front();
+  auto runs = [&] { return probes::ReadProgramRun(prog).value_or(probes::ProgramRun{}).runs; };
+
+  probes::ProbeSet set;
+  set.Add(probes::FindProbe("runqlat")->make(), "", false);
+  ASSERT_TRUE(set.EnableProgramStats().ok());
+  ASSERT_EQ(set.StartAll({}), 1u);
+  EXPECT_TRUE(probes::BpfStats::Active());
+  const auto on_before = runs();
+  LoopbackTcpTransfer(4u << 20);
+  const auto on_after = runs();
+  ASSERT_GT(on_after, on_before) << "the witness did not count with statistics on";
+
+  set.StopAll();
+  EXPECT_FALSE(probes::BpfStats::Active());
+  LoopbackTcpTransfer(4u << 20);
+  EXPECT_EQ(runs(), on_after) << "the kernel still counts after StopAll()";
+  witness->Stop();
 }
 
 // The advisor's names are checked against the declared ones (tests/advisor/metric_names_test.cpp):
