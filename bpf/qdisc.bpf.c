@@ -41,8 +41,10 @@
 
 #include "qdisc.bpf.h"
 
+/* LRU, like stats: the entries of destroyed devices (a host that churns through veths) age out
+ * when the map fills instead of keeping new devices out. */
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, 256); /* userspace sets --qdisc.max-devices */
   __type(key, __u64);       /* struct net_device * */
   __type(value, struct qdisc_dev);
@@ -57,7 +59,7 @@ struct {
 } locks SEC(".maps");
 
 struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+  __uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
   __uint(max_entries, 256); /* max devices */
   __type(key, __u64);
   __type(value, struct qdisc_stat);
@@ -132,6 +134,8 @@ static __always_inline void learn_device(__u64 dev_key, struct net_device* dev) 
   struct Qdisc* root = BPF_CORE_READ(dev, qdisc);
   d.root_qdisc = (__u64)root;
   d.ifindex = BPF_CORE_READ(dev, ifindex);
+  d.netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+  d.has_parent = BPF_CORE_READ(dev, dev.parent) != 0;
   bpf_probe_read_kernel_str(d.name, sizeof(d.name), &dev->name);
   if (root) {
     const struct Qdisc_ops* ops = BPF_CORE_READ(root, ops);

@@ -17,6 +17,8 @@ struct qdisc_dev {
   __u64 last_qdisc; /* the per-queue qdisc whose locks were learned last */
   __u64 root_qdisc; /* dev->qdisc when name and kind were read */
   __u32 ifindex;
+  __u32 netns;      /* inode number of the device's network namespace: names repeat across them */
+  __u32 has_parent; /* a bus device below it (a NIC); 0: virtual (lo, veth, bridge, ...) */
   __u32 pad;
   char name[TS_QDISC_NAME_LEN];
   char kind[TS_QDISC_NAME_LEN]; /* root qdisc's ops->id: "pfifo", "htb", "mq", "noqueue" */

@@ -133,6 +133,14 @@ std::optional<double> Evidence::CounterDelta(std::string_view family,
   return SumDeltas(family, [&](const LabelSet& l) { return Matches(l, filter); });
 }
 
+std::vector<LabelSet> Evidence::Series(std::string_view family) const {
+  std::vector<LabelSet> out;
+  if (const std::vector<Sample>* now = after_.Find(family)) {
+    for (const Sample& s : *now) out.push_back(s.labels);
+  }
+  return out;
+}
+
 std::map<std::string, double> Evidence::CounterDeltaBy(std::string_view family,
                                                        std::string_view label) const {
   std::map<std::string, double> out;

@@ -116,6 +116,8 @@ class Evidence {
   // Sum over matching samples of (after - before) for a counter; nullopt when the family is
   // absent. Series that appear during the window count from zero.
   std::optional<double> CounterDelta(std::string_view family, const LabelFilter& filter = {}) const;
+  // The label sets of a family's series at the window's end (e.g. an info metric's).
+  std::vector<LabelSet> Series(std::string_view family) const;
   // Per-label breakdown of a counter delta (e.g. by "device").
   std::map<std::string, double> CounterDeltaBy(std::string_view family,
                                                std::string_view label) const;

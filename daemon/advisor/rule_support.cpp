@@ -135,15 +135,6 @@ std::vector<const host::DeviceFacts*> TrafficDevices(const Evidence& e, bool phy
   return out;
 }
 
-std::map<std::string, std::string> QdiscKinds(const Evidence& e) {
-  std::map<std::string, std::string> out;
-  if (!e.host().devices.ok()) return out;
-  for (const host::DeviceFacts& d : *e.host().devices) {
-    if (d.root_qdisc.ok()) out[d.device.name] = d.root_qdisc->kind;
-  }
-  return out;
-}
-
 std::string Names(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;

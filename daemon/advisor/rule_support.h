@@ -47,7 +47,5 @@ std::optional<long long> SysctlInt(const Evidence& e, std::string_view name);
 std::optional<std::string> SysctlText(const Evidence& e, std::string_view name);
 // Devices that carry the server's traffic: up, not loopback.
 std::vector<const host::DeviceFacts*> TrafficDevices(const Evidence& e, bool physical_only);
-// Root qdisc kind per device (lo included), from the host's netlink dump.
-std::map<std::string, std::string> QdiscKinds(const Evidence& e);
 
 }  // namespace tunescope::advisor::rule_support

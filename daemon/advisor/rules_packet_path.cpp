@@ -82,25 +82,25 @@ Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
   // the server's CPUs queued that another CPU sent (unpaired), less those they sent for others
   // (dequeued), return to them with noqueue, each with its send and its receive processing.
   double path = 0, packets = 0, bare_seconds = 0, bare_packets = 0, moved = 0;
-  const auto kinds = QdiscKinds(e);
-  std::map<std::string, bool> is_virtual;
-  if (e.host().devices.ok()) {
-    for (const host::DeviceFacts& d : *e.host().devices) {
-      is_virtual[d.device.name] = !d.device.has_device;
-    }
-  }
-  for (const auto& [device, seconds] : e.CounterDeltaBy(kQdiscSeconds, "device")) {
-    const LabelFilter on{{"device", device}};
+  // Devices as the probe saw them: a name in a network namespace (a container's noqueue eth0
+  // is not the host's eth0 with a queue), its root qdisc's kind, and whether it is virtual.
+  std::set<LabelFilter> seen;  // one device that had two kinds in the window counts once
+  for (const LabelSet& info : e.Series(kQdiscInfo)) {
+    auto label = [&](const char* name) {
+      auto it = info.find(name);
+      return it == info.end() ? std::string() : it->second;
+    };
+    const LabelFilter on{{"device", label("device")}, {"netns", label("netns")}};
+    if (!seen.insert(on).second) continue;
     double on_server = e.OnServerCpus(kQdiscSeconds, on).value_or(0);
-    double sent = e.OnServerCpus(kQdiscPackets, on).value_or(0);
-    if (auto k = kinds.find(device); k != kinds.end() && k->second == "noqueue") {
+    if (label("kind") == "noqueue") {
       bare_seconds += on_server;
       bare_packets += e.OnServerCpus(kQdiscTimed, on).value_or(0);  // none are queued there
       continue;
     }
     path += on_server;
-    packets += sent;
-    if (is_virtual[device]) {
+    packets += e.OnServerCpus(kQdiscPackets, on).value_or(0);
+    if (label("virtual") == "true") {
       moved += e.OnServerCpus(kQdiscUnpaired, on).value_or(0) -
                e.OnServerCpus(kQdiscDequeued, on).value_or(0);
     }

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <utility>
 
 #include "metrics/family.h"
 #include "probes/qdisc_metrics.h"
@@ -46,10 +47,12 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
   std::vector<prometheus::MetricFamily> Collect() const override {
     struct Row {
       std::map<std::string, bool> kinds;
+      bool has_parent = false;
       std::vector<qdisc_stat> per_cpu;  // indexed by CPU
     };
-    // Devices of different network namespaces may share a name: their series add up.
-    std::map<std::string, Row> rows;
+    // Names repeat across network namespaces (every container's eth0): a device is its name in
+    // its namespace. A destroyed device whose pointer a new one reuses shares the new one's row.
+    std::map<std::pair<std::string, uint32_t>, Row> rows;
     const qdisc_bpf& s = *skel();
     int devices_fd = bpf_map__fd(s.maps.devices);
     int stats_fd = bpf_map__fd(s.maps.stats);
@@ -58,9 +61,10 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
       if (bpf_map_lookup_elem(devices_fd, &dev, &d) != 0) continue;
       std::string device = CString(d.name, sizeof(d.name));
       if (device.empty()) device = "ifindex" + std::to_string(d.ifindex);
-      Row& row = rows[device];
+      Row& row = rows[{device, d.netns}];
       std::string kind = CString(d.kind, sizeof(d.kind));
       row.kinds[kind.empty() ? "unknown" : kind] = true;
+      row.has_parent = row.has_parent || d.has_parent != 0;
       if (auto per_cpu = ReadPerCpu<qdisc_stat>(stats_fd, &dev)) {
         row.per_cpu.resize(per_cpu->size());
         for (size_t cpu = 0; cpu < per_cpu->size(); ++cpu) {
@@ -110,8 +114,12 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
         "Packets a CPU dequeued from a device's qdisc and sent after their own enqueue had "
         "left (queued earlier or by another CPU); dequeue-to-driver time is counted.");
     auto info = metrics::GaugeFamily(
-        qdisc_metrics::kInfo, "The kind of each device's root qdisc (1 per device and kind).");
-    for (const auto& [device, row] : rows) {
+        qdisc_metrics::kInfo,
+        "The kind of each device's root qdisc, and whether the device is virtual (no bus device "
+        "below it: lo, veth, bridge); 1 per device and kind.");
+    for (const auto& [key, row] : rows) {
+      const auto& [device, netns_inode] = key;
+      const std::string netns = std::to_string(netns_inode);
       qdisc_stat total{};
       for (size_t cpu = 0; cpu < row.per_cpu.size(); ++cpu) {
         const qdisc_stat& st = row.per_cpu[cpu];
@@ -122,18 +130,23 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
             st.dequeued == 0) {
           continue;
         }
-        metrics::Labels labels{{"device", device}, {"cpu", std::to_string(cpu)}};
+        metrics::Labels labels{{"device", device}, {"netns", netns}, {"cpu", std::to_string(cpu)}};
         if (st.packets != 0) packets.Counter(labels, static_cast<double>(st.packets));
         seconds.Counter(labels, static_cast<double>(st.path_ns) * 1e-9);
         timed.Counter(labels, static_cast<double>(st.timed));
         unpaired.Counter(labels, static_cast<double>(st.unpaired));
         dequeued.Counter(labels, static_cast<double>(st.dequeued));
       }
-      metrics::Labels labels{{"device", device}};
+      metrics::Labels labels{{"device", device}, {"netns", netns}};
       contentions.Counter(labels, static_cast<double>(total.contentions));
       wait.Counter(labels, static_cast<double>(total.wait_ns) * 1e-9);
-      for (const auto& [kind, unused] : row.kinds)
-        info.Gauge({{"device", device}, {"kind", kind}}, 1);
+      for (const auto& [kind, unused] : row.kinds) {
+        info.Gauge({{"device", device},
+                    {"netns", netns},
+                    {"kind", kind},
+                    {"virtual", row.has_parent ? "false" : "true"}},
+                   1);
+      }
     }
     std::vector<prometheus::MetricFamily> out;
     metrics::Append(out, std::move(contentions));

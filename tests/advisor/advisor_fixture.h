@@ -26,6 +26,16 @@ class Fixture {
     m0.Add(family, std::move(a));
     m1.Add(family, std::move(b));
   }
+  // A device as the qdisc probe reports it: name, network namespace, root qdisc, virtual.
+  void QdiscDevice(const std::string& device, const std::string& netns, const std::string& kind,
+                   bool is_virtual) {
+    Counter("tunescope_qdisc_info",
+            {{"device", device},
+             {"netns", netns},
+             {"kind", kind},
+             {"virtual", is_virtual ? "true" : "false"}},
+            1, 1);
+  }
   // A histogram whose window delta is `count` samples summing to `sum`, all in bucket `le`.
   void Histogram(const std::string& family, double le, double count, double sum) {
     Sample a{{}, 0, 0, {{le / 2, 0}, {le, 0}, {INFINITY, 0}}};

