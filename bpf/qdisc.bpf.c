@@ -26,7 +26,8 @@
  *  - opened at net_dev_queue; closed and timed at the start_xmit of that skb (or of its first
  *    GSO segment: the skb heading to the driver is tracked as `cur`);
  *  - start_xmit of another skb inside the span (this CPU's qdisc run sends older packets
- *    first) pauses it: that driver work is not qdisc time; its net_dev_xmit resumes it;
+ *    first) pauses it: that driver work is not qdisc time; its net_dev_xmit resumes it; the
+ *    older packets count as "dequeued" here (their dequeue);
  *  - qdisc_enqueue while another CPU runs the qdisc, or a qdisc run that ends (dequeue of
  *    NULL) without sending the skb: the span ends there, its time is counted and the packet
  *    is "unpaired" (another CPU, the TX softirq or a qdisc watchdog sends it later);
@@ -41,10 +42,10 @@
 
 #include "qdisc.bpf.h"
 
-/* LRU, like stats: the entries of destroyed devices (a host that churns through veths) age out
- * when the map fills instead of keeping new devices out. */
+/* Userspace forgets a device that has sent nothing for a while (daemon/probes/qdisc.cpp): the
+ * entries of destroyed devices (a host that churns through veths) do not fill the map. */
 struct {
-  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, 256); /* userspace sets --qdisc.max-devices */
   __type(key, __u64);       /* struct net_device * */
   __type(value, struct qdisc_dev);
@@ -59,7 +60,7 @@ struct {
 } locks SEC(".maps");
 
 struct {
-  __uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
   __uint(max_entries, 256); /* max devices */
   __type(key, __u64);
   __type(value, struct qdisc_stat);
@@ -129,13 +130,23 @@ static __always_inline struct qdisc_stat* stat_of(__u64 dev) {
   return bpf_map_lookup_elem(&stats, &dev);
 }
 
-static __always_inline void learn_device(__u64 dev_key, struct net_device* dev) {
+/* `old`: the entry this device's pointer had, NULL if none. */
+static __always_inline void learn_device(__u64 dev_key, struct net_device* dev,
+                                         const struct qdisc_dev* old) {
   struct qdisc_dev d = {};
   struct Qdisc* root = BPF_CORE_READ(dev, qdisc);
   d.root_qdisc = (__u64)root;
+  d.learned_ns = bpf_ktime_get_ns();
   d.ifindex = BPF_CORE_READ(dev, ifindex);
-  d.netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+  if (bpf_core_field_exists(dev->nd_net.net)) { /* CONFIG_NET_NS */
+    d.netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+  }
   d.has_parent = BPF_CORE_READ(dev, dev.parent) != 0;
+  /* A new device where a destroyed one was: its counters start from zero, not from the old
+   * one's (a series that appears is counted from zero). */
+  if (old && (old->ifindex != d.ifindex || old->netns != d.netns)) {
+    bpf_map_delete_elem(&stats, &dev_key);
+  }
   bpf_probe_read_kernel_str(d.name, sizeof(d.name), &dev->name);
   if (root) {
     const struct Qdisc_ops* ops = BPF_CORE_READ(root, ops);
@@ -225,7 +236,7 @@ static __always_inline int on_dev_queue(struct sk_buff* skb, bool btf) {
   __u64 dev_key = (__u64)dev;
   struct qdisc_dev* d = bpf_map_lookup_elem(&devices, &dev_key);
   if (!d || d->root_qdisc != (__u64)TS_READ(btf, dev, qdisc)) {
-    learn_device(dev_key, dev);
+    learn_device(dev_key, dev, d);
     d = bpf_map_lookup_elem(&devices, &dev_key);
     if (!d) return 0;
   }
@@ -300,6 +311,12 @@ static __always_inline int on_qdisc_dequeue(const struct netdev_queue* txq, int 
     }
     if (!w->span_start_ns) w->span_start_ns = now; /* a driver call without net_dev_xmit */
     w->span_cur = (__u64)skb;
+    if ((__u64)skb != w->span_skb) {
+      /* Older packets ahead of ours, queued when another CPU's run ended early: this CPU
+       * sends them for their enqueuers (unpaired there), inside its own span. */
+      struct qdisc_stat* st = stat_of(w->span_dev);
+      if (st) st->dequeued += packets > 0 ? packets : 1;
+    }
     return 0;
   }
   if (!skb) {

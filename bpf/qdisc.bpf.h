@@ -16,6 +16,7 @@
 struct qdisc_dev {
   __u64 last_qdisc; /* the per-queue qdisc whose locks were learned last */
   __u64 root_qdisc; /* dev->qdisc when name and kind were read */
+  __u64 learned_ns; /* when: of two entries with one name, the later one's kind holds */
   __u32 ifindex;
   __u32 netns;      /* inode number of the device's network namespace: names repeat across them */
   __u32 has_parent; /* a bus device below it (a NIC); 0: virtual (lo, veth, bridge, ...) */

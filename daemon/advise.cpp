@@ -70,10 +70,10 @@ int WaitFor(const sigset_t& signals, double seconds) {
 
 // Listen-queue drops follow the server's accept pace, which the probes slow: they are counted
 // first, with nothing attached.
-std::optional<advisor::Evidence::UnprobedTcp> CountUnprobed(const sigset_t& signals,
+std::optional<advisor::Evidence::UnprobedTcp> CountUnprobed(const host::HostPaths& paths,
+                                                            const sigset_t& signals,
                                                             double seconds) {
   advisor::Evidence::UnprobedTcp out;
-  const host::HostPaths paths;
   out.before = host::ReadTcpCounters(paths);
   auto start = std::chrono::steady_clock::now();
   if (WaitFor(signals, seconds) != 0) return std::nullopt;
@@ -101,7 +101,9 @@ int RunAdvise(std::span<const std::string_view> args) {
   sigset_t termination = BlockTerminationSignals();
   RouteLibbpfLogs();
 
-  auto unprobed = CountUnprobed(termination, std::min(2.0, options.duration / 4));
+  // In the target's network namespace: a containerised server's drops are counted there.
+  const host::HostPaths net_paths = advisor::TargetNetPaths(advisor::SourcesFor(options, nullptr));
+  auto unprobed = CountUnprobed(net_paths, termination, std::min(2.0, options.duration / 4));
   if (!unprobed) {
     std::cerr << "tunescope advise: interrupted before the probes attached\n";
     return 130;

@@ -73,6 +73,13 @@ Advice Advise(const Evidence& evidence) {
   } else {
     advice.server_cpu_basis = "no CPU time measured";
   }
+  if (const auto& ns = evidence.host().target_netns) {
+    advice.network_namespace = ns->id + " (pid " + std::to_string(ns->pid) +
+                               "): TCP counters, listening sockets and net.* sysctls read there";
+    if (!evidence.host().netns_note.empty()) {
+      advice.network_namespace += "; " + evidence.host().netns_note;
+    }
+  }
   for (const Tuning& t : Catalogue()) {
     Prediction p = t.rule(t, evidence);
     p.tuning = &t;
@@ -83,9 +90,28 @@ Advice Advise(const Evidence& evidence) {
   return advice;
 }
 
+std::optional<int> FirstTargetPid(const MeasureSources& sources) {
+  if (!sources.target_pids.empty()) return sources.target_pids.front();
+  if (sources.target_comms.empty()) return std::nullopt;
+  auto procs = host::ListProcesses(sources.paths);
+  if (!procs) return std::nullopt;
+  for (const std::string& comm : sources.target_comms) {
+    std::vector<int> pids = host::FindByComm(*procs, comm);
+    if (!pids.empty()) return *std::min_element(pids.begin(), pids.end());
+  }
+  return std::nullopt;
+}
+
+host::HostPaths TargetNetPaths(const MeasureSources& sources) {
+  auto pid = FirstTargetPid(sources);
+  if (!pid) return sources.paths;
+  auto ns = host::ReadTargetNetns(sources.paths, *pid);
+  return ns ? host::NetPathsOf(sources.paths, *ns) : sources.paths;
+}
+
 std::shared_ptr<const host::HostFacts> CollectHost(const MeasureSources& sources) {
   host::HostOptions options;
-  if (!sources.target_pids.empty()) options.target_pid = sources.target_pids.front();
+  options.target_pid = FirstTargetPid(sources);
   options.target_port = sources.target_port;
   options.query_kernel = sources.query_kernel;
   return std::make_shared<const host::HostFacts>(

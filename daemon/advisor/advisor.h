@@ -26,6 +26,9 @@ struct Advice {
   std::vector<Prediction> ranked;  // rank 1 first
   double window_seconds = 0;
   std::string server_cpu_basis;  // how the server's CPU time was counted, or why not
+  // The target's network namespace when it is not the daemon's ("" otherwise), and what was
+  // read there.
+  std::string network_namespace;
   std::vector<std::string> probes_up;
   std::vector<std::string> probes_down;  // "name: reason"
 };
@@ -83,5 +86,9 @@ class Window {
 };
 
 std::shared_ptr<const host::HostFacts> CollectHost(const MeasureSources& sources);
+// The first process the target names (a pid, or the lowest pid of a comm), if any runs.
+std::optional<int> FirstTargetPid(const MeasureSources& sources);
+// sources.paths, with the per-namespace /proc files of the target's network namespace.
+host::HostPaths TargetNetPaths(const MeasureSources& sources);
 
 }  // namespace tunescope::advisor

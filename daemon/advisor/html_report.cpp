@@ -62,6 +62,9 @@ std::string HtmlReport(const Advice& a, const Figures& f) {
   std::string out = PageStart("tunescope advise");
   out += "<h1>tunescope advise</h1><p class=\"meta\">" + Escape(Printf("%.0f", a.window_seconds)) +
          " s window; server CPU = " + Escape(a.server_cpu_basis) + "</p>";
+  if (!a.network_namespace.empty()) {
+    out += "<p class=\"meta\">server's network namespace: " + Escape(a.network_namespace) + "</p>";
+  }
   std::string up, down;
   for (const auto& p : a.probes_up) up += (up.empty() ? "" : ", ") + p;
   for (const auto& p : a.probes_down) down += (down.empty() ? "" : "; ") + p;

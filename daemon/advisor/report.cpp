@@ -76,6 +76,9 @@ std::string TextReport(const Advice& a) {
   std::snprintf(head, sizeof(head), "tunescope advise: %.0f s window; server CPU = %s\n",
                 a.window_seconds, a.server_cpu_basis.c_str());
   out += head;
+  if (!a.network_namespace.empty()) {
+    out += "server's network namespace: " + a.network_namespace + "\n";
+  }
   std::string up;
   for (const auto& p : a.probes_up) up += (up.empty() ? "" : ", ") + p;
   out += "probes up: " + (up.empty() ? std::string("none") : up) + "\n";
@@ -175,6 +178,9 @@ std::string JsonReport(const Advice& a) {
   }
   return JsonText({{"window_seconds", a.window_seconds},
                    {"server_cpu_basis", a.server_cpu_basis},
+                   {"network_namespace", a.network_namespace.empty()
+                                             ? nlohmann::ordered_json(nullptr)
+                                             : nlohmann::ordered_json(a.network_namespace)},
                    {"probes_up", a.probes_up},
                    {"probes_down", a.probes_down},
                    {"tunings", std::move(tunings)}});

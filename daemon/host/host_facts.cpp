@@ -4,9 +4,16 @@
 
 namespace tunescope::host {
 
-HostFacts CollectHostFacts(const HostPaths& paths, const HostOptions& options,
+HostFacts CollectHostFacts(const HostPaths& host_paths, const HostOptions& options,
                            CommandRunner* runner) {
   HostFacts f;
+  // A server in a container: what its namespace holds is read in its namespace.
+  std::optional<TargetNetns> netns;
+  if (options.target_pid) {
+    if (auto ns = ReadTargetNetns(host_paths, *options.target_pid); ns && ns->other) netns = *ns;
+  }
+  const HostPaths paths = netns ? NetPathsOf(host_paths, *netns) : host_paths;
+  f.target_netns = netns;
   f.cpus_configured = static_cast<int>(::sysconf(_SC_NPROCESSORS_CONF));
   f.cpus_online = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
   f.softirqs = ReadSoftirqs(paths);
@@ -20,6 +27,10 @@ HostFacts CollectHostFacts(const HostPaths& paths, const HostOptions& options,
   }
   f.sockstat = ReadSockstat(paths);
   f.sysctls = ReadAdvisorSysctls(paths);
+  if (netns && options.query_kernel) {
+    Status s = RunInNetns(paths, *netns, [&] { f.sysctls = ReadAdvisorSysctls(paths); });
+    if (!s.ok()) f.netns_note = s.error() + ": net.* sysctls are the daemon's namespace's";
+  }
   f.vulnerabilities = ReadVulnerabilities(paths);
   f.cmdline = ReadCmdline(paths);
 

@@ -17,6 +17,7 @@
 #include "host/irq_affinity.h"
 #include "host/net_devices.h"
 #include "host/netfilter.h"
+#include "host/netns.h"
 #include "host/paths.h"
 #include "host/processes.h"
 #include "host/qdisc.h"
@@ -32,7 +33,7 @@
 namespace tunescope::host {
 
 struct HostOptions {
-  std::optional<int> target_pid;        // for the seccomp mode
+  std::optional<int> target_pid;        // for the seccomp mode and its network namespace
   std::optional<unsigned> target_port;  // for the SO_REUSEPORT group
   bool query_netfilter = true;          // runs nft / iptables-save
   bool query_kernel = true;             // netlink and ethtool ioctls (off for fixture trees)
@@ -65,6 +66,11 @@ struct HostFacts {
       Result<std::vector<OwnedPacketSocket>>::Error("not read");
   Result<PortListeners> target_listeners = Result<PortListeners>::Error("not read");
   Result<std::vector<DeviceFacts>> devices = Result<std::vector<DeviceFacts>>::Error("not read");
+  // The target's network namespace when it is not the daemon's: netstat, snmp, sockstat,
+  // target_listeners and the net.* sysctls above are read there (`netns_note` says when the
+  // sysctls could not be).
+  std::optional<TargetNetns> target_netns;
+  std::string netns_note;
   int cpus_configured = 0;  // sysconf(_SC_NPROCESSORS_CONF)
   int cpus_online = 0;      // sysconf(_SC_NPROCESSORS_ONLN)
 };

@@ -69,11 +69,11 @@ Result<CounterTable> ReadPairs(const std::string& path) {
 }  // namespace
 
 Result<CounterTable> ReadNetstat(const HostPaths& paths) {
-  return ReadPairs(paths.proc + "/net/netstat");
+  return ReadPairs(paths.Net() + "/netstat");
 }
 
 Result<CounterTable> ReadSnmp(const HostPaths& paths) {
-  return ReadPairs(paths.proc + "/net/snmp");
+  return ReadPairs(paths.Net() + "/snmp");
 }
 
 TcpCounters TcpCountersOf(const CounterTable& netstat, const CounterTable& snmp) {

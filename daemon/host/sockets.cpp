@@ -209,7 +209,7 @@ Result<PortListeners> ReadPortListeners(const HostPaths& paths, unsigned port) {
   bool any = false;
   std::string errors;
   for (const bool v6 : {false, true}) {
-    const std::string path = paths.proc + (v6 ? "/net/tcp6" : "/net/tcp");
+    const std::string path = paths.Net() + (v6 ? "/tcp6" : "/tcp");
     auto text = ReadTextFile(path);
     if (!text) {
       errors += (errors.empty() ? "" : "; ") + text.error();

@@ -42,7 +42,7 @@ Result<SockStat> ParseSockstat(std::string_view text, std::string_view source) {
 }
 
 Result<SockStat> ReadSockstat(const HostPaths& paths) {
-  const std::string path = paths.proc + "/net/sockstat";
+  const std::string path = paths.Net() + "/sockstat";
   auto text = ReadTextFile(path);
   if (!text) return Result<SockStat>::Error(text.error());
   return ParseSockstat(*text, path);

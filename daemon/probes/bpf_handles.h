@@ -8,6 +8,9 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+#include <type_traits>
+#include <unordered_set>
 #include <vector>
 
 namespace tunescope::probes {
@@ -63,15 +66,24 @@ std::optional<std::vector<T>> ReadPerCpu(const bpf_map* map, uint32_t index) {
   return ReadPerCpu<T>(bpf_map__fd(map), &index);
 }
 
-// Iterates over the keys of a hash map (a snapshot: entries may come and go meanwhile).
+// Iterates over the keys of a hash map (a snapshot: entries may come and go meanwhile). Each
+// key once: when the key the walk stands on is deleted, the kernel starts over from the first
+// bucket, and a key seen twice would be counted twice.
 template <typename K>
 std::vector<K> MapKeys(int map_fd, size_t limit) {
+  static_assert(std::has_unique_object_representations_v<K>, "keys are compared as bytes");
   std::vector<K> keys;
+  std::unordered_set<std::string> seen;
   K key{};
   K next{};
   const void* prev = nullptr;
-  while (keys.size() < limit && bpf_map_get_next_key(map_fd, prev, &next) == 0) {
-    keys.push_back(next);
+  // Bounded: a map whose entries churn could restart the walk again and again.
+  for (size_t steps = 0; keys.size() < limit && steps < 2 * limit + 16 &&
+                         bpf_map_get_next_key(map_fd, prev, &next) == 0;
+       ++steps) {
+    if (seen.emplace(reinterpret_cast<const char*>(&next), sizeof next).second) {
+      keys.push_back(next);
+    }
     key = next;
     prev = &key;
   }

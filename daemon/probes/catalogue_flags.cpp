@@ -54,6 +54,18 @@ void AddRunqlatFlags(cli::FlagParser& parser, ProbeConfig& config) {
 void AddQdiscFlags(cli::FlagParser& parser, ProbeConfig& config) {
   AddMapBound(parser, config, "qdisc.max-devices", "bound of the devices the qdisc probe reports",
               4, 65536, &ProbeConfig::max_qdisc_devices);
+  parser.Add("qdisc.forget-after", "DURATION",
+             "drop a device's series once it has sent nothing for this long (default 10m): "
+             "destroyed veths make room for new ones",
+             [&config](std::string_view v) {
+               double s = 0;
+               if (Status st = cli::ParseDurationSeconds("qdisc.forget-after", v, s); !st.ok()) {
+                 return st;
+               }
+               if (s < 1) return Status::Error("flag --qdisc.forget-after: under 1 s");
+               config.qdisc_forget_idle_s = s;
+               return Status();
+             });
 }
 
 void AddXcpuFlags(cli::FlagParser& parser, ProbeConfig& config) {

@@ -28,6 +28,7 @@ struct ProbeConfig {
   uint32_t max_irqs = 1024;
   // Network-path probes (netfilter, qdisc, xcpu).
   uint32_t max_qdisc_devices = 256;  // qdisc: devices (label values) remembered
+  double qdisc_forget_idle_s = 600;  // qdisc: a device that sent nothing this long is dropped
   uint32_t max_sockets = 65536;      // xcpu: sockets of the target ports remembered
   std::string xdp_iface;             // xcpu: count rx packets per queue and CPU here (XDP)
   // reqlat: usdt mode attaches to this binary's refserver USDT notes (in target_pids only,

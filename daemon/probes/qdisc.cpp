@@ -1,7 +1,9 @@
 #include "probes/qdisc.h"
 
+#include <chrono>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -46,26 +48,49 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     struct Row {
-      std::map<std::string, bool> kinds;
+      std::string kind;
+      uint64_t learned_ns = 0;  // of the entry whose kind holds
       bool has_parent = false;
       std::vector<qdisc_stat> per_cpu;  // indexed by CPU
     };
     // Names repeat across network namespaces (every container's eth0): a device is its name in
-    // its namespace. A destroyed device whose pointer a new one reuses shares the new one's row.
+    // its namespace. A destroyed device not yet forgotten and a new one of the same name add
+    // up, and the newer one's kind holds.
     std::map<std::pair<std::string, uint32_t>, Row> rows;
     const qdisc_bpf& s = *skel();
     int devices_fd = bpf_map__fd(s.maps.devices);
     int stats_fd = bpf_map__fd(s.maps.stats);
+    std::lock_guard lock(idle_mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    std::map<uint64_t, Activity> active;
     for (uint64_t dev : MapKeys<uint64_t>(devices_fd, max_devices_)) {
       qdisc_dev d{};
       if (bpf_map_lookup_elem(devices_fd, &dev, &d) != 0) continue;
+      auto per_cpu = ReadPerCpu<qdisc_stat>(stats_fd, &dev);
+      uint64_t events = 0;
+      for (const qdisc_stat& st : per_cpu.value_or(std::vector<qdisc_stat>{})) {
+        events += st.packets + st.timed + st.unpaired + st.dequeued + st.contentions;
+      }
+      Activity a{events, now};
+      if (auto it = activity_.find(dev); it != activity_.end() && it->second.events == events) {
+        a.since = it->second.since;
+      }
+      if (now - a.since >= forget_after_) {  // idle (or destroyed): make room for new devices
+        bpf_map_delete_elem(stats_fd, &dev);
+        bpf_map_delete_elem(devices_fd, &dev);
+        continue;
+      }
+      active[dev] = a;
       std::string device = CString(d.name, sizeof(d.name));
       if (device.empty()) device = "ifindex" + std::to_string(d.ifindex);
       Row& row = rows[{device, d.netns}];
-      std::string kind = CString(d.kind, sizeof(d.kind));
-      row.kinds[kind.empty() ? "unknown" : kind] = true;
-      row.has_parent = row.has_parent || d.has_parent != 0;
-      if (auto per_cpu = ReadPerCpu<qdisc_stat>(stats_fd, &dev)) {
+      if (row.kind.empty() || d.learned_ns > row.learned_ns) {
+        std::string kind = CString(d.kind, sizeof(d.kind));
+        row.kind = kind.empty() ? "unknown" : kind;
+        row.learned_ns = d.learned_ns;
+        row.has_parent = d.has_parent != 0;
+      }
+      if (per_cpu) {
         row.per_cpu.resize(per_cpu->size());
         for (size_t cpu = 0; cpu < per_cpu->size(); ++cpu) {
           const qdisc_stat& st = (*per_cpu)[cpu];
@@ -80,6 +105,7 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
         }
       }
     }
+    activity_ = std::move(active);
     auto contentions = metrics::CounterFamily(
         qdisc_metrics::kLockContentions,
         "Contended qdisc lock acquisitions of a device: enqueues that found the qdisc running "
@@ -116,7 +142,7 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
     auto info = metrics::GaugeFamily(
         qdisc_metrics::kInfo,
         "The kind of each device's root qdisc, and whether the device is virtual (no bus device "
-        "below it: lo, veth, bridge); 1 per device and kind.");
+        "below it: lo, veth, bridge); 1 per device.");
     for (const auto& [key, row] : rows) {
       const auto& [device, netns_inode] = key;
       const std::string netns = std::to_string(netns_inode);
@@ -140,13 +166,11 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
       metrics::Labels labels{{"device", device}, {"netns", netns}};
       contentions.Counter(labels, static_cast<double>(total.contentions));
       wait.Counter(labels, static_cast<double>(total.wait_ns) * 1e-9);
-      for (const auto& [kind, unused] : row.kinds) {
-        info.Gauge({{"device", device},
-                    {"netns", netns},
-                    {"kind", kind},
-                    {"virtual", row.has_parent ? "false" : "true"}},
-                   1);
-      }
+      info.Gauge({{"device", device},
+                  {"netns", netns},
+                  {"kind", row.kind},
+                  {"virtual", row.has_parent ? "false" : "true"}},
+                 1);
     }
     std::vector<prometheus::MetricFamily> out;
     metrics::Append(out, std::move(contentions));
@@ -163,6 +187,8 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
  protected:
   Status Configure(qdisc_bpf& s, const ProbeMode&, const ProbeConfig& config) override {
     max_devices_ = config.max_qdisc_devices;
+    forget_after_ = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(config.qdisc_forget_idle_s));
     if (bpf_map__set_max_entries(s.maps.devices, max_devices_) != 0 ||
         bpf_map__set_max_entries(s.maps.stats, max_devices_) != 0 ||
         bpf_map__set_max_entries(s.maps.locks, 4 * max_devices_) != 0) {
@@ -172,7 +198,15 @@ class QdiscProbe final : public SkeletonProbe<qdisc_bpf> {
   }
 
  private:
+  // A device's events (packets, spans, contentions) when last seen to change.
+  struct Activity {
+    uint64_t events = 0;
+    std::chrono::steady_clock::time_point since;
+  };
   uint32_t max_devices_ = 256;
+  std::chrono::steady_clock::duration forget_after_ = std::chrono::minutes(10);
+  mutable std::mutex idle_mutex_;
+  mutable std::map<uint64_t, Activity> activity_;
 };
 
 }  // namespace

@@ -438,9 +438,10 @@ def probes():
         "is opt-in: --probes=...,qdisc). Sustained contention on a single-queue qdisc: switch "
         "to mq/fq with XPS.",
         "percentunit",
-        [{"expr": "sum by (device) (%s) / sum by (device) (%s)" % (
+        [{"expr": "sum by (device, netns) (%s) / sum by (device, netns) (%s)" % (
             rate("tunescope_qdisc_lock_contentions_total"),
-            rate("tunescope_qdisc_packets_total")), "legendFormat": "{{device}}"}], w=8,
+            rate("tunescope_qdisc_packets_total")), "legendFormat": "{{device}} ({{netns}})"}],
+        w=8,
         hint=HINT_QDISC)
     b.timeseries(
         "Qdisc lock wait per device",
@@ -448,12 +449,14 @@ def probes():
         "fully waiting).",
         "percentunit",
         [{"expr": per_attached_second(
-            "sum by (device) (%s)" % rate("tunescope_qdisc_lock_wait_seconds_total"), "qdisc"),
-          "legendFormat": "{{device}}"}], w=8, hint=HINT_QDISC)
+            "sum by (device, netns) (%s)" % rate("tunescope_qdisc_lock_wait_seconds_total"),
+            "qdisc"),
+          "legendFormat": "{{device}} ({{netns}})"}], w=8, hint=HINT_QDISC)
     b.table(
         "Root qdisc per device",
-        "The root qdisc kind of each device. noqueue on virtual devices is normal; pfifo_fast "
-        "on a busy multi-queue NIC is worth replacing with mq + fq.",
+        "The root qdisc kind of each device, by network namespace (netns: the inode number of "
+        "/proc/PID/ns/net). noqueue on virtual devices is normal; pfifo_fast on a busy "
+        "multi-queue NIC is worth replacing with mq + fq.",
         "none", [m("tunescope_qdisc_info")],
         [{"id": "organize", "options": {"excludeByName": {"Time": True, "__name__": True,
                                                           "Value": True}}}], w=8,

@@ -27,6 +27,7 @@
 #include "host/interrupts.h"
 #include "host/net_devices.h"
 #include "host/netfilter.h"
+#include "host/netns.h"
 #include "host/processes.h"
 #include "host/qdisc.h"
 #include "host/seccomp.h"
@@ -152,6 +153,19 @@ TEST(LiveHost, OwnSeccompModeMatchesPrctl) {
   auto s = ReadSeccomp(kLive, static_cast<int>(::getpid()));
   ASSERT_TRUE(s.ok()) << s.error();
   EXPECT_EQ(static_cast<int>(s->mode), ::prctl(PR_GET_SECCOMP));
+}
+
+TEST(LiveHost, OwnNetworkNamespaceIsNotAnotherOne) {
+  host::HostPaths paths;
+  auto ns = host::ReadTargetNetns(paths, getpid());
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  EXPECT_EQ(ns->id.rfind("net:[", 0), 0u) << ns->id;
+  EXPECT_FALSE(ns->other);
+  EXPECT_EQ(host::NetPathsOf(paths, *ns).Net(), "/proc/net");
+  host::TargetNetns other = *ns;
+  other.other = true;
+  EXPECT_EQ(host::NetPathsOf(paths, other).Net(), "/proc/" + std::to_string(getpid()) + "/net");
+  EXPECT_FALSE(host::ReadTargetNetns(paths, 0).ok()) << "no process 0 in /proc";
 }
 
 TEST(LiveHost, ProcessScanFindsThisProcess) {

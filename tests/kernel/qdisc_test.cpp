@@ -185,30 +185,34 @@ TEST(QdiscProbe, DevicesOfOneNameInTwoNamespacesAreTwoDevices) {
   EXPECT_EQ(
       SumValues(families, "tunescope_qdisc_packets_total", {{"device", name}, {"netns", bare_ns}}),
       0);
+  // A span the hypervisor stretches past the probe's sanity bound counts as unpaired.
   EXPECT_GE(SumValues(families, "tunescope_qdisc_timed_packets_total",
                       {{"device", name}, {"netns", bare_ns}}),
-            2000);
+            1990);
 }
 
-// The devices map forgets the least recently used device when it is full: a host that churns
-// through veths keeps learning new ones.
-TEST(QdiscProbe, AFullDeviceMapMakesRoomForNewDevices) {
+// Devices that send nothing for --qdisc.forget-after are dropped: a host that churns through
+// veths keeps learning new ones in a map of bounded size.
+TEST(QdiscProbe, IdleDevicesAreForgottenToMakeRoomForNewOnes) {
   TUNESCOPE_REQUIRE_ROOT();
   probes::ProbeConfig config;
-  config.max_qdisc_devices = 4;
+  config.max_qdisc_devices = 4;  // two pairs: each sender's end and its peer's (ICMP errors)
+  config.qdisc_forget_idle_s = 0.5;
   auto probe = StartProbe("qdisc", "", config);
   ASSERT_NE(probe, nullptr);
   std::vector<std::unique_ptr<VethPair>> pairs;
-  for (int i = 0; i < 8; ++i) {  // 8 client ends, plus their peers' replies: ICMP unreachables
+  for (int i = 0; i < 6; ++i) {
     auto pair = std::make_unique<VethPair>();
     NsSocket sender(pair->a_ns, SOCK_DGRAM);
     SendUdp(sender.fd(), VethPair::kServerIp, 5002, 100);
     auto families = probe->Collect();
     EXPECT_GE(SumValues(families, "tunescope_qdisc_timed_packets_total", {{"device", pair->a_if}}),
-              100)
-        << "device " << i + 1 << " of 8 not learned with room for 4";
+              95)
+        << "device pair " << i + 1 << " of 6 not learned with room for 2";
     pairs.push_back(std::move(pair));
-    if (pairs.size() > 2) pairs.erase(pairs.begin());  // destroyed devices, as with containers
+    if (pairs.size() > 1) pairs.erase(pairs.begin());  // destroyed, as containers' veths are
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    probe->Collect();  // forgets what sent nothing since the last one
   }
 }
 

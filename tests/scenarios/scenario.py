@@ -190,13 +190,16 @@ class BurstLoad:
     the answer to the end.
 
     The stall makes the drops a property of the backlog alone: on loopback each handshake
-    completes inside the client's connect(), so with the server stopped the accept queue holds
-    backlog + 1 connections and the rest of the burst is dropped, the same number every time.
+    completes inside the client's connect(), so with the server stopped the accept queue takes
+    backlog + 1 connections of each burst and the rest wait for a retransmit (their SYN dropped,
+    or their last ACK, then the server's SYN-ACK is resent): about as many every burst.
     Without it the server accepts during the burst, and whether it falls behind decides
     everything: runs of the same load dropped between 0 and 280 ms per connection. TICK keeps
-    the 1 s SYN retransmits (1.0 s is 0.09 s past a tick) away from the next stall."""
+    the 1 s SYN and SYN-ACK retransmits away from the stalls: 1.0 s is 0.08 s past a tick, and
+    the retransmit timer fires up to 64 ms late (the timer wheel's granularity at 1 s, HZ=1000),
+    so they land 80 to 150 ms past a tick, 80 ms or more before the next."""
     BURST = 24
-    TICK = 0.13
+    TICK = 0.23
 
     def __init__(self, ns, server):
         self.ns = ns
@@ -230,14 +233,21 @@ def group_members(pgid):
 
 
 def stopped(pids):
-    """True when every one of `pids` is stopped (state T) or gone."""
+    """True when every thread of `pids` is stopped (T), or gone (a zombie, or no longer there):
+    the thread that accepts need not be the main one (refserver's workers)."""
     for pid in pids:
         try:
-            with open(f"/proc/{pid}/stat") as f:
-                if f.read().rsplit(")", 1)[1].split()[0] != "T":
-                    return False
+            tids = os.listdir(f"/proc/{pid}/task")
         except OSError:
             continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if state not in ("T", "Z", "X"):
+                return False
     return True
 
 
@@ -251,6 +261,8 @@ def burst(seconds, path, stall):
     sel = selectors.DefaultSelector()
     times = []
     members = group_members(stall)
+    # advise() ends this client with SIGTERM: the finally below must still resume the server.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     start = time.time()
     next_tick = start
     try:
@@ -258,7 +270,10 @@ def burst(seconds, path, stall):
             now = time.time()
             if now >= next_tick and now < start + seconds:
                 os.killpg(stall, signal.SIGSTOP)
+                deadline = time.time() + 1
                 while not stopped(members):
+                    if time.time() > deadline:
+                        raise RuntimeError(f"process group {stall} did not stop within 1 s")
                     time.sleep(0.0002)
                 for _ in range(BurstLoad.BURST):
                     c = socket.socket()
@@ -430,6 +445,8 @@ def advise(args, ns, server, load):
     finally:
         os.killpg(wrk.pid, signal.SIGTERM)
         wrk.wait()
+        if server.proc and server.proc.poll() is None:
+            os.killpg(server.proc.pid, signal.SIGCONT)  # a burst client stopped mid-stall
     if r.returncode != 0:
         raise RuntimeError(f"advise exited {r.returncode}: {r.stderr}")
     return json.loads(r.stdout)

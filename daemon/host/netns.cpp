@@ -1,0 +1,59 @@
+#include "host/netns.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+#include <thread>
+
+namespace tunescope::host {
+namespace {
+
+Result<std::string> NetnsLink(const std::string& path) {
+  std::error_code ec;
+  std::string id = std::filesystem::read_symlink(path, ec).string();
+  if (ec) return Result<std::string>::Error(path + ": " + ec.message());
+  return id;
+}
+
+std::string NsPath(const HostPaths& paths, int pid) {
+  return paths.proc + "/" + std::to_string(pid) + "/ns/net";
+}
+
+}  // namespace
+
+Result<TargetNetns> ReadTargetNetns(const HostPaths& paths, int pid) {
+  auto theirs = NetnsLink(NsPath(paths, pid));
+  if (!theirs) return Result<TargetNetns>::Error(theirs.error());
+  auto ours = NetnsLink(paths.proc + "/self/ns/net");
+  if (!ours) return Result<TargetNetns>::Error(ours.error());
+  return TargetNetns{pid, *theirs, *theirs != *ours};
+}
+
+HostPaths NetPathsOf(const HostPaths& paths, const TargetNetns& ns) {
+  HostPaths out = paths;
+  if (ns.other) out.net = paths.proc + "/" + std::to_string(ns.pid) + "/net";
+  return out;
+}
+
+Status RunInNetns(const HostPaths& paths, const TargetNetns& ns, const std::function<void()>& fn) {
+  const std::string path = NsPath(paths, ns.pid);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Error(ErrnoMessage("open " + path, errno));
+  Status status;
+  // setns changes the calling thread only: a thread of its own, gone when it is done.
+  std::thread([&] {
+    if (::setns(fd, CLONE_NEWNET) != 0) {
+      status = Status::Error(ErrnoMessage("setns " + path, errno));
+      return;
+    }
+    fn();
+  }).join();
+  ::close(fd);
+  return status;
+}
+
+}  // namespace tunescope::host

@@ -1,0 +1,30 @@
+// The network namespace of the target server. A server in a container has its own: its TCP
+// counters (listen drops), listening sockets and net.* sysctls (somaxconn) are those of its
+// namespace, not the daemon's, and are read there.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "host/paths.h"
+#include "host/result.h"
+
+namespace tunescope::host {
+
+struct TargetNetns {
+  int pid = 0;
+  std::string id;      // as /proc/PID/ns/net reads: "net:[4026532400]"
+  bool other = false;  // not the daemon's own namespace
+};
+
+// /proc/PID/ns/net against /proc/self/ns/net.
+Result<TargetNetns> ReadTargetNetns(const HostPaths& paths, int pid);
+
+// `paths` with the per-namespace /proc files (/proc/net/...) of `ns` when it is not ours.
+HostPaths NetPathsOf(const HostPaths& paths, const TargetNetns& ns);
+
+// Runs `fn` on a thread that has joined `ns` (setns needs CAP_SYS_ADMIN): net.* sysctls under
+// /proc/sys answer for the reading thread's namespace.
+Status RunInNetns(const HostPaths& paths, const TargetNetns& ns, const std::function<void()>& fn);
+
+}  // namespace tunescope::host

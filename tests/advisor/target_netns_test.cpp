@@ -1,0 +1,131 @@
+// The daemon in the host's network namespace, the server in a namespace of its own (a
+// container): `advise --target-pid` reads the server's listen-queue counters, listening socket
+// and somaxconn in the server's namespace, where they are, not in its own.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "netns.h"
+#include "require_root.h"
+
+namespace tunescope::testing {
+namespace {
+
+constexpr uint16_t kPort = 8089;
+
+// A namespace with lo up and somaxconn 16 (the host keeps its own, larger value).
+class ServerNetns {
+ public:
+  ServerNetns() : name_("tstgt" + std::to_string(getpid())) {
+    ShOrThrow("ip netns add " + name_);
+    ShOrThrow("ip -n " + name_ + " link set lo up");
+    ShOrThrow("ip netns exec " + name_ + " sysctl -qw net.core.somaxconn=16");
+  }
+  ServerNetns(const ServerNetns&) = delete;
+  ServerNetns& operator=(const ServerNetns&) = delete;
+  ~ServerNetns() { Sh("ip netns del " + name_); }
+  const std::string& name() const { return name_; }
+  std::string Id() const {  // as /proc/PID/ns/net reads
+    struct stat st {};
+    if (stat(("/run/netns/" + name_).c_str(), &st) != 0) return "?";
+    return "net:[" + std::to_string(st.st_ino) + "]";
+  }
+
+ private:
+  std::string name_;
+};
+
+// A server that listens in `ns` and never accepts: every connection past the backlog is
+// dropped at a full accept queue.
+pid_t SpawnStalledListener(const std::string& ns) {
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) != 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(3);
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr = Ipv4("127.0.0.1", kPort);
+    if (bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(s, 128) != 0) {
+      _exit(4);
+    }
+    (void)!write(ready[1], "r", 1);
+    pause();
+    _exit(0);
+  }
+  close(ready[1]);
+  char c = 0;
+  const bool ok = read(ready[0], &c, 1) == 1;
+  close(ready[0]);
+  return ok ? pid : -1;
+}
+
+TEST(AdvisorTargetNetns, ListenDropsAndSomaxconnAreTheServersNamespaces) {
+  TUNESCOPE_REQUIRE_ROOT();
+  ServerNetns ns;
+  const pid_t server = SpawnStalledListener(ns.name());
+  ASSERT_GT(server, 0);
+  // Clients inside the namespace: 4 new connections every 10 ms for 6 s, each closed after
+  // 300 ms (the advise run below takes about 4 s).
+  std::atomic<bool> stop{false};
+  std::thread clients([&] {
+    InNetns(ns.name(), [&] {
+      std::vector<std::pair<int, std::chrono::steady_clock::time_point>> open;
+      const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(6);
+      while (!stop && std::chrono::steady_clock::now() < end) {
+        const auto now = std::chrono::steady_clock::now();
+        for (int i = 0; i < 4; ++i) {
+          int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+          sockaddr_in addr = Ipv4("127.0.0.1", kPort);
+          (void)connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+          open.emplace_back(c, now);
+        }
+        while (!open.empty() && now - open.front().second > std::chrono::milliseconds(300)) {
+          close(open.front().first);
+          open.erase(open.begin());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      for (auto& [fd, t] : open) close(fd);
+      return 0;
+    });
+  });
+  std::string out;
+  // Stdout only (Sh adds 2>&1 after the command): the JSON.
+  const int rc = Sh("{ " + std::string(TUNESCOPE_BINARY) + " advise --duration 3s --json" +
+                        " --probes softirq --target-pid " + std::to_string(server) +
+                        " --target-port " + std::to_string(kPort) + " 2>/dev/null; }",
+                    &out);
+  stop = true;
+  clients.join();
+  kill(server, SIGKILL);
+  waitpid(server, nullptr, 0);
+  ASSERT_EQ(rc, 0) << out;
+
+  const auto doc = nlohmann::json::parse(out);
+  ASSERT_TRUE(doc.at("network_namespace").is_string()) << out.substr(0, 400);
+  EXPECT_EQ(doc.at("network_namespace").get<std::string>().rfind(ns.Id(), 0), 0u)
+      << doc.at("network_namespace");
+  const nlohmann::json* somaxconn = nullptr;
+  for (const auto& t : doc.at("tunings")) {
+    if (t.at("id") == "somaxconn") somaxconn = &t;
+  }
+  ASSERT_NE(somaxconn, nullptr);
+  const auto& numbers = somaxconn->at("numbers");
+  EXPECT_EQ(somaxconn->at("verdict"), "measured") << somaxconn->at("reason");
+  EXPECT_EQ(numbers.value("somaxconn", 0.0), 16) << "the namespace's somaxconn, not the host's";
+  EXPECT_GT(numbers.value("listen_overflows", 0.0), 0) << somaxconn->at("reason");
+  EXPECT_EQ(numbers.value("target_accept_queue", 0.0), 17) << "backlog 16 + 1, never accepted";
+}
+
+}  // namespace
+}  // namespace tunescope::testing
