@@ -84,14 +84,12 @@ Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
   double path = 0, packets = 0, bare_seconds = 0, bare_packets = 0, moved = 0;
   // Devices as the probe saw them: a name in a network namespace (a container's noqueue eth0
   // is not the host's eth0 with a queue), its root qdisc's kind, and whether it is virtual.
-  std::set<LabelFilter> seen;  // one device that had two kinds in the window counts once
-  for (const LabelSet& info : e.Series(kQdiscInfo)) {
+  for (const LabelSet& info : e.Series(kQdiscInfo)) {  // one series per device
     auto label = [&](const char* name) {
       auto it = info.find(name);
       return it == info.end() ? std::string() : it->second;
     };
     const LabelFilter on{{"device", label("device")}, {"netns", label("netns")}};
-    if (!seen.insert(on).second) continue;
     double on_server = e.OnServerCpus(kQdiscSeconds, on).value_or(0);
     if (label("kind") == "noqueue") {
       bare_seconds += on_server;
