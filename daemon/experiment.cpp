@@ -23,6 +23,7 @@
 #include "experiment_rounds.h"
 #include "experiment_settings.h"
 #include "host/cpu_accounting.h"
+#include "host/netns.h"
 #include "html_file.h"
 #include "runtime.h"
 
@@ -245,6 +246,17 @@ int RunExperiment(std::span<const std::string_view> args) {
     std::cerr << "tunescope experiment: refusing without --yes: this changes kernel settings ("
               << tuning.apply << ") for the duration of the experiment\n";
     return 2;
+  }
+  // A server in a container has its own net.* sysctls and devices: the setting would change
+  // tunescope's own namespace's and measure nothing.
+  if (auto pid = advisor::FirstTargetPid(advisor::SourcesFor(options, nullptr))) {
+    if (auto ns = host::ReadTargetNetns(host::HostPaths{}, *pid); ns && ns->other) {
+      std::cerr << "tunescope experiment: refusing: the target (pid " << *pid
+                << ") runs in another network namespace (" << ns->id
+                << "), whose settings are its own; run tunescope there: nsenter --net=/proc/"
+                << *pid << "/ns/net tunescope experiment ...\n";
+      return 2;
+    }
   }
   // Before any probe attaches or any setting changes: a report that cannot be written is a
   // usage error.

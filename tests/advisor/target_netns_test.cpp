@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -125,6 +127,38 @@ TEST(AdvisorTargetNetns, ListenDropsAndSomaxconnAreTheServersNamespaces) {
   EXPECT_EQ(numbers.value("somaxconn", 0.0), 16) << "the namespace's somaxconn, not the host's";
   EXPECT_GT(numbers.value("listen_overflows", 0.0), 0) << somaxconn->at("reason");
   EXPECT_EQ(numbers.value("target_accept_queue", 0.0), 17) << "backlog 16 + 1, never accepted";
+}
+
+std::string HostSomaxconn() {
+  std::ifstream in("/proc/sys/net/core/somaxconn");
+  std::string v;
+  in >> v;
+  return v;
+}
+
+// experiment changes settings in tunescope's own namespace: for a server in another one it
+// would measure nothing, so it refuses and says how to run it there.
+TEST(AdvisorTargetNetns, ExperimentRefusesAServerInAnotherNamespace) {
+  TUNESCOPE_REQUIRE_ROOT();
+  ServerNetns ns;
+  const pid_t server = SpawnStalledListener(ns.name());
+  ASSERT_GT(server, 0);
+  const std::string before = HostSomaxconn();
+  std::string out;
+  const int rc = Sh(std::string(TUNESCOPE_BINARY) +
+                        " experiment --tuning somaxconn --load 'sleep 30' --duration 2s --yes"
+                        " --target-pid " +
+                        std::to_string(server),
+                    &out);
+  kill(server, SIGKILL);
+  waitpid(server, nullptr, 0);
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_NE(out.find("another network namespace (" + ns.Id() + ")"), std::string::npos) << out;
+  EXPECT_NE(out.find("nsenter --net=/proc/" + std::to_string(server) + "/ns/net"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << "one line: " << out;
+  EXPECT_EQ(HostSomaxconn(), before);
 }
 
 }  // namespace
