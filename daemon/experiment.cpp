@@ -249,7 +249,8 @@ int RunExperiment(std::span<const std::string_view> args) {
   }
   // A server in a container has its own net.* sysctls and devices: the setting would change
   // tunescope's own namespace's and measure nothing.
-  if (auto pid = advisor::FirstTargetPid(advisor::SourcesFor(options, nullptr))) {
+  const advisor::MeasureSources target = advisor::SourcesFor(options, nullptr);
+  if (auto pid = host::FirstTargetPid(target.paths, target.target_pids, target.target_comms)) {
     if (auto ns = host::ReadTargetNetns(host::HostPaths{}, *pid); ns && ns->other) {
       std::cerr << "tunescope experiment: refusing: the target (pid " << *pid
                 << ") runs in another network namespace (" << ns->id

@@ -90,28 +90,10 @@ Advice Advise(const Evidence& evidence) {
   return advice;
 }
 
-std::optional<int> FirstTargetPid(const MeasureSources& sources) {
-  if (!sources.target_pids.empty()) return sources.target_pids.front();
-  if (sources.target_comms.empty()) return std::nullopt;
-  auto procs = host::ListProcesses(sources.paths);
-  if (!procs) return std::nullopt;
-  for (const std::string& comm : sources.target_comms) {
-    std::vector<int> pids = host::FindByComm(*procs, comm);
-    if (!pids.empty()) return *std::min_element(pids.begin(), pids.end());
-  }
-  return std::nullopt;
-}
-
-host::HostPaths TargetNetPaths(const MeasureSources& sources) {
-  auto pid = FirstTargetPid(sources);
-  if (!pid) return sources.paths;
-  auto ns = host::ReadTargetNetns(sources.paths, *pid);
-  return ns ? host::NetPathsOf(sources.paths, *ns) : sources.paths;
-}
-
 std::shared_ptr<const host::HostFacts> CollectHost(const MeasureSources& sources) {
   host::HostOptions options;
-  options.target_pid = FirstTargetPid(sources);
+  options.target_pid =
+      host::FirstTargetPid(sources.paths, sources.target_pids, sources.target_comms);
   options.target_port = sources.target_port;
   options.query_kernel = sources.query_kernel;
   return std::make_shared<const host::HostFacts>(

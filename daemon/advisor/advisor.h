@@ -86,9 +86,5 @@ class Window {
 };
 
 std::shared_ptr<const host::HostFacts> CollectHost(const MeasureSources& sources);
-// The first process the target names (a pid, or the lowest pid of a comm), if any runs.
-std::optional<int> FirstTargetPid(const MeasureSources& sources);
-// sources.paths, with the per-namespace /proc files of the target's network namespace.
-host::HostPaths TargetNetPaths(const MeasureSources& sources);
 
 }  // namespace tunescope::advisor

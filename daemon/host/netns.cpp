@@ -1,9 +1,12 @@
 #include "host/netns.h"
 
+#include "host/processes.h"
+
 #include <fcntl.h>
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <system_error>
@@ -37,6 +40,27 @@ HostPaths NetPathsOf(const HostPaths& paths, const TargetNetns& ns) {
   HostPaths out = paths;
   if (ns.other) out.net = paths.proc + "/" + std::to_string(ns.pid) + "/net";
   return out;
+}
+
+std::optional<int> FirstTargetPid(const HostPaths& paths, const std::vector<int>& pids,
+                                  const std::vector<std::string>& comms) {
+  if (!pids.empty()) return pids.front();
+  if (comms.empty()) return std::nullopt;
+  auto procs = ListProcesses(paths);
+  if (!procs) return std::nullopt;
+  for (const std::string& comm : comms) {
+    std::vector<int> found = FindByComm(*procs, comm);
+    if (!found.empty()) return *std::min_element(found.begin(), found.end());
+  }
+  return std::nullopt;
+}
+
+HostPaths TargetNetPaths(const HostPaths& paths, const std::vector<int>& pids,
+                         const std::vector<std::string>& comms) {
+  auto pid = FirstTargetPid(paths, pids, comms);
+  if (!pid) return paths;
+  auto ns = ReadTargetNetns(paths, *pid);
+  return ns ? NetPathsOf(paths, *ns) : paths;
 }
 
 Status RunInNetns(const HostPaths& paths, const TargetNetns& ns, const std::function<void()>& fn) {

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "host/paths.h"
 #include "host/result.h"
@@ -22,6 +24,13 @@ Result<TargetNetns> ReadTargetNetns(const HostPaths& paths, int pid);
 
 // `paths` with the per-namespace /proc files (/proc/net/...) of `ns` when it is not ours.
 HostPaths NetPathsOf(const HostPaths& paths, const TargetNetns& ns);
+
+// The first process a target names (its first pid, or the lowest pid of a comm), if any runs.
+std::optional<int> FirstTargetPid(const HostPaths& paths, const std::vector<int>& pids,
+                                  const std::vector<std::string>& comms);
+// `paths` with the per-namespace /proc files of that process's network namespace.
+HostPaths TargetNetPaths(const HostPaths& paths, const std::vector<int>& pids,
+                         const std::vector<std::string>& comms);
 
 // Runs `fn` on a thread that has joined `ns` (setns needs CAP_SYS_ADMIN): net.* sysctls under
 // /proc/sys answer for the reading thread's namespace.

@@ -42,7 +42,7 @@ std::shared_ptr<KernelStats> MakeKernelStats(const KernelStatsOptions& o) {
   sources.push_back(std::make_unique<SoftirqTime>(o.paths, accounting));
   sources.push_back(std::make_unique<SoftirqRuns>(o.paths));
   sources.push_back(std::make_unique<Runqueue>(o.paths));
-  sources.push_back(std::make_unique<ListenDrops>(o.paths));
+  sources.push_back(std::make_unique<ListenDrops>(o.paths, o.target_pids, o.target_comms));
   sources.push_back(std::make_unique<Softnet>(o.paths));
   if (!o.target_pids.empty() || !o.target_comms.empty()) {
     sources.push_back(std::make_unique<TargetSched>(o.paths, o.target_pids, o.target_comms));

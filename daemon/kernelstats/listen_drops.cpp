@@ -1,17 +1,20 @@
 #include "kernelstats/sources.h"
 
+#include "host/netns.h"
 #include "host/snmp.h"
 #include "metrics/family.h"
 
 namespace tunescope::kernelstats {
 
 Status ListenDrops::Read(std::vector<prometheus::MetricFamily>& out) const {
-  auto netstat = host::ReadNetstat(paths());
+  // Resolved at every read: the server may restart, or move.
+  const host::HostPaths net = host::TargetNetPaths(paths(), pids_, comms_);
+  auto netstat = host::ReadNetstat(net);
   if (!netstat) return Status::Error(netstat.error());
   // TcpCountersOf() takes both tables; only TcpExt (netstat) is needed here.
   const host::TcpCounters c = host::TcpCountersOf(*netstat, host::CounterTable{});
   if (!c.listen_overflows && !c.listen_drops) {
-    return Status::Error(paths().proc + "/net/netstat: no TcpExt ListenOverflows or ListenDrops");
+    return Status::Error(net.Net() + "/netstat: no TcpExt ListenOverflows or ListenDrops");
   }
   auto counter = [&out](const char* name, const char* help, std::optional<std::int64_t> v) {
     if (v && *v >= 0) {
@@ -21,11 +24,11 @@ Status ListenDrops::Read(std::vector<prometheus::MetricFamily>& out) const {
   };
   counter("tunescope_kernel_listen_overflows_total",
           "Connections dropped because a listener's accept queue was full (TcpExt "
-          "ListenOverflows, this network namespace).",
+          "ListenOverflows; the target server's network namespace, or the daemon's).",
           c.listen_overflows);
   counter("tunescope_kernel_listen_drops_total",
           "Connections dropped at a listening socket for any reason, overflows included (TcpExt "
-          "ListenDrops, this network namespace).",
+          "ListenDrops; the target server's network namespace, or the daemon's).",
           c.listen_drops);
   return {};
 }

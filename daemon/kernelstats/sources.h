@@ -47,12 +47,18 @@ class Runqueue : public Source {
   Status Read(std::vector<prometheus::MetricFamily>& out) const override;
 };
 
-// /proc/net/netstat of the daemon's network namespace: drops at listening sockets.
+// /proc/net/netstat: drops at listening sockets, in the target server's network namespace
+// (a container's own) when a target is given, else in the daemon's.
 class ListenDrops : public Source {
  public:
-  using Source::Source;
+  ListenDrops(host::HostPaths paths, std::vector<int> pids, std::vector<std::string> comms)
+      : Source(std::move(paths)), pids_(std::move(pids)), comms_(std::move(comms)) {}
   std::string_view name() const override { return "netstat"; }
   Status Read(std::vector<prometheus::MetricFamily>& out) const override;
+
+ private:
+  std::vector<int> pids_;
+  std::vector<std::string> comms_;
 };
 
 // /proc/net/softnet_stat: per CPU, packets processed, dropped (backlog full), squeezes.

@@ -151,9 +151,19 @@ TEST(RunqueueSource, ExportsWaitSecondsAndTimeslicesPerCpu) {
 }
 
 TEST(ListenDropsSource, ExportsListenOverflowsAndDrops) {
-  Families f = ReadOk(ListenDrops(Tree("tree4cpu")));
+  Families f = ReadOk(ListenDrops(Tree("tree4cpu"), {}, {}));
   EXPECT_EQ(SumValues(f, "tunescope_kernel_listen_overflows_total"), 17);
   EXPECT_EQ(SumValues(f, "tunescope_kernel_listen_drops_total"), 19);
+}
+
+TEST(ListenDropsSource, ReadsTheTargetsNetworkNamespace) {
+  // pid 700's ns/net link differs from self's (a container): its own netstat counts.
+  Families in_container = ReadOk(ListenDrops(Tree("tree4cpu"), {700}, {}));
+  EXPECT_EQ(SumValues(in_container, "tunescope_kernel_listen_overflows_total"), 250);
+  EXPECT_EQ(SumValues(in_container, "tunescope_kernel_listen_drops_total"), 260);
+  // pid 800 shares the daemon's namespace: /proc/net as without a target.
+  Families shared = ReadOk(ListenDrops(Tree("tree4cpu"), {800}, {}));
+  EXPECT_EQ(SumValues(shared, "tunescope_kernel_listen_overflows_total"), 17);
 }
 
 TEST(SoftnetSource, ExportsProcessedDroppedSqueezedByCpuColumn) {
