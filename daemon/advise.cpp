@@ -103,8 +103,8 @@ int RunAdvise(std::span<const std::string_view> args) {
 
   // In the target's network namespace: a containerised server's drops are counted there.
   const advisor::MeasureSources target = advisor::SourcesFor(options, nullptr);
-  const host::HostPaths net_paths =
-      host::TargetNetPaths(target.paths, target.target_pids, target.target_comms);
+  auto target_net = host::TargetNetPaths(target.paths, target.target_pids, target.target_comms);
+  const host::HostPaths net_paths = target_net ? *target_net : target.paths;
   auto unprobed = CountUnprobed(net_paths, termination, std::min(2.0, options.duration / 4));
   if (!unprobed) {
     std::cerr << "tunescope advise: interrupted before the probes attached\n";

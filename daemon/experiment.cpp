@@ -24,6 +24,7 @@
 #include "experiment_settings.h"
 #include "host/cpu_accounting.h"
 #include "host/netns.h"
+#include "host/sysctl.h"
 #include "html_file.h"
 #include "runtime.h"
 
@@ -247,10 +248,14 @@ int RunExperiment(std::span<const std::string_view> args) {
               << tuning.apply << ") for the duration of the experiment\n";
     return 2;
   }
-  // A server in a container has its own net.* sysctls and devices: the setting would change
-  // tunescope's own namespace's and measure nothing.
+  // A server in a container has its own somaxconn, net.ipv4.*: the setting would change
+  // tunescope's own namespace's and measure nothing. (Host-wide sysctls and RPS masks are
+  // the host's either way.)
   const advisor::MeasureSources target = advisor::SourcesFor(options, nullptr);
-  if (auto pid = host::FirstTargetPid(target.paths, target.target_pids, target.target_comms)) {
+  const bool per_netns = std::any_of(tuning.sysctls.begin(), tuning.sysctls.end(),
+                                     [](const auto& s) { return host::PerNetnsSysctl(s.name); });
+  if (auto pid = host::FirstTargetPid(target.paths, target.target_pids, target.target_comms);
+      pid && per_netns) {
     if (auto ns = host::ReadTargetNetns(host::HostPaths{}, *pid); ns && ns->other) {
       std::cerr << "tunescope experiment: refusing: the target (pid " << *pid
                 << ") runs in another network namespace (" << ns->id

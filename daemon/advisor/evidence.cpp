@@ -105,6 +105,9 @@ std::optional<double> Delta(const host::TcpCounters& before, const host::TcpCoun
 std::optional<double> Evidence::TcpDelta(
     std::optional<std::int64_t> host::TcpCounters::*field) const {
   if (host_before_ == nullptr) return std::nullopt;
+  // A server that restarted into another namespace: two namespaces' counters do not subtract.
+  auto id = [](const host::HostFacts& h) { return h.target_netns ? h.target_netns->id : ""; };
+  if (id(*host_before_) != id(*host_)) return std::nullopt;
   return Delta(host_before_->tcp, host_->tcp, field);
 }
 

@@ -7,12 +7,17 @@ namespace tunescope::host {
 HostFacts CollectHostFacts(const HostPaths& host_paths, const HostOptions& options,
                            CommandRunner* runner) {
   HostFacts f;
-  // A server in a container: what its namespace holds is read in its namespace.
+  // A server in a container: what its network namespace holds is read there.
   std::optional<TargetNetns> netns;
+  HostPaths paths = host_paths;
   if (options.target_pid) {
-    if (auto ns = ReadTargetNetns(host_paths, *options.target_pid); ns && ns->other) netns = *ns;
+    paths = NetPathsOf(host_paths, *options.target_pid);
+    if (auto ns = ReadTargetNetns(host_paths, *options.target_pid); !ns) {
+      f.netns_note = ns.error();
+    } else if (ns->other) {
+      netns = *ns;
+    }
   }
-  const HostPaths paths = netns ? NetPathsOf(host_paths, *netns) : host_paths;
   f.target_netns = netns;
   f.cpus_configured = static_cast<int>(::sysconf(_SC_NPROCESSORS_CONF));
   f.cpus_online = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
@@ -28,8 +33,20 @@ HostFacts CollectHostFacts(const HostPaths& host_paths, const HostOptions& optio
   f.sockstat = ReadSockstat(paths);
   f.sysctls = ReadAdvisorSysctls(paths);
   if (netns && options.query_kernel) {
-    Status s = RunInNetns(paths, *netns, [&] { f.sysctls = ReadAdvisorSysctls(paths); });
-    if (!s.ok()) f.netns_note = s.error() + ": net.* sysctls are the daemon's namespace's";
+    // The namespace's own sysctls (somaxconn, net.ipv4.*) replace the host's; host-wide ones
+    // (busy_read, rps_sock_flow_entries, ...) do not exist there and stay.
+    SysctlTable theirs;
+    Status s = RunInNetns(paths, *netns, [&] { theirs = ReadAdvisorSysctls(paths); });
+    for (SysctlValue& v : f.sysctls.values) {
+      const SysctlValue* t = theirs.find(v.name);
+      if (t != nullptr && t->value.ok()) {
+        v.value = t->value;
+      } else if (!s.ok() && PerNetnsSysctl(v.name)) {
+        v.value = Result<std::string>::Error("not readable in the server's network namespace (" +
+                                             s.error() + ")");
+      }
+    }
+    if (!s.ok()) f.netns_note = s.error() + ": its net.* sysctls are unknown";
   }
   f.vulnerabilities = ReadVulnerabilities(paths);
   f.cmdline = ReadCmdline(paths);

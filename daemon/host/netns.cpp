@@ -36,9 +36,9 @@ Result<TargetNetns> ReadTargetNetns(const HostPaths& paths, int pid) {
   return TargetNetns{pid, *theirs, *theirs != *ours};
 }
 
-HostPaths NetPathsOf(const HostPaths& paths, const TargetNetns& ns) {
+HostPaths NetPathsOf(const HostPaths& paths, int pid) {
   HostPaths out = paths;
-  if (ns.other) out.net = paths.proc + "/" + std::to_string(ns.pid) + "/net";
+  out.net = paths.proc + "/" + std::to_string(pid) + "/net";
   return out;
 }
 
@@ -55,12 +55,12 @@ std::optional<int> FirstTargetPid(const HostPaths& paths, const std::vector<int>
   return std::nullopt;
 }
 
-HostPaths TargetNetPaths(const HostPaths& paths, const std::vector<int>& pids,
-                         const std::vector<std::string>& comms) {
+Result<HostPaths> TargetNetPaths(const HostPaths& paths, const std::vector<int>& pids,
+                                 const std::vector<std::string>& comms) {
+  if (pids.empty() && comms.empty()) return paths;
   auto pid = FirstTargetPid(paths, pids, comms);
-  if (!pid) return paths;
-  auto ns = ReadTargetNetns(paths, *pid);
-  return ns ? NetPathsOf(paths, *ns) : paths;
+  if (!pid) return Result<HostPaths>::Error("the target is not running");
+  return NetPathsOf(paths, *pid);
 }
 
 Status RunInNetns(const HostPaths& paths, const TargetNetns& ns, const std::function<void()>& fn) {
@@ -69,13 +69,17 @@ Status RunInNetns(const HostPaths& paths, const TargetNetns& ns, const std::func
   if (fd < 0) return Status::Error(ErrnoMessage("open " + path, errno));
   Status status;
   // setns changes the calling thread only: a thread of its own, gone when it is done.
-  std::thread([&] {
-    if (::setns(fd, CLONE_NEWNET) != 0) {
-      status = Status::Error(ErrnoMessage("setns " + path, errno));
-      return;
-    }
-    fn();
-  }).join();
+  try {
+    std::thread([&] {
+      if (::setns(fd, CLONE_NEWNET) != 0) {
+        status = Status::Error(ErrnoMessage("setns " + path, errno));
+        return;
+      }
+      fn();
+    }).join();
+  } catch (const std::system_error& e) {  // no thread to be had (a pids limit)
+    status = Status::Error("thread for setns " + path + ": " + e.what());
+  }
   ::close(fd);
   return status;
 }

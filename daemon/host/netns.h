@@ -22,18 +22,21 @@ struct TargetNetns {
 // /proc/PID/ns/net against /proc/self/ns/net.
 Result<TargetNetns> ReadTargetNetns(const HostPaths& paths, int pid);
 
-// `paths` with the per-namespace /proc files (/proc/net/...) of `ns` when it is not ours.
-HostPaths NetPathsOf(const HostPaths& paths, const TargetNetns& ns);
+// `paths` with the per-namespace /proc files of process `pid`'s network namespace
+// (/proc/PID/net: its view whether or not it is ours, and readable without ptrace access,
+// which the namespace link needs).
+HostPaths NetPathsOf(const HostPaths& paths, int pid);
 
 // The first process a target names (its first pid, or the lowest pid of a comm), if any runs.
 std::optional<int> FirstTargetPid(const HostPaths& paths, const std::vector<int>& pids,
                                   const std::vector<std::string>& comms);
-// `paths` with the per-namespace /proc files of that process's network namespace.
-HostPaths TargetNetPaths(const HostPaths& paths, const std::vector<int>& pids,
-                         const std::vector<std::string>& comms);
+// `paths` with the per-namespace /proc files of that process's network namespace; `paths`
+// itself without a target; an error when a target is named but none of it runs.
+Result<HostPaths> TargetNetPaths(const HostPaths& paths, const std::vector<int>& pids,
+                                 const std::vector<std::string>& comms);
 
 // Runs `fn` on a thread that has joined `ns` (setns needs CAP_SYS_ADMIN): net.* sysctls under
-// /proc/sys answer for the reading thread's namespace.
+// /proc/sys answer for the reading thread's namespace. `fn` must not throw.
 Status RunInNetns(const HostPaths& paths, const TargetNetns& ns, const std::function<void()>& fn);
 
 }  // namespace tunescope::host

@@ -1,5 +1,6 @@
 #include "host/sysctl.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "host/text.h"
@@ -81,6 +82,12 @@ std::optional<long long> SysctlTable::get_int(std::string_view name) const {
   const auto n = ParseI64(*v->value);
   if (!n) return std::nullopt;
   return static_cast<long long>(*n);
+}
+
+bool PerNetnsSysctl(std::string_view name) {
+  return name.starts_with("net.") &&
+         std::find(std::begin(kHostWideNetSysctls), std::end(kHostWideNetSysctls), name) ==
+             std::end(kHostWideNetSysctls);
 }
 
 SysctlTable ReadAdvisorSysctls(const HostPaths& paths) {

@@ -30,6 +30,19 @@ inline constexpr std::string_view kAdvisorSysctls[] = {
     "net.core.rps_sock_flow_entries",
 };
 
+// Of those, the net.* ones that exist only in the host's (initial) network namespace; the
+// other net.* ones each namespace has its own of (a container's somaxconn).
+inline constexpr std::string_view kHostWideNetSysctls[] = {
+    "net.core.busy_read",
+    "net.core.busy_poll",
+    "net.core.default_qdisc",
+    "net.core.netdev_budget",
+    "net.core.netdev_budget_usecs",
+    "net.core.netdev_max_backlog",
+    "net.core.rps_sock_flow_entries",
+};
+bool PerNetnsSysctl(std::string_view name);
+
 // "net.core.somaxconn" -> "/proc/sys/net/core/somaxconn". Names with "..", empty components,
 // or characters outside [A-Za-z0-9_.-/] are refused. "/" may be used instead of "." (needed
 // for interface names with dots: "net/ipv4/conf/eth0.100/rp_filter").

@@ -7,14 +7,16 @@
 namespace tunescope::kernelstats {
 
 Status ListenDrops::Read(std::vector<prometheus::MetricFamily>& out) const {
-  // Resolved at every read: the server may restart, or move.
-  const host::HostPaths net = host::TargetNetPaths(paths(), pids_, comms_);
-  auto netstat = host::ReadNetstat(net);
+  // Resolved at every read: the server may restart, or move. While it is not running there is
+  // no namespace to read (the host's counters would pass for its own).
+  auto net = host::TargetNetPaths(paths(), pids_, comms_);
+  if (!net) return Status::Error(net.error());
+  auto netstat = host::ReadNetstat(*net);
   if (!netstat) return Status::Error(netstat.error());
   // TcpCountersOf() takes both tables; only TcpExt (netstat) is needed here.
   const host::TcpCounters c = host::TcpCountersOf(*netstat, host::CounterTable{});
   if (!c.listen_overflows && !c.listen_drops) {
-    return Status::Error(net.Net() + "/netstat: no TcpExt ListenOverflows or ListenDrops");
+    return Status::Error(net->Net() + "/netstat: no TcpExt ListenOverflows or ListenDrops");
   }
   auto counter = [&out](const char* name, const char* help, std::optional<std::int64_t> v) {
     if (v && *v >= 0) {

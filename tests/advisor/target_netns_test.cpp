@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "host/host_facts.h"
 #include "netns.h"
 #include "require_root.h"
 
@@ -127,6 +128,34 @@ TEST(AdvisorTargetNetns, ListenDropsAndSomaxconnAreTheServersNamespaces) {
   EXPECT_EQ(numbers.value("somaxconn", 0.0), 16) << "the namespace's somaxconn, not the host's";
   EXPECT_GT(numbers.value("listen_overflows", 0.0), 0) << somaxconn->at("reason");
   EXPECT_EQ(numbers.value("target_accept_queue", 0.0), 17) << "backlog 16 + 1, never accepted";
+}
+
+// Host facts for a target in a container: the namespace's own sysctls from there, the
+// host-wide ones (which a namespace does not have) still the host's.
+TEST(AdvisorTargetNetns, HostFactsTakeTheNamespacesSysctlsAndKeepHostWideOnes) {
+  TUNESCOPE_REQUIRE_ROOT();
+  ServerNetns ns;
+  const pid_t server = SpawnStalledListener(ns.name());
+  ASSERT_GT(server, 0);
+  host::HostOptions options;
+  options.target_pid = server;
+  options.target_port = kPort;
+  options.query_netfilter = false;
+  const host::HostFacts f = host::CollectHostFacts(host::HostPaths{}, options);
+  const host::HostFacts own = host::CollectHostFacts(host::HostPaths{}, {});
+  kill(server, SIGKILL);
+  waitpid(server, nullptr, 0);
+  ASSERT_TRUE(f.target_netns.has_value());
+  EXPECT_EQ(f.target_netns->id, ns.Id());
+  EXPECT_EQ(f.sysctls.get_int("net.core.somaxconn"), 16);
+  for (const char* name : {"net.core.rps_sock_flow_entries", "net.core.busy_read"}) {
+    const host::SysctlValue* v = f.sysctls.find(name);
+    ASSERT_NE(v, nullptr) << name;
+    ASSERT_TRUE(v->value.ok()) << name << ": " << v->value.error();
+    EXPECT_EQ(*v->value, *own.sysctls.find(name)->value) << name;
+  }
+  ASSERT_TRUE(f.target_listeners.ok()) << f.target_listeners.error();
+  EXPECT_EQ(f.target_listeners->listeners.size(), 1u) << "the namespace's listener on the port";
 }
 
 std::string HostSomaxconn() {

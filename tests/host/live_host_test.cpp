@@ -161,11 +161,13 @@ TEST(LiveHost, OwnNetworkNamespaceIsNotAnotherOne) {
   ASSERT_TRUE(ns.ok()) << ns.error();
   EXPECT_EQ(ns->id.rfind("net:[", 0), 0u) << ns->id;
   EXPECT_FALSE(ns->other);
-  EXPECT_EQ(host::NetPathsOf(paths, *ns).Net(), "/proc/net");
-  host::TargetNetns other = *ns;
-  other.other = true;
-  EXPECT_EQ(host::NetPathsOf(paths, other).Net(), "/proc/" + std::to_string(getpid()) + "/net");
+  EXPECT_EQ(host::NetPathsOf(paths, getpid()).Net(), "/proc/" + std::to_string(getpid()) + "/net");
   EXPECT_FALSE(host::ReadTargetNetns(paths, 0).ok()) << "no process 0 in /proc";
+  // A target named but not running has no namespace to read; no target reads our own.
+  EXPECT_FALSE(host::TargetNetPaths(paths, {}, {"no-such-comm-x"}).ok());
+  auto own = host::TargetNetPaths(paths, {}, {});
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(own->Net(), "/proc/net");
 }
 
 TEST(LiveHost, ProcessScanFindsThisProcess) {

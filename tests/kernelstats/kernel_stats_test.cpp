@@ -161,9 +161,13 @@ TEST(ListenDropsSource, ReadsTheTargetsNetworkNamespace) {
   Families in_container = ReadOk(ListenDrops(Tree("tree4cpu"), {700}, {}));
   EXPECT_EQ(SumValues(in_container, "tunescope_kernel_listen_overflows_total"), 250);
   EXPECT_EQ(SumValues(in_container, "tunescope_kernel_listen_drops_total"), 260);
-  // pid 800 shares the daemon's namespace: /proc/net as without a target.
+  // pid 800 shares the daemon's namespace (its net is /proc/net, as the kernel's is).
   Families shared = ReadOk(ListenDrops(Tree("tree4cpu"), {800}, {}));
   EXPECT_EQ(SumValues(shared, "tunescope_kernel_listen_overflows_total"), 17);
+  // Named but not running: no namespace to read, rather than the host's counters.
+  std::vector<prometheus::MetricFamily> none;
+  EXPECT_FALSE(ListenDrops(Tree("tree4cpu"), {}, {"not-running"}).Read(none).ok());
+  EXPECT_TRUE(none.empty());
 }
 
 TEST(SoftnetSource, ExportsProcessedDroppedSqueezedByCpuColumn) {
