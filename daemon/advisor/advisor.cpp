@@ -73,12 +73,19 @@ Advice Advise(const Evidence& evidence) {
   } else {
     advice.server_cpu_basis = "no CPU time measured";
   }
-  if (const auto& ns = evidence.host().target_netns) {
+  const host::HostFacts& facts = evidence.host();
+  if (const auto& ns = facts.target_netns) {
     advice.network_namespace = ns->id + " (pid " + std::to_string(ns->pid) +
                                "): TCP counters, listening sockets and net.* sysctls read there";
-    if (!evidence.host().netns_note.empty()) {
-      advice.network_namespace += "; " + evidence.host().netns_note;
+    advice.netns_pid = ns->pid;
+    if (!facts.netns_sysctls_error.empty()) {
+      advice.network_namespace +=
+          "; " + facts.netns_sysctls_error + ": its net.* sysctls are unknown";
     }
+  } else if (!facts.netns_unknown.empty()) {
+    advice.network_namespace = "unknown (" + facts.netns_unknown +
+                               "): TCP counters and listening sockets are the server's, net.* "
+                               "sysctls tunescope's own namespace's";
   }
   for (const Tuning& t : Catalogue()) {
     Prediction p = t.rule(t, evidence);

@@ -29,6 +29,8 @@ struct Advice {
   // The target's network namespace when it is not the daemon's ("" otherwise), and what was
   // read there.
   std::string network_namespace;
+  // The target's pid when it is in another namespace: `experiment` runs there (nsenter).
+  std::optional<int> netns_pid;
   std::vector<std::string> probes_up;
   std::vector<std::string> probes_down;  // "name: reason"
 };

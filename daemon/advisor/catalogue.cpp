@@ -1,6 +1,9 @@
 #include "advisor/catalogue.h"
 
+#include <algorithm>
+
 #include "advisor/catalogue_table.h"
+#include "host/sysctl.h"
 
 namespace tunescope::advisor {
 namespace {
@@ -45,6 +48,15 @@ const Tuning* FindTuning(std::string_view id) {
 
 bool Experimentable(const Tuning& t) {
   return !t.weakens_security && t.experiment != ExperimentKind::kNone;
+}
+
+std::string ExperimentCommand(const Tuning& t, std::optional<int> netns_pid) {
+  std::string cmd =
+      "tunescope experiment --tuning " + std::string(t.id) + " --load \"YOUR LOAD COMMAND\" --yes";
+  const bool per_netns = std::any_of(t.sysctls.begin(), t.sysctls.end(),
+                                     [](const auto& s) { return host::PerNetnsSysctl(s.name); });
+  if (!netns_pid || !per_netns) return cmd;
+  return "nsenter --net=/proc/" + std::to_string(*netns_pid) + "/ns/net " + cmd;
 }
 
 }  // namespace tunescope::advisor

@@ -107,5 +107,8 @@ const Tuning* FindTuning(std::string_view id);
 
 // Experiments only run tunings that are reversible and do not weaken security.
 bool Experimentable(const Tuning& t);
+// The `experiment` command that tries `t`. For a server in another network namespace (the
+// pid of one of its processes) and a tuning of that namespace's own sysctls, it runs there.
+std::string ExperimentCommand(const Tuning& t, std::optional<int> netns_pid);
 
 }  // namespace tunescope::advisor

@@ -263,9 +263,14 @@ std::vector<std::string> Evidence::RpsAwayFromServer() const {
   std::vector<std::string> out;
   const auto& server = cpu_.target_cpus;
   if (!host_->devices.ok() || server.empty()) return out;
-  bool local = LocalPeers();  // clients on this host reach the server over lo
+  // Clients on this host reach the server over lo, or, when it is in a container, over the
+  // virtual devices (veth, bridge) of the daemon's namespace; remote ones over the others.
+  const bool local = LocalPeers();
+  const bool container = host_->target_netns.has_value();
   for (const host::DeviceFacts& d : *host_->devices) {
-    if ((d.device.name == "lo") != local) continue;
+    const bool lo = d.device.name == "lo";
+    const bool carries = !local ? !lo : container ? !lo && !d.device.has_device : lo;
+    if (!carries) continue;
     for (const host::QueueCpus& q : d.device.rps) {
       if (!q.cpus.ok() || q.cpus->empty()) continue;
       bool reaches_server = std::any_of(q.cpus->begin(), q.cpus->end(), [&](int c) {

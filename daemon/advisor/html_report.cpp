@@ -18,7 +18,7 @@ std::string Definition(std::string_view term, const std::string& html_value) {
   return "<dt>" + Escape(term) + "</dt><dd>" + html_value + "</dd>";
 }
 
-std::string TuningEntry(const Prediction& p) {
+std::string TuningEntry(const Prediction& p, std::optional<int> netns_pid) {
   const Tuning& t = *p.tuning;
   std::string cls = std::string(Basis(p));
   std::string out =
@@ -50,8 +50,7 @@ std::string TuningEntry(const Prediction& p) {
   out += Definition("source", source);
   out += Definition("claims", Escape(t.documented_gain));
   if (Experimentable(t) && !p.applied() && p.verdict != Verdict::kNotApplicable) {
-    out += Definition("try", "<code>tunescope experiment --tuning " + Escape(t.id) +
-                                 " --load \"YOUR LOAD COMMAND\" --yes</code>");
+    out += Definition("try", "<code>" + Escape(ExperimentCommand(t, netns_pid)) + "</code>");
   }
   return out + "</dl></article>";
 }
@@ -106,7 +105,7 @@ std::string HtmlReport(const Advice& a, const Figures& f) {
           "to gain, or already applied</h2>";
       tail = true;
     }
-    out += TuningEntry(p);
+    out += TuningEntry(p, a.netns_pid);
   }
   out += "</section>";
   return out + PageEnd();

@@ -112,11 +112,7 @@ std::string TextReport(const Advice& a) {
       Line(out, "risk:", t.risk);
       Line(out, "source:", t.source.Cite());
       Line(out, "claims:", t.documented_gain);
-      if (Experimentable(t)) {
-        Line(out, "try:",
-             "tunescope experiment --tuning " + std::string(t.id) +
-                 " --load \"YOUR LOAD COMMAND\" --yes");
-      }
+      if (Experimentable(t)) Line(out, "try:", ExperimentCommand(t, a.netns_pid));
     } else {
       Line(out, "source:", t.source.Cite());
       Line(out, "claims:", t.documented_gain);

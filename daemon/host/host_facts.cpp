@@ -13,7 +13,7 @@ HostFacts CollectHostFacts(const HostPaths& host_paths, const HostOptions& optio
   if (options.target_pid) {
     paths = NetPathsOf(host_paths, *options.target_pid);
     if (auto ns = ReadTargetNetns(host_paths, *options.target_pid); !ns) {
-      f.netns_note = ns.error();
+      f.netns_unknown = ns.error();
     } else if (ns->other) {
       netns = *ns;
     }
@@ -46,7 +46,7 @@ HostFacts CollectHostFacts(const HostPaths& host_paths, const HostOptions& optio
                                              s.error() + ")");
       }
     }
-    if (!s.ok()) f.netns_note = s.error() + ": its net.* sysctls are unknown";
+    if (!s.ok()) f.netns_sysctls_error = s.error();
   }
   f.vulnerabilities = ReadVulnerabilities(paths);
   f.cmdline = ReadCmdline(paths);
@@ -69,7 +69,9 @@ HostFacts CollectHostFacts(const HostPaths& host_paths, const HostOptions& optio
     f.target_seccomp = Result<SeccompState>::Error("no target pid given");
   }
   if (options.target_port) {
-    f.target_listeners = ReadPortListeners(paths, *options.target_port);
+    // A server in a container: its clients on this host are in the daemon's namespace.
+    f.target_listeners =
+        ReadPortListeners(paths, *options.target_port, netns ? &host_paths : nullptr);
   } else {
     f.target_listeners = Result<PortListeners>::Error("no target port given");
   }

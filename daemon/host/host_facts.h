@@ -67,10 +67,13 @@ struct HostFacts {
   Result<PortListeners> target_listeners = Result<PortListeners>::Error("not read");
   Result<std::vector<DeviceFacts>> devices = Result<std::vector<DeviceFacts>>::Error("not read");
   // The target's network namespace when it is not the daemon's: netstat, snmp, sockstat,
-  // target_listeners and the net.* sysctls above are read there (`netns_note` says when the
-  // sysctls could not be).
+  // target_listeners and the net.* sysctls above are read there.
   std::optional<TargetNetns> target_netns;
-  std::string netns_note;
+  // Why the target's namespace is unknown (its /proc/PID/ns/net link cannot be read); the
+  // per-namespace files are still its (/proc/PID/net), the sysctls the daemon's.
+  std::string netns_unknown;
+  // Why the sysctls could not be read in the target's namespace (marked unreadable then).
+  std::string netns_sysctls_error;
   int cpus_configured = 0;  // sysconf(_SC_NPROCESSORS_CONF)
   int cpus_online = 0;      // sysconf(_SC_NPROCESSORS_ONLN)
 };

@@ -181,15 +181,18 @@ std::uint64_t PortListeners::accept_queue() const {
   return out;
 }
 
-PortListeners FindListeners(const std::vector<TcpSocket>& sockets, unsigned port) {
+PortListeners FindListeners(const std::vector<TcpSocket>& sockets, unsigned port,
+                            const std::vector<TcpSocket>& elsewhere) {
   PortListeners pl;
   pl.port = port;
   constexpr unsigned kListen = 0x0A, kEstablished = 0x01;
   // This host's sockets connected to the port: the clients' ends of local connections.
   std::set<std::pair<std::string_view, unsigned>> clients;
-  for (const auto& s : sockets) {
-    if (s.remote_port == port && s.local_port != port)
-      clients.emplace(s.local_address, s.local_port);
+  for (const auto* table : {&sockets, &elsewhere}) {
+    for (const auto& s : *table) {
+      if (s.remote_port == port && s.local_port != port)
+        clients.emplace(s.local_address, s.local_port);
+    }
   }
   for (const auto& s : sockets) {
     if (s.local_port != port) continue;
@@ -204,7 +207,7 @@ PortListeners FindListeners(const std::vector<TcpSocket>& sockets, unsigned port
   return pl;
 }
 
-Result<PortListeners> ReadPortListeners(const HostPaths& paths, unsigned port) {
+Result<std::vector<TcpSocket>> ReadTcpSockets(const HostPaths& paths) {
   std::vector<TcpSocket> all;
   bool any = false;
   std::string errors;
@@ -216,12 +219,24 @@ Result<PortListeners> ReadPortListeners(const HostPaths& paths, unsigned port) {
       continue;
     }
     auto socks = ParseProcNetTcp(*text, v6, path);
-    if (!socks) return Result<PortListeners>::Error(socks.error());
+    if (!socks) return Result<std::vector<TcpSocket>>::Error(socks.error());
     any = true;
     all.insert(all.end(), socks->begin(), socks->end());
   }
-  if (!any) return Result<PortListeners>::Error(errors);
-  return FindListeners(all, port);
+  if (!any) return Result<std::vector<TcpSocket>>::Error(errors);
+  return all;
+}
+
+Result<PortListeners> ReadPortListeners(const HostPaths& paths, unsigned port,
+                                        const HostPaths* clients) {
+  auto own = ReadTcpSockets(paths);
+  if (!own) return Result<PortListeners>::Error(own.error());
+  std::vector<TcpSocket> elsewhere;
+  if (clients != nullptr) {
+    // Unreadable, they are simply not found: the server's own table still answers.
+    if (auto theirs = ReadTcpSockets(*clients)) elsewhere = std::move(*theirs);
+  }
+  return FindListeners(*own, port, elsewhere);
 }
 
 }  // namespace tunescope::host

@@ -63,7 +63,8 @@ struct PortListeners {
   std::vector<TcpSocket> listeners;  // tcp and tcp6 sockets in LISTEN on the port
   int established = 0;               // connections accepted on the port
   // Of those, connections whose peer is on this host: a loopback address, or a peer socket
-  // that this host's own table lists (the client's end of the same connection).
+  // that the tables read list (the client's end of the same connection; for a server in a
+  // container, a client in the host's namespace reaching it over a veth).
   int local_peers = 0;
   // Connections waiting in the listeners' accept queues now.
   std::uint64_t accept_queue() const;
@@ -75,7 +76,15 @@ struct PortListeners {
 
 // Loopback: 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104, in /proc/net/tcp's hex form.
 bool IsLoopbackHex(std::string_view address, bool ipv6);
-PortListeners FindListeners(const std::vector<TcpSocket>& sockets, unsigned port);
-Result<PortListeners> ReadPortListeners(const HostPaths& paths, unsigned port);
+// `sockets` from the server's namespace; `elsewhere` from other namespaces on this host, where
+// only clients' ends are looked for.
+PortListeners FindListeners(const std::vector<TcpSocket>& sockets, unsigned port,
+                            const std::vector<TcpSocket>& elsewhere = {});
+// tcp and tcp6 of the namespace `paths.Net()` shows.
+Result<std::vector<TcpSocket>> ReadTcpSockets(const HostPaths& paths);
+// The port's listeners in `paths.Net()`'s namespace; `clients` (when not null) is another
+// namespace whose sockets may be the clients' ends.
+Result<PortListeners> ReadPortListeners(const HostPaths& paths, unsigned port,
+                                        const HostPaths* clients = nullptr);
 
 }  // namespace tunescope::host

@@ -96,5 +96,21 @@ TEST(Catalogue, SecurityWeakeningTuningsSaySoAndAreNeverExperimentable) {
   }
 }
 
+// A server in a container has its own somaxconn and net.ipv4.*: trying those runs in its
+// namespace. Host-wide sysctls and RPS masks are tried where tunescope runs.
+TEST(Catalogue, ExperimentCommandEntersTheServersNamespaceOnlyForItsOwnSysctls) {
+  const std::string plain =
+      "tunescope experiment --tuning somaxconn --load \"YOUR LOAD COMMAND\" --yes";
+  EXPECT_EQ(ExperimentCommand(*FindTuning("somaxconn"), std::nullopt), plain);
+  EXPECT_EQ(ExperimentCommand(*FindTuning("somaxconn"), 4242),
+            "nsenter --net=/proc/4242/ns/net " + plain);
+  EXPECT_EQ(ExperimentCommand(*FindTuning("tcp_tw_reuse"), 4242).rfind("nsenter", 0), 0u);
+  for (const char* id : {"busy_poll", "rps_rfs"}) {
+    EXPECT_EQ(ExperimentCommand(*FindTuning(id), 4242).rfind("tunescope experiment --tuning ", 0),
+              0u)
+        << id;
+  }
+}
+
 }  // namespace
 }  // namespace tunescope::advisor

@@ -203,5 +203,42 @@ TEST(TextReport, ShowsEvidencePayoffCommandRiskAndSource) {
   EXPECT_EQ(text.find(".txt"), std::string::npos);
 }
 
+// Without ptrace access to the server, its namespace link cannot be read: the report says
+// the namespace is unknown and which facts are whose, rather than nothing.
+TEST(TextReport, AnUnreadableNamespaceIsReportedAsUnknown) {
+  testing::Fixture f;
+  f.Server({0}, 10);
+  f.after.netns_unknown = "/proc/4242/ns/net: Permission denied";
+  const Advice advice = Advise(f.Build());
+  EXPECT_EQ(advice.network_namespace.rfind("unknown (/proc/4242/ns/net: Permission denied)", 0), 0u)
+      << advice.network_namespace;
+  EXPECT_FALSE(advice.netns_pid);
+  EXPECT_NE(TextReport(advice).find("server's network namespace: unknown ("), std::string::npos);
+}
+
+TEST(TextReport, ATargetInAContainerIsTriedInItsNamespace) {
+  testing::Fixture f;
+  f.Server({0}, 10);
+  f.Sysctl("net.core.somaxconn", "128");  // drops at a full listen queue: somaxconn measured
+  f.Tcp(&host::TcpCounters::listen_drops, 10, 110);
+  f.Tcp(&host::TcpCounters::passive_opens, 0, 1000);
+  host::PortListeners l;
+  l.port = 8080;
+  host::TcpSocket listener;
+  listener.local_port = 8080;
+  listener.state = 0x0A;
+  l.listeners.push_back(listener);
+  f.after.target_listeners = l;
+  Advice advice = Advise(f.Build());
+  advice.network_namespace = "net:[4026532400] (pid 4242): read there";
+  advice.netns_pid = 4242;
+  const std::string text = TextReport(advice);
+  EXPECT_NE(text.find("server's network namespace: net:[4026532400] (pid 4242)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("try:     nsenter --net=/proc/4242/ns/net tunescope experiment --tuning "),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace tunescope::advisor

@@ -426,6 +426,40 @@ TEST(RpsRfsRule, AMaskSteeringAwayFromTheServersCpuIsNamedWithoutAPayoff) {
   EXPECT_EQ(f.Eval("rps_rfs").reason.find("steers"), std::string::npos);
 }
 
+// A server in a container with clients on the host: their packets cross this namespace's
+// veth, not its lo, so the veth's mask is the one that steers.
+TEST(RpsRfsRule, ForAServerInAContainerTheVethsMaskSteersNotLos) {
+  Fixture f;
+  f.Server({0}, 10);
+  host::PortListeners l;
+  l.port = 8080;
+  l.listeners = {Listener(8080, 1)};
+  l.established = 4;
+  l.local_peers = 4;
+  f.after.target_listeners = l;
+  f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true};
+  host::DeviceFacts lo, veth, nic;
+  lo.device.name = "lo";
+  lo.device.rps = {{"rx-0", std::vector<int>{1}}};
+  veth.device.name = "veth1";
+  veth.device.rps = {{"rx-0", std::vector<int>{1}}};
+  nic.device.name = "eth0";
+  nic.device.has_device = true;
+  nic.device.rps = {{"rx-0", std::vector<int>{1}}};
+  f.after.devices = std::vector<host::DeviceFacts>{lo, veth, nic};
+  EXPECT_EQ(f.Build().RpsAwayFromServer(), std::vector<std::string>{"veth1 rx-0 -> CPU 1"});
+  // Clients elsewhere come in through the NIC (and the veth behind it), never lo.
+  l.local_peers = 0;
+  f.after.target_listeners = l;
+  EXPECT_EQ(f.Build().RpsAwayFromServer(),
+            (std::vector<std::string>{"veth1 rx-0 -> CPU 1", "eth0 rx-0 -> CPU 1"}));
+  // The same host without the container: local clients use lo.
+  f.after.target_netns.reset();
+  l.local_peers = 4;
+  f.after.target_listeners = l;
+  EXPECT_EQ(f.Build().RpsAwayFromServer(), std::vector<std::string>{"lo rx-0 -> CPU 1"});
+}
+
 TEST(ServerCpu, WithRpsSteeringAwayTheNetRxLeftIsTheServersOwn) {
   Fixture f;
   f.Server({0}, 10);

@@ -49,7 +49,7 @@ class ServerNetns {
 
 // A server that listens in `ns` and never accepts: every connection past the backlog is
 // dropped at a full accept queue.
-pid_t SpawnStalledListener(const std::string& ns) {
+pid_t SpawnStalledListener(const std::string& ns, const char* ip = "127.0.0.1") {
   int ready[2];
   if (pipe2(ready, O_CLOEXEC) != 0) return -1;
   pid_t pid = fork();
@@ -57,7 +57,7 @@ pid_t SpawnStalledListener(const std::string& ns) {
     int fd = open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(3);
     int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr = Ipv4("127.0.0.1", kPort);
+    sockaddr_in addr = Ipv4(ip, kPort);
     if (bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(s, 128) != 0) {
       _exit(4);
     }
@@ -156,6 +156,43 @@ TEST(AdvisorTargetNetns, HostFactsTakeTheNamespacesSysctlsAndKeepHostWideOnes) {
   }
   ASSERT_TRUE(f.target_listeners.ok()) << f.target_listeners.error();
   EXPECT_EQ(f.target_listeners->listeners.size(), 1u) << "the namespace's listener on the port";
+}
+
+// A client on the host reaching a containerised server over a veth is on this host: its
+// replies' receive processing runs on the server's CPU, as over lo. Its end of the connection
+// is in the client's namespace, not in the server's table.
+TEST(AdvisorTargetNetns, ClientsInTheDaemonsNamespaceAreLocalPeers) {
+  TUNESCOPE_REQUIRE_ROOT();
+  VethPair net;  // a_ns stands for the host's namespace, b_ns for the container's
+  const pid_t server = SpawnStalledListener(net.b_ns, VethPair::kServerIp);
+  ASSERT_GT(server, 0);
+  constexpr int kClients = 3;
+  std::vector<int> clients = InNetns(net.a_ns, [] {
+    std::vector<int> fds;
+    for (int i = 0; i < kClients; ++i) {
+      int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in addr = Ipv4(VethPair::kServerIp, kPort);
+      if (connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) fds.push_back(c);
+    }
+    return fds;
+  });
+  host::HostOptions options;
+  options.target_pid = server;
+  options.target_port = kPort;
+  options.query_netfilter = false;
+  // The daemon's own namespace is the reading thread's (/proc/self/net is the main thread's).
+  host::HostPaths paths;
+  paths.net = "/proc/thread-self/net";
+  const host::HostFacts f =
+      InNetns(net.a_ns, [&] { return host::CollectHostFacts(paths, options); });
+  for (int c : clients) close(c);
+  kill(server, SIGKILL);
+  waitpid(server, nullptr, 0);
+  ASSERT_EQ(clients.size(), static_cast<size_t>(kClients));
+  ASSERT_TRUE(f.target_netns.has_value());
+  ASSERT_TRUE(f.target_listeners.ok()) << f.target_listeners.error();
+  EXPECT_EQ(f.target_listeners->established, kClients);
+  EXPECT_EQ(f.target_listeners->local_peers, kClients) << "the clients' ends are in a_ns";
 }
 
 std::string HostSomaxconn() {
