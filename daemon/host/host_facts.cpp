@@ -83,7 +83,13 @@ HostFacts CollectHostFacts(const HostPaths& host_paths, const HostOptions& optio
     f.netfilter = Result<NetfilterState>::Error("netfilter queries disabled");
   }
   f.cpufreq = ReadCpufreq(paths);
-  f.packet_sockets = ReadOwnedPacketSockets(paths);
+  f.packet_sockets = ReadOwnedPacketSockets(host_paths);
+  if (netns && f.packet_sockets) {
+    // A tap in the container sees its traffic as one on the host does.
+    if (auto theirs = ReadOwnedPacketSockets(paths)) {
+      f.packet_sockets->insert(f.packet_sockets->end(), theirs->begin(), theirs->end());
+    }
+  }
 
   auto devs = ReadNetDevices(paths);
   if (!devs) {

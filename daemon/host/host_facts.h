@@ -67,7 +67,8 @@ struct HostFacts {
   Result<PortListeners> target_listeners = Result<PortListeners>::Error("not read");
   Result<std::vector<DeviceFacts>> devices = Result<std::vector<DeviceFacts>>::Error("not read");
   // The target's network namespace when it is not the daemon's: netstat, snmp, sockstat,
-  // target_listeners and the net.* sysctls above are read there.
+  // target_listeners and the net.* sysctls above are read there; its packet sockets are added
+  // to the daemon's namespace's.
   std::optional<TargetNetns> target_netns;
   // Why the target's namespace is unknown (its /proc/PID/ns/net link cannot be read); the
   // per-namespace files are still its (/proc/PID/net), the sysctls the daemon's.

@@ -54,7 +54,7 @@ Result<std::vector<PacketSocket>> ParseProcNetPacket(std::string_view text,
 }
 
 Result<std::vector<PacketSocket>> ReadPacketSockets(const HostPaths& paths) {
-  const std::string path = paths.proc + "/net/packet";
+  const std::string path = paths.Net() + "/packet";
   auto text = ReadTextFile(path);
   if (!text) return Result<std::vector<PacketSocket>>::Error(text.error());
   return ParseProcNetPacket(*text, path);

@@ -2,6 +2,7 @@
 // container): `advise --target-pid` reads the server's listen-queue counters, listening socket
 // and somaxconn in the server's namespace, where they are, not in its own.
 #include <gtest/gtest.h>
+#include <linux/if_ether.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -193,6 +194,43 @@ TEST(AdvisorTargetNetns, ClientsInTheDaemonsNamespaceAreLocalPeers) {
   ASSERT_TRUE(f.target_listeners.ok()) << f.target_listeners.error();
   EXPECT_EQ(f.target_listeners->established, kClients);
   EXPECT_EQ(f.target_listeners->local_peers, kClients) << "the clients' ends are in a_ns";
+}
+
+// A packet socket in the server's namespace (a tcpdump beside it in the container) copies
+// every packet of its traffic, as one on the host would.
+TEST(AdvisorTargetNetns, PacketSocketsInTheServersNamespaceAreFound) {
+  TUNESCOPE_REQUIRE_ROOT();
+  ServerNetns ns;
+  int ready[2];
+  ASSERT_EQ(pipe2(ready, O_CLOEXEC), 0);
+  const pid_t tap = fork();
+  if (tap == 0) {
+    int fd = open(("/run/netns/" + ns.name()).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(3);
+    if (socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL)) < 0) _exit(4);
+    (void)!write(ready[1], "r", 1);
+    pause();
+    _exit(0);
+  }
+  close(ready[1]);
+  char c = 0;
+  const bool started = read(ready[0], &c, 1) == 1;
+  close(ready[0]);
+  host::HostOptions options;
+  options.target_pid = tap;
+  options.query_netfilter = false;
+  const host::HostFacts f = host::CollectHostFacts(host::HostPaths{}, options);
+  kill(tap, SIGKILL);
+  waitpid(tap, nullptr, 0);
+  ASSERT_TRUE(started);
+  ASSERT_TRUE(f.target_netns.has_value());
+  ASSERT_TRUE(f.packet_sockets.ok()) << f.packet_sockets.error();
+  const bool found =
+      std::any_of(f.packet_sockets->begin(), f.packet_sockets->end(), [&](const auto& s) {
+        return std::any_of(s.owners.begin(), s.owners.end(),
+                           [&](const auto& o) { return o.pid == tap; });
+      });
+  EXPECT_TRUE(found) << f.packet_sockets->size() << " packet sockets, none the namespace's";
 }
 
 std::string HostSomaxconn() {
