@@ -68,6 +68,7 @@ void Rank(std::vector<Prediction>& predictions) {
 Advice Advise(const Evidence& evidence) {
   Advice advice;
   advice.window_seconds = evidence.window_seconds();
+  advice.finished = std::chrono::system_clock::now();
   if (auto server = evidence.ServerCpuSeconds()) {
     advice.server_cpu_basis = server->basis;
   } else {

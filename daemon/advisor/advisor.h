@@ -25,6 +25,9 @@ namespace tunescope::advisor {
 struct Advice {
   std::vector<Prediction> ranked;  // rank 1 first
   double window_seconds = 0;
+  // When the ranking was made, at its window's end: serve's advice is as old as its last
+  // window (windows skipped under --overhead-budget refresh nothing).
+  std::chrono::system_clock::time_point finished{};
   std::string server_cpu_basis;  // how the server's CPU time was counted, or why not
   // The target's network namespace when it is not the daemon's ("" otherwise), and what was
   // read there.

@@ -1,7 +1,9 @@
 #include "advisor/report.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "metrics/family.h"
@@ -42,6 +44,17 @@ void Line(std::string& out, std::string_view label, std::string_view text) {
 }
 
 }  // namespace
+
+// RFC 3339 in UTC, whole seconds: "2026-12-03T16:40:00Z".
+std::string Rfc3339(std::chrono::system_clock::time_point t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm utc{};
+  char buf[32];
+  if (gmtime_r(&secs, &utc) == nullptr || std::strftime(buf, sizeof(buf), "%FT%TZ", &utc) == 0) {
+    return "";
+  }
+  return buf;
+}
 
 std::string_view Basis(const Prediction& p) {
   switch (p.verdict) {
@@ -172,7 +185,8 @@ std::string JsonReport(const Advice& a) {
                        {"source_url", SourceUrl(t)},
                        {"documented_gain", t.documented_gain}});
   }
-  return JsonText({{"window_seconds", a.window_seconds},
+  return JsonText({{"finished_at", Rfc3339(a.finished)},
+                   {"window_seconds", a.window_seconds},
                    {"server_cpu_basis", a.server_cpu_basis},
                    {"network_namespace", a.network_namespace.empty()
                                              ? nlohmann::ordered_json(nullptr)
@@ -200,6 +214,11 @@ std::vector<prometheus::MetricFamily> AdviceMetrics(const Advice& a) {
       metrics::GaugeFamily("tunescope_tuning_applied", "1 if the tuning is already applied.");
   auto rank = metrics::GaugeFamily("tunescope_tuning_rank",
                                    "Rank of the tuning by predicted payoff (1 = first).");
+  auto finished = metrics::GaugeFamily(
+      "tunescope_advice_window_end_timestamp_seconds",
+      "Unix time at which the window behind the tunescope_tuning_* series ended; they are stale "
+      "when it falls behind (windows skipped under --overhead-budget).");
+  finished.Gauge({}, std::chrono::duration<double>(a.finished.time_since_epoch()).count());
   for (const Prediction& p : a.ranked) {
     metrics::Labels labels{{"tuning", std::string(p.tuning->id)}};
     if (p.payoff_ratio && p.verdict == Verdict::kMeasured) ratio.Gauge(labels, *p.payoff_ratio);
@@ -218,6 +237,7 @@ std::vector<prometheus::MetricFamily> AdviceMetrics(const Advice& a) {
   metrics::Append(out, std::move(latency));
   metrics::Append(out, std::move(applied));
   metrics::Append(out, std::move(rank));
+  metrics::Append(out, std::move(finished));
   return out;
 }
 

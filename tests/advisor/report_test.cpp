@@ -3,6 +3,7 @@
 // JSON text conventions (escaping, invalid UTF-8, non-finite numbers); the terminal report.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -76,6 +77,7 @@ TEST(JsonReport, RoundTripsEveryTuningField) {
   f.Server({0}, 10);
   f.Counter("tunescope_netfilter_seconds_total", {{"family", "ipv4"}, {"hook", "input"}}, 0, 1.8);
   Advice advice = Advise(f.Build());
+  advice.finished = std::chrono::system_clock::from_time_t(1796316005);
   advice.probes_up = {"netfilter", "softirq"};
   advice.probes_down.push_back("qdisc: \"lock\" tracepoints\nmissing");
   ASSERT_FALSE(advice.ranked.empty());
@@ -84,10 +86,11 @@ TEST(JsonReport, RoundTripsEveryTuningField) {
   const std::string text = JsonReport(advice);
   Json doc;
   ASSERT_NO_THROW(doc = Json::parse(text)) << text;
-  // The top-level keys, in the order /advice has always had them (docs/advisor.md).
+  // The top-level keys, in a fixed order (docs/advisor.md).
   EXPECT_EQ(Keys(doc),
-            (std::vector<std::string>{"window_seconds", "server_cpu_basis", "network_namespace",
-                                      "probes_up", "probes_down", "tunings"}));
+            (std::vector<std::string>{"finished_at", "window_seconds", "server_cpu_basis",
+                                      "network_namespace", "probes_up", "probes_down", "tunings"}));
+  EXPECT_EQ(doc.at("finished_at").get<std::string>(), "2026-12-03T16:40:05Z");
   EXPECT_TRUE(doc.at("network_namespace").is_null()) << "the daemon's own namespace";
   EXPECT_EQ(doc.at("window_seconds").get<double>(), advice.window_seconds);
   EXPECT_EQ(doc.at("server_cpu_basis").get<std::string>(), advice.server_cpu_basis);
@@ -168,10 +171,16 @@ TEST(JsonReport, RoundTripsEveryTuningField) {
   EXPECT_EQ(tunings[0].at("id").get<std::string>(), "netfilter_unload");
   EXPECT_TRUE(tunings[0].at("numbers").at("uncomputable").is_null());
 
-  // The metrics carry the same ranking.
+  // The metrics carry the same ranking, and when it was made.
   auto families = AdviceMetrics(advice);
   bool found = false;
+  bool stamped = false;
   for (const auto& fam : families) {
+    if (fam.name == "tunescope_advice_window_end_timestamp_seconds") {
+      ASSERT_EQ(fam.metric.size(), 1u);
+      EXPECT_EQ(fam.metric[0].gauge.value, 1796316005);
+      stamped = true;
+    }
     if (fam.name != "tunescope_tuning_rank") continue;
     for (const auto& m : fam.metric) {
       if (m.label.at(0).value == "netfilter_unload") {
@@ -181,6 +190,7 @@ TEST(JsonReport, RoundTripsEveryTuningField) {
     }
   }
   EXPECT_TRUE(found);
+  EXPECT_TRUE(stamped);
 }
 
 TEST(TextReport, ShowsEvidencePayoffCommandRiskAndSource) {

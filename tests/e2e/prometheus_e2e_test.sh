@@ -112,6 +112,12 @@ kill -0 "$def_pid" || { cat "$tmp/default.log" >&2; fail "the default tunescope 
   fail "no advice from the default daemon after its first window"
 
 [[ $(query "up{job=\"tunescope\"}" | jq -r '.data.result[0].value[1]') == 1 ]] || fail "target not up"
+# The advice says when its window ended: within the last two minutes (30 s windows here).
+age=$(query "time() - tunescope_advice_window_end_timestamp_seconds{instance=\"$instance\"}" |
+  jq -r '.data.result[0].value[1] // "none"')
+if [[ $age == none ]] || ! awk -v a="$age" 'BEGIN { exit !(a >= 0 && a < 120) }'; then
+  fail "advice window end is $age s ago, not within 120 s"
+fi
 
 # Every panel query, variables substituted, must return at least one finite value.
 failures=0 count=0
