@@ -12,9 +12,11 @@
 #include <climits>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "core/log.h"
+#include "host/netns.h"
 #include "metrics/family.h"
 #include "metrics/log2_histogram.h"
 #include "netfilter.skel.h"
@@ -108,6 +110,32 @@ Status AttachBracket(netfilter_bpf& s, const NetfilterAttachPoint& p, std::vecto
   return Status::Error(ErrnoMessage("attach " + std::string(bpf_program__name(prog)) + " pf " +
                                         std::to_string(p.pf) + " hook " + std::to_string(p.hook),
                                     err));
+}
+
+// Every hook of the thread's network namespace. A kernel booted without IPv6 has no IPv6
+// hooks; IPv4 alone is still worth measuring.
+Status AttachBracketSet(netfilter_bpf& s, std::vector<LinkPtr>& links) {
+  for (const NetfilterAttachPoint& p : BracketAttachPoints()) {
+    Status st = AttachBracket(s, p, links);
+    if (st.ok()) continue;
+    if (p.pf == NFPROTO_IPV6) {
+      TS_LOG(kWarn) << "probe netfilter: " << st.error() << " (IPv6 not measured)";
+      continue;
+    }
+    return st;
+  }
+  return {};
+}
+
+// The target server's network namespace when it is not ours (a container): the rules there run
+// on hooks of its own, which a bracket in the daemon's namespace does not reach.
+std::optional<host::TargetNetns> TargetNamespace(const ProbeConfig& config) {
+  const host::HostPaths paths;
+  auto pid = host::FirstTargetPid(paths, config.target_pids, config.target_comms);
+  if (!pid) return std::nullopt;
+  auto ns = host::ReadTargetNetns(paths, *pid);
+  if (!ns || !ns->other) return std::nullopt;
+  return *ns;
 }
 
 // Runs on its own thread: unshare() moves only this thread into a fresh network namespace,
@@ -246,7 +274,7 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
   }
 
  protected:
-  Status Attach(netfilter_bpf& s, const ProbeMode& mode, const ProbeConfig&) override {
+  Status Attach(netfilter_bpf& s, const ProbeMode& mode, const ProbeConfig& config) override {
     bracket_ = mode.name == "bracket";
     if (!bracket_) return AttachLoadedPrograms(s.obj, links());
     // Once per Start: a window's re-attach reuses the calibration.
@@ -262,15 +290,19 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
       s.bss->bracket_self_ns = self_ns;
       calibrated_ = true;
     }
-    for (const NetfilterAttachPoint& p : BracketAttachPoints()) {
-      Status st = AttachBracket(s, p, links());
-      if (st.ok()) continue;
-      // A kernel booted without IPv6 has no IPv6 hooks; IPv4 alone is still worth measuring.
-      if (p.pf == NFPROTO_IPV6) {
-        TS_LOG(kWarn) << "probe netfilter: " << st.error() << " (IPv6 not measured)";
-        continue;
-      }
-      return st;
+    if (Status st = AttachBracketSet(s, links()); !st.ok()) return st;
+    // Resolved at every attach: a container that restarts comes back in a new namespace. A
+    // link belongs to the namespace of the thread that makes it.
+    const auto target = TargetNamespace(config);
+    if (!target) return {};
+    Status theirs;
+    Status entered = host::RunInNetns(host::HostPaths{}, *target,
+                                      [&] { theirs = AttachBracketSet(s, links()); });
+    if (entered.ok()) entered = theirs;
+    if (!entered.ok() && warned_netns_ != target->id) {
+      TS_LOG(kWarn) << "probe netfilter: the target's network namespace " << target->id
+                    << " is not measured: " << entered.error();
+      warned_netns_ = target->id;  // once per namespace, not every window
     }
     return {};
   }
@@ -278,6 +310,7 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
  private:
   bool bracket_ = false;
   bool calibrated_ = false;
+  std::string warned_netns_;
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 // netfilter: time packets spend in netfilter hooks (iptables/nftables rules, conntrack, ...),
 // per family and hook, in the best of three modes this kernel allows (fentry, kprobe, or a
-// bracket of BPF netfilter programs around the other hooks).
+// bracket of BPF netfilter programs around the other hooks). fentry and kprobe see every
+// network namespace; the bracket attaches in the daemon's and, for a target server in a
+// container, in the server's too.
 #pragma once
 
 #include <cstdint>

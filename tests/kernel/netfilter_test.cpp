@@ -7,6 +7,7 @@
 #include <iostream>
 #include <thread>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -167,6 +168,62 @@ TEST(NetfilterProbe, BracketKeepsPairingAcrossDroppedPackets) {
   EXPECT_GE(at_prerouting, 0.95 * 3 * kRounds);
   EXPECT_GE(at_input, 0.95 * kRounds);
   EXPECT_LE(at_input, kRounds + 10);  // a dropped packet never completes input
+}
+
+// A process that only sits in namespace `ns`: the target server as the probe resolves it.
+pid_t SpawnSleeperIn(const std::string& ns) {
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) != 0) return -1;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(3);
+    (void)!write(ready[1], "r", 1);
+    pause();
+    _exit(0);
+  }
+  close(ready[1]);
+  char c = 0;
+  const bool ok = read(ready[0], &c, 1) == 1;
+  close(ready[0]);
+  return ok ? pid : -1;
+}
+
+// The daemon in the host's namespace, the server in a container's: the rules of the server's
+// namespace run on its own hooks, which the bracket must reach too (fentry and kprobe see
+// every namespace anyway). The probe runs in this test's namespace, where none of the
+// traffic passes.
+TEST(NetfilterProbe, TheBracketAlsoMeasuresTheTargetsNamespace) {
+  TUNESCOPE_REQUIRE_ROOT();
+  VethPair pair;
+  const pid_t target = SpawnSleeperIn(pair.b_ns);
+  ASSERT_GT(target, 0);
+  probes::ProbeConfig config;
+  config.target_pids = {target};
+  auto probe = StartProbe("netfilter", "bracket", config);
+  auto untargeted = StartProbe("netfilter", "bracket");
+  RestoreRules(pair.b_ns, NonMatchingRules(200));  // the container's own rules
+  NsSocket server(pair.b_ns, SOCK_DGRAM);
+  server.Bind(VethPair::kServerIp, 5001);
+  NsSocket client(pair.a_ns, SOCK_DGRAM);
+  Cost seen{}, unseen{};
+  if (probe && untargeted) {
+    const auto before = untargeted->Collect();
+    seen = MeasureInput(*probe, client.fd());
+    const auto after = untargeted->Collect();
+    const LabelFilter input{{"family", "ipv4"}, {"hook", "input"}};
+    unseen.packets = SumValues(after, "tunescope_netfilter_packets_total", input) -
+                     SumValues(before, "tunescope_netfilter_packets_total", input);
+  }
+  kill(target, SIGKILL);
+  waitpid(target, nullptr, 0);
+  ASSERT_NE(probe, nullptr);
+  ASSERT_NE(untargeted, nullptr);
+  std::cout << "ipv4/input packets: targeted " << seen.packets << " (" << seen.ns_per_packet
+            << " ns each), untargeted " << unseen.packets << "\n";
+  EXPECT_GT(seen.packets, 1000) << "the bracket in the server's namespace sees its input hook";
+  EXPECT_GT(seen.ns_per_packet, 100) << "200 rules take hundreds of ns a packet";
+  EXPECT_EQ(unseen.packets, 0) << "the test's own namespace carries none of this traffic";
 }
 
 // GET /metrics from 127.0.0.1:port in namespace ns; empty when nothing answers.
