@@ -70,14 +70,20 @@ int WaitFor(const sigset_t& signals, double seconds) {
 
 // Listen-queue drops follow the server's accept pace, which the probes slow: they are counted
 // first, with nothing attached.
+// `paths` are the target's namespace's; `own` the daemon's, whose counters are read too when
+// they may differ (a containerised server's local clients count their side there).
 std::optional<advisor::Evidence::UnprobedTcp> CountUnprobed(const host::HostPaths& paths,
+                                                            const host::HostPaths& own,
                                                             const sigset_t& signals,
                                                             double seconds) {
   advisor::Evidence::UnprobedTcp out;
+  const bool elsewhere = paths.Net() != own.Net();
   out.before = host::ReadTcpCounters(paths);
+  if (elsewhere) out.own_before = host::ReadTcpCounters(own);
   auto start = std::chrono::steady_clock::now();
   if (WaitFor(signals, seconds) != 0) return std::nullopt;
   out.after = host::ReadTcpCounters(paths);
+  if (elsewhere) out.own_after = host::ReadTcpCounters(own);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
@@ -105,7 +111,8 @@ int RunAdvise(std::span<const std::string_view> args) {
   const advisor::MeasureSources target = advisor::SourcesFor(options, nullptr);
   auto target_net = host::TargetNetPaths(target.paths, target.target_pids, target.target_comms);
   const host::HostPaths net_paths = target_net ? *target_net : target.paths;
-  auto unprobed = CountUnprobed(net_paths, termination, std::min(2.0, options.duration / 4));
+  auto unprobed =
+      CountUnprobed(net_paths, target.paths, termination, std::min(2.0, options.duration / 4));
   if (!unprobed) {
     std::cerr << "tunescope advise: interrupted before the probes attached\n";
     return 130;

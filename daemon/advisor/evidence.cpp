@@ -111,9 +111,21 @@ std::optional<double> Evidence::TcpDelta(
   return Delta(host_before_->tcp, host_->tcp, field);
 }
 
+std::optional<double> Evidence::OwnTcpDelta(
+    std::optional<std::int64_t> host::TcpCounters::*field) const {
+  if (host_before_ == nullptr || !host_before_->own_tcp || !host_->own_tcp) return std::nullopt;
+  return Delta(*host_before_->own_tcp, *host_->own_tcp, field);
+}
+
 std::optional<double> Evidence::UnprobedTcp::Delta(
     std::optional<std::int64_t> host::TcpCounters::*field) const {
   return advisor::Delta(before, after, field);
+}
+
+std::optional<double> Evidence::UnprobedTcp::OwnDelta(
+    std::optional<std::int64_t> host::TcpCounters::*field) const {
+  if (!own_before || !own_after) return std::nullopt;
+  return advisor::Delta(*own_before, *own_after, field);
 }
 
 std::optional<double> Evidence::SumDeltas(std::string_view family,

@@ -100,12 +100,17 @@ class Evidence {
   const host::HostFacts* host_before() const { return host_before_.get(); }
   // Delta of a TCP counter of the host facts over the window; nullopt when unknown.
   std::optional<double> TcpDelta(std::optional<std::int64_t> host::TcpCounters::*field) const;
+  // The same in the daemon's own namespace, for a target in another one.
+  std::optional<double> OwnTcpDelta(std::optional<std::int64_t> host::TcpCounters::*field) const;
   // TCP counters over a phase with no probe attached (advise's first seconds): what depends on
-  // the server's pace, such as listen-queue drops, without the probes' cost in it.
+  // the server's pace, such as listen-queue drops, without the probes' cost in it. `own_*`:
+  // the daemon's namespace's, when the target's may be another.
   struct UnprobedTcp {
     host::TcpCounters before, after;
+    std::optional<host::TcpCounters> own_before, own_after;
     double seconds = 0;
     std::optional<double> Delta(std::optional<std::int64_t> host::TcpCounters::*field) const;
+    std::optional<double> OwnDelta(std::optional<std::int64_t> host::TcpCounters::*field) const;
   };
   const std::optional<UnprobedTcp>& unprobed_tcp() const { return unprobed_tcp_; }
   void SetUnprobedTcp(UnprobedTcp tcp) { unprobed_tcp_ = std::move(tcp); }

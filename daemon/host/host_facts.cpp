@@ -19,6 +19,7 @@ HostFacts CollectHostFacts(const HostPaths& host_paths, const HostOptions& optio
     }
   }
   f.target_netns = netns;
+  if (netns) f.own_tcp = ReadTcpCounters(host_paths);
   f.cpus_configured = static_cast<int>(::sysconf(_SC_NPROCESSORS_CONF));
   f.cpus_online = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
   f.softirqs = ReadSoftirqs(paths);

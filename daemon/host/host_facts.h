@@ -70,6 +70,9 @@ struct HostFacts {
   // target_listeners and the net.* sysctls above are read there; its packet sockets are added
   // to the daemon's namespace's.
   std::optional<TargetNetns> target_netns;
+  // The daemon's own namespace's TCP counters, when the target's is another: clients on this
+  // host count their side (SYN retransmits) there.
+  std::optional<TcpCounters> own_tcp;
   // Why the target's namespace is unknown (its /proc/PID/ns/net link cannot be read); the
   // per-namespace files are still its (/proc/PID/net), the sysctls the daemon's.
   std::string netns_unknown;

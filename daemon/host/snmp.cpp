@@ -90,6 +90,7 @@ TcpCounters TcpCountersOf(const CounterTable& netstat, const CounterTable& snmp)
   c.out_segs = snmp.get("Tcp", "OutSegs");
   c.in_segs = snmp.get("Tcp", "InSegs");
   c.passive_opens = snmp.get("Tcp", "PassiveOpens");
+  c.active_opens = snmp.get("Tcp", "ActiveOpens");
   c.curr_estab = snmp.get("Tcp", "CurrEstab");
   return c;
 }

@@ -38,6 +38,7 @@ struct TcpCounters {
   std::optional<std::int64_t> out_segs;              // Tcp OutSegs
   std::optional<std::int64_t> in_segs;               // Tcp InSegs
   std::optional<std::int64_t> passive_opens;         // Tcp PassiveOpens
+  std::optional<std::int64_t> active_opens;          // Tcp ActiveOpens
   std::optional<std::int64_t> curr_estab;            // Tcp CurrEstab
 };
 

@@ -5,9 +5,12 @@ the realized gain with alternating runs, compare.
 Everything runs in one network namespace that this script makes and removes: the server
 (Debian's nginx, or refserver) on CPU 0, wrk pipelined 16 deep on CPU 1, both on the
 namespace's own loopback, so the server is the bottleneck (../../shared/BENCHMARKING.md).
+With --container the namespace stands for a container: the server listens on its end of a
+veth, and the clients and tunescope run in this script's own namespace, the host's.
 
 usage: scenario.py --tunescope BIN --refserver BIN --source DIR [--server nginx|refserver]
-                   [--scenario NAME ...] [--rounds N] [--run-seconds S] [--advise-seconds S]
+                   [--container] [--scenario NAME ...] [--rounds N] [--run-seconds S]
+                   [--advise-seconds S]
 Prints one table row per scenario; exits 1 when a check fails, 77 when not root outside CI.
 """
 import argparse
@@ -23,6 +26,9 @@ import tempfile
 import time
 
 PORT = 8080
+# The server's address: the namespace's loopback, or its veth end with --container (Netns).
+ADDR = "127.0.0.1"
+CONTAINER_NET = ("10.253.0.1", "10.253.0.2")  # host end, container end (a /30)
 SERVER_CPU = 0
 CLIENT_CPU = 1
 # A prediction holds when its removed CPU share is within this of the realized one, or its
@@ -38,14 +44,34 @@ def sh(cmd, check=True, **kw):
 
 
 class Netns:
-    def __init__(self):
+    """The server's namespace; with `container`, joined to this script's by a veth, and the
+    clients stay out here."""
+
+    def __init__(self, container=False):
         self.name = f"ts-scn-{os.getpid()}"
+        self.container = container
         sh(f"ip netns add {self.name}")
-        sh(f"ip netns exec {self.name} ip link set lo up")
+        try:
+            sh(f"ip netns exec {self.name} ip link set lo up")
+            if container:
+                host_if, (host_ip, ns_ip) = f"tsc{os.getpid()}", CONTAINER_NET
+                sh(f"ip link add {host_if} type veth peer name eth0 netns {self.name}")
+                sh(f"ip addr add {host_ip}/30 dev {host_if} && ip link set {host_if} up")
+                sh(f"ip -n {self.name} addr add {ns_ip}/30 dev eth0 && "
+                   f"ip -n {self.name} link set eth0 up")
+        except subprocess.CalledProcessError:
+            self.close()  # the veth goes with the namespace
+            raise
 
     def prefix(self, cpu=None):
         pin = f"taskset -c {cpu} " if cpu is not None else ""
         return f"ip netns exec {self.name} {pin}"
+
+    def client_prefix(self, cpu=None):
+        """Where clients (and tunescope) run: the host's namespace for a container."""
+        if not self.container:
+            return self.prefix(cpu)
+        return f"taskset -c {cpu} " if cpu is not None else ""
 
     def run(self, cmd, check=True):
         return sh(self.prefix() + cmd, check=check)
@@ -91,8 +117,9 @@ class Server:
     def wait_ready(self):
         deadline = time.time() + 10
         while time.time() < deadline:
-            r = self.ns.run(f"curl -s -o /dev/null -w %{{http_code}} http://127.0.0.1:{PORT}{self.path}",
-                            check=False)
+            r = sh(self.ns.client_prefix() +
+                   f"curl -s -o /dev/null -w %{{http_code}} http://{ADDR}:{PORT}{self.path}",
+                   check=False)
             if r.stdout.strip() == "200":
                 return
             time.sleep(0.1)
@@ -122,7 +149,7 @@ http {{
   scgi_temp_path {self.workdir};
   keepalive_requests 100000000;
   server {{
-    listen 127.0.0.1:{PORT};
+    listen {ADDR}:{PORT};
     location / {{ default_type application/json; return 200 '{{"message":"Hello, World!"}}'; }}
   }}
 }}
@@ -144,7 +171,7 @@ class Refserver(Server):
 
     def start(self):
         self.proc = subprocess.Popen(self.ns.prefix(SERVER_CPU).split() +
-                                     [self.binary, "--listen", f"127.0.0.1:{PORT}",
+                                     [self.binary, "--listen", f"{ADDR}:{PORT}",
                                       "--workers", "1"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
@@ -160,9 +187,9 @@ class Load:
         self.script = os.path.join(source, "bench/refserver/pipeline.lua")
 
     def command(self, seconds):
-        return (self.ns.prefix(CLIENT_CPU) +
+        return (self.ns.client_prefix(CLIENT_CPU) +
                 f"env WRK_PATH={self.server.path} wrk -t1 -c64 -d{seconds}s -s {self.script} "
-                f"http://127.0.0.1:{PORT}{self.server.path}")
+                f"http://{ADDR}:{PORT}{self.server.path}")
 
     def run(self, seconds):
         """req/s and the server CPU's busy seconds per request."""
@@ -206,9 +233,10 @@ class BurstLoad:
         self.server = server
 
     def command(self, seconds):
-        return (self.ns.prefix(CLIENT_CPU) +
+        return (self.ns.client_prefix(CLIENT_CPU) +
                 f"{sys.executable} {os.path.abspath(__file__)} --burst {seconds} "
-                f"--burst-path {self.server.path} --burst-stall {self.server.proc.pid}")
+                f"--burst-path {self.server.path} --burst-stall {self.server.proc.pid} "
+                f"--burst-addr {ADDR}")
 
     def run(self, seconds):
         """Mean seconds from connect() to the end of the answer, and connections made."""
@@ -251,7 +279,7 @@ def stopped(pids):
     return True
 
 
-def burst(seconds, path, stall):
+def burst(seconds, path, stall, addr):
     """Open loop: BURST new connections every TICK seconds for `seconds`, each burst sent with
     process group `stall` stopped, then up to 8 s for the stragglers (past the 1 s and 3 s SYN
     retransmits)."""
@@ -278,7 +306,7 @@ def burst(seconds, path, stall):
                 for _ in range(BurstLoad.BURST):
                     c = socket.socket()
                     c.setblocking(False)
-                    c.connect_ex(("127.0.0.1", PORT))
+                    c.connect_ex((addr, PORT))
                     sel.register(c, selectors.EVENT_WRITE, [time.time(), False])
                 time.sleep(0.002)  # any handshake left to a softirq
                 os.killpg(stall, signal.SIGCONT)
@@ -435,6 +463,10 @@ SCENARIOS = {s.name: s for s in (Quiet, CpuHog, NetfilterRules, RpsAway, PfifoQd
 DEFAULT = {"nginx": ["quiet", "cpu_hog", "netfilter_rules", "rps_away", "pfifo_qdisc",
                      "listen_overflow"],
            "refserver": ["quiet", "netfilter_rules", "rps_away", "listen_overflow"]}
+# --container: the rules and the listen queue are the container's own (its namespace's
+# iptables and somaxconn), seen by tunescope from the host. RPS and the qdisc here are lo's,
+# which a container's clients do not cross.
+DEFAULT_CONTAINER = ["netfilter_rules", "listen_overflow"]
 
 
 def advise(args, ns, server, load):
@@ -443,7 +475,7 @@ def advise(args, ns, server, load):
     wrk = load.start(args.advise_seconds + 30)
     time.sleep(1)
     try:
-        r = sh(ns.prefix() + f"{args.tunescope} advise --duration {args.advise_seconds}s --json "
+        r = sh(ns.client_prefix() + f"{args.tunescope} advise --duration {args.advise_seconds}s --json "
                f"--target-comm {server.comm} --target-port {PORT}", check=False)
     finally:
         os.killpg(wrk.pid, signal.SIGTERM)
@@ -613,6 +645,7 @@ def summarize(server, scenario, report, real):
 
 
 def main():
+    global ADDR
     p = argparse.ArgumentParser()
     p.add_argument("--tunescope")
     p.add_argument("--refserver")
@@ -621,6 +654,9 @@ def main():
     p.add_argument("--burst", type=float, help=argparse.SUPPRESS)  # the BurstLoad client
     p.add_argument("--burst-path", default="/", help=argparse.SUPPRESS)
     p.add_argument("--burst-stall", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--burst-addr", default=ADDR, help=argparse.SUPPRESS)
+    p.add_argument("--container", action="store_true",
+                   help="the server in a namespace of its own, clients and tunescope outside")
     p.add_argument("--scenario", action="append", choices=sorted(SCENARIOS))
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--run-seconds", type=int, default=3)
@@ -630,7 +666,7 @@ def main():
     p.add_argument("--json", help="write the rows to this file")
     args = p.parse_args()
     if args.burst:
-        burst(args.burst, args.burst_path, args.burst_stall)
+        burst(args.burst, args.burst_path, args.burst_stall, args.burst_addr)
         return 0
     if not (args.tunescope and args.refserver and args.source):
         p.error("--tunescope, --refserver and --source are required")
@@ -638,9 +674,12 @@ def main():
         print("scenario: needs root")
         return 1 if os.environ.get("CI") == "true" else 77
 
-    names = args.scenario or DEFAULT[args.server]
+    if args.container:
+        ADDR = CONTAINER_NET[1]
+    names = args.scenario or (DEFAULT_CONTAINER if args.container else DEFAULT[args.server])
     NetfilterRules.count = args.netfilter_rules
-    ns = Netns()
+    ns = Netns(args.container)
+    where = f"{args.server}{'/ct' if args.container else ''}"
     workdir = tempfile.mkdtemp(prefix="ts-scn-")
     server = (Nginx(ns, workdir) if args.server == "nginx"
               else Refserver(ns, workdir, args.refserver))
@@ -673,10 +712,10 @@ def main():
                 verdict = check(scenario, report, real)
             if real:
                 real.pop("runs")
-            row = summarize(args.server, scenario, report, real)
+            row = summarize(where, scenario, report, real)
             row.update({"ok": not verdict, "why": verdict})
             rows.append(row)
-            print(f"{args.server:9} {name:16} {row['tuning'] or 'none':20} "
+            print(f"{where:9} {name:16} {row['tuning'] or 'none':20} "
                   f"predicted {row['predicted']:>9}  realized {row['realized']:>9} "
                   f"({row['spread']})  {'ok' if not verdict else 'FAIL: ' + verdict}", flush=True)
             print(f"    {row['reason']}", flush=True)
