@@ -296,10 +296,14 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     const auto target = TargetNamespace(config);
     if (!target) return {};
     Status theirs;
+    const size_t ours = links().size();
     Status entered = host::RunInNetns(host::HostPaths{}, *target,
                                       [&] { theirs = AttachBracketSet(s, links()); });
     if (entered.ok()) entered = theirs;
-    if (!entered.ok() && warned_netns_ != target->id) {
+    if (entered.ok()) return {};
+    // Half a bracket would open traversals that never close: all of it or none.
+    links().resize(ours);
+    if (warned_netns_ != target->id) {
       TS_LOG(kWarn) << "probe netfilter: the target's network namespace " << target->id
                     << " is not measured: " << entered.error();
       warned_netns_ = target->id;  // once per namespace, not every window
