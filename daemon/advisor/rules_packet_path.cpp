@@ -38,6 +38,12 @@ std::optional<double> RxSecondsPerPacket(const Evidence& e) {
 Prediction RuleNetfilter(const Tuning& t, const Evidence& e) {
   std::optional<int> rules;
   if (e.host().netfilter.ok()) rules = e.host().netfilter->total_rules();
+  // A server in a container: its namespace's rules are on its packets' path too, and unknown
+  // there, no count can say that none are loaded.
+  if (rules && e.host().target_netns) {
+    const auto& theirs = e.host().target_netfilter;
+    rules = theirs.ok() ? std::optional<int>(*rules + theirs->total_rules()) : std::nullopt;
+  }
   if (!e.Has(kNetfilterSeconds)) {
     if (rules && *rules == 0) return NotApplicable(t, "no netfilter rules are loaded");
     Prediction p = NeedsProbe(t, "netfilter", kNetfilterSeconds);

@@ -79,7 +79,13 @@ HostFacts CollectHostFacts(const HostPaths& host_paths, const HostOptions& optio
 
   if (options.query_netfilter) {
     SystemCommandRunner system_runner;
-    f.netfilter = ReadNetfilter(paths, runner != nullptr ? *runner : system_runner);
+    CommandRunner& run = runner != nullptr ? *runner : system_runner;
+    f.netfilter = ReadNetfilter(host_paths, run);
+    // The tools run in a thread's namespace: forked from the thread that entered it.
+    if (netns && options.query_kernel) {
+      Status s = RunInNetns(paths, *netns, [&] { f.target_netfilter = ReadNetfilter(paths, run); });
+      if (!s.ok()) f.target_netfilter = Result<NetfilterState>::Error(s.error());
+    }
   } else {
     f.netfilter = Result<NetfilterState>::Error("netfilter queries disabled");
   }

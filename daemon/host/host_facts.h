@@ -73,6 +73,8 @@ struct HostFacts {
   // The daemon's own namespace's TCP counters, when the target's is another: clients on this
   // host count their side (SYN retransmits) there.
   std::optional<TcpCounters> own_tcp;
+  // Its netfilter rules (`netfilter` above is the daemon's namespace's): read there.
+  Result<NetfilterState> target_netfilter = Result<NetfilterState>::Error("not read");
   // Why the target's namespace is unknown (its /proc/PID/ns/net link cannot be read); the
   // per-namespace files are still its (/proc/PID/net), the sysctls the daemon's.
   std::string netns_unknown;

@@ -251,8 +251,8 @@ NetfilterState ReadNetfilter(const HostPaths& paths, CommandRunner& runner) {
     st.iptables_nft =
         Result<NfRuleset>::Error("nf_tables module not loaded (not loading it to look)");
   }
-  const bool v4 = ::access((paths.proc + "/net/ip_tables_names").c_str(), F_OK) == 0;
-  const bool v6 = ::access((paths.proc + "/net/ip6_tables_names").c_str(), F_OK) == 0;
+  const bool v4 = ::access((paths.Net() + "/ip_tables_names").c_str(), F_OK) == 0;
+  const bool v6 = ::access((paths.Net() + "/ip6_tables_names").c_str(), F_OK) == 0;
   if (v4 || v6) {
     st.iptables_legacy = RunSavePair(runner, "iptables-legacy-save", "ip6tables-legacy-save",
                                      "iptables-legacy", v4, v6);

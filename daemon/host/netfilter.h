@@ -58,6 +58,7 @@ struct NetfilterState {
   int total_rules() const;
 };
 
+// The rules of the calling thread's network namespace (`paths.Net()` must show the same one).
 NetfilterState ReadNetfilter(const HostPaths& paths, CommandRunner& runner);
 
 }  // namespace tunescope::host

@@ -1,9 +1,8 @@
 #include "host/netns.h"
 
-#include "host/processes.h"
-
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +10,8 @@
 #include <filesystem>
 #include <system_error>
 #include <thread>
+
+#include "host/processes.h"
 
 namespace tunescope::host {
 namespace {
@@ -67,6 +68,12 @@ Status RunInNetns(const HostPaths& paths, const TargetNetns& ns, const std::func
   const std::string path = NsPath(paths, ns.pid);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::Error(ErrnoMessage("open " + path, errno));
+  // The pid may have exited and been reused since `ns` was read: enter only that namespace.
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || "net:[" + std::to_string(st.st_ino) + "]" != ns.id) {
+    ::close(fd);
+    return Status::Error(path + ": no longer " + ns.id + " (the process exited)");
+  }
   Status status;
   // setns changes the calling thread only: a thread of its own, gone when it is done.
   try {

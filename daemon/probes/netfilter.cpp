@@ -112,15 +112,19 @@ Status AttachBracket(netfilter_bpf& s, const NetfilterAttachPoint& p, std::vecto
                                     err));
 }
 
-// Every hook of the thread's network namespace. A kernel booted without IPv6 has no IPv6
-// hooks; IPv4 alone is still worth measuring.
+// Every hook of the thread's network namespace, IPv4's first. A kernel booted without IPv6
+// has no IPv6 hooks; IPv4 alone is still worth measuring. A hook with a first program and no
+// last would open traversals that never close, so IPv6 is measured whole or not at all.
 Status AttachBracketSet(netfilter_bpf& s, std::vector<LinkPtr>& links) {
+  std::optional<size_t> ipv4_end;
   for (const NetfilterAttachPoint& p : BracketAttachPoints()) {
+    if (p.pf == NFPROTO_IPV6 && !ipv4_end) ipv4_end = links.size();
     Status st = AttachBracket(s, p, links);
     if (st.ok()) continue;
     if (p.pf == NFPROTO_IPV6) {
       TS_LOG(kWarn) << "probe netfilter: " << st.error() << " (IPv6 not measured)";
-      continue;
+      links.resize(*ipv4_end);
+      return {};
     }
     return st;
   }

@@ -116,6 +116,29 @@ TEST(NetfilterRule, NoHookTimeAndNoRulesIsApplied) {
   EXPECT_EQ(f.Eval("netfilter_unload").verdict, Verdict::kApplied);
 }
 
+// A server in a container: the host has no rules, the container's namespace has; and when the
+// container's could not be read, nothing says that none are loaded.
+TEST(NetfilterRule, AContainersRulesCountWithTheHosts) {
+  Fixture f;
+  f.Server({0}, 10);
+  host::NetfilterState none;
+  none.nft = host::NfRuleset{};
+  f.after.netfilter = none;
+  f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true};
+  host::NetfilterState theirs;
+  host::NfRuleset rs;
+  rs.tables.push_back({"ip", "filter", {{"OUTPUT", "output", "accept", 3000}}});
+  theirs.nft = rs;
+  f.after.target_netfilter = theirs;
+  Prediction p = f.Eval("netfilter_unload");
+  EXPECT_EQ(p.verdict, Verdict::kNotMeasured) << p.reason;
+  EXPECT_NE(p.reason.find("3000 rules loaded"), std::string::npos) << p.reason;
+  f.after.target_netfilter = Result<host::NetfilterState>::Error("setns: Operation not permitted");
+  p = f.Eval("netfilter_unload");
+  EXPECT_EQ(p.verdict, Verdict::kNotMeasured) << p.reason;
+  EXPECT_EQ(p.reason.find("rules loaded"), std::string::npos) << p.reason;
+}
+
 TEST(NetfilterRule, WithoutTheProbeItSaysWhichProbeItNeeds) {
   Fixture f;
   f.Server({0}, 10);

@@ -196,6 +196,33 @@ TEST(AdvisorTargetNetns, ClientsInTheDaemonsNamespaceAreLocalPeers) {
   EXPECT_EQ(f.target_listeners->local_peers, kClients) << "the clients' ends are in a_ns";
 }
 
+// The container's own iptables rules are on its packets' path: counted there, beside the
+// host's.
+TEST(AdvisorTargetNetns, TheNamespacesNetfilterRulesAreCounted) {
+  TUNESCOPE_REQUIRE_ROOT();
+  ServerNetns ns;
+  const std::string path = "/tmp/tunescope-ns-rules-" + std::to_string(getpid());
+  {
+    std::ofstream rules(path);
+    rules << "*filter\n:OUTPUT ACCEPT [0:0]\n";
+    for (int i = 1; i <= 7; ++i) rules << "-A OUTPUT -d 10.251.0." << i << "/32 -j DROP\n";
+    rules << "COMMIT\n";
+  }
+  const int restored = Sh("ip netns exec " + ns.name() + " iptables-restore < " + path);
+  std::remove(path.c_str());
+  ASSERT_EQ(restored, 0);
+  const pid_t server = SpawnStalledListener(ns.name());
+  ASSERT_GT(server, 0);
+  host::HostOptions options;
+  options.target_pid = server;
+  const host::HostFacts f = host::CollectHostFacts(host::HostPaths{}, options);
+  kill(server, SIGKILL);
+  waitpid(server, nullptr, 0);
+  ASSERT_TRUE(f.target_netns.has_value());
+  ASSERT_TRUE(f.target_netfilter.ok()) << f.target_netfilter.error();
+  EXPECT_EQ(f.target_netfilter->total_rules(), 7);
+}
+
 // A packet socket in the server's namespace (a tcpdump beside it in the container) copies
 // every packet of its traffic, as one on the host would.
 TEST(AdvisorTargetNetns, PacketSocketsInTheServersNamespaceAreFound) {
