@@ -70,8 +70,9 @@ int WaitFor(const sigset_t& signals, double seconds) {
 
 // Listen-queue drops follow the server's accept pace, which the probes slow: they are counted
 // first, with nothing attached.
-// `paths` are the target's namespace's; `own` the daemon's, whose counters are read too when
-// they may differ (a containerised server's local clients count their side there).
+// `paths` are the target's namespace's; `own` the daemon's, whose counters are read too
+// whenever a target names its own (/proc/PID/net, the same namespace or not): a containerised
+// server's local clients count their side there, and the rule uses them only then.
 std::optional<advisor::Evidence::UnprobedTcp> CountUnprobed(const host::HostPaths& paths,
                                                             const host::HostPaths& own,
                                                             const sigset_t& signals,

@@ -139,6 +139,7 @@ int RunServe(std::span<const std::string_view> args) {
   // The tunings are re-ranked over each attach window of the windowed probes, or every 30 s
   // over the window that just ended (docs/advisor.md, "In the daemon").
   if (probe_set->HasWindowed()) {
+    advice.board()->SetInterval(std::chrono::duration<double>(options.window.every).count());
     windows.Start();
     TS_LOG(kInfo) << "windowed probes attach for "
                   << std::chrono::duration<double>(options.window.open).count() << " s of every "
@@ -149,7 +150,9 @@ int RunServe(std::span<const std::string_view> args) {
                           : std::string());
   } else {
     overhead->NothingWindowed();
-    advice.Start(std::chrono::seconds(30));
+    constexpr std::chrono::seconds kAdvicePeriod{30};
+    advice.board()->SetInterval(static_cast<double>(kAdvicePeriod.count()));
+    advice.Start(kAdvicePeriod);
   }
   TS_LOG(kInfo) << "serving on " << options.listen_address << " with " << up << " probe(s) up";
 

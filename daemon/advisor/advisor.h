@@ -29,8 +29,8 @@ struct Advice {
   // window (windows skipped under --overhead-budget refresh nothing).
   std::chrono::system_clock::time_point finished{};
   std::string server_cpu_basis;  // how the server's CPU time was counted, or why not
-  // The target's network namespace when it is not the daemon's ("" otherwise), and what was
-  // read there.
+  // The target's network namespace when it is not the daemon's, and what was read there;
+  // "unknown (...)" when its link could not be read; "" otherwise.
   std::string network_namespace;
   // The target's pid when it is in another namespace: `experiment` runs there (nsenter).
   std::optional<int> netns_pid;

@@ -214,11 +214,6 @@ std::vector<prometheus::MetricFamily> AdviceMetrics(const Advice& a) {
       metrics::GaugeFamily("tunescope_tuning_applied", "1 if the tuning is already applied.");
   auto rank = metrics::GaugeFamily("tunescope_tuning_rank",
                                    "Rank of the tuning by predicted payoff (1 = first).");
-  auto finished = metrics::GaugeFamily(
-      "tunescope_advice_window_end_timestamp_seconds",
-      "Unix time at which the window behind the tunescope_tuning_* series ended; they are stale "
-      "when it falls behind (windows skipped under --overhead-budget).");
-  finished.Gauge({}, std::chrono::duration<double>(a.finished.time_since_epoch()).count());
   for (const Prediction& p : a.ranked) {
     metrics::Labels labels{{"tuning", std::string(p.tuning->id)}};
     if (p.payoff_ratio && p.verdict == Verdict::kMeasured) ratio.Gauge(labels, *p.payoff_ratio);
@@ -237,7 +232,6 @@ std::vector<prometheus::MetricFamily> AdviceMetrics(const Advice& a) {
   metrics::Append(out, std::move(latency));
   metrics::Append(out, std::move(applied));
   metrics::Append(out, std::move(rank));
-  metrics::Append(out, std::move(finished));
   return out;
 }
 
@@ -252,10 +246,37 @@ std::shared_ptr<const Advice> AdviceBoard::Latest() const {
   return latest_;
 }
 
+void AdviceBoard::SetInterval(double seconds) {
+  std::lock_guard lock(mutex_);
+  interval_s_ = seconds;
+}
+
 std::vector<prometheus::MetricFamily> AdviceBoard::Collect() const {
   auto latest = Latest();
-  if (!latest) return {};
-  return AdviceMetrics(*latest);
+  std::vector<prometheus::MetricFamily> out;
+  if (latest) out = AdviceMetrics(*latest);
+  const auto finished = latest ? latest->finished : created_;
+  metrics::Append(
+      out,
+      std::move(
+          metrics::GaugeFamily("tunescope_advice_window_end_timestamp_seconds",
+                               "Unix time at which the window behind the tunescope_tuning_* series "
+                               "ended (the daemon's start until the first one ends); the advice is "
+                               "stale when this falls behind by more than a few intervals.")
+              .Gauge({}, std::chrono::duration<double>(finished.time_since_epoch()).count())));
+  std::optional<double> interval;
+  {
+    std::lock_guard lock(mutex_);
+    interval = interval_s_;
+  }
+  if (interval) {
+    metrics::Append(
+        out, std::move(metrics::GaugeFamily("tunescope_advice_interval_seconds",
+                                            "Seconds between the daemon's rankings: its attach "
+                                            "windows' period, or 30 s when nothing is windowed.")
+                           .Gauge({}, *interval)));
+  }
+  return out;
 }
 
 }  // namespace tunescope::advisor

@@ -43,11 +43,18 @@ class AdviceBoard : public prometheus::Collectable {
   void Publish(Advice advice);
   // nullptr until the first window finished.
   std::shared_ptr<const Advice> Latest() const;
+  // How often a ranking is due (serve's window period): with the window-end timestamp, an
+  // alert can tell advice that is no longer refreshed.
+  void SetInterval(double seconds);
+  // The advice metrics, the window-end timestamp (the board's creation until the first
+  // window ends, so that one that never ends shows as old) and the interval.
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   mutable std::mutex mutex_;
   std::shared_ptr<const Advice> latest_;
+  std::optional<double> interval_s_;
+  const std::chrono::system_clock::time_point created_ = std::chrono::system_clock::now();
 };
 
 }  // namespace tunescope::advisor

@@ -70,9 +70,11 @@ HostFacts CollectHostFacts(const HostPaths& host_paths, const HostOptions& optio
     f.target_seccomp = Result<SeccompState>::Error("no target pid given");
   }
   if (options.target_port) {
-    // A server in a container: its clients on this host are in the daemon's namespace.
+    // A server in a container (or maybe one: its link unreadable): its clients on this host
+    // are in the daemon's namespace.
+    const bool elsewhere = netns || !f.netns_unknown.empty();
     f.target_listeners =
-        ReadPortListeners(paths, *options.target_port, netns ? &host_paths : nullptr);
+        ReadPortListeners(paths, *options.target_port, elsewhere ? &host_paths : nullptr);
   } else {
     f.target_listeners = Result<PortListeners>::Error("no target port given");
   }

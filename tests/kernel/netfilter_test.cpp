@@ -223,7 +223,8 @@ TEST(NetfilterProbe, TheBracketAlsoMeasuresTheTargetsNamespace) {
             << " ns each), untargeted " << unseen.packets << "\n";
   EXPECT_GT(seen.packets, 1000) << "the bracket in the server's namespace sees its input hook";
   EXPECT_GT(seen.ns_per_packet, 100) << "200 rules take hundreds of ns a packet";
-  EXPECT_EQ(unseen.packets, 0) << "the test's own namespace carries none of this traffic";
+  // The test's own namespace carries none of it (a stray ssh or NTP packet at most).
+  EXPECT_LT(unseen.packets, seen.packets / 100);
 }
 
 // GET /metrics from 127.0.0.1:port in namespace ns; empty when nothing answers.
