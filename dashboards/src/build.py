@@ -225,6 +225,15 @@ def overview():
             {"matcher": {"id": "byName",
                          "options": "latency removed per request (0: none predicted)"},
              "properties": [{"id": "unit", "value": "s"}]}]
+    b.stat("Advice age, in intervals",
+           "Time since the window behind the table above ended, in advice intervals (a window "
+           "every 120 s by default, tunescope_advice_interval_seconds). Past 3 the advice is "
+           "stale (alert TunescopeAdviceStale): windows are skipped because the daemon's fixed "
+           "cost fills --overhead-budget, or none has ended since it started.",
+           "none",
+           "(time() - %s) / %s" % (m("tunescope_advice_window_end_timestamp_seconds"),
+                                   m("tunescope_advice_interval_seconds")),
+           [("orange", 1.5), ("red", 3)], w=6)
 
     b.row("Requests")
     b.timeseries(

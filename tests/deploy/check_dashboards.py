@@ -30,7 +30,8 @@ PROBES_DOC = os.path.join(SOURCE, "docs", "probes.md")
 # Metrics of the daemon itself, exported whatever probes run.
 # Exported by the default daemon whatever the probes: self metrics, and the kernel-statistics
 # tier read from /proc (off only with --no-kernel-stats).
-CORE_METRICS = ("tunescope_probe_", "tunescope_tuning_", "tunescope_build_info",
+CORE_METRICS = ("tunescope_probe_", "tunescope_tuning_", "tunescope_advice_",
+                "tunescope_build_info",
                 "tunescope_map_full_total", "tunescope_kernel_", "tunescope_self_cpu_seconds_total",
                 "tunescope_overhead_budget_ratio", "tunescope_window_duty_ratio")
 # Metrics that need more than their probe: a flag, or a kernel feature. Checked before the
