@@ -424,15 +424,20 @@ TEST(ReuseportCbpfRule, LocalReadsDoNotFire) {
   EXPECT_EQ(f.Eval("reuseport_cbpf").verdict, Verdict::kNotApplicable);
 }
 
-TEST(RpsRfsRule, AMaskSteeringAwayFromTheServersCpuIsNamedWithoutAPayoff) {
-  Fixture f;
-  f.Server({0}, 10);
+// Port 8080 with one listener and 4 connections, `local` of them from this host.
+host::PortListeners FourConnections(int local) {
   host::PortListeners l;
   l.port = 8080;
   l.listeners = {Listener(8080, 1)};
   l.established = 4;
-  l.local_peers = 4;
-  f.after.target_listeners = l;
+  l.local_peers = local;
+  return l;
+}
+
+TEST(RpsRfsRule, AMaskSteeringAwayFromTheServersCpuIsNamedWithoutAPayoff) {
+  Fixture f;
+  f.Server({0}, 10);
+  f.after.target_listeners = FourConnections(4);
   host::DeviceFacts lo;
   lo.device.name = "lo";
   lo.device.rps = {{"rx-0", std::vector<int>{1}}};
@@ -454,12 +459,7 @@ TEST(RpsRfsRule, AMaskSteeringAwayFromTheServersCpuIsNamedWithoutAPayoff) {
 TEST(RpsRfsRule, ForAServerInAContainerTheVethsMaskSteersNotLos) {
   Fixture f;
   f.Server({0}, 10);
-  host::PortListeners l;
-  l.port = 8080;
-  l.listeners = {Listener(8080, 1)};
-  l.established = 4;
-  l.local_peers = 4;
-  f.after.target_listeners = l;
+  f.after.target_listeners = FourConnections(4);
   f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true};
   host::DeviceFacts lo, veth, nic;
   lo.device.name = "lo";
@@ -472,14 +472,12 @@ TEST(RpsRfsRule, ForAServerInAContainerTheVethsMaskSteersNotLos) {
   f.after.devices = std::vector<host::DeviceFacts>{lo, veth, nic};
   EXPECT_EQ(f.Build().RpsAwayFromServer(), std::vector<std::string>{"veth1 rx-0 -> CPU 1"});
   // Clients elsewhere come in through the NIC (and the veth behind it), never lo.
-  l.local_peers = 0;
-  f.after.target_listeners = l;
+  f.after.target_listeners = FourConnections(0);
   EXPECT_EQ(f.Build().RpsAwayFromServer(),
             (std::vector<std::string>{"veth1 rx-0 -> CPU 1", "eth0 rx-0 -> CPU 1"}));
   // The same host without the container: local clients use lo.
   f.after.target_netns.reset();
-  l.local_peers = 4;
-  f.after.target_listeners = l;
+  f.after.target_listeners = FourConnections(4);
   EXPECT_EQ(f.Build().RpsAwayFromServer(), std::vector<std::string>{"lo rx-0 -> CPU 1"});
 }
 

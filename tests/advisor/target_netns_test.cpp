@@ -51,26 +51,11 @@ class ServerNetns {
 // A server that listens in `ns` and never accepts: every connection past the backlog is
 // dropped at a full accept queue.
 pid_t SpawnStalledListener(const std::string& ns, const char* ip = "127.0.0.1") {
-  int ready[2];
-  if (pipe2(ready, O_CLOEXEC) != 0) return -1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(3);
+  return SpawnInNetns(ns, [ip] {
     int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr = Ipv4(ip, kPort);
-    if (bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(s, 128) != 0) {
-      _exit(4);
-    }
-    (void)!write(ready[1], "r", 1);
-    pause();
-    _exit(0);
-  }
-  close(ready[1]);
-  char c = 0;
-  const bool ok = read(ready[0], &c, 1) == 1;
-  close(ready[0]);
-  return ok ? pid : -1;
+    return bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && listen(s, 128) == 0;
+  });
 }
 
 TEST(AdvisorTargetNetns, ListenDropsAndSomaxconnAreTheServersNamespaces) {
@@ -228,28 +213,15 @@ TEST(AdvisorTargetNetns, TheNamespacesNetfilterRulesAreCounted) {
 TEST(AdvisorTargetNetns, PacketSocketsInTheServersNamespaceAreFound) {
   TUNESCOPE_REQUIRE_ROOT();
   ServerNetns ns;
-  int ready[2];
-  ASSERT_EQ(pipe2(ready, O_CLOEXEC), 0);
-  const pid_t tap = fork();
-  if (tap == 0) {
-    int fd = open(("/run/netns/" + ns.name()).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(3);
-    if (socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL)) < 0) _exit(4);
-    (void)!write(ready[1], "r", 1);
-    pause();
-    _exit(0);
-  }
-  close(ready[1]);
-  char c = 0;
-  const bool started = read(ready[0], &c, 1) == 1;
-  close(ready[0]);
+  const pid_t tap = SpawnInNetns(
+      ns.name(), [] { return socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL)) >= 0; });
+  ASSERT_GT(tap, 0);
   host::HostOptions options;
   options.target_pid = tap;
   options.query_netfilter = false;
   const host::HostFacts f = host::CollectHostFacts(host::HostPaths{}, options);
   kill(tap, SIGKILL);
   waitpid(tap, nullptr, 0);
-  ASSERT_TRUE(started);
   ASSERT_TRUE(f.target_netns.has_value());
   ASSERT_TRUE(f.packet_sockets.ok()) << f.packet_sockets.error();
   const bool found =

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,6 +59,33 @@ auto InNetns(const std::string& ns, F fn) -> decltype(fn()) {
   std::thread([&] { result = body(); }).join();
   if (!error.empty()) throw std::runtime_error(error);
   return result;
+}
+
+// A child process in namespace `ns` (/run/netns/<ns>) that runs `setup` there (its sockets
+// belong to the namespace) and then waits to be killed: a target server as tunescope finds
+// it. Returns its pid once `setup` succeeded, or -1. The caller kills and reaps it.
+template <typename F>
+pid_t SpawnInNetns(const std::string& ns, F setup) {
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) != 0) return -1;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(3);
+    if (!setup()) _exit(4);
+    (void)!write(ready[1], "r", 1);
+    pause();
+    _exit(0);
+  }
+  close(ready[1]);
+  char c = 0;
+  const bool ok = pid > 0 && read(ready[0], &c, 1) == 1;
+  close(ready[0]);
+  if (!ok && pid > 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+  return ok ? pid : -1;
 }
 
 // Client namespace A (veth end `a_if`, 10.199.0.1) and server namespace B (`b_if`, 10.199.0.2),

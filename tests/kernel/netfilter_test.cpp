@@ -7,7 +7,6 @@
 #include <iostream>
 #include <thread>
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -170,25 +169,6 @@ TEST(NetfilterProbe, BracketKeepsPairingAcrossDroppedPackets) {
   EXPECT_LE(at_input, kRounds + 10);  // a dropped packet never completes input
 }
 
-// A process that only sits in namespace `ns`: the target server as the probe resolves it.
-pid_t SpawnSleeperIn(const std::string& ns) {
-  int ready[2];
-  if (pipe2(ready, O_CLOEXEC) != 0) return -1;
-  const pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(3);
-    (void)!write(ready[1], "r", 1);
-    pause();
-    _exit(0);
-  }
-  close(ready[1]);
-  char c = 0;
-  const bool ok = read(ready[0], &c, 1) == 1;
-  close(ready[0]);
-  return ok ? pid : -1;
-}
-
 // The daemon in the host's namespace, the server in a container's: the rules of the server's
 // namespace run on its own hooks, which the bracket must reach too (fentry and kprobe see
 // every namespace anyway). The probe runs in this test's namespace, where none of the
@@ -196,7 +176,7 @@ pid_t SpawnSleeperIn(const std::string& ns) {
 TEST(NetfilterProbe, TheBracketAlsoMeasuresTheTargetsNamespace) {
   TUNESCOPE_REQUIRE_ROOT();
   VethPair pair;
-  const pid_t target = SpawnSleeperIn(pair.b_ns);
+  const pid_t target = SpawnInNetns(pair.b_ns, [] { return true; });
   ASSERT_GT(target, 0);
   probes::ProbeConfig config;
   config.target_pids = {target};
