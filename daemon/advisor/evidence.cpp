@@ -276,13 +276,21 @@ std::vector<std::string> Evidence::RpsAwayFromServer() const {
   const auto& server = cpu_.target_cpus;
   if (!host_->devices.ok() || server.empty()) return out;
   // Clients on this host reach the server over lo, or, when it is in a container, over the
-  // virtual devices (veth, bridge) of the daemon's namespace; remote ones over the others.
+  // container's veth: its peer here when the container's links say which, else any virtual
+  // device (veth, bridge) of this namespace. Remote clients come in over the others.
   const bool local = LocalPeers();
   const bool container = host_->target_netns.has_value();
+  std::set<int> peers;
+  if (container && host_->target_link_peers.ok()) {
+    for (const host::LinkPeer& p : *host_->target_link_peers) peers.insert(p.peer_ifindex);
+  }
+  auto carries_local = [&](const host::DeviceFacts& d) {
+    if (!container) return d.device.name == "lo";
+    if (!peers.empty()) return d.device.ifindex && peers.contains(*d.device.ifindex);
+    return d.device.name != "lo" && !d.device.has_device;
+  };
   for (const host::DeviceFacts& d : *host_->devices) {
-    const bool lo = d.device.name == "lo";
-    const bool carries = !local ? !lo : container ? !lo && !d.device.has_device : lo;
-    if (!carries) continue;
+    if (!(local ? carries_local(d) : d.device.name != "lo")) continue;
     for (const host::QueueCpus& q : d.device.rps) {
       if (!q.cpus.ok() || q.cpus->empty()) continue;
       bool reaches_server = std::any_of(q.cpus->begin(), q.cpus->end(), [&](int c) {

@@ -151,7 +151,7 @@ class Evidence {
   // label, or a window without known server CPUs, sums every series.
   std::optional<double> OnServerCpus(std::string_view family, const LabelFilter& filter = {}) const;
   // RPS queues of the devices that carry the target's traffic (lo when most of its peers are on
-  // this host; for a server in a container, this namespace's veths and bridges) whose masks send
+  // this host; for a server in a container, the peer of its veth here) whose masks send
   // every received packet to CPUs the server does not run on, as "lo rx-0 -> CPU 1".
   std::vector<std::string> RpsAwayFromServer() const;
 

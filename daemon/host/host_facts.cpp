@@ -37,7 +37,11 @@ HostFacts CollectHostFacts(const HostPaths& host_paths, const HostOptions& optio
     // The namespace's own sysctls (somaxconn, net.ipv4.*) replace the host's; host-wide ones
     // (busy_read, rps_sock_flow_entries, ...) do not exist there and stay.
     SysctlTable theirs;
-    Status s = RunInNetns(paths, *netns, [&] { theirs = ReadAdvisorSysctls(paths); });
+    Status s = RunInNetns(paths, *netns, [&] {
+      theirs = ReadAdvisorSysctls(paths);
+      f.target_link_peers = ReadLinkPeers();
+    });
+    if (!s.ok()) f.target_link_peers = Result<std::vector<LinkPeer>>::Error(s.error());
     for (SysctlValue& v : f.sysctls.values) {
       const SysctlValue* t = theirs.find(v.name);
       if (t != nullptr && t->value.ok()) {

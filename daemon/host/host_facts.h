@@ -15,6 +15,7 @@
 #include "host/ethtool.h"
 #include "host/interrupts.h"
 #include "host/irq_affinity.h"
+#include "host/link_peers.h"
 #include "host/net_devices.h"
 #include "host/netfilter.h"
 #include "host/netns.h"
@@ -75,6 +76,10 @@ struct HostFacts {
   std::optional<TcpCounters> own_tcp;
   // Its netfilter rules (`netfilter` above is the daemon's namespace's): read there.
   Result<NetfilterState> target_netfilter = Result<NetfilterState>::Error("not read");
+  // Its devices whose peer is in another namespace (its veth eth0, whose other end is one of
+  // `devices` when that namespace is the daemon's).
+  Result<std::vector<LinkPeer>> target_link_peers =
+      Result<std::vector<LinkPeer>>::Error("not read");
   // Why the target's namespace is unknown (its /proc/PID/ns/net link cannot be read); the
   // per-namespace files are still its (/proc/PID/net), the sysctls the daemon's.
   std::string netns_unknown;

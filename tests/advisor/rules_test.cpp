@@ -475,7 +475,21 @@ TEST(RpsRfsRule, ForAServerInAContainerTheVethsMaskSteersNotLos) {
   f.after.target_listeners = FourConnections(0);
   EXPECT_EQ(f.Build().RpsAwayFromServer(),
             (std::vector<std::string>{"veth1 rx-0 -> CPU 1", "eth0 rx-0 -> CPU 1"}));
+  // The container's links name its veth's peer here: only that device carries its clients
+  // (veth1 is another container's).
+  host::DeviceFacts veth2 = veth;
+  veth2.device.name = "veth2";
+  veth2.device.ifindex = 12;
+  f.after.devices = std::vector<host::DeviceFacts>{lo, veth, veth2, nic};
+  f.after.target_link_peers = std::vector<host::LinkPeer>{{2, "eth0", 12}};
+  f.after.target_listeners = FourConnections(4);
+  EXPECT_EQ(f.Build().RpsAwayFromServer(), std::vector<std::string>{"veth2 rx-0 -> CPU 1"});
+  veth2.device.rps = {{"rx-0", std::vector<int>{0}}};
+  f.after.devices = std::vector<host::DeviceFacts>{lo, veth, veth2, nic};
+  EXPECT_TRUE(f.Build().RpsAwayFromServer().empty()) << "its own peer does not steer away";
   // The same host without the container: local clients use lo.
+  f.after.target_link_peers = Result<std::vector<host::LinkPeer>>::Error("not read");
+  f.after.devices = std::vector<host::DeviceFacts>{lo, veth, nic};
   f.after.target_netns.reset();
   f.after.target_listeners = FourConnections(4);
   EXPECT_EQ(f.Build().RpsAwayFromServer(), std::vector<std::string>{"lo rx-0 -> CPU 1"});

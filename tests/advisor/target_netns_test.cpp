@@ -3,6 +3,7 @@
 // and somaxconn in the server's namespace, where they are, not in its own.
 #include <gtest/gtest.h>
 #include <linux/if_ether.h>
+#include <net/if.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -179,6 +180,13 @@ TEST(AdvisorTargetNetns, ClientsInTheDaemonsNamespaceAreLocalPeers) {
   ASSERT_TRUE(f.target_listeners.ok()) << f.target_listeners.error();
   EXPECT_EQ(f.target_listeners->established, kClients);
   EXPECT_EQ(f.target_listeners->local_peers, kClients) << "the clients' ends are in a_ns";
+  // The server's veth end names its peer here: the device its local clients come through.
+  const int a_index =
+      InNetns(net.a_ns, [&] { return static_cast<int>(if_nametoindex(net.a_if.c_str())); });
+  ASSERT_TRUE(f.target_link_peers.ok()) << f.target_link_peers.error();
+  ASSERT_EQ(f.target_link_peers->size(), 1u);
+  EXPECT_EQ(f.target_link_peers->front().name, net.b_if);
+  EXPECT_EQ(f.target_link_peers->front().peer_ifindex, a_index);
 }
 
 // The container's own iptables rules are on its packets' path: counted there, beside the

@@ -1,6 +1,7 @@
-// The netlink message walk and the RTM_NEWQDISC parser, on byte buffers built here the way
-// the kernel lays them out (linux/netlink.h, linux/rtnetlink.h).
+// The netlink message walk and the RTM_NEWQDISC and RTM_NEWLINK parsers, on byte buffers built here
+// the way the kernel lays them out (linux/netlink.h, linux/rtnetlink.h).
 #include <gtest/gtest.h>
+#include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
@@ -9,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "host/link_peers.h"
 #include "host/netlink.h"
 #include "host/qdisc.h"
 
@@ -85,6 +87,46 @@ TEST(Qdisc, MalformedMessagesAreRejected) {
   // No TCA_KIND at all.
   Bytes bare(p.begin(), p.begin() + NLMSG_ALIGN(sizeof(tcmsg)));
   EXPECT_FALSE(ParseQdiscMessage(bare).has_value());
+}
+
+void AppendAttr(Bytes& b, unsigned short type, const void* data, std::size_t len) {
+  rtattr a{};
+  a.rta_type = type;
+  a.rta_len = static_cast<unsigned short>(RTA_LENGTH(len));
+  Bytes attr;
+  attr.insert(attr.end(), reinterpret_cast<std::uint8_t*>(&a),
+              reinterpret_cast<std::uint8_t*>(&a) + sizeof(a));
+  const auto* p = static_cast<const std::uint8_t*>(data);
+  attr.insert(attr.end(), p, p + len);
+  AppendRaw(b, attr.data(), attr.size());
+}
+
+// ifinfomsg + IFLA_IFNAME + IFLA_LINK (+ IFLA_LINK_NETNSID when the peer is elsewhere).
+Bytes LinkPayload(int ifindex, const char* name, std::int32_t link, bool elsewhere) {
+  Bytes b;
+  ifinfomsg info{};
+  info.ifi_index = ifindex;
+  AppendRaw(b, &info, sizeof(info));
+  AppendAttr(b, IFLA_IFNAME, name, std::strlen(name) + 1);
+  AppendAttr(b, IFLA_LINK, &link, sizeof(link));
+  const std::int32_t nsid = 0;
+  if (elsewhere) AppendAttr(b, IFLA_LINK_NETNSID, &nsid, sizeof(nsid));
+  return b;
+}
+
+TEST(LinkPeers, APeerInAnotherNamespaceIsItsIflaLink) {
+  auto veth = ParseLinkMessage(LinkPayload(2, "eth0", 17, true));
+  ASSERT_TRUE(veth.has_value());
+  EXPECT_EQ(veth->ifindex, 2);
+  EXPECT_EQ(veth->name, "eth0");
+  EXPECT_EQ(veth->peer_ifindex, 17);
+  // A veth pair inside one namespace (or a VLAN on its device): no peer elsewhere.
+  auto local = ParseLinkMessage(LinkPayload(5, "vethA", 6, false));
+  ASSERT_TRUE(local.has_value());
+  EXPECT_EQ(local->peer_ifindex, 0);
+  EXPECT_FALSE(ParseLinkMessage({}).has_value());
+  Bytes p = LinkPayload(2, "eth0", 17, true);
+  EXPECT_FALSE(ParseLinkMessage(Bytes(p.begin(), p.end() - 2)).has_value());
 }
 
 TEST(NetlinkWalk, DeliversMessagesUntilDone) {
