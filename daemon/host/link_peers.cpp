@@ -51,26 +51,19 @@ std::optional<LinkPeer> ParseLinkMessage(std::span<const std::uint8_t> payload) 
 }
 
 Result<std::vector<LinkPeer>> ReadLinkPeers() {
-  auto sock = NetlinkSocket::open(NETLINK_ROUTE, "link dump");
-  if (!sock) return Result<std::vector<LinkPeer>>::Error(sock.error());
-  std::vector<std::uint8_t> req(NLMSG_SPACE(sizeof(ifinfomsg)), 0);
-  nlmsghdr hdr{};
-  hdr.nlmsg_type = RTM_GETLINK;
-  hdr.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  std::memcpy(req.data(), &hdr, sizeof(hdr));
   ifinfomsg info{};
   info.ifi_family = AF_UNSPEC;
-  std::memcpy(req.data() + NLMSG_HDRLEN, &info, sizeof(info));
   std::vector<LinkPeer> out;
   bool malformed = false;
-  auto r = sock->request(req, true, [&](std::uint16_t type, std::span<const std::uint8_t> p) {
-    if (type != RTM_NEWLINK) return;
-    if (auto l = ParseLinkMessage(p)) {
-      if (l->peer_ifindex > 0) out.push_back(std::move(*l));
-    } else {
-      malformed = true;
-    }
-  });
+  auto r = RouteDump(RTM_GETLINK, {reinterpret_cast<const std::uint8_t*>(&info), sizeof(info)},
+                     "link dump", [&](std::uint16_t type, std::span<const std::uint8_t> p) {
+                       if (type != RTM_NEWLINK) return;
+                       if (auto l = ParseLinkMessage(p)) {
+                         if (l->peer_ifindex > 0) out.push_back(std::move(*l));
+                       } else {
+                         malformed = true;
+                       }
+                     });
   if (!r) return Result<std::vector<LinkPeer>>::Error(r.error());
   if (malformed) return Result<std::vector<LinkPeer>>::Error("link dump: malformed RTM_NEWLINK");
   return out;

@@ -42,6 +42,19 @@ NetlinkSocket::~NetlinkSocket() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+Result<Ok> RouteDump(std::uint16_t type, std::span<const std::uint8_t> header,
+                     std::string_view what, const NetlinkSocket::Handler& on_message) {
+  auto sock = NetlinkSocket::open(NETLINK_ROUTE, what);
+  if (!sock) return Result<Ok>::Error(sock.error());
+  std::vector<std::uint8_t> req(NLMSG_SPACE(header.size()), 0);
+  nlmsghdr hdr{};
+  hdr.nlmsg_type = type;
+  hdr.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  std::memcpy(req.data(), &hdr, sizeof(hdr));
+  std::memcpy(req.data() + NLMSG_HDRLEN, header.data(), header.size());
+  return sock->request(req, true, on_message);
+}
+
 bool WalkNetlinkMessages(std::span<const std::uint8_t> buf, NetlinkWalk& state,
                          const NetlinkSocket::Handler& on_message) {
   std::size_t off = 0;

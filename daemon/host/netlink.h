@@ -1,12 +1,13 @@
 // Minimal raw netlink: an owned socket, one request, and the walk over the replies. Used for
-// rtnetlink qdisc dumps and the audit status query. The message walk is a pure function over
-// bytes so it can be tested without a kernel.
+// rtnetlink qdisc and link dumps and the audit status query. The message walk is a pure function
+// over bytes so it can be tested without a kernel.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "host/result.h"
 
@@ -34,6 +35,12 @@ class NetlinkSocket {
   std::string what_;
   std::uint32_t seq_ = 1;
 };
+
+// An rtnetlink (NETLINK_ROUTE) dump request of `type` (RTM_GETQDISC, RTM_GETLINK, ...) whose
+// family header (tcmsg, ifinfomsg, ...) is `header`, on a socket of its own; every reply
+// message goes to `on_message`.
+Result<Ok> RouteDump(std::uint16_t type, std::span<const std::uint8_t> header,
+                     std::string_view what, const NetlinkSocket::Handler& on_message);
 
 // Walks the nlmsghdr messages in one received datagram. Returns false with `error` set on a
 // malformed buffer. `done` is set at NLMSG_DONE; `nl_error` holds a negative errno from an

@@ -44,26 +44,19 @@ std::optional<Qdisc> ParseQdiscMessage(std::span<const std::uint8_t> payload) {
 }
 
 Result<std::vector<Qdisc>> DumpQdiscs() {
-  auto sock = NetlinkSocket::open(NETLINK_ROUTE, "qdisc dump");
-  if (!sock) return Result<std::vector<Qdisc>>::Error(sock.error());
-  std::vector<std::uint8_t> req(NLMSG_SPACE(sizeof(tcmsg)), 0);
-  nlmsghdr hdr{};
-  hdr.nlmsg_type = RTM_GETQDISC;
-  hdr.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  std::memcpy(req.data(), &hdr, sizeof(hdr));
   tcmsg tc{};
   tc.tcm_family = AF_UNSPEC;
-  std::memcpy(req.data() + NLMSG_HDRLEN, &tc, sizeof(tc));
   std::vector<Qdisc> out;
   bool malformed = false;
-  auto r = sock->request(req, true, [&](std::uint16_t type, std::span<const std::uint8_t> p) {
-    if (type != RTM_NEWQDISC) return;
-    if (auto q = ParseQdiscMessage(p)) {
-      out.push_back(std::move(*q));
-    } else {
-      malformed = true;
-    }
-  });
+  auto r = RouteDump(RTM_GETQDISC, {reinterpret_cast<const std::uint8_t*>(&tc), sizeof(tc)},
+                     "qdisc dump", [&](std::uint16_t type, std::span<const std::uint8_t> p) {
+                       if (type != RTM_NEWQDISC) return;
+                       if (auto q = ParseQdiscMessage(p)) {
+                         out.push_back(std::move(*q));
+                       } else {
+                         malformed = true;
+                       }
+                     });
   if (!r) return Result<std::vector<Qdisc>>::Error(r.error());
   if (malformed && out.empty()) {
     return Result<std::vector<Qdisc>>::Error("qdisc dump: malformed RTM_NEWQDISC messages");
