@@ -33,15 +33,23 @@ HostFacts CollectHostFacts(const HostPaths& host_paths, const HostOptions& optio
   }
   f.sockstat = ReadSockstat(paths);
   f.sysctls = ReadAdvisorSysctls(paths);
+  SystemCommandRunner system_runner;
+  CommandRunner& run = runner != nullptr ? *runner : system_runner;
   if (netns && options.query_kernel) {
-    // The namespace's own sysctls (somaxconn, net.ipv4.*) replace the host's; host-wide ones
-    // (busy_read, rps_sock_flow_entries, ...) do not exist there and stay.
+    // One thread in the namespace reads what only reads right from there: its sysctls, its
+    // links and (tools forked from that thread) its netfilter rules. Its own sysctls
+    // (somaxconn, net.ipv4.*) replace the host's; host-wide ones (busy_read,
+    // rps_sock_flow_entries, ...) do not exist there and stay.
     SysctlTable theirs;
     Status s = RunInNetns(paths, *netns, [&] {
       theirs = ReadAdvisorSysctls(paths);
       f.target_link_peers = ReadLinkPeers();
+      if (options.query_netfilter) f.target_netfilter = ReadNetfilter(paths, run);
     });
-    if (!s.ok()) f.target_link_peers = Result<std::vector<LinkPeer>>::Error(s.error());
+    if (!s.ok()) {
+      f.target_link_peers = Result<std::vector<LinkPeer>>::Error(s.error());
+      f.target_netfilter = Result<NetfilterState>::Error(s.error());
+    }
     for (SysctlValue& v : f.sysctls.values) {
       const SysctlValue* t = theirs.find(v.name);
       if (t != nullptr && t->value.ok()) {
@@ -84,14 +92,7 @@ HostFacts CollectHostFacts(const HostPaths& host_paths, const HostOptions& optio
   }
 
   if (options.query_netfilter) {
-    SystemCommandRunner system_runner;
-    CommandRunner& run = runner != nullptr ? *runner : system_runner;
     f.netfilter = ReadNetfilter(host_paths, run);
-    // The tools run in a thread's namespace: forked from the thread that entered it.
-    if (netns && options.query_kernel) {
-      Status s = RunInNetns(paths, *netns, [&] { f.target_netfilter = ReadNetfilter(paths, run); });
-      if (!s.ok()) f.target_netfilter = Result<NetfilterState>::Error(s.error());
-    }
   } else {
     f.netfilter = Result<NetfilterState>::Error("netfilter queries disabled");
   }
