@@ -13,6 +13,8 @@
 #include <cstring>
 #include <map>
 #include <optional>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "core/log.h"
@@ -114,15 +116,16 @@ Status AttachBracket(netfilter_bpf& s, const NetfilterAttachPoint& p, std::vecto
 
 // Every hook of the thread's network namespace, IPv4's first. A kernel booted without IPv6
 // has no IPv6 hooks; IPv4 alone is still worth measuring. A hook with a first program and no
-// last would open traversals that never close, so IPv6 is measured whole or not at all.
-Status AttachBracketSet(netfilter_bpf& s, std::vector<LinkPtr>& links) {
+// last would open traversals that never close, so IPv6 is measured whole or not at all; why it
+// is not goes to ipv6_error.
+Status AttachBracketSet(netfilter_bpf& s, std::vector<LinkPtr>& links, std::string& ipv6_error) {
   std::optional<size_t> ipv4_end;
   for (const NetfilterAttachPoint& p : BracketAttachPoints()) {
     if (p.pf == NFPROTO_IPV6 && !ipv4_end) ipv4_end = links.size();
     Status st = AttachBracket(s, p, links);
     if (st.ok()) continue;
     if (p.pf == NFPROTO_IPV6) {
-      TS_LOG(kWarn) << "probe netfilter: " << st.error() << " (IPv6 not measured)";
+      ipv6_error = st.error();
       links.resize(*ipv4_end);
       return {};
     }
@@ -294,17 +297,23 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
       s.bss->bracket_self_ns = self_ns;
       calibrated_ = true;
     }
-    if (Status st = AttachBracketSet(s, links()); !st.ok()) return st;
+    std::string ipv6_error;
+    if (Status st = AttachBracketSet(s, links(), ipv6_error); !st.ok()) return st;
+    WarnIpv6Once("", ipv6_error);
     // Resolved at every attach: a container that restarts comes back in a new namespace. A
     // link belongs to the namespace of the thread that makes it.
     const auto target = TargetNamespace(config);
     if (!target) return {};
     Status theirs;
     const size_t ours = links().size();
+    ipv6_error.clear();
     Status entered = host::RunInNetns(host::HostPaths{}, *target,
-                                      [&] { theirs = AttachBracketSet(s, links()); });
+                                      [&] { theirs = AttachBracketSet(s, links(), ipv6_error); });
     if (entered.ok()) entered = theirs;
-    if (entered.ok()) return {};
+    if (entered.ok()) {
+      WarnIpv6Once(target->id, ipv6_error);
+      return {};
+    }
     // Half a bracket would open traversals that never close: all of it or none.
     links().resize(ours);
     if (warned_netns_ != target->id) {
@@ -317,8 +326,16 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
 
  private:
   bool bracket_ = false;
+  // Every window re-attaches: each warning once per namespace ("" for the daemon's own).
+  void WarnIpv6Once(const std::string& netns, const std::string& error) {
+    if (error.empty() || !warned_ipv6_.insert(netns).second) return;
+    TS_LOG(kWarn) << "probe netfilter: " << error << " (IPv6 not measured"
+                  << (netns.empty() ? "" : " in the target's network namespace " + netns) << ")";
+  }
+
   bool calibrated_ = false;
   std::string warned_netns_;
+  std::set<std::string> warned_ipv6_;
 };
 
 }  // namespace
