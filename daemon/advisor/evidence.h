@@ -123,6 +123,8 @@ class Evidence {
   std::optional<double> CounterDelta(std::string_view family, const LabelFilter& filter = {}) const;
   // The label sets of a family's series at the window's end (e.g. an info metric's).
   std::vector<LabelSet> Series(std::string_view family) const;
+  // A family's samples at the window's end (a gauge's state); nullptr when it is not exported.
+  const std::vector<Sample>* AtEnd(std::string_view family) const { return after_.Find(family); }
   // Per-label breakdown of a counter delta (e.g. by "device").
   std::map<std::string, double> CounterDeltaBy(std::string_view family,
                                                std::string_view label) const;

@@ -22,6 +22,8 @@ double ThroughputPayoff(double removed_share);
 // tests/advisor/metric_names_test.cpp instead of silently leaving a rule without evidence.
 inline constexpr const char* kNetfilterSeconds = probes::netfilter_metrics::kSeconds;
 inline constexpr const char* kNetfilterPackets = probes::netfilter_metrics::kPackets;
+inline constexpr const char* kNetfilterTargetNetns =
+    probes::netfilter_metrics::kTargetNetnsMeasured;
 inline constexpr const char* kQdiscWaitSeconds = probes::qdisc_metrics::kLockWaitSeconds;
 inline constexpr const char* kQdiscSeconds = probes::qdisc_metrics::kSeconds;
 inline constexpr const char* kQdiscPackets = probes::qdisc_metrics::kPackets;

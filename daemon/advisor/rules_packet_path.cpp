@@ -53,6 +53,19 @@ Prediction RuleNetfilter(const Tuning& t, const Evidence& e) {
     }
     return p;
   }
+  // The bracket sees the hooks of the namespaces it is attached in; the container's, where its
+  // rules run, may have refused it.
+  if (const auto* target = e.AtEnd(kNetfilterTargetNetns)) {
+    for (const Sample& s : *target) {
+      if (s.value != 0) continue;
+      auto id = s.labels.find("netns");
+      return NotMeasured(t,
+                         "the netfilter probe could not attach to the hooks of the server's "
+                         "network namespace " +
+                             (id != s.labels.end() ? id->second : std::string("?")) +
+                             " (the log says why)");
+    }
+  }
   // Hooks cost the CPU they run on: only the server's CPUs limit it.
   double nf = e.OnServerCpus(kNetfilterSeconds).value_or(0);
   double packets = e.OnServerCpus(kNetfilterPackets).value_or(0);

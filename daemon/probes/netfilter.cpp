@@ -194,6 +194,7 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
 
   void Stop() override {
     calibrated_ = false;
+    target_netns_.reset();
     SkeletonProbe::Stop();
   }
 
@@ -268,6 +269,14 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
       }
     }
     if (bracket_) self_cost.Gauge({}, static_cast<double>(s.bss->bracket_self_ns) * 1e-9);
+    auto target = metrics::GaugeFamily(
+        netfilter_metrics::kTargetNetnsMeasured,
+        "Bracket mode, a target server in another network namespace (a container): 1 when the "
+        "bracket is attached to that namespace's hooks, 0 when it could not be (the log says "
+        "why) and the hooks there go unmeasured.");
+    if (bracket_ && target_netns_) {
+      target.Gauge({{"netns", target_netns_->id}}, target_netns_->measured ? 1 : 0);
+    }
     std::vector<prometheus::MetricFamily> out;
     metrics::Append(out, std::move(seconds));
     metrics::Append(out, std::move(packets));
@@ -277,12 +286,14 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     metrics::Append(out, std::move(unpaired));
     metrics::Append(out, std::move(nested));
     metrics::Append(out, std::move(nested_seconds));
+    metrics::Append(out, std::move(target));
     return out;
   }
 
  protected:
   Status Attach(netfilter_bpf& s, const ProbeMode& mode, const ProbeConfig& config) override {
     bracket_ = mode.name == "bracket";
+    target_netns_.reset();
     if (!bracket_) return AttachLoadedPrograms(s.obj, links());
     // Once per Start: a window's re-attach reuses the calibration.
     if (!calibrated_) {
@@ -310,6 +321,7 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     Status entered = host::RunInNetns(host::HostPaths{}, *target,
                                       [&] { theirs = AttachBracketSet(s, links(), ipv6_error); });
     if (entered.ok()) entered = theirs;
+    target_netns_ = TargetState{target->id, entered.ok()};
     if (entered.ok()) {
       WarnIpv6Once(target->id, ipv6_error);
       return {};
@@ -333,7 +345,13 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
                   << (netns.empty() ? "" : " in the target's network namespace " + netns) << ")";
   }
 
+  struct TargetState {
+    std::string id;  // "net:[4026532400]"
+    bool measured = false;
+  };
+
   bool calibrated_ = false;
+  std::optional<TargetState> target_netns_;  // as of the last attach
   std::string warned_netns_;
   std::set<std::string> warned_ipv6_;
 };

@@ -14,10 +14,12 @@ inline constexpr char kBracketSelfCost[] = "tunescope_netfilter_bracket_self_cos
 inline constexpr char kUnpaired[] = "tunescope_netfilter_unpaired_total";
 inline constexpr char kNested[] = "tunescope_netfilter_nested_total";
 inline constexpr char kNestedSeconds[] = "tunescope_netfilter_nested_seconds_total";
+// Bracket mode with a target server in another network namespace: is the bracket there?
+inline constexpr char kTargetNetnsMeasured[] = "tunescope_netfilter_target_netns_measured";
 
 // Every name above, for the probe catalogue.
-inline constexpr std::string_view kAll[] = {kSeconds,        kPackets,         kPacketCost,
-                                            kBracketSeconds, kBracketSelfCost, kUnpaired,
-                                            kNested,         kNestedSeconds};
+inline constexpr std::string_view kAll[] = {
+    kSeconds,  kPackets, kPacketCost,    kBracketSeconds,     kBracketSelfCost,
+    kUnpaired, kNested,  kNestedSeconds, kTargetNetnsMeasured};
 
 }  // namespace tunescope::probes::netfilter_metrics

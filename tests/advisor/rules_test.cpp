@@ -139,6 +139,24 @@ TEST(NetfilterRule, AContainersRulesCountWithTheHosts) {
   EXPECT_EQ(p.reason.find("rules loaded"), std::string::npos) << p.reason;
 }
 
+// The bracket measured the host's hooks but could not attach to the container's: the hooks
+// where its rules run went unmeasured, and a small share would be a wrong answer.
+TEST(NetfilterRule, AContainersHooksTheBracketCouldNotReachAreNotMeasured) {
+  auto eval = [](double measured) {
+    Fixture f;
+    f.Server({0}, 10);
+    f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true};
+    f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 0, 0.1);
+    f.Counter(kNetfilterPackets, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 0, 1e6);
+    f.Counter(kNetfilterTargetNetns, {{"netns", "net:[4026532400]"}}, measured, measured);
+    return f.Eval("netfilter_unload");
+  };
+  EXPECT_EQ(eval(1).verdict, Verdict::kMeasured);
+  Prediction p = eval(0);
+  EXPECT_EQ(p.verdict, Verdict::kNotMeasured) << p.reason;
+  EXPECT_NE(p.reason.find("network namespace net:[4026532400]"), std::string::npos) << p.reason;
+}
+
 TEST(NetfilterRule, WithoutTheProbeItSaysWhichProbeItNeeds) {
   Fixture f;
   f.Server({0}, 10);

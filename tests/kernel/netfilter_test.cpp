@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include "host/netns.h"
 #include "metric_lookup.h"
 #include "netns.h"
 #include "probe_harness.h"
@@ -187,7 +188,9 @@ TEST(NetfilterProbe, TheBracketAlsoMeasuresTheTargetsNamespace) {
   server.Bind(VethPair::kServerIp, 5001);
   NsSocket client(pair.a_ns, SOCK_DGRAM);
   Cost seen{}, unseen{};
+  double attached_there = -1;
   if (probe && untargeted) {
+    attached_there = SumValues(probe->Collect(), "tunescope_netfilter_target_netns_measured");
     const auto before = untargeted->Collect();
     seen = MeasureInput(*probe, client.fd());
     const auto after = untargeted->Collect();
@@ -201,10 +204,43 @@ TEST(NetfilterProbe, TheBracketAlsoMeasuresTheTargetsNamespace) {
   ASSERT_NE(untargeted, nullptr);
   std::cout << "ipv4/input packets: targeted " << seen.packets << " (" << seen.ns_per_packet
             << " ns each), untargeted " << unseen.packets << "\n";
+  EXPECT_EQ(attached_there, 1) << "tunescope_netfilter_target_netns_measured";
   EXPECT_GT(seen.packets, 1000) << "the bracket in the server's namespace sees its input hook";
   EXPECT_GT(seen.ns_per_packet, 100) << "200 rules take hundreds of ns a packet";
   // The test's own namespace carries none of it (a stray ssh or NTP packet at most).
   EXPECT_LT(unseen.packets, seen.packets / 100);
+}
+
+// Eight other brackets in the server's namespace take every priority the probe tries there
+// (as eight other tunescopes would): it measures its own namespace and says that it does not
+// measure the server's.
+TEST(NetfilterProbe, TheBracketSaysWhenTheTargetsNamespaceRefusedIt) {
+  TUNESCOPE_REQUIRE_ROOT();
+  VethPair pair;
+  std::vector<std::unique_ptr<probes::Probe>> blockers;
+  for (int i = 0; i < 8; ++i) {
+    blockers.push_back(InNetns(pair.b_ns, [] { return StartProbe("netfilter", "bracket"); }));
+    ASSERT_NE(blockers.back(), nullptr);
+  }
+  const pid_t target = SpawnInNetns(pair.b_ns, [] { return true; });
+  ASSERT_GT(target, 0);
+  probes::ProbeConfig config;
+  config.target_pids = {target};
+  auto probe = StartProbe("netfilter", "bracket", config);
+  std::vector<prometheus::MetricFamily> metrics;
+  if (probe) metrics = probe->Collect();
+  const auto netns = host::ReadTargetNetns(host::HostPaths{}, target);
+  kill(target, SIGKILL);
+  waitpid(target, nullptr, 0);
+  ASSERT_NE(probe, nullptr) << "its own namespace's hooks are free";
+  const prometheus::MetricFamily* f =
+      FindFamily(metrics, "tunescope_netfilter_target_netns_measured");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(f->metric.size(), 1u);
+  EXPECT_EQ(f->metric[0].gauge.value, 0);
+  ASSERT_FALSE(f->metric[0].label.empty());
+  ASSERT_TRUE(netns.ok()) << netns.error();
+  EXPECT_EQ(f->metric[0].label[0].value, netns->id);
 }
 
 // GET /metrics from 127.0.0.1:port in namespace ns; empty when nothing answers.

@@ -685,6 +685,7 @@ def main():
     p.add_argument("--netfilter-rules", type=int, default=NetfilterRules.count,
                    help="non-matching OUTPUT rules of the netfilter scenario")
     p.add_argument("--json", help="write the rows to this file")
+    p.add_argument("--reports", help="write each advise report to this directory")
     args = p.parse_args()
     if args.burst:
         burst(args.burst, args.burst_path, args.burst_stall, args.burst_addr)
@@ -720,6 +721,11 @@ def main():
                 real = realized(args, scenario, this_load) if scenario.expect else None
             finally:
                 scenario.remove()
+            if args.reports:
+                os.makedirs(args.reports, exist_ok=True)
+                with open(os.path.join(args.reports, f"{where.replace('/', '-')}-{name}.json"),
+                          "w") as f:
+                    json.dump(report, f, indent=1)
             verdict = check(scenario, report, real)
             for _ in range(RETAKES):
                 if not (verdict and real and inconclusive(scenario, report, real)):
