@@ -88,6 +88,13 @@ Advice Advise(const Evidence& evidence) {
                                "): TCP counters and listening sockets are the server's, net.* "
                                "sysctls tunescope's own namespace's";
   }
+  if (!facts.other_target_netns.empty()) {
+    std::string ids;
+    for (const std::string& id : facts.other_target_netns) ids += (ids.empty() ? "" : ", ") + id;
+    advice.network_namespace +=
+        (advice.network_namespace.empty() ? "" : "; ") + std::string("the target also runs in ") +
+        ids + ": their netfilter hooks are measured, their counters, sockets and sysctls not read";
+  }
   for (const Tuning& t : Catalogue()) {
     Prediction p = t.rule(t, evidence);
     p.tuning = &t;
@@ -104,8 +111,13 @@ std::shared_ptr<const host::HostFacts> CollectHost(const MeasureSources& sources
       host::FirstTargetPid(sources.paths, sources.target_pids, sources.target_comms);
   options.target_port = sources.target_port;
   options.query_kernel = sources.query_kernel;
-  return std::make_shared<const host::HostFacts>(
-      host::CollectHostFacts(sources.paths, options, nullptr));
+  host::HostFacts facts = host::CollectHostFacts(sources.paths, options, nullptr);
+  for (const host::TargetNetns& ns :
+       host::OtherTargetNetns(sources.paths, sources.target_pids, sources.target_comms)) {
+    if (!facts.target_netns || ns.id != facts.target_netns->id)
+      facts.other_target_netns.push_back(ns.id);
+  }
+  return std::make_shared<const host::HostFacts>(std::move(facts));
 }
 
 Window::Window(const MeasureSources& sources) : Window(sources, CollectHost(sources)) {}

@@ -33,17 +33,23 @@ std::optional<double> RxSecondsPerPacket(const Evidence& e) {
   return *rx / packets;
 }
 
+// The netfilter rules on the server's packets' path, when all of them are known. A server in a
+// container: its namespace's rules count too, and unknown there, no count can say that none
+// are loaded; nor with replicas in further containers, whose rules are not read.
+std::optional<int> RulesOnPath(const host::HostFacts& h) {
+  if (!h.netfilter.ok() || !h.other_target_netns.empty()) return std::nullopt;
+  int rules = h.netfilter->total_rules();
+  if (h.target_netns) {
+    if (!h.target_netfilter.ok()) return std::nullopt;
+    rules += h.target_netfilter->total_rules();
+  }
+  return rules;
+}
+
 }  // namespace
 
 Prediction RuleNetfilter(const Tuning& t, const Evidence& e) {
-  std::optional<int> rules;
-  if (e.host().netfilter.ok()) rules = e.host().netfilter->total_rules();
-  // A server in a container: its namespace's rules are on its packets' path too, and unknown
-  // there, no count can say that none are loaded.
-  if (rules && e.host().target_netns) {
-    const auto& theirs = e.host().target_netfilter;
-    rules = theirs.ok() ? std::optional<int>(*rules + theirs->total_rules()) : std::nullopt;
-  }
+  const std::optional<int> rules = RulesOnPath(e.host());
   if (!e.Has(kNetfilterSeconds)) {
     if (rules && *rules == 0) return NotApplicable(t, "no netfilter rules are loaded");
     Prediction p = NeedsProbe(t, "netfilter", kNetfilterSeconds);

@@ -80,6 +80,9 @@ struct HostFacts {
   // `devices` when that namespace is the daemon's).
   Result<std::vector<LinkPeer>> target_link_peers =
       Result<std::vector<LinkPeer>>::Error("not read");
+  // Further network namespaces the target's processes run in (replicas in other containers):
+  // nothing above is read there; the netfilter probe's bracket attaches there too.
+  std::vector<std::string> other_target_netns;
   // Why the target's namespace is unknown (its /proc/PID/ns/net link cannot be read); the
   // per-namespace files are still its (/proc/PID/net), the sysctls the daemon's.
   std::string netns_unknown;

@@ -56,6 +56,28 @@ std::optional<int> FirstTargetPid(const HostPaths& paths, const std::vector<int>
   return std::nullopt;
 }
 
+std::vector<TargetNetns> OtherTargetNetns(const HostPaths& paths, const std::vector<int>& pids,
+                                          const std::vector<std::string>& comms) {
+  std::vector<int> all = pids;
+  if (all.empty() && !comms.empty()) {
+    if (auto procs = ListProcesses(paths)) {
+      for (const std::string& comm : comms) {
+        std::vector<int> found = FindByComm(*procs, comm);
+        all.insert(all.end(), found.begin(), found.end());
+      }
+      std::sort(all.begin(), all.end());
+    }
+  }
+  std::vector<TargetNetns> out;
+  for (int pid : all) {
+    auto ns = ReadTargetNetns(paths, pid);
+    if (!ns || !ns->other) continue;
+    if (std::none_of(out.begin(), out.end(), [&](const TargetNetns& o) { return o.id == ns->id; }))
+      out.push_back(*ns);
+  }
+  return out;
+}
+
 Result<HostPaths> TargetNetPaths(const HostPaths& paths, const std::vector<int>& pids,
                                  const std::vector<std::string>& comms) {
   if (pids.empty() && comms.empty()) return paths;

@@ -30,6 +30,11 @@ HostPaths NetPathsOf(const HostPaths& paths, int pid);
 // The first process a target names (its first pid, or the lowest pid of a comm), if any runs.
 std::optional<int> FirstTargetPid(const HostPaths& paths, const std::vector<int>& pids,
                                   const std::vector<std::string>& comms);
+// The network namespaces the target's processes (its pids, or every process of its comms) run
+// in other than the daemon's, each once, the lowest pid's first: replicas of one server in
+// several containers. Processes that exit meanwhile are left out.
+std::vector<TargetNetns> OtherTargetNetns(const HostPaths& paths, const std::vector<int>& pids,
+                                          const std::vector<std::string>& comms);
 // `paths` with the per-namespace /proc files of that process's network namespace; `paths`
 // itself without a target; an error when a target is named but none of it runs.
 Result<HostPaths> TargetNetPaths(const HostPaths& paths, const std::vector<int>& pids,

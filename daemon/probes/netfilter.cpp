@@ -134,15 +134,13 @@ Status AttachBracketSet(netfilter_bpf& s, std::vector<LinkPtr>& links, std::stri
   return {};
 }
 
-// The target server's network namespace when it is not ours (a container): the rules there run
-// on hooks of its own, which a bracket in the daemon's namespace does not reach.
-std::optional<host::TargetNetns> TargetNamespace(const ProbeConfig& config) {
-  const host::HostPaths paths;
-  auto pid = host::FirstTargetPid(paths, config.target_pids, config.target_comms);
-  if (!pid) return std::nullopt;
-  auto ns = host::ReadTargetNetns(paths, *pid);
-  if (!ns || !ns->other) return std::nullopt;
-  return *ns;
+// The target server's network namespaces other than ours (containers, one per replica): the
+// rules there run on hooks of their own, which a bracket in the daemon's namespace does not
+// reach. Each costs a set of links, so there is a bound.
+constexpr size_t kMaxTargetNamespaces = 16;
+
+std::vector<host::TargetNetns> TargetNamespaces(const ProbeConfig& config) {
+  return host::OtherTargetNetns(host::HostPaths{}, config.target_pids, config.target_comms);
 }
 
 // Runs on its own thread: unshare() moves only this thread into a fresh network namespace,
@@ -194,7 +192,7 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
 
   void Stop() override {
     calibrated_ = false;
-    target_netns_.reset();
+    target_netns_.clear();
     SkeletonProbe::Stop();
   }
 
@@ -274,9 +272,7 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
         "Bracket mode, a target server in another network namespace (a container): 1 when the "
         "bracket is attached to that namespace's hooks, 0 when it could not be (the log says "
         "why) and the hooks there go unmeasured.");
-    if (bracket_ && target_netns_) {
-      target.Gauge({{"netns", target_netns_->id}}, target_netns_->measured ? 1 : 0);
-    }
+    for (const TargetState& t : target_netns_) target.Gauge({{"netns", t.id}}, t.measured ? 1 : 0);
     std::vector<prometheus::MetricFamily> out;
     metrics::Append(out, std::move(seconds));
     metrics::Append(out, std::move(packets));
@@ -293,7 +289,7 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
  protected:
   Status Attach(netfilter_bpf& s, const ProbeMode& mode, const ProbeConfig& config) override {
     bracket_ = mode.name == "bracket";
-    target_netns_.reset();
+    target_netns_.clear();
     if (!bracket_) return AttachLoadedPrograms(s.obj, links());
     // Once per Start: a window's re-attach reuses the calibration.
     if (!calibrated_) {
@@ -313,31 +309,43 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     WarnIpv6Once("", ipv6_error);
     // Resolved at every attach: a container that restarts comes back in a new namespace. A
     // link belongs to the namespace of the thread that makes it.
-    const auto target = TargetNamespace(config);
-    if (!target) return {};
-    Status theirs;
-    const size_t ours = links().size();
-    ipv6_error.clear();
-    Status entered = host::RunInNetns(host::HostPaths{}, *target,
-                                      [&] { theirs = AttachBracketSet(s, links(), ipv6_error); });
-    if (entered.ok()) entered = theirs;
-    target_netns_ = TargetState{target->id, entered.ok()};
-    if (entered.ok()) {
-      WarnIpv6Once(target->id, ipv6_error);
-      return {};
+    std::vector<host::TargetNetns> targets = TargetNamespaces(config);
+    if (targets.size() > kMaxTargetNamespaces) {
+      if (!warned_too_many_) {
+        TS_LOG(kWarn) << "probe netfilter: the target runs in " << targets.size()
+                      << " network namespaces; the first " << kMaxTargetNamespaces
+                      << " are measured";
+        warned_too_many_ = true;
+      }
+      targets.resize(kMaxTargetNamespaces);
     }
-    // Half a bracket would open traversals that never close: all of it or none.
-    links().resize(ours);
-    if (warned_netns_ != target->id) {
-      TS_LOG(kWarn) << "probe netfilter: the target's network namespace " << target->id
-                    << " is not measured: " << entered.error();
-      warned_netns_ = target->id;  // once per namespace, not every window
-    }
+    for (const host::TargetNetns& target : targets) AttachInTarget(s, target);
     return {};
   }
 
  private:
-  bool bracket_ = false;
+  // A failure there is the target's namespace unmeasured (exported, and warned about once), not
+  // the probe down: the daemon's own namespace is measured.
+  void AttachInTarget(netfilter_bpf& s, const host::TargetNetns& target) {
+    Status theirs;
+    std::string ipv6_error;
+    const size_t ours = links().size();
+    Status entered = host::RunInNetns(host::HostPaths{}, target,
+                                      [&] { theirs = AttachBracketSet(s, links(), ipv6_error); });
+    if (entered.ok()) entered = theirs;
+    target_netns_.push_back({target.id, entered.ok()});
+    if (entered.ok()) {
+      WarnIpv6Once(target.id, ipv6_error);
+      return;
+    }
+    // Half a bracket would open traversals that never close: all of it or none.
+    links().resize(ours);
+    if (warned_netns_.insert(target.id).second) {
+      TS_LOG(kWarn) << "probe netfilter: the target's network namespace " << target.id
+                    << " is not measured: " << entered.error();
+    }
+  }
+
   // Every window re-attaches: each warning once per namespace ("" for the daemon's own).
   void WarnIpv6Once(const std::string& netns, const std::string& error) {
     if (error.empty() || !warned_ipv6_.insert(netns).second) return;
@@ -350,9 +358,11 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     bool measured = false;
   };
 
+  bool bracket_ = false;
   bool calibrated_ = false;
-  std::optional<TargetState> target_netns_;  // as of the last attach
-  std::string warned_netns_;
+  std::vector<TargetState> target_netns_;  // as of the last attach
+  std::set<std::string> warned_netns_;
+  bool warned_too_many_ = false;
   std::set<std::string> warned_ipv6_;
 };
 

@@ -139,6 +139,22 @@ TEST(NetfilterRule, AContainersRulesCountWithTheHosts) {
   EXPECT_EQ(p.reason.find("rules loaded"), std::string::npos) << p.reason;
 }
 
+// Replicas in further containers, whose rules are not read: the count is not the whole.
+TEST(NetfilterRule, ReplicasInOtherNamespacesLeaveTheRuleCountUnknown) {
+  Fixture f;
+  f.Server({0}, 10);
+  host::NetfilterState none;
+  none.nft = host::NfRuleset{};
+  f.after.netfilter = none;
+  f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true};
+  f.after.target_netfilter = none;
+  EXPECT_EQ(f.Eval("netfilter_unload").verdict, Verdict::kNotApplicable);
+  f.after.other_target_netns = {"net:[4026532500]"};
+  Prediction p = f.Eval("netfilter_unload");
+  EXPECT_EQ(p.verdict, Verdict::kNotMeasured) << p.reason;
+  EXPECT_EQ(p.reason.find("no netfilter rules are loaded"), std::string::npos) << p.reason;
+}
+
 // The bracket measured the host's hooks but could not attach to the container's: the hooks
 // where its rules run went unmeasured, and a small share would be a wrong answer.
 TEST(NetfilterRule, AContainersHooksTheBracketCouldNotReachAreNotMeasured) {

@@ -30,7 +30,8 @@ constexpr uint16_t kPort = 8089;
 // A namespace with lo up and somaxconn 16 (the host keeps its own, larger value).
 class ServerNetns {
  public:
-  ServerNetns() : name_("tstgt" + std::to_string(getpid())) {
+  explicit ServerNetns(const std::string& suffix = "")
+      : name_("tstgt" + std::to_string(getpid()) + suffix) {
     ShOrThrow("ip netns add " + name_);
     ShOrThrow("ip -n " + name_ + " link set lo up");
     ShOrThrow("ip netns exec " + name_ + " sysctl -qw net.core.somaxconn=16");
@@ -115,6 +116,32 @@ TEST(AdvisorTargetNetns, ListenDropsAndSomaxconnAreTheServersNamespaces) {
   EXPECT_EQ(numbers.value("somaxconn", 0.0), 16) << "the namespace's somaxconn, not the host's";
   EXPECT_GT(numbers.value("listen_overflows", 0.0), 0) << somaxconn->at("reason");
   EXPECT_EQ(numbers.value("target_accept_queue", 0.0), 17) << "backlog 16 + 1, never accepted";
+}
+
+// Replicas in two containers: the report names both namespaces and says what is read where.
+TEST(AdvisorTargetNetns, TheReportNamesEveryNamespaceTheTargetRunsIn) {
+  TUNESCOPE_REQUIRE_ROOT();
+  ServerNetns first, second("b");
+  const pid_t a = SpawnStalledListener(first.name());
+  const pid_t b = SpawnStalledListener(second.name());
+  ASSERT_GT(a, 0);
+  ASSERT_GT(b, 0);
+  std::string out;
+  const int rc = Sh("{ " + std::string(TUNESCOPE_BINARY) + " advise --duration 1s --json" +
+                        " --probes softirq --target-pid " + std::to_string(std::min(a, b)) +
+                        " --target-pid " + std::to_string(std::max(a, b)) + " 2>/dev/null; }",
+                    &out);
+  for (pid_t pid : {a, b}) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+  ASSERT_EQ(rc, 0) << out;
+  const auto doc = nlohmann::json::parse(out);
+  const std::string where = doc.at("network_namespace").get<std::string>();
+  const std::string lower = a < b ? first.Id() : second.Id();
+  const std::string higher = a < b ? second.Id() : first.Id();
+  EXPECT_EQ(where.rfind(lower, 0), 0u) << where;
+  EXPECT_NE(where.find("the target also runs in " + higher), std::string::npos) << where;
 }
 
 // Host facts for a target in a container: the namespace's own sysctls from there, the

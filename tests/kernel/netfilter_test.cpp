@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include <signal.h>
@@ -209,6 +210,56 @@ TEST(NetfilterProbe, TheBracketAlsoMeasuresTheTargetsNamespace) {
   EXPECT_GT(seen.ns_per_packet, 100) << "200 rules take hundreds of ns a packet";
   // The test's own namespace carries none of it (a stray ssh or NTP packet at most).
   EXPECT_LT(unseen.packets, seen.packets / 100);
+}
+
+// Replicas of one server in two containers: the bracket attaches in each namespace.
+TEST(NetfilterProbe, TheBracketMeasuresEveryNamespaceTheTargetRunsIn) {
+  TUNESCOPE_REQUIRE_ROOT();
+  VethPair pair;
+  const pid_t in_a = SpawnInNetns(pair.a_ns, [] { return true; });
+  const pid_t in_b = SpawnInNetns(pair.b_ns, [] { return true; });
+  ASSERT_GT(in_a, 0);
+  ASSERT_GT(in_b, 0);
+  probes::ProbeConfig config;
+  config.target_pids = {in_a, in_b};
+  auto probe = StartProbe("netfilter", "bracket", config);
+  // Each direction crosses one namespace's input hook: 3000 packets into each.
+  NsSocket at_b(pair.b_ns, SOCK_DGRAM), at_a(pair.a_ns, SOCK_DGRAM);
+  at_b.Bind(VethPair::kServerIp, 5001);
+  at_a.Bind(VethPair::kClientIp, 5001);
+  NsSocket from_a(pair.a_ns, SOCK_DGRAM), from_b(pair.b_ns, SOCK_DGRAM);
+  const LabelFilter input{{"family", "ipv4"}, {"hook", "input"}};
+  double packets = 0;
+  std::vector<prometheus::MetricFamily> metrics;
+  if (probe) {
+    const auto before = probe->Collect();
+    for (int burst = 0; burst < 30; ++burst) {
+      SendUdp(from_a.fd(), VethPair::kServerIp, 5001, 100);
+      SendUdp(from_b.fd(), VethPair::kClientIp, 5001, 100);
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+    metrics = probe->Collect();
+    packets = SumValues(metrics, "tunescope_netfilter_packets_total", input) -
+              SumValues(before, "tunescope_netfilter_packets_total", input);
+  }
+  const auto ns_a = host::ReadTargetNetns(host::HostPaths{}, in_a);
+  const auto ns_b = host::ReadTargetNetns(host::HostPaths{}, in_b);
+  for (pid_t pid : {in_a, in_b}) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+  ASSERT_NE(probe, nullptr);
+  ASSERT_TRUE(ns_a.ok() && ns_b.ok());
+  const prometheus::MetricFamily* f =
+      FindFamily(metrics, "tunescope_netfilter_target_netns_measured");
+  ASSERT_NE(f, nullptr);
+  std::set<std::string> measured;
+  for (const auto& m : f->metric) {
+    if (m.gauge.value == 1 && !m.label.empty()) measured.insert(m.label[0].value);
+  }
+  EXPECT_EQ(measured, (std::set<std::string>{ns_a->id, ns_b->id}));
+  std::cout << "ipv4/input packets in both namespaces: " << packets << " of 6000 sent\n";
+  EXPECT_GT(packets, 4500) << "one namespace alone sees at most 3000";
 }
 
 // Eight other brackets in the server's namespace take every priority the probe tries there
