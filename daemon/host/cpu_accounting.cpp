@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -99,8 +100,39 @@ std::optional<SchedStat> ParseSchedstat(std::string_view line) {
   return SchedStat{*run, *wait, *slices};
 }
 
+std::vector<std::pair<int, int>> ThreadNames::Matching(const HostPaths& paths,
+                                                       const std::vector<std::string>& comms,
+                                                       Clock::time_point now) {
+  std::vector<std::pair<int, int>> out;
+  std::unordered_map<int, Entry> seen;
+  // The reading process is never the target, and the daemon's HTTP pool alone is thousands of
+  // threads.
+  const int self = paths.proc == "/proc" ? static_cast<int>(::getpid()) : -1;
+  for (int pid : NumericEntries(paths.proc)) {
+    if (pid == self) continue;
+    const std::string tasks = paths.proc + "/" + std::to_string(pid) + "/task/";
+    for (int tid : NumericEntries(tasks)) {
+      auto it = by_tid_.find(tid);
+      Entry e = it != by_tid_.end() ? std::move(it->second) : Entry{};
+      if (e.sightings < 2 || now - e.read_at >= recheck_) {
+        auto comm = ReadTextFile(tasks + std::to_string(tid) + "/comm");
+        ++comm_reads_;
+        if (!comm) continue;  // exited meanwhile
+        e.comm = ParseComm(*comm);
+        e.read_at = now;
+      }
+      ++e.sightings;
+      if (std::find(comms.begin(), comms.end(), e.comm) != comms.end()) out.emplace_back(pid, tid);
+      seen.emplace(tid, std::move(e));
+    }
+  }
+  by_tid_ = std::move(seen);
+  return out;
+}
+
 std::vector<ThreadAccounting> ReadThreads(const HostPaths& paths, const std::vector<int>& pids,
-                                          const std::vector<std::string>& comms) {
+                                          const std::vector<std::string>& comms,
+                                          ThreadNames* names) {
   std::vector<ThreadAccounting> out;
   std::set<int> seen;
   const double tick = 1.0 / static_cast<double>(ClockTicksPerSecond());
@@ -120,21 +152,8 @@ std::vector<ThreadAccounting> ReadThreads(const HostPaths& paths, const std::vec
     for (int tid : NumericEntries(paths.proc + "/" + std::to_string(pid) + "/task")) add(pid, tid);
   }
   if (!comms.empty()) {
-    // The reading process is never the target, and the daemon's HTTP pool alone is thousands
-    // of threads whose comm would be read at every scrape.
-    const int self = paths.proc == "/proc" ? static_cast<int>(::getpid()) : -1;
-    for (int pid : NumericEntries(paths.proc)) {
-      if (pid == self) continue;
-      const std::string tasks = paths.proc + "/" + std::to_string(pid) + "/task";
-      for (int tid : NumericEntries(tasks)) {
-        auto comm = ReadTextFile(tasks + "/" + std::to_string(tid) + "/comm");
-        if (!comm) continue;
-        const std::string name = ParseComm(*comm);
-        for (const auto& c : comms) {
-          if (c == name) add(pid, tid);
-        }
-      }
-    }
+    ThreadNames once(ThreadNames::Clock::duration::zero());
+    for (auto [pid, tid] : (names != nullptr ? *names : once).Matching(paths, comms)) add(pid, tid);
   }
   return out;
 }

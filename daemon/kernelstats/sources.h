@@ -96,6 +96,7 @@ class TargetSched : public Source {
   std::vector<std::string> comms_;
   mutable std::mutex mu_;  // scrapes may run concurrently
   mutable ThreadSums sums_;
+  mutable host::ThreadNames names_;
 };
 
 }  // namespace tunescope::kernelstats

@@ -33,7 +33,7 @@ Status TargetSched::Read(std::vector<prometheus::MetricFamily>& out) const {
   // Read under the lock too: a scrape applying an older reading after a newer one would see
   // counters go down and count those threads twice.
   std::lock_guard<std::mutex> lock(mu_);
-  const auto threads = host::ReadThreads(paths(), pids_, comms_);
+  const auto threads = host::ReadThreads(paths(), pids_, comms_, &names_);
   std::size_t with_schedstat = 0;
   for (const auto& t : threads) with_schedstat += t.schedstat.has_value();
   const host::SchedStat sum = sums_.Update(threads);
