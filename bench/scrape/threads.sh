@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # What a --target-comm costs each /metrics scrape on a host with many threads: the target's
-# threads are found by name (/proc/PID/task/TID/comm) at every scrape. Starts one process with
-# N idle threads, then alternates R rounds of two daemons, one with --target-comm (matching no
-# thread: the whole scan, no target work) and one without a target, and times S scrapes of each
-# after two warm-up scrapes. Prints p50/p99 per variant and the p50 ratio. A benchmark: it
-# prints, it does not judge. Needs root.
+# threads are found by name at every scrape (each thread's /proc/PID/task/TID/comm read when its
+# tid is new, at its second sighting and in its first 10 s, then every 5 minutes). Starts one
+# process with N idle threads, then alternates R rounds of two daemons, one with --target-comm
+# (matching no thread: the whole scan, no target work) and one without a target, and times S
+# scrapes of each after two warm-up scrapes. Prints p50/p99 per variant and the p50 ratio. A
+# benchmark: it prints, it does not judge. Needs root.
 #
 # usage: bench/scrape/threads.sh [--threads N] [--rounds R] [--scrapes S] [--build DIR]
 set -euo pipefail
@@ -19,7 +20,7 @@ while (($#)); do
     --rounds) rounds=$2; shift 2 ;;
     --scrapes) scrapes=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
-    -h | --help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -56,6 +57,7 @@ round() {  # round VARIANT FLAGS...: appends S scrape times (ms) to $tmp/VARIANT
   shift
   "$tunescope" serve --web.listen-address="127.0.0.1:$port" --probes=softirq "$@" >"$tmp/log" 2>&1 &
   local ts=$!
+  pids+=("$ts")
   for _ in $(seq 100); do
     curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break
     sleep 0.2

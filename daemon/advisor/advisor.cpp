@@ -93,7 +93,9 @@ Advice Advise(const Evidence& evidence) {
     for (const std::string& id : facts.other_target_netns) ids += (ids.empty() ? "" : ", ") + id;
     advice.network_namespace +=
         (advice.network_namespace.empty() ? "" : "; ") + std::string("the target also runs in ") +
-        ids + ": their netfilter hooks are measured, their counters, sockets and sysctls not read";
+        ids +
+        ": their counters, sockets and sysctls are not read (the netfilter probe's bracket "
+        "attaches there too)";
   }
   for (const Tuning& t : Catalogue()) {
     Prediction p = t.rule(t, evidence);

@@ -67,9 +67,9 @@ Prediction RuleNetfilter(const Tuning& t, const Evidence& e) {
       auto id = s.labels.find("netns");
       return NotMeasured(t,
                          "the netfilter probe could not attach to the hooks of the server's "
-                         "network namespace " +
+                         "network namespace net:[" +
                              (id != s.labels.end() ? id->second : std::string("?")) +
-                             " (the log says why)");
+                             "] (the log says why)");
     }
   }
   // Hooks cost the CPU they run on: only the server's CPUs limit it.

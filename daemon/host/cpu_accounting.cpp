@@ -113,8 +113,12 @@ std::vector<std::pair<int, int>> ThreadNames::Matching(const HostPaths& paths,
     const std::string tasks = paths.proc + "/" + std::to_string(pid) + "/task/";
     for (int tid : NumericEntries(tasks)) {
       auto it = by_tid_.find(tid);
-      Entry e = it != by_tid_.end() ? std::move(it->second) : Entry{};
-      if (e.sightings < 2 || now - e.read_at >= recheck_) {
+      Entry e = it != by_tid_.end() && it->second.pid == pid ? std::move(it->second) : Entry{};
+      if (e.sightings == 0) {
+        e.pid = pid;
+        e.first_seen = now;
+      }
+      if (e.sightings < 2 || now - e.first_seen < kSettle || now - e.read_at >= recheck_) {
         auto comm = ReadTextFile(tasks + std::to_string(tid) + "/comm");
         ++comm_reads_;
         if (!comm) continue;  // exited meanwhile

@@ -75,10 +75,12 @@ struct ThreadAccounting {
 };
 
 // Thread names by tid, so that matching --target-comm at every scrape does not read every
-// thread's comm each time (5,000 threads made a scrape 15 times slower). A name is read when its
-// tid is first seen and at its second sighting (a new thread often names itself just after it
-// starts), then again after `recheck` (a later rename, a reused tid); a tid gone from /proc is
-// forgotten. Not thread-safe: one owner, e.g. under the scrape source's lock.
+// thread's comm each time (on 5,000 threads, 22 ms a scrape against 1 ms without a target:
+// bench/scrape/threads.sh). A name is read when its tid is first seen, at its second sighting
+// and at every sighting in its first 10 s (a new thread often names itself just after it
+// starts), when the tid turns up under another process (reused), and again after `recheck` (a
+// later rename); a tid gone from /proc is forgotten. Not thread-safe: one owner, e.g. under the
+// scrape source's lock.
 class ThreadNames {
  public:
   using Clock = std::chrono::steady_clock;
@@ -90,9 +92,12 @@ class ThreadNames {
   std::size_t comm_reads() const { return comm_reads_; }  // for tests: reads so far
 
  private:
+  static constexpr Clock::duration kSettle = std::chrono::seconds(10);
   struct Entry {
     std::string comm;
+    int pid = 0;
     int sightings = 0;
+    Clock::time_point first_seen;
     Clock::time_point read_at;
   };
   Clock::duration recheck_;

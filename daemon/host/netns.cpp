@@ -29,6 +29,13 @@ std::string NsPath(const HostPaths& paths, int pid) {
 
 }  // namespace
 
+std::string NetnsInode(const std::string& id) {
+  const size_t open = id.find('[');
+  const size_t close = id.rfind(']');
+  if (open == std::string::npos || close == std::string::npos || close <= open) return id;
+  return id.substr(open + 1, close - open - 1);
+}
+
 Result<TargetNetns> ReadTargetNetns(const HostPaths& paths, int pid) {
   auto theirs = NetnsLink(NsPath(paths, pid));
   if (!theirs) return Result<TargetNetns>::Error(theirs.error());

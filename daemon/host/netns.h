@@ -19,6 +19,9 @@ struct TargetNetns {
   bool other = false;  // not the daemon's own namespace
 };
 
+// "net:[4026532400]" -> "4026532400", as the probes label a namespace (`netns`).
+std::string NetnsInode(const std::string& id);
+
 // /proc/PID/ns/net against /proc/self/ns/net.
 Result<TargetNetns> ReadTargetNetns(const HostPaths& paths, int pid);
 
@@ -31,8 +34,8 @@ HostPaths NetPathsOf(const HostPaths& paths, int pid);
 std::optional<int> FirstTargetPid(const HostPaths& paths, const std::vector<int>& pids,
                                   const std::vector<std::string>& comms);
 // The network namespaces the target's processes (its pids, or every process of its comms) run
-// in other than the daemon's, each once, the lowest pid's first: replicas of one server in
-// several containers. Processes that exit meanwhile are left out.
+// in other than the daemon's, each once, in the order of `pids` or else by pid: replicas of one
+// server in several containers. Processes that exit meanwhile are left out.
 std::vector<TargetNetns> OtherTargetNetns(const HostPaths& paths, const std::vector<int>& pids,
                                           const std::vector<std::string>& comms);
 // `paths` with the per-namespace /proc files of that process's network namespace; `paths`

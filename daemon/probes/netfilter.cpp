@@ -90,10 +90,6 @@ Status SendLoopbackDatagrams(int count) {
   return {};
 }
 
-// The kernel allows one BPF netfilter program per hook and priority (EBUSY otherwise), e.g.
-// when a second tunescope runs: step inwards from the edge priority a few times.
-constexpr int kBracketPrioritySteps = 8;
-
 Status AttachBracket(netfilter_bpf& s, const NetfilterAttachPoint& p, std::vector<LinkPtr>& links) {
   bpf_program* prog = p.first ? s.progs.ts_nf_first_bracket : s.progs.ts_nf_last_bracket;
   int err = 0;
@@ -269,10 +265,13 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     if (bracket_) self_cost.Gauge({}, static_cast<double>(s.bss->bracket_self_ns) * 1e-9);
     auto target = metrics::GaugeFamily(
         netfilter_metrics::kTargetNetnsMeasured,
-        "Bracket mode, a target server in another network namespace (a container): 1 when the "
-        "bracket is attached to that namespace's hooks, 0 when it could not be (the log says "
-        "why) and the hooks there go unmeasured.");
-    for (const TargetState& t : target_netns_) target.Gauge({{"netns", t.id}}, t.measured ? 1 : 0);
+        "Bracket mode, a target server in another network namespace (a container; netns is "
+        "its inode, as the qdisc probe's): 1 when the bracket was attached to that namespace's "
+        "hooks at the last attach, 0 when it could not be (the log says why) and the hooks "
+        "there go unmeasured.");
+    for (const TargetState& t : target_netns_) {
+      target.Gauge({{"netns", host::NetnsInode(t.id)}}, t.measured ? 1 : 0);
+    }
     std::vector<prometheus::MetricFamily> out;
     metrics::Append(out, std::move(seconds));
     metrics::Append(out, std::move(packets));
@@ -309,17 +308,19 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     WarnIpv6Once("", ipv6_error);
     // Resolved at every attach: a container that restarts comes back in a new namespace. A
     // link belongs to the namespace of the thread that makes it.
-    std::vector<host::TargetNetns> targets = TargetNamespaces(config);
-    if (targets.size() > kMaxTargetNamespaces) {
-      if (!warned_too_many_) {
-        TS_LOG(kWarn) << "probe netfilter: the target runs in " << targets.size()
-                      << " network namespaces; the first " << kMaxTargetNamespaces
-                      << " are measured";
-        warned_too_many_ = true;
-      }
-      targets.resize(kMaxTargetNamespaces);
+    const std::vector<host::TargetNetns> targets = TargetNamespaces(config);
+    if (targets.size() > kMaxTargetNamespaces && !warned_too_many_) {
+      TS_LOG(kWarn) << "probe netfilter: the target runs in " << targets.size()
+                    << " network namespaces; the first " << kMaxTargetNamespaces << " are measured";
+      warned_too_many_ = true;
     }
-    for (const host::TargetNetns& target : targets) AttachInTarget(s, target);
+    for (size_t i = 0; i < targets.size(); ++i) {
+      if (i < kMaxTargetNamespaces) {
+        AttachInTarget(s, targets[i]);
+      } else {
+        target_netns_.push_back({targets[i].id, false});  // exported as not measured
+      }
+    }
     return {};
   }
 

@@ -35,6 +35,9 @@ struct NetfilterAttachPoint {
   bool first;
 };
 std::vector<NetfilterAttachPoint> BracketAttachPoints();
+// The kernel allows one BPF netfilter program per hook and priority (EBUSY otherwise), e.g.
+// when a second tunescope runs: each attach steps inwards from the edge priority this often.
+inline constexpr int kBracketPrioritySteps = 8;
 
 // The bracket's own share of each measured window: the mean over calibration samples (summed
 // per CPU as {count, sum_ns} pairs); 0 without enough samples.

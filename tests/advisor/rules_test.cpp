@@ -164,7 +164,7 @@ TEST(NetfilterRule, AContainersHooksTheBracketCouldNotReachAreNotMeasured) {
     f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true};
     f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 0, 0.1);
     f.Counter(kNetfilterPackets, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 0, 1e6);
-    f.Counter(kNetfilterTargetNetns, {{"netns", "net:[4026532400]"}}, measured, measured);
+    f.Counter(kNetfilterTargetNetns, {{"netns", "4026532400"}}, measured, measured);
     return f.Eval("netfilter_unload");
   };
   EXPECT_EQ(eval(1).verdict, Verdict::kMeasured);

@@ -154,7 +154,11 @@ check_default() {
     expr=${expr//'$__rate_interval'/$def_range}
     expr=${expr//'$job'/tunescope}
     expr=${expr//'$instance'/$def_instance}
-    answer=$(query "$expr") || { echo "FAIL query error (default daemon): $panel: $expr" >&2; failures=$((failures + 1)); continue; }
+    answer=$(query "$expr") || {
+      missing+=("FAIL query error (default daemon): $panel: $expr")
+      failures=$((failures + 1))
+      continue
+    }
     count=$((count + 1))
     [[ $(finite <<<"$answer") -gt 0 ]] && continue
     if [[ -n $hint ]]; then

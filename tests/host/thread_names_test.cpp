@@ -1,5 +1,6 @@
 // ThreadNames: a --target-comm scan that reads each thread's comm when its tid is new, at its
-// second sighting and after `recheck`, on a proc tree the test writes.
+// second sighting, in its first 10 s, under another pid and after `recheck`, on a proc tree
+// the test writes.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -85,10 +86,32 @@ TEST(ThreadNames, AThreadThatExitedIsForgottenAndItsTidReadAnew) {
             (Pairs{{100, 100}}));
   // The tid comes back as another thread: read as new.
   proc.Thread(300, 101, "java");
-  const std::size_t before = names.comm_reads();
+  std::size_t before = names.comm_reads();
   EXPECT_EQ(Sorted(names.Matching(proc.paths(), comms, t0 + std::chrono::seconds(3))),
             (Pairs{{100, 100}}));
+  EXPECT_EQ(names.comm_reads(), before + 2) << "tid 100 is in its first 10 s, 101 is new";
+  // Reused by another process between two scans, past its first 10 s: read again.
+  (void)names.Matching(proc.paths(), comms, t0 + std::chrono::seconds(20));
+  proc.Exit(300, 101);
+  proc.Thread(400, 101, "nginx");
+  before = names.comm_reads();
+  EXPECT_EQ(Sorted(names.Matching(proc.paths(), comms, t0 + std::chrono::seconds(40))),
+            (Pairs{{100, 100}, {400, 101}}));
   EXPECT_EQ(names.comm_reads(), before + 1);
+}
+
+TEST(ThreadNames, ANewThreadIsReadAtEverySightingInItsFirstTenSeconds) {
+  ProcTree proc;
+  proc.Thread(100, 100, "java");
+  ThreadNames names(std::chrono::seconds(60));
+  const auto t0 = ThreadNames::Clock::now();
+  const std::vector<std::string> comms{"http-worker"};
+  (void)names.Matching(proc.paths(), comms, t0);
+  (void)names.Matching(proc.paths(), comms, t0 + std::chrono::milliseconds(5));
+  // Named after two quick scans (two Prometheus servers scraping together): still seen.
+  proc.Thread(100, 100, "http-worker");
+  EXPECT_EQ(Sorted(names.Matching(proc.paths(), comms, t0 + std::chrono::seconds(9))),
+            (Pairs{{100, 100}}));
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "netns.h"
 #include "probe_harness.h"
 #include "probes/catalogue.h"
+#include "probes/netfilter.h"
 #include "probes/probe_set.h"
 #include "require_root.h"
 
@@ -257,19 +258,20 @@ TEST(NetfilterProbe, TheBracketMeasuresEveryNamespaceTheTargetRunsIn) {
   for (const auto& m : f->metric) {
     if (m.gauge.value == 1 && !m.label.empty()) measured.insert(m.label[0].value);
   }
-  EXPECT_EQ(measured, (std::set<std::string>{ns_a->id, ns_b->id}));
+  EXPECT_EQ(measured,
+            (std::set<std::string>{host::NetnsInode(ns_a->id), host::NetnsInode(ns_b->id)}));
   std::cout << "ipv4/input packets in both namespaces: " << packets << " of 6000 sent\n";
   EXPECT_GT(packets, 4500) << "one namespace alone sees at most 3000";
 }
 
-// Eight other brackets in the server's namespace take every priority the probe tries there
-// (as eight other tunescopes would): it measures its own namespace and says that it does not
+// Other brackets in the server's namespace take every priority the probe tries there (as
+// eight other tunescopes would): it measures its own namespace and says that it does not
 // measure the server's.
 TEST(NetfilterProbe, TheBracketSaysWhenTheTargetsNamespaceRefusedIt) {
   TUNESCOPE_REQUIRE_ROOT();
   VethPair pair;
   std::vector<std::unique_ptr<probes::Probe>> blockers;
-  for (int i = 0; i < 8; ++i) {
+  for (int i = 0; i < probes::kBracketPrioritySteps; ++i) {
     blockers.push_back(InNetns(pair.b_ns, [] { return StartProbe("netfilter", "bracket"); }));
     ASSERT_NE(blockers.back(), nullptr);
   }
@@ -291,7 +293,7 @@ TEST(NetfilterProbe, TheBracketSaysWhenTheTargetsNamespaceRefusedIt) {
   EXPECT_EQ(f->metric[0].gauge.value, 0);
   ASSERT_FALSE(f->metric[0].label.empty());
   ASSERT_TRUE(netns.ok()) << netns.error();
-  EXPECT_EQ(f->metric[0].label[0].value, netns->id);
+  EXPECT_EQ(f->metric[0].label[0].value, host::NetnsInode(netns->id));
 }
 
 // GET /metrics from 127.0.0.1:port in namespace ns; empty when nothing answers.
