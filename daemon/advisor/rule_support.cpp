@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "host/cpu_accounting.h"
+
 namespace tunescope::advisor {
 
 double ThroughputPayoff(double removed_share) {
@@ -85,6 +87,14 @@ Prediction Documented(const Tuning& t, std::string evidence) {
 Prediction FromShare(const Tuning& t, double share, const std::string& what,
                      const Evidence::ServerCpu& server, std::vector<Number> numbers) {
   AddBasis(numbers, server);
+  if (const double min_basis = kMinBasisTicks / static_cast<double>(host::ClockTicksPerSecond());
+      server.seconds < min_basis) {
+    Prediction p = NotMeasured(t, "the server's CPUs were busy for " + Seconds(server.seconds) +
+                                      " of its own work in the window, under the " +
+                                      Seconds(min_basis) + " a share of it needs");
+    p.numbers = std::move(numbers);
+    return p;
+  }
   numbers.push_back({"removed_cpu_share", share, "ratio"});
   if (share < kMinShare) {
     Prediction p = NotApplicable(t, what + " take " + Pct(share) + " of the server's CPU time");

@@ -14,6 +14,9 @@ namespace tunescope::advisor::rule_support {
 
 // Shares below this are noise on a busy host: nothing worth a change.
 inline constexpr double kMinShare = 0.005;
+// /proc/stat counts a CPU's busy time in ticks (10 ms at USER_HZ 100): a basis of fewer ticks
+// cannot tell a share to 0.05 (a server stopped for most of the window had 1-2).
+inline constexpr double kMinBasisTicks = 20;
 // talawah.io's "perfect locality" step gained 38%: read as removing s = 0.38/1.38 of the CPU when
 // every packet was handled on another CPU than the reader's.
 inline constexpr double kLocalityMaxShare = 0.38 / 1.38;

@@ -44,6 +44,24 @@ TEST(NetfilterRule, EighteenPercentOfTheServersCpusPredictsTwentyTwoPercent) {
   EXPECT_NE(p.reason.find("predicted +22% req/s"), std::string::npos) << p.reason;
 }
 
+// A server stopped for most of the window (a listen-queue burst test) left 15 ms of busy time
+// on its CPU, 1-2 of /proc/stat's 10 ms ticks: 1.6 ms of hook time there is no 11% share.
+TEST(NetfilterRule, TooFewTicksOfTheServersCpuPredictNothing) {
+  auto eval = [](double busy) {
+    Fixture f;
+    f.Server({0}, busy, busy);
+    f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 0,
+              busy * 0.107);
+    f.Counter(kNetfilterPackets, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 0, 6000);
+    return f.Eval("netfilter_unload");
+  };
+  Prediction p = eval(0.015);
+  EXPECT_EQ(p.verdict, Verdict::kNotMeasured) << p.reason;
+  EXPECT_FALSE(p.payoff_ratio);
+  EXPECT_NE(p.reason.find("under the 200.0 ms a share of it needs"), std::string::npos) << p.reason;
+  EXPECT_EQ(eval(0.25).verdict, Verdict::kMeasured) << "25 ticks are enough";
+}
+
 TEST(NetfilterRule, HookTimeOnOtherCpusDoesNotLimitTheServer) {
   Fixture f;
   f.Server({0}, 10, 10);
