@@ -44,8 +44,8 @@ TEST(NetfilterRule, EighteenPercentOfTheServersCpusPredictsTwentyTwoPercent) {
   EXPECT_NE(p.reason.find("predicted +22% req/s"), std::string::npos) << p.reason;
 }
 
-// A server stopped for most of the window (a listen-queue burst test) left 15 ms of busy time
-// on its CPU, 1-2 of /proc/stat's 10 ms ticks: 1.6 ms of hook time there is no 11% share.
+// A server stopped for most of the window (the listen-queue scenario) left 15 ms of busy time on
+// its CPU, 1-2 of /proc/stat's 10 ms ticks: an 11% share of that is noise.
 TEST(NetfilterRule, TooFewTicksOfTheServersCpuPredictNothing) {
   auto eval = [](double busy) {
     Fixture f;
