@@ -28,15 +28,9 @@ done
 tunescope=$build/daemon/tunescope refserver=$build/reference-server/refserver
 [[ -x $tunescope && -x $refserver ]] || { echo "build first: $tunescope, $refserver" >&2; exit 1; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=bench/lib/children.sh
+source "$here/bench/lib/children.sh"
+children_on_exit
 
 rs_port=$(free_port) ts_port=$(free_port)
 "$refserver" --listen "127.0.0.1:$rs_port" >/dev/null 2>&1 &
@@ -44,7 +38,7 @@ pids+=($!)
 "$tunescope" serve --web.listen-address="127.0.0.1:$ts_port" --target-port="$rs_port" \
   --target-comm=refserver "$@" >"$tmp/log" 2>&1 &
 ts=$!
-pids+=($ts)
+pids+=("$ts")
 for _ in $(seq 100); do
   curl -fsS -o /dev/null "http://127.0.0.1:$ts_port/healthz" 2>/dev/null && break
   sleep 0.2

@@ -28,14 +28,9 @@ done
 tunescope=$build/daemon/tunescope
 [[ -x $tunescope ]] || { echo "build first: $tunescope" >&2; exit 1; }
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+# shellcheck source=bench/lib/children.sh
+source "$here/bench/lib/children.sh"
+children_on_exit
 
 # N threads blocked on one event: no CPU, only /proc entries. Bounded in time.
 python3 - "$threads" >/dev/null 2>&1 <<'EOF' &
@@ -50,7 +45,7 @@ for _ in $(seq 100); do
   (($(ls /proc/"${pids[0]}"/task | wc -l) > threads)) && break
   sleep 0.2
 done
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 
 round() {  # round VARIANT FLAGS...: appends S scrape times (ms) to $tmp/VARIANT
   local variant=$1

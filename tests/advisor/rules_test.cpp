@@ -134,15 +134,20 @@ TEST(NetfilterRule, NoHookTimeAndNoRulesIsApplied) {
   EXPECT_EQ(f.Eval("netfilter_unload").verdict, Verdict::kApplied);
 }
 
-// A server in a container: the host has no rules, the container's namespace has; and when the
-// container's could not be read, nothing says that none are loaded.
-TEST(NetfilterRule, AContainersRulesCountWithTheHosts) {
-  Fixture f;
+// A saturated server in a container, no rules on the host.
+void InAContainerWithoutHostRules(Fixture& f) {
   f.Server({0}, 10);
   host::NetfilterState none;
   none.nft = host::NfRuleset{};
   f.after.netfilter = none;
   f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true};
+}
+
+// A server in a container: the host has no rules, the container's namespace has; and when the
+// container's could not be read, nothing says that none are loaded.
+TEST(NetfilterRule, AContainersRulesCountWithTheHosts) {
+  Fixture f;
+  InAContainerWithoutHostRules(f);
   host::NetfilterState theirs;
   host::NfRuleset rs;
   rs.tables.push_back({"ip", "filter", {{"OUTPUT", "output", "accept", 3000}}});
@@ -160,12 +165,8 @@ TEST(NetfilterRule, AContainersRulesCountWithTheHosts) {
 // Replicas in further containers, whose rules are not read: the count is not the whole.
 TEST(NetfilterRule, ReplicasInOtherNamespacesLeaveTheRuleCountUnknown) {
   Fixture f;
-  f.Server({0}, 10);
-  host::NetfilterState none;
-  none.nft = host::NfRuleset{};
-  f.after.netfilter = none;
-  f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true};
-  f.after.target_netfilter = none;
+  InAContainerWithoutHostRules(f);
+  f.after.target_netfilter = f.after.netfilter;  // none there either
   EXPECT_EQ(f.Eval("netfilter_unload").verdict, Verdict::kNotApplicable);
   f.after.other_target_netns = {"net:[4026532500]"};
   Prediction p = f.Eval("netfilter_unload");
