@@ -341,6 +341,9 @@ class Scenario:
     latency = False  # the payoff is latency removed per connection, measured with BurstLoad
     expect = None  # tuning id that must rank first; None: nothing measured above QUIET_BOUND
     predicts = True  # False: `expect` names the cause without a payoff
+    # Pairs of runs per realized measurement (--rounds overrides). A cost of +100% or more
+    # decides in 3: its pairs fall within a few points of each other.
+    rounds = 5
 
     def __init__(self, ns, workdir):
         self.ns = ns
@@ -360,6 +363,7 @@ class Quiet(Scenario):
 class CpuHog(Scenario):
     name = "cpu_hog"
     expect = "server_cpu_isolation"
+    rounds = 3
     hog = None
 
     def induce(self):
@@ -378,6 +382,7 @@ class CpuHog(Scenario):
 class NetfilterRules(Scenario):
     name = "netfilter_rules"
     expect = "netfilter_unload"
+    rounds = 3
     count = 3000
 
     def induce(self):
@@ -479,13 +484,11 @@ SCENARIOS = {s.name: s for s in (Quiet, CpuHog, NetfilterRules, RpsAway, PfifoQd
 DEFAULT = {"nginx": ["quiet", "cpu_hog", "netfilter_rules", "rps_away", "pfifo_qdisc",
                      "listen_overflow"],
            "refserver": ["quiet", "netfilter_rules", "rps_away", "listen_overflow"]}
-# --container: the container's own somaxconn, and RPS on the host's end of the veth, seen by
-# tunescope from the host. Left out: netfilter_rules, 3000 rules in the container's iptables,
-# predicted shares of 0.85-0.89 against 0.91-0.92 realized in five runs on 2026-12-03 (two
-# outside the 0.05 bound; on loopback 0.88-0.91 against 0.91-0.92), so it would fail now and
-# then; pfifo on the container's eth0 (+5% predicted, +3% realized with pairs -11..+18%), the
-# same rule nginx's loopback row checks.
-DEFAULT_CONTAINER = ["quiet", "rps_away", "listen_overflow"]
+# --container: 3000 rules in the container's iptables, the container's own somaxconn, and RPS
+# on the host's end of the veth, seen by tunescope from the host. Left out: pfifo on the
+# container's eth0 (+5% predicted, +3% realized with pairs -11..+18%), the same rule nginx's
+# loopback row checks.
+DEFAULT_CONTAINER = ["quiet", "netfilter_rules", "rps_away", "listen_overflow"]
 
 
 def advise(args, ns, server, load):
@@ -530,7 +533,8 @@ def realized(args, scenario, load, on=None, off=None):
     """Alternating runs, cost on (A) and off (B), in the order A B B A A B ...; `on` and `off`
     carry earlier runs to add to."""
     on, off = on or [], off or []
-    for i in range(len(on), len(on) + args.rounds):  # more pairs go on with the alternation
+    count = args.rounds or scenario.rounds
+    for i in range(len(on), len(on) + count):  # more pairs go on with the alternation
         for variant in (("on", "off") if i % 2 == 0 else ("off", "on")):
             if variant == "on":
                 scenario.induce()
@@ -679,7 +683,8 @@ def main():
     p.add_argument("--container", action="store_true",
                    help="the server in a namespace of its own, clients and tunescope outside")
     p.add_argument("--scenario", action="append", choices=sorted(SCENARIOS))
-    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--rounds", type=int, help="pairs per realized measurement (default: "
+                   "the scenario's, 3 or 5)")
     p.add_argument("--run-seconds", type=int, default=3)
     p.add_argument("--advise-seconds", type=int, default=5)
     p.add_argument("--netfilter-rules", type=int, default=NetfilterRules.count,
@@ -731,7 +736,7 @@ def main():
                 if not (verdict and real and inconclusive(scenario, report, real)):
                     break
                 print(f"    inconclusive (pairs {real['spread'][0]:+.0%}..{real['spread'][1]:+.0%}"
-                      f"): {args.rounds} more pairs", flush=True)
+                      f"): {args.rounds or scenario.rounds} more pairs", flush=True)
                 try:
                     real = realized(args, scenario, this_load, *real["runs"])
                 finally:
