@@ -27,6 +27,30 @@ std::string NsPath(const HostPaths& paths, int pid) {
   return paths.proc + "/" + std::to_string(pid) + "/ns/net";
 }
 
+// Ways into a namespace kept per namespace: enough to outlast a few workers exiting at once.
+constexpr size_t kMaxAlso = 8;
+
+// An fd of `ns` opened through one of its processes. The pid may have exited and been reused
+// since `ns` was read: only a link to that very namespace is taken.
+Result<int> OpenNetns(const HostPaths& paths, const TargetNetns& ns) {
+  std::string error;
+  std::vector<int> pids{ns.pid};
+  pids.insert(pids.end(), ns.also.begin(), ns.also.end());
+  for (int pid : pids) {
+    const std::string path = NsPath(paths, pid);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (error.empty()) error = ErrnoMessage("open " + path, errno);
+      continue;
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && "net:[" + std::to_string(st.st_ino) + "]" == ns.id) return fd;
+    ::close(fd);
+    if (error.empty()) error = path + ": no longer " + ns.id + " (the process exited)";
+  }
+  return Result<int>::Error(error);
+}
+
 }  // namespace
 
 std::string NetnsInode(const std::string& id) {
@@ -41,7 +65,7 @@ Result<TargetNetns> ReadTargetNetns(const HostPaths& paths, int pid) {
   if (!theirs) return Result<TargetNetns>::Error(theirs.error());
   auto ours = NetnsLink(paths.proc + "/self/ns/net");
   if (!ours) return Result<TargetNetns>::Error(ours.error());
-  return TargetNetns{pid, *theirs, *theirs != *ours};
+  return TargetNetns{pid, *theirs, *theirs != *ours, {}};
 }
 
 HostPaths NetPathsOf(const HostPaths& paths, int pid) {
@@ -79,8 +103,13 @@ std::vector<TargetNetns> OtherTargetNetns(const HostPaths& paths, const std::vec
   for (int pid : all) {
     auto ns = ReadTargetNetns(paths, pid);
     if (!ns || !ns->other) continue;
-    if (std::none_of(out.begin(), out.end(), [&](const TargetNetns& o) { return o.id == ns->id; }))
+    auto seen =
+        std::find_if(out.begin(), out.end(), [&](const TargetNetns& o) { return o.id == ns->id; });
+    if (seen == out.end()) {
       out.push_back(*ns);
+    } else if (seen->also.size() < kMaxAlso) {
+      seen->also.push_back(pid);
+    }
   }
   return out;
 }
@@ -94,15 +123,10 @@ Result<HostPaths> TargetNetPaths(const HostPaths& paths, const std::vector<int>&
 }
 
 Status RunInNetns(const HostPaths& paths, const TargetNetns& ns, const std::function<void()>& fn) {
-  const std::string path = NsPath(paths, ns.pid);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::Error(ErrnoMessage("open " + path, errno));
-  // The pid may have exited and been reused since `ns` was read: enter only that namespace.
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || "net:[" + std::to_string(st.st_ino) + "]" != ns.id) {
-    ::close(fd);
-    return Status::Error(path + ": no longer " + ns.id + " (the process exited)");
-  }
+  auto opened = OpenNetns(paths, ns);
+  if (!opened) return Status::Error(opened.error());
+  const int fd = *opened;
+  const std::string path = "the namespace " + ns.id;
   Status status;
   // setns changes the calling thread only: a thread of its own, gone when it is done.
   try {

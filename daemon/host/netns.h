@@ -17,6 +17,8 @@ struct TargetNetns {
   int pid = 0;
   std::string id;      // as /proc/PID/ns/net reads: "net:[4026532400]"
   bool other = false;  // not the daemon's own namespace
+  // The target's other processes found there (a bounded few): the way in when `pid` has exited.
+  std::vector<int> also;
 };
 
 // "net:[4026532400]" -> "4026532400", as the probes label a namespace (`netns`).
@@ -35,7 +37,8 @@ std::optional<int> FirstTargetPid(const HostPaths& paths, const std::vector<int>
                                   const std::vector<std::string>& comms);
 // The network namespaces the target's processes (its pids, or every process of its comms) run
 // in other than the daemon's, each once, in the order of `pids` or else by pid: replicas of one
-// server in several containers. Processes that exit meanwhile are left out.
+// server in several containers. Processes that exit meanwhile are left out; each namespace's
+// later processes go to `also`.
 std::vector<TargetNetns> OtherTargetNetns(const HostPaths& paths, const std::vector<int>& pids,
                                           const std::vector<std::string>& comms);
 // `paths` with the per-namespace /proc files of that process's network namespace; `paths`
@@ -43,8 +46,9 @@ std::vector<TargetNetns> OtherTargetNetns(const HostPaths& paths, const std::vec
 Result<HostPaths> TargetNetPaths(const HostPaths& paths, const std::vector<int>& pids,
                                  const std::vector<std::string>& comms);
 
-// Runs `fn` on a thread that has joined `ns` (setns needs CAP_SYS_ADMIN): net.* sysctls under
-// /proc/sys answer for the reading thread's namespace. `fn` must not throw.
+// Runs `fn` on a thread that has joined `ns` (setns needs CAP_SYS_ADMIN), entered through `pid`
+// or, when it has exited, through `also`: net.* sysctls under /proc/sys answer for the reading
+// thread's namespace. `fn` must not throw.
 Status RunInNetns(const HostPaths& paths, const TargetNetns& ns, const std::function<void()>& fn);
 
 }  // namespace tunescope::host

@@ -265,7 +265,7 @@ TEST(TextReport, ATargetInAContainerIsTriedInItsNamespace) {
   listener.state = 0x0A;
   l.listeners.push_back(listener);
   f.after.target_listeners = l;
-  f.before.target_netns = f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true};
+  f.before.target_netns = f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true, {}};
   const Advice advice = Advise(f.Build());
   EXPECT_EQ(advice.netns_pid, 4242);
   const std::string text = TextReport(advice);

@@ -140,7 +140,7 @@ void InAContainerWithoutHostRules(Fixture& f) {
   host::NetfilterState none;
   none.nft = host::NfRuleset{};
   f.after.netfilter = none;
-  f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true};
+  f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true, {}};
 }
 
 // A server in a container: the host has no rules, the container's namespace has; and when the
@@ -180,7 +180,7 @@ TEST(NetfilterRule, AContainersHooksTheBracketCouldNotReachAreNotMeasured) {
   auto eval = [](double measured) {
     Fixture f;
     f.Server({0}, 10);
-    f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true};
+    f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true, {}};
     f.Counter(kNetfilterSeconds, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 0, 0.1);
     f.Counter(kNetfilterPackets, {{"family", "ipv4"}, {"hook", "input"}, {"cpu", "0"}}, 0, 1e6);
     f.Counter(kNetfilterTargetNetns, {{"netns", "4026532400"}}, measured, measured);
@@ -513,7 +513,7 @@ TEST(RpsRfsRule, ForAServerInAContainerTheVethsMaskSteersNotLos) {
   Fixture f;
   f.Server({0}, 10);
   f.after.target_listeners = FourConnections(4);
-  f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true};
+  f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true, {}};
   host::DeviceFacts lo, veth, nic;
   lo.device.name = "lo";
   lo.device.rps = {{"rx-0", std::vector<int>{1}}};
@@ -660,7 +660,7 @@ TEST(SomaxconnRule, AContainersLocalClientsRetransmitInTheirOwnNamespace) {
   auto predicted = [](std::int64_t client_opens) {
     Fixture f;
     f.Sysctl("net.core.somaxconn", "8");
-    f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true};
+    f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true, {}};
     Evidence e = f.Build();
     Evidence::UnprobedTcp quiet;
     quiet.before.listen_overflows = quiet.before.listen_drops = 0;

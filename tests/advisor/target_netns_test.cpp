@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "host/host_facts.h"
+#include "host/netns.h"
 #include "netns.h"
 #include "require_root.h"
 
@@ -142,6 +143,37 @@ TEST(AdvisorTargetNetns, TheReportNamesEveryNamespaceTheTargetRunsIn) {
   const std::string higher = a < b ? second.Id() : first.Id();
   EXPECT_EQ(where.rfind(lower, 0), 0u) << where;
   EXPECT_NE(where.find("the target also runs in " + higher), std::string::npos) << where;
+}
+
+// A namespace is entered through the target's next process there when the first has exited
+// since it was looked up (a worker restarting between the netfilter probe's lookup and setns).
+TEST(AdvisorTargetNetns, ANamespaceIsEnteredThroughAnotherProcessWhenTheFirstExited) {
+  TUNESCOPE_REQUIRE_ROOT();
+  ServerNetns ns;
+  const auto idle = [] { return true; };
+  const pid_t first = SpawnInNetns(ns.name(), idle);
+  const pid_t second = SpawnInNetns(ns.name(), idle);
+  ASSERT_GT(first, 0);
+  ASSERT_GT(second, 0);
+  const auto found = host::OtherTargetNetns(host::HostPaths{}, {first, second}, {});
+  kill(first, SIGKILL);
+  waitpid(first, nullptr, 0);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].id, ns.Id());
+  EXPECT_EQ(found[0].also, std::vector<int>{second});
+
+  std::string inside;
+  const auto entered = host::RunInNetns(host::HostPaths{}, found[0], [&] {
+    char buf[64] = {};
+    if (readlink("/proc/thread-self/ns/net", buf, sizeof buf - 1) > 0) inside = buf;
+  });
+  EXPECT_TRUE(entered.ok()) << entered.error();
+  EXPECT_EQ(inside, ns.Id());
+
+  kill(second, SIGKILL);
+  waitpid(second, nullptr, 0);
+  const auto gone = host::RunInNetns(host::HostPaths{}, found[0], [] {});
+  EXPECT_FALSE(gone.ok()) << "no process of the namespace is left to enter it through";
 }
 
 // Host facts for a target in a container: the namespace's own sysctls from there, the
