@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -309,6 +310,7 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     // Resolved at every attach: a container that restarts comes back in a new namespace. A
     // link belongs to the namespace of the thread that makes it.
     const std::vector<host::TargetNetns> targets = TargetNamespaces(config);
+    ForgetWarningsOfGoneNamespaces(targets);
     if (targets.size() > kMaxTargetNamespaces && !warned_too_many_) {
       TS_LOG(kWarn) << "probe netfilter: the target runs in " << targets.size()
                     << " network namespaces; the first " << kMaxTargetNamespaces << " are measured";
@@ -352,6 +354,17 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     if (error.empty() || !warned_ipv6_.insert(netns).second) return;
     TS_LOG(kWarn) << "probe netfilter: " << error << " (IPv6 not measured"
                   << (netns.empty() ? "" : " in the target's network namespace " + netns) << ")";
+  }
+
+  // Containers come and go for months: a namespace the target left is warned about again only
+  // if the target returns to it, and the sets stay as small as the target's namespaces.
+  void ForgetWarningsOfGoneNamespaces(const std::vector<host::TargetNetns>& targets) {
+    for (std::set<std::string>* warned : {&warned_netns_, &warned_ipv6_}) {
+      std::erase_if(*warned, [&](const std::string& id) {
+        return !id.empty() && std::none_of(targets.begin(), targets.end(),
+                                           [&](const host::TargetNetns& t) { return t.id == id; });
+      });
+    }
   }
 
   struct TargetState {
