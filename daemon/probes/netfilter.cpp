@@ -23,6 +23,7 @@
 #include "metrics/family.h"
 #include "metrics/log2_histogram.h"
 #include "netfilter.skel.h"
+#include "probes/bpf_stats.h"
 #include "probes/netfilter_metrics.h"
 #include "probes/skeleton_probe.h"
 
@@ -291,8 +292,11 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     bracket_ = mode.name == "bracket";
     target_netns_.clear();
     if (!bracket_) return AttachLoadedPrograms(s.obj, links());
-    // Once per Start: a window's re-attach reuses the calibration.
-    if (!calibrated_) {
+    // Once per Start, and again when BPF statistics have been turned on or off since (serve's
+    // windows turn them on): they add two clock reads to each run of the bracket's programs,
+    // ~45 ns a packet that would pass for the hooks'. A window's re-attach reuses it otherwise.
+    const bool stats = BpfStats::Active();
+    if (!calibrated_ || calibrated_with_stats_ != stats) {
       uint64_t self_ns = 0;
       Status calibrated;
       std::thread([&] { calibrated = CalibrateInPrivateNetns(s, self_ns); }).join();
@@ -303,6 +307,7 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
       bpf_map_update_elem(bpf_map__fd(s.maps.calib), &zero, cleared.data(), BPF_ANY);
       s.bss->bracket_self_ns = self_ns;
       calibrated_ = true;
+      calibrated_with_stats_ = stats;
     }
     std::string ipv6_error;
     if (Status st = AttachBracketSet(s, links(), ipv6_error); !st.ok()) return st;
@@ -374,6 +379,7 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
 
   bool bracket_ = false;
   bool calibrated_ = false;
+  bool calibrated_with_stats_ = false;
   std::vector<TargetState> target_netns_;  // as of the last attach
   std::set<std::string> warned_netns_;
   bool warned_too_many_ = false;

@@ -59,6 +59,12 @@ void WindowScheduler::Run() {
   double open_s = controller ? controller->FirstOpenSeconds() : max_open_s;
   double continuous_per_s = 0;  // the continuous programs' cost, measured inside windows
   bool attached = true;         // StartAll attached the probes
+  if (controller) {
+    // Windows measure with BPF statistics on: the first attaches with them on too, as every
+    // later one does (the netfilter bracket calibrates its own cost in the state it measures in).
+    probe_set_->DetachWindowed();
+    attached = false;
+  }
   // Windows start every `every` from one origin, so that the hooks' time does not make them
   // drift; each lasts `open_s` from its attach.
   auto cycle = Clock::now();

@@ -62,9 +62,15 @@ grep -q 'received SIGTERM' "$log" || fail "no shutdown log line"
 progs_gone "${progs[@]}" || fail "programs left after SIGTERM: ${progs[*]}"
 
 start_daemon
-mapfile -t progs < <(owned_bpf_ids prog "$pid")
-mapfile -t links < <(owned_bpf_ids link "$pid")
-# Every attach is a link: at least one per program (the netfilter bracket has one per hook).
+# Every attach is a link: at least one per program (the netfilter bracket has one per hook),
+# once the first window has attached the windowed probes (with BPF statistics on, as it
+# measures: a moment after /healthz answers).
+for _ in $(seq 50); do
+  mapfile -t progs < <(owned_bpf_ids prog "$pid")
+  mapfile -t links < <(owned_bpf_ids link "$pid")
+  ((${#progs[@]} >= 5 && ${#links[@]} >= ${#progs[@]})) && break
+  sleep 0.1
+done
 ((${#progs[@]} >= 5 && ${#links[@]} >= ${#progs[@]})) ||
   fail "expected at least a link per program, got ${#progs[@]} programs, ${#links[@]} links"
 kill -9 "$pid"
