@@ -261,6 +261,8 @@ std::optional<Evidence::ServerCpu> Evidence::ServerCpuSeconds() const {
   if (auto programs = CounterDelta(kProgramSeconds); programs && *programs > 0) {
     out.probe_seconds = std::min(*programs * out.busy() / host_busy, 0.5 * out.seconds);
     out.seconds -= out.probe_seconds;
+    out.basis += ", less " + std::to_string(static_cast<int>(out.probe_seconds * 1000)) +
+                 " ms of tunescope's own programs";
   }
   if (out.seconds <= 0) return std::nullopt;
   return out;

@@ -50,7 +50,7 @@ std::optional<CpuSplit> CpuSplitOf(const Evidence& e) {
                          : 0;
   const bool target = e.cpu().target_cpu_seconds.has_value();
   out.parts = {
-      {target ? "server" : "server (no target given: in other)", own, palette::kBlue},
+      {target ? "server's threads" : "server (no target given: in other)", own, palette::kBlue},
       {"softirq", si, palette::kOrange},
       {"netfilter", nf, palette::kRed},
       {"qdisc (transmit path)", q, palette::kPurple},

@@ -134,7 +134,8 @@ std::string BarChart(std::span<const Bar> bars, std::string_view aria_label) {
     labels.push_back(b.label);
     peak = std::max(peak, std::fabs(b.value));
   }
-  const double label_w = LabelWidth(labels), text_w = 120, row = 22;
+  // Room for the longest value text, "+100% (documented)", at 12px.
+  const double label_w = LabelWidth(labels), text_w = 140, row = 22;
   const double plot_w = kChartWidth - label_w - text_w;
   const double height = row * static_cast<double>(bars.size()) + 8;
   std::string svg = SvgOpen(height, aria_label);
@@ -180,10 +181,11 @@ std::string StackedChart(std::span<const StackedRow> rows, std::string_view aria
       svg += "<rect x=\"" + Coord(x) + "\" y=\"" + Coord(y + 3) + "\" width=\"" + Coord(w) +
              "\" height=\"" + Coord(row - 6) + "\" fill=\"" + Escape(p.color) + "\"><title>" +
              Escape(p.name + ": " + Percent(share)) + "</title></rect>";
-      // The share inside its segment when it fits.
+      // The share inside its segment when it fits; dark on the light idle segment.
       if (w >= 34) {
+        const char* ink = p.color == palette::kIdle ? "#1d2330" : "#fff";
         svg += "<text x=\"" + Coord(x + w / 2) + "\" y=\"" + Coord(y + 19) +
-               "\" text-anchor=\"middle\" class=\"small\" style=\"fill:#fff\">" +
+               "\" text-anchor=\"middle\" class=\"small\" style=\"fill:" + ink + "\">" +
                Escape(Percent(share)) + "</text>";
       }
       x += w;

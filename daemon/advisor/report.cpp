@@ -43,6 +43,12 @@ void Line(std::string& out, std::string_view label, std::string_view text) {
   out += '\n';
 }
 
+// `s` padded with spaces to `width` columns (as printf's %-Ns): ids and payoffs line up.
+std::string PadRight(std::string s, size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
+}
+
 }  // namespace
 
 // RFC 3339 in UTC, whole seconds: "2026-12-03T16:40:00Z".
@@ -85,10 +91,10 @@ std::string PayoffText(const Prediction& p) {
 
 std::string TextReport(const Advice& a) {
   std::string out;
-  char head[160];
-  std::snprintf(head, sizeof(head), "tunescope advise: %.0f s window; server CPU = %s\n",
-                a.window_seconds, a.server_cpu_basis.c_str());
-  out += head;
+  char window[32];
+  std::snprintf(window, sizeof(window), "%.0f s window", a.window_seconds);
+  // The basis names every part taken out of it: no fixed-size buffer may cut it.
+  out += "tunescope advise: " + std::string(window) + "; server CPU = " + a.server_cpu_basis + "\n";
   if (!a.network_namespace.empty()) {
     out += "server's network namespace: " + a.network_namespace + "\n";
   }
@@ -105,12 +111,11 @@ std::string TextReport(const Advice& a) {
       out += "---- not measurable here, nothing to gain, or already applied ----\n";
       in_tail = true;
     }
-    char title[256];
-    std::snprintf(title, sizeof(title), "%2d. %-22s %-20s %s [%s%s]\n", p.rank,
-                  std::string(t.id).c_str(), PayoffText(p).c_str(), std::string(t.title).c_str(),
-                  std::string(to_string(p.verdict)).c_str(),
-                  p.confidence == "none" ? "" : (", confidence " + p.confidence).c_str());
-    out += title;
+    char rank[16];
+    std::snprintf(rank, sizeof(rank), "%2d. ", p.rank);
+    out += rank + PadRight(std::string(t.id), 22) + " " + PadRight(PayoffText(p), 20) + " " +
+           std::string(t.title) + " [" + std::string(to_string(p.verdict)) +
+           (p.confidence == "none" ? "" : ", confidence " + p.confidence) + "]\n";
     Line(out, "why:", p.reason);
     if (!tail) {
       if (!p.numbers.empty()) {

@@ -106,9 +106,6 @@ Prediction FromShare(const Tuning& t, double share, const std::string& what,
   p.removed_share = share;
   p.confidence = "high";
   p.reason = what + " take " + Pct(share) + " of the server's CPU time (" + server.basis;
-  if (server.probe_seconds > 0) {
-    p.reason += ", less " + Seconds(server.probe_seconds) + " of tunescope's own programs";
-  }
   if (server.saturated()) {
     p.reason += "), predicted +" + Pct(*p.payoff_ratio) + " req/s";
   } else {

@@ -95,7 +95,7 @@ TEST(HtmlReport, CpuSplitSeparatesOverlapsAndAddsUpToTheCapacity) {
   // The input hook ran inside NET_RX: counted once, as netfilter.
   EXPECT_DOUBLE_EQ(PartOf(c, "softirq"), 0.5);
   // The target's 5 s less the transmit work counted apart (output hook 0.5 s, qdisc 1 s).
-  EXPECT_DOUBLE_EQ(PartOf(c, "server"), 3.5);
+  EXPECT_DOUBLE_EQ(PartOf(c, "server's threads"), 3.5);
   EXPECT_DOUBLE_EQ(PartOf(c, "other tasks and kernel"), 2);
   EXPECT_DOUBLE_EQ(PartOf(c, "idle"), 2);
   double sum = 0;

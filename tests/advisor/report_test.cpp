@@ -239,6 +239,23 @@ TEST(TextReport, ShowsEvidencePayoffCommandRiskAndSource) {
   EXPECT_EQ(text.find(".txt"), std::string::npos);
 }
 
+// The basis names each part taken out of it (clients' receive processing, tunescope's own
+// programs, other processes): the header carries all of it, on a line of its own.
+TEST(TextReport, TheHeaderCarriesTheWholeBasis) {
+  testing::Fixture f;
+  f.Server({0}, 10);
+  Advice advice = Advise(f.Build());
+  advice.server_cpu_basis =
+      "busy time of CPU 0, where the target's threads ran, less 1560 ms of "
+      "NET_RX processing for clients on this host, less 928.9 ms of "
+      "tunescope's own programs, less 12.0 ms of other processes' run time "
+      "there";
+  const std::string text = TextReport(advice);
+  EXPECT_NE(text.find("; server CPU = " + advice.server_cpu_basis + "\nprobes up: "),
+            std::string::npos)
+      << text;
+}
+
 // Without ptrace access to the server, its namespace link cannot be read: the report says
 // the namespace is unknown and which facts are whose, rather than nothing.
 TEST(TextReport, AnUnreadableNamespaceIsReportedAsUnknown) {
@@ -265,7 +282,8 @@ TEST(TextReport, ATargetInAContainerIsTriedInItsNamespace) {
   listener.state = 0x0A;
   l.listeners.push_back(listener);
   f.after.target_listeners = l;
-  f.before.target_netns = f.after.target_netns = host::TargetNetns{4242, "net:[4026532400]", true, {}};
+  f.before.target_netns = f.after.target_netns =
+      host::TargetNetns{4242, "net:[4026532400]", true, {}};
   const Advice advice = Advise(f.Build());
   EXPECT_EQ(advice.netns_pid, 4242);
   const std::string text = TextReport(advice);
