@@ -127,12 +127,20 @@ Status ParseDurationSeconds(std::string_view flag, std::string_view value, doubl
       break;
     }
   }
+  const std::string what = "flag --" + std::string(flag) + ": \"" + std::string(value) + "\" ";
   uint64_t n = 0;
   auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
-  if (number.empty() || ec != std::errc() || end != number.data() + number.size() || n == 0) {
-    return Status::Error("flag --" + std::string(flag) + ": \"" + std::string(value) +
-                         "\" is not a duration like 500ms, 30s or 5m");
+  if (number.empty() || (ec != std::errc() && ec != std::errc::result_out_of_range) ||
+      end != number.data() + number.size()) {
+    return Status::Error(what + "is not a whole number of ms, s, m or h (like 500ms, 30s or 5m)");
   }
+  // Every duration here is a window, an interval or a measurement: a week is past any of them,
+  // and larger values overflow the counters that show progress.
+  constexpr double kMaxSeconds = 7 * 24 * 3600;
+  if (ec == std::errc::result_out_of_range || static_cast<double>(n) * scale > kMaxSeconds) {
+    return Status::Error(what + "is longer than a week (168h)");
+  }
+  if (n == 0) return Status::Error(what + "is not a positive duration");
   out = static_cast<double>(n) * scale;
   return {};
 }

@@ -250,6 +250,22 @@ TEST(Durations, PrometheusStyle) {
   EXPECT_FALSE(ParseDurationSeconds("duration", "0s", s).ok());
   EXPECT_FALSE(ParseDurationSeconds("duration", "s", s).ok());
   EXPECT_FALSE(ParseDurationSeconds("duration", "5x", s).ok());
+  ASSERT_TRUE(ParseDurationSeconds("duration", "168h", s).ok());
+  EXPECT_EQ(s, 604800);
+}
+
+// One line that says what is wrong: a zero, a fraction, or a length that would overflow the
+// progress counters (advise --duration 596524h printed "measuring: 0/-2147483648 s").
+TEST(Durations, SayWhatIsWrong) {
+  double s = 0;
+  auto error = [&s](const char* v) { return ParseDurationSeconds("duration", v, s).error(); };
+  EXPECT_EQ(error("0s"), "flag --duration: \"0s\" is not a positive duration");
+  EXPECT_EQ(error("1.5s"),
+            "flag --duration: \"1.5s\" is not a whole number of ms, s, m or h "
+            "(like 500ms, 30s or 5m)");
+  for (const char* v : {"169h", "596524h", "99999999999h", "99999999999999999999999s"}) {
+    EXPECT_EQ(error(v), "flag --duration: \"" + std::string(v) + "\" is longer than a week (168h)");
+  }
 }
 
 }  // namespace
