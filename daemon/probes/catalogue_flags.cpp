@@ -1,5 +1,9 @@
 #include "probes/catalogue_flags.h"
 
+#include <net/if.h>
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <string>
 #include <string_view>
 
@@ -77,11 +81,16 @@ void AddXcpuFlags(cli::FlagParser& parser, ProbeConfig& config) {
              "count rx packets per queue and CPU on this interface with XDP (xcpu probe; off by "
              "default: attaching XDP can reset some NICs' queues)",
              [&config](std::string_view v) {
-               if (v.empty() || v.size() >= 16 || v.find('/') != std::string_view::npos) {
+               if (v.empty() || v.size() >= IFNAMSIZ || v.find('/') != std::string_view::npos) {
                  return Status::Error("flag --xdp-iface: \"" + std::string(v) +
                                       "\" is not an interface name");
                }
                config.xdp_iface = std::string(v);
+               // A misspelt name would leave the probe down with the daemon running.
+               if (if_nametoindex(config.xdp_iface.c_str()) == 0) {
+                 return Status::Error("flag --xdp-iface: no interface " + config.xdp_iface +
+                                      " in this network namespace");
+               }
                return Status();
              });
 }
@@ -99,6 +108,17 @@ void AddReqlatFlags(cli::FlagParser& parser, ProbeConfig& config) {
              [&config](std::string_view v) {
                if (v.empty()) return Status::Error("flag --reqlat.usdt-binary: empty path");
                config.usdt_binary = std::string(v);
+               // The probe would pass over usdt mode for socket mode, and the user would not
+               // know why: a path that is not a file is a mistake in the command line.
+               struct stat st {};
+               if (::stat(config.usdt_binary.c_str(), &st) != 0) {
+                 return Status::Error(
+                     ErrnoMessage("flag --reqlat.usdt-binary: " + config.usdt_binary, errno));
+               }
+               if (!S_ISREG(st.st_mode)) {
+                 return Status::Error("flag --reqlat.usdt-binary: " + config.usdt_binary +
+                                      " is not a file");
+               }
                return Status();
              });
 }

@@ -177,16 +177,28 @@ TEST(NetfilterLabels, SlotsNameFamilyAndChain) {
 }
 
 TEST(NetprobeFlags, MapBoundsAndXdpInterface) {
-  Parsed p = ParseServe({"--xdp-iface=eth0", "--qdisc.max-devices=64", "--xcpu.max-sockets=1024",
+  Parsed p = ParseServe({"--xdp-iface=lo", "--qdisc.max-devices=64", "--xcpu.max-sockets=1024",
                          "--target-port=80", "--target-port=443"});
   ASSERT_EQ(p.kind, cli::ParseOutcome::kRun);
   const ProbeConfig& c = p.options.probe_config;
-  EXPECT_EQ(c.xdp_iface, "eth0");
+  EXPECT_EQ(c.xdp_iface, "lo");
   EXPECT_EQ(c.max_qdisc_devices, 64u);
   EXPECT_EQ(c.max_sockets, 1024u);
   EXPECT_EQ(c.target_ports, (std::vector<uint16_t>{80, 443}));
-  for (const char* bad : {"--xdp-iface=", "--xdp-iface=a-name-longer-than-15",
-                          "--qdisc.max-devices=0", "--xcpu.max-sockets=abc"}) {
+  for (const char* bad :
+       {"--xdp-iface=", "--xdp-iface=a-name-longer-than-15", "--xdp-iface=nosuchif0",
+        "--qdisc.max-devices=0", "--xcpu.max-sockets=abc"}) {
+    EXPECT_EQ(ParseServe({bad}).kind, cli::ParseOutcome::kUsageError) << bad;
+  }
+}
+
+// A USDT binary that is not there would leave reqlat in socket mode without a word.
+TEST(NetprobeFlags, TheUsdtBinaryMustBeAFile) {
+  Parsed p = ParseServe({"--reqlat.usdt-binary=/proc/self/exe"});
+  ASSERT_EQ(p.kind, cli::ParseOutcome::kRun);
+  EXPECT_EQ(p.options.probe_config.usdt_binary, "/proc/self/exe");
+  for (const char* bad :
+       {"--reqlat.usdt-binary=/nonexistent/refserver", "--reqlat.usdt-binary=/"}) {
     EXPECT_EQ(ParseServe({bad}).kind, cli::ParseOutcome::kUsageError) << bad;
   }
 }
