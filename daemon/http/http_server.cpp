@@ -1,5 +1,9 @@
 #include "http/http_server.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <charconv>
 #include <fstream>
@@ -11,6 +15,13 @@
 
 namespace tunescope::http {
 namespace {
+
+// mg_check_feature's bit for IPv6 listening (CivetWeb's USE_IPV6).
+constexpr unsigned kCivetIpv6 = 8;
+
+// CivetWeb's log while mg_start2 runs on this thread: the cause of a failed start.
+thread_local bool t_starting = false;
+thread_local std::vector<std::string> t_start_log;
 
 const char* ReasonPhrase(int status) {
   switch (status) {
@@ -79,10 +90,33 @@ Status ToCivetListeningPort(std::string_view address, std::string& out) {
   } else if (host.front() == '[') {
     if (host.back() != ']')
       return Status::Error("bad IPv6 host in \"" + std::string(address) + "\"");
+    if (mg_check_feature(kCivetIpv6) == 0) {
+      return Status::Error("\"" + std::string(address) +
+                           "\": this CivetWeb is built without IPv6 (listen on an IPv4 host, or "
+                           "on every address with \":" +
+                           std::to_string(port) + "\")");
+    }
     // CivetWeb binds IPv6 with a "+" (dual stack) or as "[addr]:port".
     out = std::string(host) + ":" + std::to_string(port);
   } else {
-    out = std::string(host) + ":" + std::to_string(port);
+    // CivetWeb takes IP addresses only: a name (localhost) is resolved here, to its first IPv4.
+    const std::string name(host);
+    in_addr ip{};
+    if (inet_pton(AF_INET, name.c_str(), &ip) != 1) {
+      addrinfo hints{};
+      hints.ai_family = AF_INET;
+      hints.ai_socktype = SOCK_STREAM;
+      addrinfo* found = nullptr;
+      if (const int rc = getaddrinfo(name.c_str(), nullptr, &hints, &found); rc != 0) {
+        return Status::Error("listen address \"" + std::string(address) + "\": host " + name +
+                             ": " + gai_strerror(rc));
+      }
+      ip = reinterpret_cast<const sockaddr_in*>(found->ai_addr)->sin_addr;
+      freeaddrinfo(found);
+    }
+    char text[INET_ADDRSTRLEN] = "";
+    inet_ntop(AF_INET, &ip, text, sizeof(text));
+    out = std::string(text) + ":" + std::to_string(port);
   }
   return {};
 }
@@ -164,6 +198,7 @@ void HttpServer::OnConnectionClose(const mg_connection* conn) {
 
 int HttpServer::OnLog(const mg_connection* /*conn*/, const char* message) {
   TS_LOG(kDebug) << "http: " << message;
+  if (t_starting) t_start_log.emplace_back(message);
   return 1;  // handled: keep CivetWeb from printing on its own
 }
 
@@ -225,10 +260,19 @@ Status HttpServer::Start(const std::string& listen_address) {
   error.code = &error_code;
   error.text = error_text;
   error.text_buffer_size = sizeof(error_text);
+  // mg_start2 sets up the ports on this thread; its error text is generic ("Failed to setup
+  // server ports"), the cause (a port in use, a host that does not resolve) is in its log.
+  t_starting = true;
+  t_start_log.clear();
   ctx_ = mg_start2(&init, &error);
+  t_starting = false;
   if (ctx_ == nullptr) {
-    return Status::Error("cannot listen on " + listen_address + ": " +
-                         (error_text[0] ? error_text : "unknown CivetWeb error"));
+    std::string why = error_text[0] ? error_text : "unknown CivetWeb error", causes;
+    for (const std::string& line : t_start_log) {
+      if (line != why) causes += (causes.empty() ? "" : "; ") + line;
+    }
+    if (!causes.empty()) why += " (" + causes + ")";
+    return Status::Error("cannot listen on " + listen_address + ": " + why);
   }
   mg_set_request_handler(ctx_, "/", &HttpServer::OnRequest, this);
   return {};
