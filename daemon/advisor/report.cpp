@@ -20,7 +20,10 @@ std::string Percent(double ratio) {
 std::string Value(const Number& n) {
   char buf[64];
   if (n.unit == "s") {
-    if (n.value != 0 && std::fabs(n.value) < 1e-3) {
+    // Per-packet times run to nanoseconds: "0.0 us" would hide them.
+    if (n.value != 0 && std::fabs(n.value) < 1e-6) {
+      std::snprintf(buf, sizeof(buf), "%.0f ns", n.value * 1e9);
+    } else if (n.value != 0 && std::fabs(n.value) < 1e-3) {
       std::snprintf(buf, sizeof(buf), "%.1f us", n.value * 1e6);
     } else if (n.value != 0 && std::fabs(n.value) < 1) {
       std::snprintf(buf, sizeof(buf), "%.2f ms", n.value * 1e3);

@@ -239,6 +239,16 @@ TEST(TextReport, ShowsEvidencePayoffCommandRiskAndSource) {
   EXPECT_EQ(text.find(".txt"), std::string::npos);
 }
 
+// Per-packet times are nanoseconds: shown as such, not as "0.0 us".
+TEST(TextReport, NanosecondsAreShownAsNanoseconds) {
+  testing::Fixture f;
+  f.Server({0}, 10);
+  f.Counter("tunescope_netfilter_seconds_total", {{"family", "ipv4"}, {"hook", "input"}}, 0, 1.8);
+  f.Counter("tunescope_netfilter_packets_total", {{"family", "ipv4"}, {"hook", "input"}}, 0, 3.6e7);
+  const std::string text = TextReport(Advise(f.Build()));
+  EXPECT_NE(text.find("netfilter_seconds_per_packet=50 ns"), std::string::npos) << text;
+}
+
 // The basis names each part taken out of it (clients' receive processing, tunescope's own
 // programs, other processes): the header carries all of it, on a line of its own.
 TEST(TextReport, TheHeaderCarriesTheWholeBasis) {
