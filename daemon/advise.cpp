@@ -145,8 +145,9 @@ int RunAdvise(std::span<const std::string_view> args) {
   }
   progress.Done();
   if (interrupted) {
+    // Rounded as the report's header rounds its window.
     std::cerr << "tunescope advise: interrupted; reporting on the "
-              << static_cast<int>(window.Elapsed()) << " s measured\n";
+              << std::lround(window.Elapsed()) << " s measured\n";
   }
   advisor::Evidence evidence = window.Finish();
   evidence.SetUnprobedTcp(*unprobed);

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <memory>
+#include <vector>
 
 #include "host/cpu_accounting.h"
+#include "host/netns.h"
+#include "host/sockets.h"
 #include "probes/catalogue.h"
 
 namespace tunescope::cli {
@@ -112,6 +115,18 @@ void AddProbeFlags(FlagParser& parser, ProbeOptions& o) {
         TS_LOG(kWarn) << "--target-comm=" << comm
                       << " matches no running thread now: nothing is measured for it until a "
                          "thread of that name runs";
+      }
+    }
+    // Likewise a port nothing serves yet, looked for where the target runs.
+    const auto& c = o.probe_config;
+    auto net = host::TargetNetPaths(host::HostPaths{}, c.target_pids, c.target_comms);
+    for (uint16_t port : net ? c.target_ports : std::vector<uint16_t>{}) {
+      if (auto served = host::PortServed(*net, port); served && !*served) {
+        TS_LOG(kWarn) << "--target-port=" << port << ": no TCP listener or UDP socket on it now"
+                      << (c.target_pids.empty() && c.target_comms.empty()
+                              ? ""
+                              : " in the target's network namespace")
+                      << ": its sockets and requests are not measured until one is";
       }
     }
     return Status();

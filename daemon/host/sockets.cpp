@@ -227,6 +227,23 @@ Result<std::vector<TcpSocket>> ReadTcpSockets(const HostPaths& paths) {
   return all;
 }
 
+Result<bool> PortServed(const HostPaths& paths, unsigned port) {
+  auto tcp = ReadPortListeners(paths, port);
+  if (!tcp) return Result<bool>::Error(tcp.error());
+  if (!tcp->listeners.empty()) return true;
+  for (const bool v6 : {false, true}) {
+    const std::string path = paths.Net() + (v6 ? "/udp6" : "/udp");
+    auto text = ReadTextFile(path);
+    if (!text) continue;  // no IPv6, or no UDP: nothing bound there
+    auto socks = ParseProcNetTcp(*text, v6, path);
+    if (!socks) return Result<bool>::Error(socks.error());
+    for (const TcpSocket& s : *socks) {
+      if (s.local_port == port) return true;
+    }
+  }
+  return false;
+}
+
 Result<PortListeners> ReadPortListeners(const HostPaths& paths, unsigned port,
                                         const HostPaths* clients) {
   auto own = ReadTcpSockets(paths);

@@ -86,5 +86,8 @@ Result<std::vector<TcpSocket>> ReadTcpSockets(const HostPaths& paths);
 // namespace whose sockets may be the clients' ends.
 Result<PortListeners> ReadPortListeners(const HostPaths& paths, unsigned port,
                                         const HostPaths* clients = nullptr);
+// Whether a server socket holds `port` in `paths.Net()`'s namespace: a TCP listener, or a UDP
+// socket bound to it (/proc/net/udp{,6} have tcp's columns).
+Result<bool> PortServed(const HostPaths& paths, unsigned port);
 
 }  // namespace tunescope::host

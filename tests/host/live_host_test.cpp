@@ -155,6 +155,42 @@ TEST(LiveHost, OwnSeccompModeMatchesPrctl) {
   EXPECT_EQ(static_cast<int>(s->mode), ::prctl(PR_GET_SECCOMP));
 }
 
+// A port is served by a TCP listener or a bound UDP socket; a bound TCP socket that does not
+// listen (a client's) does not serve it.
+TEST(LiveHost, APortIsServedByATcpListenerOrABoundUdpSocket) {
+  auto bound = [](int type) {
+    const int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      ::close(fd);
+      return std::pair{-1, 0u};
+    }
+    return std::pair{fd, static_cast<unsigned>(ntohs(addr.sin_port))};
+  };
+  const host::HostPaths paths;
+  auto [udp, udp_port] = bound(SOCK_DGRAM);
+  auto [tcp, tcp_port] = bound(SOCK_STREAM);
+  ASSERT_GE(udp, 0);
+  ASSERT_GE(tcp, 0);
+  auto served = host::PortServed(paths, tcp_port);
+  ASSERT_TRUE(served.ok()) << served.error();
+  EXPECT_FALSE(*served) << "bound, not listening";
+  ASSERT_EQ(::listen(tcp, 1), 0);
+  auto is_served = [&paths](unsigned port) {
+    auto r = host::PortServed(paths, port);
+    return r.ok() && *r;
+  };
+  EXPECT_TRUE(is_served(tcp_port));
+  EXPECT_TRUE(is_served(udp_port));
+  ::close(udp);
+  ::close(tcp);
+  EXPECT_FALSE(is_served(udp_port));
+}
+
 TEST(LiveHost, OwnNetworkNamespaceIsNotAnotherOne) {
   host::HostPaths paths;
   auto ns = host::ReadTargetNetns(paths, getpid());

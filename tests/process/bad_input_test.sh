@@ -81,5 +81,16 @@ if [[ $(id -u) -eq 0 ]]; then
     fail "advise with an unmatched --target-comm failed: $err"
   grep -q 'target-comm=no-such-comm matches no running thread' <<<"$err" ||
     fail "advise did not warn about an unmatched --target-comm: $err"
+
+  # So is a port nothing serves: said at once, not found out from an empty report.
+  unserved=$(free_port)
+  err=$(timeout 60 "$tunescope" advise --duration=1s --target-port="$unserved" 2>&1 >/dev/null) ||
+    fail "advise with an unserved --target-port failed: $err"
+  grep -q "target-port=$unserved: no TCP listener or UDP socket on it now" <<<"$err" ||
+    fail "advise did not warn about an unserved --target-port: $err"
+  err=$(timeout 60 "$tunescope" advise --duration=1s --target-port="$port" 2>&1 >/dev/null) ||
+    fail "advise with a served --target-port failed: $err"
+  ! grep -q "target-port=$port: no TCP listener" <<<"$err" ||
+    fail "advise warned about port $port, which the holder listens on: $err"
 fi
 echo "PASS: bad input"
