@@ -146,8 +146,9 @@ int RunAdvise(std::span<const std::string_view> args) {
   progress.Done();
   if (interrupted) {
     // Rounded as the report's header rounds its window.
-    std::cerr << "tunescope advise: interrupted; reporting on the "
-              << std::lround(window.Elapsed()) << " s measured\n";
+    char measured[32];
+    std::snprintf(measured, sizeof(measured), "%.0f", window.Elapsed());
+    std::cerr << "tunescope advise: interrupted; reporting on the " << measured << " s measured\n";
   }
   advisor::Evidence evidence = window.Finish();
   evidence.SetUnprobedTcp(*unprobed);

@@ -1,6 +1,7 @@
 #include "advisor/evidence.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <set>
 
@@ -199,6 +200,12 @@ namespace {
 
 constexpr const char* kProgramSeconds = probes::bpf_stats_metrics::kProgramRunSeconds;
 
+// Whole milliseconds, as the basis names the parts taken out of it (a week's window on many
+// CPUs is past an int's range).
+std::string Milliseconds(double seconds) {
+  return std::to_string(std::llround(seconds * 1000));
+}
+
 bool OnAny(const LabelSet& labels, const std::vector<int>& cpus) {
   auto it = labels.find("cpu");
   if (it == labels.end()) return true;
@@ -243,8 +250,8 @@ std::optional<Evidence::ServerCpu> Evidence::ServerCpuSeconds() const {
         rx && *rx > 0 && *rx < out.seconds) {
       out.local_client_seconds = *rx;
       out.seconds -= *rx;
-      out.basis += ", less " + std::to_string(static_cast<int>(*rx * 1000)) +
-                   " ms of NET_RX processing for clients on this host";
+      out.basis +=
+          ", less " + Milliseconds(*rx) + " ms of NET_RX processing for clients on this host";
     }
   }
   // A process sharing the server's CPUs (a batch job, a noisy neighbour) takes its time there
@@ -253,16 +260,15 @@ std::optional<Evidence::ServerCpu> Evidence::ServerCpuSeconds() const {
       *cpu_.others_run_seconds < out.seconds) {
     out.others_seconds = *cpu_.others_run_seconds;
     out.seconds -= out.others_seconds;
-    out.basis += ", less " + std::to_string(static_cast<int>(out.others_seconds * 1000)) +
-                 " ms that other processes ran there";
+    out.basis +=
+        ", less " + Milliseconds(out.others_seconds) + " ms that other processes ran there";
   }
   // tunescope's programs ran on every CPU; the server's CPUs carry their share in proportion to
   // those CPUs' busy time (BPF stats give no per-CPU split).
   if (auto programs = CounterDelta(kProgramSeconds); programs && *programs > 0) {
     out.probe_seconds = std::min(*programs * out.busy() / host_busy, 0.5 * out.seconds);
     out.seconds -= out.probe_seconds;
-    out.basis += ", less " + std::to_string(static_cast<int>(out.probe_seconds * 1000)) +
-                 " ms of tunescope's own programs";
+    out.basis += ", less " + Milliseconds(out.probe_seconds) + " ms of tunescope's own programs";
   }
   if (out.seconds <= 0) return std::nullopt;
   return out;

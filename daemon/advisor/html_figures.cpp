@@ -195,8 +195,8 @@ std::string CpuSection(const Figures& f, std::string_view heading) {
     seconds += (seconds.empty() ? "" : ", ") + p.name + " " + Duration(p.value);
   }
   out += "<p class=\"note\">" + Escape(seconds) +
-         ". softirq excludes the netfilter receive hooks that run inside it; server is the "
-         "target's CPU time less the transmit work (qdisc, netfilter output hooks) counted "
+         ". softirq excludes the netfilter receive hooks that run inside it; server's threads is "
+         "the target's CPU time less the transmit work (qdisc, netfilter output hooks) counted "
          "apart; tunescope's own programs took " +
          Escape(Duration(c.probe_seconds)) +
          " of the busy time (inside the parts above). The second bar is the server's threads: "

@@ -175,7 +175,15 @@ std::shared_ptr<probes::ProbeSet> MakeProbeSet(const ProbeOptions& options,
                                                const probes::AttachWindow& window,
                                                bool in_windows_too) {
   auto set = std::make_shared<probes::ProbeSet>();
-  for (const std::string& name : ProbesToRun(options, in_windows_too)) {
+  const std::vector<std::string> names = ProbesToRun(options, in_windows_too);
+  // A flag of a probe that does not run would be ignored without a word.
+  if (!options.probe_config.xdp_iface.empty() &&
+      std::find(names.begin(), names.end(), "xcpu") == names.end()) {
+    TS_LOG(kWarn) << "--xdp-iface=" << options.probe_config.xdp_iface
+                  << ": the xcpu probe does not run (it runs with --target-port, or named in "
+                     "--probes), so the interface is not counted";
+  }
+  for (const std::string& name : names) {
     const probes::CatalogueEntry* entry = probes::FindProbe(name);
     if (entry == nullptr) continue;
     auto forced = options.probe_modes.find(name);

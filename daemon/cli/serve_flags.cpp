@@ -26,11 +26,15 @@ Status ParseWindow(std::string_view v, probes::AttachWindow& window) {
   if (slash == std::string_view::npos) return Status::Error(usage);
   double open = 0;
   double every = 0;
-  if (!ParseDurationSeconds("window", v.substr(0, slash), open).ok() ||
-      !ParseDurationSeconds("window", v.substr(slash + 1), every).ok()) {
-    return Status::Error(usage);
+  constexpr double kMaxEvery = 86400;
+  for (auto [part, out] : {std::pair{v.substr(0, slash), &open}, {v.substr(slash + 1), &every}}) {
+    if (Status s = ParseDurationSeconds("window", part, *out, kMaxEvery); !s.ok()) {
+      // A well-formed part that is too long is said as such, not as a bad form.
+      return Status::Error(s.error().find("is longer than") != std::string::npos ? s.error()
+                                                                                 : usage);
+    }
   }
-  if (open < 0.01 || every > 86400 || open >= every) {
+  if (open < 0.01 || every > kMaxEvery || open >= every) {
     return Status::Error("flag --window: \"" + std::string(v) +
                          "\" needs 10ms <= OPEN < EVERY <= 24h");
   }

@@ -110,7 +110,8 @@ Status ParseUint(std::string_view flag, std::string_view value, uint64_t min, ui
   return {};
 }
 
-Status ParseDurationSeconds(std::string_view flag, std::string_view value, double& out) {
+Status ParseDurationSeconds(std::string_view flag, std::string_view value, double& out,
+                            double max_seconds) {
   // Prometheus-style durations: 500ms, 30s, 5m, 1h; a bare number means seconds.
   struct Unit {
     std::string_view suffix;
@@ -134,11 +135,9 @@ Status ParseDurationSeconds(std::string_view flag, std::string_view value, doubl
       end != number.data() + number.size()) {
     return Status::Error(what + "is not a whole number of ms, s, m or h (like 500ms, 30s or 5m)");
   }
-  // Every duration here is a window, an interval or a measurement: a week is past any of them,
-  // and larger values overflow the counters that show progress.
-  constexpr double kMaxSeconds = 7 * 24 * 3600;
-  if (ec == std::errc::result_out_of_range || static_cast<double>(n) * scale > kMaxSeconds) {
-    return Status::Error(what + "is longer than a week (168h)");
+  if (ec == std::errc::result_out_of_range || static_cast<double>(n) * scale > max_seconds) {
+    return Status::Error(what + "is longer than " +
+                         std::to_string(static_cast<long long>(max_seconds / 3600)) + "h");
   }
   if (n == 0) return Status::Error(what + "is not a positive duration");
   out = static_cast<double>(n) * scale;

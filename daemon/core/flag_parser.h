@@ -53,7 +53,11 @@ std::optional<int> ParseCommand(const FlagParser& parser, std::span<const std::s
 // Value parsers shared by the subcommands; errors name the flag.
 Status ParseUint(std::string_view flag, std::string_view value, uint64_t min, uint64_t max,
                  uint64_t& out);
-Status ParseDurationSeconds(std::string_view flag, std::string_view value, double& out);
+// Every duration here is a window, an interval or a measurement: a week is past any of them, and
+// larger values overflow the counters that show progress. A flag with another bound passes it.
+inline constexpr double kMaxDurationSeconds = 7 * 24 * 3600;
+Status ParseDurationSeconds(std::string_view flag, std::string_view value, double& out,
+                            double max_seconds = kMaxDurationSeconds);
 // Splits "a,b,c" (empty items are an error).
 Status SplitList(std::string_view flag, std::string_view value, std::vector<std::string>& out);
 

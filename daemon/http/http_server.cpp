@@ -266,9 +266,11 @@ Status HttpServer::Start(const std::string& listen_address) {
   t_start_log.clear();
   ctx_ = mg_start2(&init, &error);
   t_starting = false;
+  const std::vector<std::string> start_log = std::move(t_start_log);
+  t_start_log.clear();
   if (ctx_ == nullptr) {
     std::string why = error_text[0] ? error_text : "unknown CivetWeb error", causes;
-    for (const std::string& line : t_start_log) {
+    for (const std::string& line : start_log) {
       if (line != why) causes += (causes.empty() ? "" : "; ") + line;
     }
     if (!causes.empty()) why += " (" + causes + ")";

@@ -63,7 +63,9 @@ void AddQdiscFlags(cli::FlagParser& parser, ProbeConfig& config) {
              "destroyed veths make room for new ones",
              [&config](std::string_view v) {
                double s = 0;
-               if (Status st = cli::ParseDurationSeconds("qdisc.forget-after", v, s); !st.ok()) {
+               // An idle timeout, not a measurement: a year is its bound.
+               if (Status st = cli::ParseDurationSeconds("qdisc.forget-after", v, s, 365 * 86400.0);
+                   !st.ok()) {
                  return st;
                }
                if (s < 1) return Status::Error("flag --qdisc.forget-after: under 1 s");

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "core/log.h"
@@ -174,8 +176,9 @@ Status CalibrateInPrivateNetns(netfilter_bpf& s, uint64_t& self_ns) {
     return Status::Error("calibration saw " + std::to_string(total) + " samples, want " +
                          std::to_string(kCalibrationMinSamples));
   }
-  TS_LOG(kInfo) << "probe netfilter: bracket calibrated at " << self_ns << " ns per hook from "
-                << total << " samples";
+  TS_LOG(kInfo) << "probe netfilter: bracket calibrated at " << self_ns
+                << " ns per hook (BPF statistics " << (BpfStats::Active() ? "on" : "off")
+                << ") from " << total << " samples";
   return {};
 }
 
@@ -292,23 +295,26 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     bracket_ = mode.name == "bracket";
     target_netns_.clear();
     if (!bracket_) return AttachLoadedPrograms(s.obj, links());
-    // Once per Start, and again when BPF statistics have been turned on or off since (serve's
-    // windows turn them on): they add two clock reads to each run of the bracket's programs,
-    // ~45 ns a packet that would pass for the hooks'. A window's re-attach reuses it otherwise.
+    // BPF statistics add two clock reads to each run of the bracket's programs, ~45 ns a
+    // packet that would pass for the hooks': the bracket is calibrated both ways once per Start,
+    // and each attach takes the value for the state it measures in (serve's windows turn them
+    // on). Nothing is calibrated in a window's re-attach.
     const bool stats = BpfStats::Active();
-    if (!calibrated_ || calibrated_with_stats_ != stats) {
-      uint64_t self_ns = 0;
-      Status calibrated;
-      std::thread([&] { calibrated = CalibrateInPrivateNetns(s, self_ns); }).join();
-      if (!calibrated.ok()) return Status::Error("calibrate bracket: " + calibrated.error());
-      // The calibration's own samples must not count; nothing else is attached yet.
-      const uint32_t zero = 0;
-      std::vector<nf_calib> cleared(static_cast<size_t>(PossibleCpus()));
-      bpf_map_update_elem(bpf_map__fd(s.maps.calib), &zero, cleared.data(), BPF_ANY);
-      s.bss->bracket_self_ns = self_ns;
+    if (!calibrated_) {
+      self_ns_ = {};
+      if (Status st = Calibrate(s, self_ns_[stats]); !st.ok()) return st;
+      if (!stats) {
+        BpfStats on;
+        Status st = on.Enable();
+        if (st.ok()) st = Calibrate(s, self_ns_[1]);
+        if (!st.ok()) {
+          TS_LOG(kInfo) << "probe netfilter: bracket not calibrated with BPF statistics on ("
+                        << st.error() << "): windows that turn them on use the other value";
+        }
+      }
       calibrated_ = true;
-      calibrated_with_stats_ = stats;
     }
+    s.bss->bracket_self_ns = self_ns_[stats] != 0 ? self_ns_[stats] : self_ns_[!stats];
     std::string ipv6_error;
     if (Status st = AttachBracketSet(s, links(), ipv6_error); !st.ok()) return st;
     WarnIpv6Once("", ipv6_error);
@@ -354,6 +360,22 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     }
   }
 
+  // The bracket's own cost per hook, measured in a private namespace on a thread of its own.
+  static Status Calibrate(netfilter_bpf& s, uint64_t& self_ns) {
+    Status calibrated;
+    try {
+      std::thread([&] { calibrated = CalibrateInPrivateNetns(s, self_ns); }).join();
+    } catch (const std::system_error& e) {  // no thread to be had (a pids limit)
+      calibrated = Status::Error(std::string("thread: ") + e.what());
+    }
+    // The calibration's own samples must not count; nothing else is attached yet.
+    const uint32_t zero = 0;
+    std::vector<nf_calib> cleared(static_cast<size_t>(PossibleCpus()));
+    bpf_map_update_elem(bpf_map__fd(s.maps.calib), &zero, cleared.data(), BPF_ANY);
+    if (!calibrated.ok()) return Status::Error("calibrate bracket: " + calibrated.error());
+    return {};
+  }
+
   // Every window re-attaches: each warning once per namespace ("" for the daemon's own).
   void WarnIpv6Once(const std::string& netns, const std::string& error) {
     if (error.empty() || !warned_ipv6_.insert(netns).second) return;
@@ -379,7 +401,7 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
 
   bool bracket_ = false;
   bool calibrated_ = false;
-  bool calibrated_with_stats_ = false;
+  std::array<uint64_t, 2> self_ns_{};      // the bracket's own ns per hook: statistics off, on
   std::vector<TargetState> target_netns_;  // as of the last attach
   std::set<std::string> warned_netns_;
   bool warned_too_many_ = false;

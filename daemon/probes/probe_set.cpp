@@ -53,10 +53,7 @@ size_t ProbeSet::StartAll(const ProbeConfig& config) {
       if (s.ok()) {
         e.status.up = true;
         e.status.mode = std::string(mode->name);
-        // The better modes passed over, and why (a --reqlat.usdt-binary without USDT notes).
-        TS_LOG(kInfo) << "probe " << e.status.name << ": running in mode " << mode->name
-                      << (e.status.error.empty() ? "" : " (" + e.status.error + ")");
-        e.status.error.clear();
+        TS_LOG(kInfo) << "probe " << e.status.name << ": running in mode " << mode->name;
         break;
       }
       std::string why = "mode " + std::string(mode->name) + ": " + s.error();

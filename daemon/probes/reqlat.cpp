@@ -107,10 +107,13 @@ class ReqlatProbe final : public SkeletonProbe<reqlat_bpf> {
         bpf_link* link = bpf_program__attach_usdt(prog, pid, config.usdt_binary.c_str(),
                                                   "refserver", note, nullptr);
         if (link == nullptr) {
-          return Status::Error(ErrnoMessage("attach USDT refserver:" + std::string(note) + " in " +
-                                                config.usdt_binary +
-                                                (pid > 0 ? " pid " + std::to_string(pid) : ""),
-                                            errno));
+          Status failed = Status::Error(
+              ErrnoMessage("attach USDT refserver:" + std::string(note) + " in " +
+                               config.usdt_binary + (pid > 0 ? " pid " + std::to_string(pid) : ""),
+                           errno));
+          // Asked for by name: falling back to another mode must not go unsaid.
+          TS_LOG(kWarn) << "probe reqlat: --reqlat.usdt-binary: " << failed.error();
+          return failed;
         }
         links().emplace_back(link);
       }

@@ -155,8 +155,8 @@ TEST(LiveHost, OwnSeccompModeMatchesPrctl) {
   EXPECT_EQ(static_cast<int>(s->mode), ::prctl(PR_GET_SECCOMP));
 }
 
-// A port is served by a TCP listener or a bound UDP socket; a bound TCP socket that does not
-// listen (a client's) does not serve it.
+// A port is served by a TCP listener or a bound UDP socket; a client's end of a connection
+// (listed, ESTABLISHED, with its own local port) does not serve its port.
 TEST(LiveHost, APortIsServedByATcpListenerOrABoundUdpSocket) {
   auto bound = [](int type) {
     const int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
@@ -172,22 +172,29 @@ TEST(LiveHost, APortIsServedByATcpListenerOrABoundUdpSocket) {
     return std::pair{fd, static_cast<unsigned>(ntohs(addr.sin_port))};
   };
   const host::HostPaths paths;
-  auto [udp, udp_port] = bound(SOCK_DGRAM);
-  auto [tcp, tcp_port] = bound(SOCK_STREAM);
-  ASSERT_GE(udp, 0);
-  ASSERT_GE(tcp, 0);
-  auto served = host::PortServed(paths, tcp_port);
-  ASSERT_TRUE(served.ok()) << served.error();
-  EXPECT_FALSE(*served) << "bound, not listening";
-  ASSERT_EQ(::listen(tcp, 1), 0);
   auto is_served = [&paths](unsigned port) {
     auto r = host::PortServed(paths, port);
+    EXPECT_TRUE(r.ok()) << r.error();
     return r.ok() && *r;
   };
-  EXPECT_TRUE(is_served(tcp_port));
+  auto [udp, udp_port] = bound(SOCK_DGRAM);
+  auto [listener, listen_port] = bound(SOCK_STREAM);
+  ASSERT_GE(udp, 0);
+  ASSERT_GE(listener, 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  auto [client, client_port] = bound(SOCK_STREAM);
+  ASSERT_GE(client, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  to.sin_port = htons(static_cast<uint16_t>(listen_port));
+  ASSERT_EQ(::connect(client, reinterpret_cast<sockaddr*>(&to), sizeof(to)), 0);
+  EXPECT_TRUE(is_served(listen_port));
   EXPECT_TRUE(is_served(udp_port));
+  EXPECT_FALSE(is_served(client_port)) << "an established client socket serves nothing";
+  ::close(client);
   ::close(udp);
-  ::close(tcp);
+  ::close(listener);
   EXPECT_FALSE(is_served(udp_port));
 }
 

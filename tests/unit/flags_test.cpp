@@ -114,6 +114,17 @@ TEST(ServeFlags, WindowTakesOpenEveryOrAlways) {
   EXPECT_TRUE(always.options.window.always());
 }
 
+// A part too long is said as such; a bad form names the form.
+TEST(ServeFlags, AWindowTooLongSaysItsBound) {
+  EXPECT_EQ(ParseServe({"--window=2s/200h"}).outcome.error,
+            "flag --window: \"200h\" is longer than 24h");
+  EXPECT_EQ(ParseServe({"--window=2s"}).outcome.error,
+            "flag --window: \"2s\" is not OPEN/EVERY (like 2s/120s) or always");
+  // An idle timeout has a bound of its own, past a week's.
+  Parsed forget = ParseServe({"--qdisc.forget-after=720h"});
+  EXPECT_EQ(forget.outcome.kind, ParseOutcome::kRun) << forget.outcome.error;
+}
+
 TEST(ServeFlags, WindowsNeedTheCapabilitiesDropCapabilitiesRemoves) {
   // Without --window, --drop-capabilities attaches the per-packet probes for good.
   Parsed implied = ParseServe({"--drop-capabilities"});
@@ -264,7 +275,7 @@ TEST(Durations, SayWhatIsWrong) {
             "flag --duration: \"1.5s\" is not a whole number of ms, s, m or h "
             "(like 500ms, 30s or 5m)");
   for (const char* v : {"169h", "596524h", "99999999999h", "99999999999999999999999s"}) {
-    EXPECT_EQ(error(v), "flag --duration: \"" + std::string(v) + "\" is longer than a week (168h)");
+    EXPECT_EQ(error(v), "flag --duration: \"" + std::string(v) + "\" is longer than 168h");
   }
 }
 
