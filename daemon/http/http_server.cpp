@@ -261,7 +261,7 @@ Status HttpServer::Start(const std::string& listen_address) {
   error.text = error_text;
   error.text_buffer_size = sizeof(error_text);
   // mg_start2 sets up the ports on this thread; its error text is generic ("Failed to setup
-  // server ports"), the cause (a port in use, a host that does not resolve) is in its log.
+  // server ports"), the cause (a port in use, an address not on this host) is in its log.
   t_starting = true;
   t_start_log.clear();
   ctx_ = mg_start2(&init, &error);

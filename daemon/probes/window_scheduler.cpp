@@ -61,7 +61,7 @@ void WindowScheduler::Run() {
   bool attached = true;         // StartAll attached the probes
   if (controller) {
     // Windows measure with BPF statistics on: the first attaches with them on too, as every
-    // later one does (the netfilter bracket calibrates its own cost in the state it measures in).
+    // later one does (the netfilter bracket takes its calibration for the state it attaches in).
     probe_set_->DetachWindowed();
     attached = false;
   }
