@@ -15,6 +15,7 @@
 #include "host/result.h"
 #include "host/text.h"
 #include "metrics/family.h"
+#include "probes/bpf_stats.h"
 
 extern "C" {
 #include "clock_read.bpf.h"
@@ -59,6 +60,32 @@ std::optional<double> MeasureBpfClockRead(int rounds, int repeat, std::string& e
     per_read.push_back(std::max(0.0, *reads - *base) / TS_CLOCK_LOOPS * 1e-9);
   }
   return Median(std::move(per_read));
+}
+
+std::optional<double> MeasureBpfStatsOverhead(int rounds, int repeat, std::string& error) {
+  if (probes::BpfStats::Active()) {
+    error = "BPF statistics are already on (kernel.bpf_stats_enabled or another holder)";
+    return std::nullopt;
+  }
+  std::unique_ptr<clock_read_bpf, SkelDeleter> skel(clock_read_bpf__open_and_load());
+  if (!skel) {
+    error = ErrnoMessage("loading the clock-read programs", errno);
+    return std::nullopt;
+  }
+  std::vector<double> per_run;
+  for (int r = 0; r < rounds; ++r) {
+    auto off = TestRun(skel->progs.ts_stats_empty, repeat, error);
+    if (!off) return std::nullopt;
+    probes::BpfStats stats;
+    if (Status s = stats.Enable(); !s.ok()) {
+      error = s.error();
+      return std::nullopt;
+    }
+    auto on = TestRun(skel->progs.ts_stats_empty, repeat, error);
+    if (!on) return std::nullopt;
+    per_run.push_back(std::max(0.0, *on - *off) * 1e-9);
+  }
+  return Median(std::move(per_run));
 }
 
 double MeasureUserClockRead(int rounds, int reads) {

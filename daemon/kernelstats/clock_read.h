@@ -28,6 +28,11 @@ std::string ReadClocksource(const host::HostPaths& paths);
 
 // The BPF half alone: per-read cost from the median of `rounds` paired test runs.
 std::optional<double> MeasureBpfClockRead(int rounds, int repeat, std::string& error);
+// What the kernel's BPF run-time statistics add to each program run beyond the run time they
+// record (their two clock reads and the update), from the median of `rounds` pairs of test
+// runs of an empty program with statistics off and on. Statistics must be off on entry (an
+// error otherwise); they are on only inside the pairs' second halves.
+std::optional<double> MeasureBpfStatsOverhead(int rounds, int repeat, std::string& error);
 // The userspace proxy: clock_gettime(CLOCK_MONOTONIC) through the vDSO.
 double MeasureUserClockRead(int rounds, int reads);
 

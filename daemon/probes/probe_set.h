@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -59,11 +60,11 @@ class ProbeSet : public prometheus::Collectable {
   ProgramTime ProgramRunTime() const;
   // From now on Collect() exports the programs' run time even when statistics are off (the
   // budget turns them on only inside windows: the counters must not come and go).
-  void ExportProgramStats() { export_program_stats_ = true; }
+  void ExportProgramStats();
 
   // Kernel BPF statistics on until StopAll() (the advisor takes tunescope's own program time
   // out of the server's CPU); Collect() then exports every program's run time.
-  Status EnableProgramStats() { return program_stats_.Enable(); }
+  Status EnableProgramStats();
 
   std::vector<ProbeStatus> Statuses() const;
   // The probe with this name if it is up (for the advisor), else nullptr.
@@ -83,10 +84,15 @@ class ProbeSet : public prometheus::Collectable {
     double attached_seconds = 0;
   };
   static void MarkDetached(Entry& e);
+  // Before statistics first go on: what they add to each run beyond the run time they record.
+  // A span that times across programs holds that much of ours per run inside it.
+  void MeasureStatsOverhead();
   mutable std::shared_mutex mutex_;
   std::vector<Entry> entries_;
   BpfStats program_stats_;
   std::atomic<bool> export_program_stats_{false};
+  std::once_flag stats_overhead_once_;
+  std::atomic<double> stats_overhead_s_{-1};  // < 0: not measured
 };
 
 }  // namespace tunescope::probes
