@@ -406,6 +406,20 @@ TEST(NoqueueRule, TunescopesOwnProgramsInsideThePathAreNotTheQdiscs) {
   EXPECT_NEAR(n["tunescope_programs_in_path_seconds"], 0.4, 1e-9);
   EXPECT_NEAR(n["noqueue_seconds_per_packet"], 100e-9, 1e-15);
   EXPECT_NEAR(*p.removed_share, (0.3 - 0.1) / n["server_cpu_seconds"], 1e-9);
+
+  // The statistics that count those runs add 50 ns to each outside its recorded time: per
+  // qdisc packet 2 enqueue and 2 dequeue runs (100 + 50 ns of it inside) and 2 runs of each
+  // per-packet program (25 ns each): 225 ns more of ours. Through noqueue 25 + 25 ns more.
+  f.Counter(kStatsOverhead, {}, 50e-9, 50e-9);
+  Prediction with_stats = f.Eval("noqueue_qdisc");
+  n.clear();
+  for (const Number& x : with_stats.numbers) n[x.name] = x.value;
+  EXPECT_NEAR(n["tunescope_programs_in_path_seconds"], 0.625, 1e-9);
+  EXPECT_NEAR(n["qdisc_path_seconds"], 0.075, 1e-9);
+  EXPECT_NEAR(n["noqueue_seconds_per_packet"], 50e-9, 1e-15);
+  // 0.025 s of 10: under 2%, nothing to gain.
+  EXPECT_EQ(with_stats.verdict, Verdict::kNotApplicable) << with_stats.reason;
+
   f.Counter(kProgramSeconds, {{"probe", "qdisc"}, {"program", "ts_qdisc_enqueue_btf"}}, 0, 2);
   Prediction none = f.Eval("noqueue_qdisc");
   EXPECT_NE(none.reason.find("too small to measure here"), std::string::npos) << none.reason;
