@@ -16,7 +16,6 @@
 #include "http/web_config.h"
 #include "kernelstats/clock_read.h"
 #include "kernelstats/kernel_stats.h"
-#include "probes/bpf_stats.h"
 #include "probes/catalogue.h"
 #include "probes/overhead.h"
 #include "probes/probe_set.h"
@@ -64,12 +63,11 @@ int RunServe(std::span<const std::string_view> args) {
   pthread_sigmask(SIG_BLOCK, &termination, nullptr);
   RouteLibbpfLogs();
 
-  probes::BpfStats bpf_stats;
-  if (options.bpf_stats) {
-    if (Status s = bpf_stats.Enable(); !s.ok()) TS_LOG(kWarn) << s.error();
-  }
-
   auto probe_set = cli::MakeProbeSet(options);
+  // Until StopAll; what statistics add to each run is measured first, while they are off.
+  if (options.bpf_stats) {
+    if (Status s = probe_set->EnableProgramStats(); !s.ok()) TS_LOG(kWarn) << s.error();
+  }
   if (options.probes.empty() && options.window.always() && !options.no_kernel_stats) {
     TS_LOG(kInfo) << "attached for good, the default set leaves out softirq's per-run programs: "
                      "tunescope_kernel_softirq_* carry softirq time and runs (name softirq in "

@@ -40,7 +40,6 @@ inline constexpr const char* kTargetRunqueue = probes::runqlat_metrics::kTargetL
 // tunescope's own programs' run time (the probe set's BPF stats, not a probe's metric).
 inline constexpr const char* kProgramSeconds = probes::bpf_stats_metrics::kProgramRunSeconds;
 inline constexpr const char* kProgramRuns = probes::bpf_stats_metrics::kProgramRuns;
-inline constexpr const char* kStatsOverhead = probes::bpf_stats_metrics::kStatsOverheadSeconds;
 
 // Every probe metric above, for that test.
 inline constexpr const char* kRuleMetrics[] = {

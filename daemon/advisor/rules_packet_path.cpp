@@ -132,10 +132,7 @@ Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
   // time per packet come out of every packet's span, and of what the statistics that count
   // those runs add to each of them beyond the time they record (tens of ns a run).
   const double qdisc_packets = e.CounterDelta(kQdiscPackets).value_or(0);
-  double stats_per_run = 0;
-  if (const auto* overhead = e.AtEnd(kStatsOverhead); overhead && !overhead->empty()) {
-    stats_per_run = overhead->front().value;
-  }
+  const double stats_per_run = e.StatsSecondsPerRun();
   double own_per_packet = 0, own_per_bare_packet = 0;
   for (const auto& p : probes::qdisc_metrics::kProgramsInSpan) {
     double seconds = 0, runs = 0;

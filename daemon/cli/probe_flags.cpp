@@ -120,13 +120,15 @@ void AddProbeFlags(FlagParser& parser, ProbeOptions& o) {
     // Likewise a port nothing serves yet, looked for where the target runs.
     const auto& c = o.probe_config;
     auto net = host::TargetNetPaths(host::HostPaths{}, c.target_pids, c.target_comms);
-    for (uint16_t port : net ? c.target_ports : std::vector<uint16_t>{}) {
-      if (auto served = host::PortServed(*net, port); served && !*served) {
-        TS_LOG(kWarn) << "--target-port=" << port << ": no TCP listener or UDP socket on it now"
-                      << (c.target_pids.empty() && c.target_comms.empty()
-                              ? ""
-                              : " in the target's network namespace")
-                      << ": its sockets and requests are not measured until one is";
+    if (net) {
+      for (uint16_t port : c.target_ports) {
+        if (auto served = host::PortServed(*net, port); served && !*served) {
+          TS_LOG(kWarn) << "--target-port=" << port << ": no TCP listener or UDP socket on it now"
+                        << (c.target_pids.empty() && c.target_comms.empty()
+                                ? ""
+                                : " in the target's network namespace")
+                        << ": its sockets and requests are not measured until one is";
+        }
       }
     }
     return Status();

@@ -98,7 +98,8 @@ void ProbeSet::MeasureStatsOverhead() {
                     << " ns to each program run beyond its recorded run time";
     } else {
       TS_LOG(kInfo) << "BPF statistics' own cost per run not measured (" << error
-                    << "): spans that time across tunescope's programs keep it";
+                    << "): the advisor counts tunescope's programs at their recorded run "
+                       "time only";
     }
   });
 }

@@ -19,6 +19,7 @@
 #include "netns.h"
 #include "probe_harness.h"
 #include "require_root.h"
+#include "serve_in_netns.h"
 #include "workload.h"
 
 namespace tunescope::testing {
@@ -179,24 +180,14 @@ TEST(XcpuProbe, XdpCountsEveryPacketPerQueueAndDetaches) {
 TEST(XcpuProbe, KilledDaemonLeavesNoXdpProgram) {
   TUNESCOPE_REQUIRE_ROOT();
   VethPair pair;
-  pid_t daemon = fork();
-  if (daemon == 0) {
-    std::string listen = "--web.listen-address=127.0.0.1:10031";
-    std::string iface = "--xdp-iface=" + pair.b_if;
-    execlp("ip", "ip", "netns", "exec", pair.b_ns.c_str(), TUNESCOPE_BINARY, "serve",
-           "--probes=xcpu", iface.c_str(), listen.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  ASSERT_GT(daemon, 0);
+  ServeInNetns daemon(pair.b_ns, 10031, {"--probes=xcpu", "--xdp-iface=" + pair.b_if});
+  ASSERT_TRUE(daemon.started());
   bool attached = false;
   for (int i = 0; i < 100 && !attached; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     attached = XdpAttached(pair);
   }
-  // `ip netns exec` execs the daemon in place, so the pid is the daemon's.
-  kill(daemon, SIGKILL);
-  int status = 0;
-  waitpid(daemon, &status, 0);
+  const int status = daemon.Kill(SIGKILL);
   ASSERT_TRUE(attached) << "the daemon never attached XDP to " << pair.b_if;
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
   bool gone = false;
