@@ -199,7 +199,6 @@ std::optional<HistogramDelta> Evidence::Histogram(std::string_view family,
 namespace {
 
 constexpr const char* kProgramSeconds = probes::bpf_stats_metrics::kProgramRunSeconds;
-constexpr const char* kProgramRuns = probes::bpf_stats_metrics::kProgramRuns;
 
 // Whole milliseconds, as the basis names the parts taken out of it (a week's window on many
 // CPUs is past an int's range).
@@ -265,11 +264,8 @@ std::optional<Evidence::ServerCpu> Evidence::ServerCpuSeconds() const {
         ", less " + Milliseconds(out.others_seconds) + " ms that other processes ran there";
   }
   // tunescope's programs ran on every CPU; the server's CPUs carry their share in proportion to
-  // those CPUs' busy time (BPF stats give no per-CPU split). Each run also cost what the
-  // statistics that time it add outside the time they record.
-  auto programs = CounterDelta(kProgramSeconds);
-  if (programs) *programs += CounterDelta(kProgramRuns).value_or(0) * StatsSecondsPerRun();
-  if (programs && *programs > 0) {
+  // those CPUs' busy time (BPF stats give no per-CPU split).
+  if (auto programs = CounterDelta(kProgramSeconds); programs && *programs > 0) {
     out.probe_seconds = std::min(*programs * out.busy() / host_busy, 0.5 * out.seconds);
     out.seconds -= out.probe_seconds;
     out.basis += ", less " + Milliseconds(out.probe_seconds) + " ms of tunescope's own programs";
@@ -278,8 +274,8 @@ std::optional<Evidence::ServerCpu> Evidence::ServerCpuSeconds() const {
   return out;
 }
 
-double Evidence::StatsSecondsPerRun() const {
-  const std::vector<Sample>* overhead = AtEnd(probes::bpf_stats_metrics::kStatsOverheadSeconds);
+double Evidence::UnrecordedSecondsPerRun() const {
+  const std::vector<Sample>* overhead = AtEnd(probes::bpf_stats_metrics::kRunOverheadSeconds);
   return overhead && !overhead->empty() ? overhead->front().value : 0;
 }
 

@@ -149,9 +149,9 @@ class Evidence {
     double busy_share() const { return capacity > 0 ? busy() / capacity : 0; }
   };
   std::optional<ServerCpu> ServerCpuSeconds() const;
-  // What the kernel's BPF statistics add to each of our programs' runs beyond the run time they
-  // record (measured at start; 0 when it was not).
-  double StatsSecondsPerRun() const;
+  // What each run of one of our tracepoint programs cost beyond the run time BPF statistics
+  // recorded for it (measured at start; 0 when it was not).
+  double UnrecordedSecondsPerRun() const;
   // Delta of a counter summed over the server's CPUs (its "cpu" label); a family without a cpu
   // label, or a window without known server CPUs, sums every series.
   std::optional<double> OnServerCpus(std::string_view family, const LabelFilter& filter = {}) const;

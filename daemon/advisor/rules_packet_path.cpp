@@ -129,10 +129,10 @@ Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
     }
   }
   // tunescope's own programs ran inside the timed spans: their parts of each program's run
-  // time per packet come out of every packet's span, and of what the statistics that count
-  // those runs add to each of them beyond the time they record (tens of ns a run).
+  // time per packet come out of every packet's span, and what each run cost beyond its recorded
+  // time (the tracepoint's dispatch, the statistics' own clock reads: tens of ns a run).
   const double qdisc_packets = e.CounterDelta(kQdiscPackets).value_or(0);
-  const double stats_per_run = e.StatsSecondsPerRun();
+  const double unrecorded_per_run = e.UnrecordedSecondsPerRun();
   double own_per_packet = 0, own_per_bare_packet = 0;
   for (const auto& p : probes::qdisc_metrics::kProgramsInSpan) {
     double seconds = 0, runs = 0;
@@ -143,7 +143,7 @@ Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
     }
     double per_packet = p.every_packet ? runs : qdisc_packets;
     if (per_packet <= 0) continue;
-    const double own_seconds = seconds + runs * stats_per_run;
+    const double own_seconds = seconds + runs * unrecorded_per_run;
     own_per_packet += p.qdisc_part * own_seconds / per_packet;
     own_per_bare_packet += p.noqueue_part * own_seconds / per_packet;
   }
@@ -160,7 +160,7 @@ Prediction RuleNoqueue(const Tuning& t, const Evidence& e) {
                               {"qdisc_packets", packets, "count"},
                               {"noqueue_seconds_per_packet", bare, "s"},
                               {"tunescope_programs_in_path_seconds", own, "s"},
-                              {"bpf_stats_seconds_per_run", stats_per_run, "s"},
+                              {"unrecorded_seconds_per_program_run", unrecorded_per_run, "s"},
                               {"packets_sent_by_other_cpus", moved, "count"},
                               {"rx_seconds_per_packet", rx, "s"},
                               {"returned_seconds", returned, "s"},

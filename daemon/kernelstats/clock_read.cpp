@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/prctl.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,6 +16,7 @@
 #include "host/result.h"
 #include "host/text.h"
 #include "metrics/family.h"
+#include "probes/bpf_handles.h"
 #include "probes/bpf_stats.h"
 
 extern "C" {
@@ -43,6 +45,21 @@ std::optional<double> TestRun(const bpf_program* prog, int repeat, std::string& 
   return static_cast<double>(opts.duration);
 }
 
+double ThreadCpuSeconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// This thread's CPU seconds per call of `calls` prctl(PR_SET_NAME) calls that keep its name
+// (each fires task:task_rename). CPU time, not wall time: on a busy host the thread is
+// preempted, and what it waits then is not the calls' cost.
+double TimeRenames(int calls, const char* name) {
+  const double start = ThreadCpuSeconds();
+  for (int i = 0; i < calls; ++i) ::prctl(PR_SET_NAME, name);
+  return (ThreadCpuSeconds() - start) / calls;
+}
+
 }  // namespace
 
 std::optional<double> MeasureBpfClockRead(int rounds, int repeat, std::string& error) {
@@ -62,30 +79,44 @@ std::optional<double> MeasureBpfClockRead(int rounds, int repeat, std::string& e
   return Median(std::move(per_read));
 }
 
-std::optional<double> MeasureBpfStatsOverhead(int rounds, int repeat, std::string& error) {
-  if (probes::BpfStats::Active()) {
-    error = "BPF statistics are already on (kernel.bpf_stats_enabled or another holder)";
-    return std::nullopt;
-  }
+std::optional<double> MeasureBpfRunOverhead(int rounds, int calls, std::string& error) {
   std::unique_ptr<clock_read_bpf, SkelDeleter> skel(clock_read_bpf__open_and_load());
   if (!skel) {
     error = ErrnoMessage("loading the clock-read programs", errno);
     return std::nullopt;
   }
+  probes::BpfStats stats;
+  if (Status s = stats.Enable(); !s.ok()) {
+    error = s.error();
+    return std::nullopt;
+  }
+  char name[16] = {};
+  if (::prctl(PR_GET_NAME, name) != 0) {
+    error = ErrnoMessage("prctl(PR_GET_NAME)", errno);
+    return std::nullopt;
+  }
+  bpf_program* prog = skel->progs.ts_run_empty;
   std::vector<double> per_run;
   for (int r = 0; r < rounds; ++r) {
-    auto off = TestRun(skel->progs.ts_stats_empty, repeat, error);
-    if (!off) return std::nullopt;
-    probes::BpfStats stats;
-    if (Status s = stats.Enable(); !s.ok()) {
-      error = s.error();
+    const double bare = TimeRenames(calls, name);
+    const auto before = probes::ReadProgramRun(prog);
+    probes::LinkPtr link(bpf_program__attach(prog));
+    if (!link) {
+      error = ErrnoMessage("attach ts_run_empty to task:task_rename", errno);
       return std::nullopt;
     }
-    auto on = TestRun(skel->progs.ts_stats_empty, repeat, error);
-    if (!on) return std::nullopt;
-    per_run.push_back(std::max(0.0, *on - *off) * 1e-9);
+    const double probed = TimeRenames(calls, name);
+    link.reset();
+    const auto after = probes::ReadProgramRun(prog);
+    if (!before || !after || after->runs <= before->runs) {
+      error = "the empty program's runs were not recorded";
+      return std::nullopt;
+    }
+    const double recorded =
+        (after->seconds - before->seconds) / static_cast<double>(after->runs - before->runs);
+    per_run.push_back(probed - bare - recorded);
   }
-  return Median(std::move(per_run));
+  return std::max(0.0, Median(std::move(per_run)));
 }
 
 double MeasureUserClockRead(int rounds, int reads) {

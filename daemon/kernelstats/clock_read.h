@@ -28,11 +28,12 @@ std::string ReadClocksource(const host::HostPaths& paths);
 
 // The BPF half alone: per-read cost from the median of `rounds` paired test runs.
 std::optional<double> MeasureBpfClockRead(int rounds, int repeat, std::string& error);
-// What the kernel's BPF run-time statistics add to each program run beyond the run time they
-// record (their two clock reads and the update), from the median of `rounds` pairs of test
-// runs of an empty program with statistics off and on. Statistics must be off on entry (an
-// error otherwise); they are on only inside the pairs' second halves.
-std::optional<double> MeasureBpfStatsOverhead(int rounds, int repeat, std::string& error);
+// What each run of a tracepoint program costs beyond the run time BPF statistics record for it
+// (the tracepoint's dispatch, and the parts of the statistics' two clock reads and update
+// outside their timestamps), with statistics on: the median over `rounds` of `calls` prctl
+// calls timed with an empty program on their tracepoint against without, less the program's
+// recorded run time per run. Turns statistics on for the measurement if they are off.
+std::optional<double> MeasureBpfRunOverhead(int rounds, int calls, std::string& error);
 // The userspace proxy: clock_gettime(CLOCK_MONOTONIC) through the vDSO.
 double MeasureUserClockRead(int rounds, int reads);
 

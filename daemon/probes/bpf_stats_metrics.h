@@ -9,11 +9,10 @@ namespace tunescope::probes::bpf_stats_metrics {
 
 inline constexpr char kProgramRuns[] = "tunescope_bpf_program_runs_total";
 inline constexpr char kProgramRunSeconds[] = "tunescope_bpf_program_run_seconds_total";
-// What the statistics add to each run outside the run time they record, measured at start.
-inline constexpr char kStatsOverheadSeconds[] = "tunescope_bpf_stats_overhead_seconds";
+// What a tracepoint program's run costs beyond the run time recorded for it, measured at start.
+inline constexpr char kRunOverheadSeconds[] = "tunescope_bpf_program_run_overhead_seconds";
 
 // Every name above.
-inline constexpr std::string_view kAll[] = {kProgramRuns, kProgramRunSeconds,
-                                            kStatsOverheadSeconds};
+inline constexpr std::string_view kAll[] = {kProgramRuns, kProgramRunSeconds, kRunOverheadSeconds};
 
 }  // namespace tunescope::probes::bpf_stats_metrics

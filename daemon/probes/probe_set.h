@@ -84,15 +84,15 @@ class ProbeSet : public prometheus::Collectable {
     double attached_seconds = 0;
   };
   static void MarkDetached(Entry& e);
-  // Before statistics first go on: what they add to each run beyond the run time they record.
-  // A span that times across programs holds that much of ours per run inside it.
-  void MeasureStatsOverhead();
+  // When statistics first go on: what a run costs beyond the run time they record for it. A
+  // span that times across programs holds that much of ours per run inside it.
+  void MeasureRunOverhead();
   mutable std::shared_mutex mutex_;
   std::vector<Entry> entries_;
   BpfStats program_stats_;
   std::atomic<bool> export_program_stats_{false};
-  std::once_flag stats_overhead_once_;
-  std::atomic<double> stats_overhead_s_{-1};  // < 0: not measured
+  std::once_flag run_overhead_once_;
+  std::atomic<double> run_overhead_s_{-1};  // < 0: not measured
 };
 
 }  // namespace tunescope::probes

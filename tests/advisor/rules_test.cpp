@@ -87,16 +87,6 @@ TEST(NetfilterRule, TunescopesOwnProgramsAreNotTheServersCpu) {
   // The report's basis (its header, and server_cpu_basis in JSON) says so too.
   EXPECT_NE(Advise(f.Build()).server_cpu_basis.find("less 1000 ms of tunescope's own programs"),
             std::string::npos);
-
-  // 40M runs, each 50 ns more than the statistics recorded: 2 s more of programs, 0.5 s of it
-  // on CPU 0.
-  f.Counter("tunescope_bpf_program_runs_total", {{"probe", "softirq"}}, 0, 40e6);
-  f.Counter("tunescope_bpf_stats_overhead_seconds", {}, 50e-9, 50e-9);
-  Prediction with_stats = f.Eval("netfilter_unload");
-  ASSERT_TRUE(with_stats.removed_share);
-  EXPECT_NEAR(*with_stats.removed_share, 1.8 / 8.5, 1e-9);
-  EXPECT_NE(with_stats.reason.find("less 1500 ms of tunescope's own programs"), std::string::npos)
-      << with_stats.reason;
 }
 
 TEST(NetfilterRule, AnUnsaturatedServerGetsHeadroomNotThroughput) {
@@ -417,10 +407,10 @@ TEST(NoqueueRule, TunescopesOwnProgramsInsideThePathAreNotTheQdiscs) {
   EXPECT_NEAR(n["noqueue_seconds_per_packet"], 100e-9, 1e-15);
   EXPECT_NEAR(*p.removed_share, (0.3 - 0.1) / n["server_cpu_seconds"], 1e-9);
 
-  // The statistics that count those runs add 50 ns to each outside its recorded time: per
+  // Each run cost 50 ns beyond its recorded time (dispatch, the statistics' clock reads): per
   // qdisc packet 2 enqueue and 2 dequeue runs (100 + 50 ns of it inside) and 2 runs of each
   // per-packet program (25 ns each): 225 ns more of ours. Through noqueue 25 + 25 ns more.
-  f.Counter(probes::bpf_stats_metrics::kStatsOverheadSeconds, {}, 50e-9, 50e-9);
+  f.Counter(probes::bpf_stats_metrics::kRunOverheadSeconds, {}, 50e-9, 50e-9);
   Prediction with_stats = f.Eval("noqueue_qdisc");
   n.clear();
   for (const Number& x : with_stats.numbers) n[x.name] = x.value;

@@ -1,5 +1,5 @@
-// The clock read, and what BPF statistics add to a program run, timed inside BPF with
-// BPF_PROG_TEST_RUN on the running kernel (root).
+// The clock read timed inside BPF with BPF_PROG_TEST_RUN, and what a tracepoint program's run
+// costs beyond its recorded run time, on the running kernel (root).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -22,25 +22,18 @@ TEST(ClockRead, BpfTestRunMeasuresKtimeGetNs) {
   std::printf("bpf_ktime_get_ns: %.1f ns per read\n", *s * 1e9);
 }
 
-TEST(ClockRead, StatisticsOverheadIsMeasuredOnlyWhileTheyAreOff) {
+TEST(ClockRead, ATracepointProgramsRunCostsMoreThanItsRecordedTime) {
   TUNESCOPE_REQUIRE_ROOT();
-  ASSERT_FALSE(probes::BpfStats::Active())
-      << "kernel.bpf_stats_enabled is on: the test needs it off";
+  const bool stats_were_on = probes::BpfStats::Active();
   std::string error;
-  auto per_run = MeasureBpfStatsOverhead(7, 4096, error);
+  auto per_run = MeasureBpfRunOverhead(7, 20000, error);
   ASSERT_TRUE(per_run.has_value()) << error;
-  // Two clock reads and a counter update a run: 0 would mean the second half ran without them.
+  // The dispatch and the statistics' clock reads outside their timestamps: tens of ns. 0 would
+  // mean the attached program cost the calls nothing more than its recorded run time.
   EXPECT_GT(*per_run, 1e-9);
   EXPECT_LT(*per_run, 2e-6);
-  EXPECT_FALSE(probes::BpfStats::Active()) << "the measurement left statistics on";
-  std::printf("BPF statistics: %.1f ns per program run\n", *per_run * 1e9);
-
-  // Held on by someone else, the "off" half cannot be run: an error, not a 0.
-  probes::BpfStats held;
-  ASSERT_TRUE(held.Enable().ok());
-  error.clear();
-  EXPECT_FALSE(MeasureBpfStatsOverhead(3, 64, error).has_value());
-  EXPECT_NE(error.find("already on"), std::string::npos) << error;
+  EXPECT_EQ(probes::BpfStats::Active(), stats_were_on) << "statistics left as they were";
+  std::printf("a tracepoint program's run: %.1f ns beyond its recorded run time\n", *per_run * 1e9);
 }
 
 }  // namespace
