@@ -409,6 +409,7 @@ class RpsAway(Scenario):
     name = "rps_away"
     expect = "rps_rfs"
     predicts = False
+    rounds = 3  # no prediction to judge: the realized gain is only reported
     cause = "steers"
     mask = f"{1 << CLIENT_CPU:x}"
 
