@@ -120,15 +120,14 @@ void AddProbeFlags(FlagParser& parser, ProbeOptions& o) {
     // Likewise a port nothing serves yet, looked for where the target runs.
     const auto& c = o.probe_config;
     auto net = host::TargetNetPaths(host::HostPaths{}, c.target_pids, c.target_comms);
-    if (net) {
-      for (uint16_t port : c.target_ports) {
-        if (auto served = host::PortServed(*net, port); served && !*served) {
-          TS_LOG(kWarn) << "--target-port=" << port << ": no TCP listener or UDP socket on it now"
-                        << (c.target_pids.empty() && c.target_comms.empty()
-                                ? ""
-                                : " in the target's network namespace")
-                        << ": its sockets and requests are not measured until one is";
-        }
+    if (!net) return Status();
+    for (uint16_t port : c.target_ports) {
+      if (auto served = host::PortServed(*net, port); served && !*served) {
+        TS_LOG(kWarn) << "--target-port=" << port << ": no TCP listener or UDP socket on it now"
+                      << (c.target_pids.empty() && c.target_comms.empty()
+                              ? ""
+                              : " in the target's network namespace")
+                      << ": its sockets and requests are not measured until one is";
       }
     }
     return Status();

@@ -34,7 +34,7 @@ Status ParseWindow(std::string_view v, probes::AttachWindow& window) {
                                                                                  : usage);
     }
   }
-  if (open < 0.01 || every > kMaxEvery || open >= every) {
+  if (open < 0.01 || open >= every) {  // each part is <= kMaxEvery already
     return Status::Error("flag --window: \"" + std::string(v) +
                          "\" needs 10ms <= OPEN < EVERY <= 24h");
   }

@@ -56,6 +56,7 @@ size_t ProbeSet::StartAll(const ProbeConfig& config) {
         e.status.up = true;
         e.status.mode = std::string(mode->name);
         TS_LOG(kInfo) << "probe " << e.status.name << ": running in mode " << mode->name;
+        e.status.error.clear();  // the modes passed over are logged at debug level
         break;
       }
       std::string why = "mode " + std::string(mode->name) + ": " + s.error();
