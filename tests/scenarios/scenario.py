@@ -482,7 +482,7 @@ SCENARIOS = {s.name: s for s in (Quiet, CpuHog, NetfilterRules, RpsAway, PfifoQd
 # (pfifo_qdisc was left out on 2026-12-03 for refserver, whose realized share did not
 # reproduce, 0.09 and 0.10 in two CI runs against 0.01 and -0.04 outside CI, and on 2026-12-04
 # for nginx, which it over-predicted by 3 points, 0.06 against -0.01..0.03 in eight runs: what
-# each of the qdisc probe's program runs costs beyond its recorded run time, 30-37 ns here, sat
+# each of the qdisc probe's program runs costs beyond its recorded run time, 30-40 ns here, sat
 # in the spans. Taken out since, both predict 0.02-0.03 against 0.01-0.06 realized.)
 DEFAULT = {"nginx": ["quiet", "cpu_hog", "netfilter_rules", "rps_away", "pfifo_qdisc",
                      "listen_overflow"],
