@@ -341,9 +341,11 @@ class Scenario:
     latency = False  # the payoff is latency removed per connection, measured with BurstLoad
     expect = None  # tuning id that must rank first; None: nothing measured above QUIET_BOUND
     predicts = True  # False: `expect` names the cause without a payoff
-    # Pairs of runs per realized measurement (--rounds overrides). A cost of +100% or more
-    # decides in 3: its pairs fall within a few points of each other.
+    # Pairs of runs per realized measurement and seconds per run (--rounds and --run-seconds
+    # override). A cost of +100% or more decides in 3 short pairs: its pairs fall within a few
+    # points of each other.
     rounds = 5
+    run_seconds = 3
 
     def __init__(self, ns, workdir):
         self.ns = ns
@@ -364,6 +366,7 @@ class CpuHog(Scenario):
     name = "cpu_hog"
     expect = "server_cpu_isolation"
     rounds = 3
+    run_seconds = 2
     hog = None
 
     def induce(self):
@@ -383,6 +386,7 @@ class NetfilterRules(Scenario):
     name = "netfilter_rules"
     expect = "netfilter_unload"
     rounds = 3
+    run_seconds = 2
     count = 3000
 
     def induce(self):
@@ -453,6 +457,7 @@ class ListenOverflow(Scenario):
     name = "listen_overflow"
     expect = "somaxconn"
     latency = True
+    rounds = 3  # each dropped attempt costs a whole second: its pairs fall within 20 ms
 
     def __init__(self, ns, workdir, server):
         super().__init__(ns, workdir)
@@ -537,14 +542,15 @@ def realized(args, scenario, load, on=None, off=None):
     carry earlier runs to add to."""
     on, off = on or [], off or []
     count = args.rounds or scenario.rounds
+    seconds = args.run_seconds or scenario.run_seconds
     for i in range(len(on), len(on) + count):  # more pairs go on with the alternation
         for variant in (("on", "off") if i % 2 == 0 else ("off", "on")):
             if variant == "on":
                 scenario.induce()
-                on.append(load.run(args.run_seconds))
+                on.append(load.run(seconds))
             else:
                 scenario.remove()
-                off.append(load.run(args.run_seconds))
+                off.append(load.run(seconds))
     scenario.remove()
     if scenario.latency:
         lat_on = statistics.median(m for m, _ in on)
@@ -688,7 +694,8 @@ def main():
     p.add_argument("--scenario", action="append", choices=sorted(SCENARIOS))
     p.add_argument("--rounds", type=int, help="pairs per realized measurement (default: "
                    "the scenario's, 3 or 5)")
-    p.add_argument("--run-seconds", type=int, default=3)
+    p.add_argument("--run-seconds", type=int, help="seconds per run (default: the "
+                   "scenario's, 2 or 3)")
     p.add_argument("--advise-seconds", type=int, default=5)
     p.add_argument("--netfilter-rules", type=int, default=NetfilterRules.count,
                    help="non-matching OUTPUT rules of the netfilter scenario")
@@ -722,9 +729,11 @@ def main():
             cls = SCENARIOS[name]
             scenario = cls(ns, workdir, server) if cls.latency else cls(ns, workdir)
             this_load = BurstLoad(ns, server) if cls.latency else load
+            started = time.monotonic()
             try:
                 scenario.induce()
                 report = advise(args, ns, server, this_load)
+                advised = time.monotonic() - started
                 scenario.remove()
                 real = realized(args, scenario, this_load) if scenario.expect else None
             finally:
@@ -752,7 +761,8 @@ def main():
             rows.append(row)
             print(f"{where:12} {name:16} {row['tuning'] or 'none':20} "
                   f"predicted {row['predicted']:>9}  realized {row['realized']:>9} "
-                  f"({row['spread']})  {'ok' if not verdict else 'FAIL: ' + verdict}", flush=True)
+                  f"({row['spread']})  {'ok' if not verdict else 'FAIL: ' + verdict}"
+                  f"  [{advised:.0f} + {time.monotonic() - started - advised:.0f} s]", flush=True)
             print(f"    {row['reason']}", flush=True)
             if verdict:
                 failures.append(f"{name}: {verdict}")
