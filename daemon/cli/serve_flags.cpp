@@ -28,11 +28,9 @@ Status ParseWindow(std::string_view v, probes::AttachWindow& window) {
   double every = 0;
   constexpr double kMaxEvery = 86400;
   for (auto [part, out] : {std::pair{v.substr(0, slash), &open}, {v.substr(slash + 1), &every}}) {
-    if (Status s = ParseDurationSeconds("window", part, *out, kMaxEvery); !s.ok()) {
-      // A well-formed part that is too long is said as such, not as a bad form.
-      return Status::Error(s.error().find("is longer than") != std::string::npos ? s.error()
-                                                                                 : usage);
-    }
+    // A bad form names the whole form; a well-formed part out of range says its bound.
+    if (!DurationSeconds(part)) return Status::Error(usage);
+    if (Status s = ParseDurationSeconds("window", part, *out, kMaxEvery); !s.ok()) return s;
   }
   if (open < 0.01 || open >= every) {  // each part is <= kMaxEvery already
     return Status::Error("flag --window: \"" + std::string(v) +

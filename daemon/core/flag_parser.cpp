@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <iostream>
+#include <limits>
 
 namespace tunescope::cli {
 
@@ -110,9 +111,7 @@ Status ParseUint(std::string_view flag, std::string_view value, uint64_t min, ui
   return {};
 }
 
-Status ParseDurationSeconds(std::string_view flag, std::string_view value, double& out,
-                            double max_seconds) {
-  // Prometheus-style durations: 500ms, 30s, 5m, 1h; a bare number means seconds.
+std::optional<double> DurationSeconds(std::string_view value) {
   struct Unit {
     std::string_view suffix;
     double seconds;
@@ -128,19 +127,27 @@ Status ParseDurationSeconds(std::string_view flag, std::string_view value, doubl
       break;
     }
   }
-  const std::string what = "flag --" + std::string(flag) + ": \"" + std::string(value) + "\" ";
   uint64_t n = 0;
   auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
-  if (number.empty() || (ec != std::errc() && ec != std::errc::result_out_of_range) ||
-      end != number.data() + number.size()) {
+  if (number.empty() || end != number.data() + number.size()) return std::nullopt;
+  if (ec == std::errc::result_out_of_range) return std::numeric_limits<double>::infinity();
+  if (ec != std::errc()) return std::nullopt;
+  return static_cast<double>(n) * scale;
+}
+
+Status ParseDurationSeconds(std::string_view flag, std::string_view value, double& out,
+                            double max_seconds) {
+  const std::string what = "flag --" + std::string(flag) + ": \"" + std::string(value) + "\" ";
+  std::optional<double> seconds = DurationSeconds(value);
+  if (!seconds) {
     return Status::Error(what + "is not a whole number of ms, s, m or h (like 500ms, 30s or 5m)");
   }
-  if (ec == std::errc::result_out_of_range || static_cast<double>(n) * scale > max_seconds) {
+  if (*seconds > max_seconds) {
     return Status::Error(what + "is longer than " +
                          std::to_string(static_cast<long long>(max_seconds / 3600)) + "h");
   }
-  if (n == 0) return Status::Error(what + "is not a positive duration");
-  out = static_cast<double>(n) * scale;
+  if (*seconds == 0) return Status::Error(what + "is not a positive duration");
+  out = *seconds;
   return {};
 }
 

@@ -56,6 +56,9 @@ Status ParseUint(std::string_view flag, std::string_view value, uint64_t min, ui
 // Every duration here is a window, an interval or a measurement: a week is past any of them, and
 // larger values overflow the counters that show progress. A flag with another bound passes it.
 inline constexpr double kMaxDurationSeconds = 7 * 24 * 3600;
+// A Prometheus-style duration (500ms, 30s, 5m, 1h; a bare number is seconds) in seconds, unbounded
+// (zero included); nullopt when `value` has another form.
+std::optional<double> DurationSeconds(std::string_view value);
 Status ParseDurationSeconds(std::string_view flag, std::string_view value, double& out,
                             double max_seconds = kMaxDurationSeconds);
 // Splits "a,b,c" (empty items are an error).

@@ -3,6 +3,8 @@
 
 #include <cctype>
 #include <chrono>
+#include <limits>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -114,12 +116,16 @@ TEST(ServeFlags, WindowTakesOpenEveryOrAlways) {
   EXPECT_TRUE(always.options.window.always());
 }
 
-// A part too long is said as such; a bad form names the form.
+// A part too long or zero is said as such; a bad form names the form.
 TEST(ServeFlags, AWindowTooLongSaysItsBound) {
   EXPECT_EQ(ParseServe({"--window=2s/200h"}).outcome.error,
             "flag --window: \"200h\" is longer than 24h");
   EXPECT_EQ(ParseServe({"--window=2s"}).outcome.error,
             "flag --window: \"2s\" is not OPEN/EVERY (like 2s/120s) or always");
+  EXPECT_EQ(ParseServe({"--window=2x/10s"}).outcome.error,
+            "flag --window: \"2x/10s\" is not OPEN/EVERY (like 2s/120s) or always");
+  EXPECT_EQ(ParseServe({"--window=0s/10s"}).outcome.error,
+            "flag --window: \"0s\" is not a positive duration");
   // An idle timeout has a bound of its own, past a week's.
   Parsed forget = ParseServe({"--qdisc.forget-after=720h"});
   EXPECT_EQ(forget.outcome.kind, ParseOutcome::kRun) << forget.outcome.error;
@@ -263,6 +269,12 @@ TEST(Durations, PrometheusStyle) {
   EXPECT_FALSE(ParseDurationSeconds("duration", "5x", s).ok());
   ASSERT_TRUE(ParseDurationSeconds("duration", "168h", s).ok());
   EXPECT_EQ(s, 604800);
+  // The form alone, for flags that say their own bounds.
+  EXPECT_EQ(DurationSeconds("0s"), 0.0);
+  EXPECT_EQ(DurationSeconds("200h"), 720000.0);
+  EXPECT_EQ(DurationSeconds("99999999999999999999999s"), std::numeric_limits<double>::infinity());
+  EXPECT_EQ(DurationSeconds("1.5s"), std::nullopt);
+  EXPECT_EQ(DurationSeconds("-1s"), std::nullopt);
 }
 
 // One line that says what is wrong: a zero, a fraction, or a length that would overflow the
