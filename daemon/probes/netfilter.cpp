@@ -15,7 +15,6 @@
 #include <cstring>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -26,6 +25,7 @@
 #include "metrics/log2_histogram.h"
 #include "netfilter.skel.h"
 #include "probes/bpf_stats.h"
+#include "probes/namespace_warnings.h"
 #include "probes/netfilter_metrics.h"
 #include "probes/skeleton_probe.h"
 
@@ -321,7 +321,10 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     // Resolved at every attach: a container that restarts comes back in a new namespace. A
     // link belongs to the namespace of the thread that makes it.
     const std::vector<host::TargetNetns> targets = TargetNamespaces(config);
-    ForgetWarningsOfGoneNamespaces(targets);
+    std::vector<std::string> ids;
+    for (const host::TargetNetns& t : targets) ids.push_back(t.id);
+    warned_netns_.KeepOnly(ids);
+    warned_ipv6_.KeepOnly(ids);
     if (targets.size() > kMaxTargetNamespaces && !warned_too_many_) {
       TS_LOG(kWarn) << "probe netfilter: the target runs in " << targets.size()
                     << " network namespaces; the first " << kMaxTargetNamespaces << " are measured";
@@ -354,7 +357,7 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     }
     // Half a bracket would open traversals that never close: all of it or none.
     links().resize(ours);
-    if (warned_netns_.insert(target.id).second) {
+    if (warned_netns_.First(target.id)) {
       TS_LOG(kWarn) << "probe netfilter: the target's network namespace " << target.id
                     << " is not measured: " << entered.error();
     }
@@ -378,20 +381,9 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
 
   // Every window re-attaches: each warning once per namespace ("" for the daemon's own).
   void WarnIpv6Once(const std::string& netns, const std::string& error) {
-    if (error.empty() || !warned_ipv6_.insert(netns).second) return;
+    if (error.empty() || !warned_ipv6_.First(netns)) return;
     TS_LOG(kWarn) << "probe netfilter: " << error << " (IPv6 not measured"
                   << (netns.empty() ? "" : " in the target's network namespace " + netns) << ")";
-  }
-
-  // Containers come and go for months: a namespace the target left is warned about again only
-  // if the target returns to it, and the sets stay as small as the target's namespaces.
-  void ForgetWarningsOfGoneNamespaces(const std::vector<host::TargetNetns>& targets) {
-    for (std::set<std::string>* warned : {&warned_netns_, &warned_ipv6_}) {
-      std::erase_if(*warned, [&](const std::string& id) {
-        return !id.empty() && std::none_of(targets.begin(), targets.end(),
-                                           [&](const host::TargetNetns& t) { return t.id == id; });
-      });
-    }
   }
 
   struct TargetState {
@@ -403,9 +395,9 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
   bool calibrated_ = false;
   std::array<uint64_t, 2> self_ns_{};      // the bracket's own ns per hook: statistics off, on
   std::vector<TargetState> target_netns_;  // as of the last attach
-  std::set<std::string> warned_netns_;
+  NamespaceWarnings warned_netns_;
   bool warned_too_many_ = false;
-  std::set<std::string> warned_ipv6_;
+  NamespaceWarnings warned_ipv6_;
 };
 
 }  // namespace

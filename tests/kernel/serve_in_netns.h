@@ -66,12 +66,21 @@ class ServeInNetns {
 
   bool started() const { return pid_ > 0; }
   // Sends `signal` and reaps the daemon (`ip netns exec` execs it in place, so the pid is the
-  // daemon's); its wait status, or -1 when it was not running.
+  // daemon's); its wait status, or -1 when it was not running. A daemon still there after 20 s
+  // is killed, so a hung shutdown fails its test (killed by SIGKILL) instead of hanging it.
   int Kill(int signal) {
     if (pid_ <= 0) return -1;
     kill(pid_, signal);
     int status = 0;
-    waitpid(pid_, &status, 0);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     pid_ = -1;
     return status;
   }
