@@ -297,8 +297,8 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     if (!bracket_) return AttachLoadedPrograms(s.obj, links());
     // BPF statistics add two clock reads to each run of the bracket's programs, ~45 ns a
     // packet that would pass for the hooks': the bracket is calibrated both ways once per Start,
-    // and each attach takes the value for the state it measures in (serve's windows turn them
-    // on). Nothing is calibrated in a window's re-attach.
+    // and takes the value for the state it measures in, at each attach and when statistics
+    // change (serve's windows turn them on). Nothing is calibrated in a window's re-attach.
     const bool stats = BpfStats::Active();
     if (!calibrated_) {
       self_ns_ = {};
@@ -314,7 +314,7 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
       }
       calibrated_ = true;
     }
-    s.bss->bracket_self_ns = self_ns_[stats] != 0 ? self_ns_[stats] : self_ns_[!stats];
+    s.bss->bracket_self_ns = SelfNs();
     std::string ipv6_error;
     if (Status st = AttachBracketSet(s, links(), ipv6_error); !st.ok()) return st;
     WarnIpv6Once("", ipv6_error);
@@ -377,6 +377,17 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     bpf_map_update_elem(bpf_map__fd(s.maps.calib), &zero, cleared.data(), BPF_ANY);
     if (!calibrated.ok()) return Status::Error("calibrate bracket: " + calibrated.error());
     return {};
+  }
+
+  void StatsChanged() override {
+    if (bracket_ && skel() != nullptr) skel()->bss->bracket_self_ns = SelfNs();
+  }
+
+  // The bracket's own cost per hook for the current state of BPF statistics (the other state's
+  // when this one's calibration failed).
+  uint64_t SelfNs() const {
+    const bool stats = BpfStats::Active();
+    return self_ns_[stats] != 0 ? self_ns_[stats] : self_ns_[!stats];
   }
 
   // Every window re-attaches: each warning once per namespace ("" for the daemon's own).

@@ -47,6 +47,9 @@ class Probe : public prometheus::Collectable {
   // pair with an event after it) and attaches again in the mode Start chose.
   virtual void Detach() {}
   virtual Status Reattach() { return {}; }
+  // Kernel BPF statistics went on or off while attached: a probe that corrects its figures for
+  // their cost takes the value for the new state (the netfilter bracket's own cost per hook).
+  virtual void StatsChanged() {}
 
   // Programs that are loaded now (for BPF run-time stats).
   virtual std::vector<const bpf_program*> LoadedPrograms() const = 0;

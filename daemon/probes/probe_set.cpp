@@ -130,6 +130,13 @@ void ProbeSet::DetachWindowed() {
   }
 }
 
+void ProbeSet::StatsChanged() {
+  std::unique_lock lock(mutex_);
+  for (Entry& e : entries_) {
+    if (e.status.up) e.probe->StatsChanged();
+  }
+}
+
 void ProbeSet::ReattachWindowed() {
   std::unique_lock lock(mutex_);
   for (Entry& e : entries_) {

@@ -50,6 +50,8 @@ class ProbeSet : public prometheus::Collectable {
   void DetachWindowed();
   void ReattachWindowed();
   bool HasWindowed() const;
+  // Tells the probes that are up that BPF statistics went on or off (Probe::StatsChanged).
+  void StatsChanged();
 
   // Cumulative run time of the loaded programs (kernel BPF statistics: it grows only while
   // statistics are on), split by how they attach: what --overhead-budget accounts.

@@ -64,7 +64,7 @@ void WindowScheduler::Run() {
   auto cycle = Clock::now();
   bool skipping = false;
   for (;;) {
-    double cpu0 = controller ? budget_.self_cpu() : 0;
+    const double cpu0 = controller ? budget_.self_cpu() : 0;
     CycleCost cost;
     if (budget_.metrics) budget_.metrics->SetDuty(open_s / every_s);
     // Skipped windows refresh nothing (advice, per-event metrics): say so once, not per cycle.
@@ -78,7 +78,7 @@ void WindowScheduler::Run() {
       }
     }
     if (open_s > 0) {
-      double window_cpu0 = controller ? budget_.self_cpu() : 0;
+      const double window_cpu0 = controller ? budget_.self_cpu() : 0;
       Call(hooks_.before_attach);
       // Statistics cost every program on the host two clock reads per run: on only while
       // measuring, and held as an fd so that a killed daemon leaves them off.
@@ -93,19 +93,9 @@ void WindowScheduler::Run() {
         }
       }
       const ProbeSet::ProgramTime before = probe_set_->ProgramRunTime();
-      if (attached && controller) {
-        // Windows measure with statistics on: the first attaches again with them on, as every
-        // later one does (the netfilter bracket takes its calibration for the state it attaches
-        // in). Only now, after before_attach's slow work, so that the probes keep counting
-        // through it (a scrape right after start sees their counters move). A one-off: its CPU
-        // is no window's and no cycle's cost, or the budget would skip the windows that follow.
-        const double swap_cpu0 = budget_.self_cpu();
-        probe_set_->DetachWindowed();
-        attached = false;
-        const double swap_cpu = budget_.self_cpu() - swap_cpu0;
-        cpu0 += swap_cpu;
-        window_cpu0 += swap_cpu;
-      }
+      // The first window's probes are StartAll's, attached with statistics off; later ones
+      // attach with them on.
+      if (attached && controller) probe_set_->StatsChanged();
       if (!attached) probe_set_->ReattachWindowed();
       attached = true;
       const auto t0 = Clock::now();
