@@ -122,24 +122,26 @@ Result<HostPaths> TargetNetPaths(const HostPaths& paths, const std::vector<int>&
   return NetPathsOf(paths, *pid);
 }
 
+Status RunOnOwnThread(const std::string& what, const std::function<Status()>& fn) {
+  Status status;
+  try {
+    std::thread([&] { status = fn(); }).join();
+  } catch (const std::system_error& e) {
+    return Status::Error("thread for " + what + ": " + e.what());
+  }
+  return status;
+}
+
 Status RunInNetns(const HostPaths& paths, const TargetNetns& ns, const std::function<void()>& fn) {
   auto opened = OpenNetns(paths, ns);
   if (!opened) return Status::Error(opened.error());
   const int fd = *opened;
   const std::string path = "the namespace " + ns.id;
-  Status status;
-  // setns changes the calling thread only: a thread of its own, gone when it is done.
-  try {
-    std::thread([&] {
-      if (::setns(fd, CLONE_NEWNET) != 0) {
-        status = Status::Error(ErrnoMessage("setns " + path, errno));
-        return;
-      }
-      fn();
-    }).join();
-  } catch (const std::system_error& e) {  // no thread to be had (a pids limit)
-    status = Status::Error("thread for setns " + path + ": " + e.what());
-  }
+  Status status = RunOnOwnThread("setns " + path, [&] {
+    if (::setns(fd, CLONE_NEWNET) != 0) return Status::Error(ErrnoMessage("setns " + path, errno));
+    fn();
+    return Status();
+  });
   ::close(fd);
   return status;
 }

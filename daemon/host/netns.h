@@ -46,6 +46,11 @@ std::vector<TargetNetns> OtherTargetNetns(const HostPaths& paths, const std::vec
 Result<HostPaths> TargetNetPaths(const HostPaths& paths, const std::vector<int>& pids,
                                  const std::vector<std::string>& comms);
 
+// Runs `fn` on a thread of its own and waits for it: a namespace that setns or unshare enters
+// is the calling thread's only, and goes with the thread. An error naming `what` when no thread
+// can be had (a pids limit). `fn` must not throw.
+Status RunOnOwnThread(const std::string& what, const std::function<Status()>& fn);
+
 // Runs `fn` on a thread that has joined `ns` (setns needs CAP_SYS_ADMIN), entered through `pid`
 // or, when it has exited, through `also`: net.* sysctls under /proc/sys answer for the reading
 // thread's namespace. `fn` must not throw.

@@ -16,8 +16,6 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <system_error>
-#include <thread>
 
 #include "core/log.h"
 #include "host/netns.h"
@@ -365,12 +363,8 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
 
   // The bracket's own cost per hook, measured in a private namespace on a thread of its own.
   static Status Calibrate(netfilter_bpf& s, uint64_t& self_ns) {
-    Status calibrated;
-    try {
-      std::thread([&] { calibrated = CalibrateInPrivateNetns(s, self_ns); }).join();
-    } catch (const std::system_error& e) {  // no thread to be had (a pids limit)
-      calibrated = Status::Error(std::string("thread: ") + e.what());
-    }
+    Status calibrated =
+        host::RunOnOwnThread("unshare", [&] { return CalibrateInPrivateNetns(s, self_ns); });
     // The calibration's own samples must not count; nothing else is attached yet.
     const uint32_t zero = 0;
     std::vector<nf_calib> cleared(static_cast<size_t>(PossibleCpus()));
