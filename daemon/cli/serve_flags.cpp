@@ -100,13 +100,15 @@ void AddServeFlags(FlagParser& parser, ServeOptions& o) {
 }
 
 Status ResolveServeOptions(ServeOptions& o) {
-  if (!o.drop_capabilities || o.window.always()) return {};
-  if (o.window_given) {
-    return Status::Error(
-        "--window needs capabilities to attach again; with --drop-capabilities use "
-        "--window=always");
+  if (o.drop_capabilities && !o.window.always()) {
+    if (o.window_given) {
+      return Status::Error(
+          "--window needs capabilities to attach again; with --drop-capabilities use "
+          "--window=always");
+    }
+    o.window = {};
   }
-  o.window = {};
+  o.probe_config.stats_in_windows = !o.window.always() && o.overhead_budget > 0;
   return {};
 }
 

@@ -294,14 +294,15 @@ class NetfilterProbe final : public SkeletonProbe<netfilter_bpf> {
     target_netns_.clear();
     if (!bracket_) return AttachLoadedPrograms(s.obj, links());
     // BPF statistics add two clock reads to each run of the bracket's programs, ~45 ns a
-    // packet that would pass for the hooks': the bracket is calibrated both ways once per Start,
-    // and takes the value for the state it measures in, at each attach and when statistics
-    // change (serve's windows turn them on). Nothing is calibrated in a window's re-attach.
+    // packet that would pass for the hooks': the bracket is calibrated once per Start for each
+    // state it will measure in (serve's windows turn them on), and takes the value for the
+    // current one at each attach and when statistics change. Nothing is calibrated in a
+    // window's re-attach.
     const bool stats = BpfStats::Active();
     if (!calibrated_) {
       self_ns_ = {};
       if (Status st = Calibrate(s, self_ns_[stats]); !st.ok()) return st;
-      if (!stats) {
+      if (!stats && config.stats_in_windows) {
         BpfStats on;
         Status st = on.Enable();
         if (st.ok()) st = Calibrate(s, self_ns_[1]);

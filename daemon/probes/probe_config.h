@@ -23,6 +23,9 @@ struct ProbeConfig {
   // are always counted exactly; time is the timed runs' sum times N. Timing costs two clock
   // reads per run, most of the always-on set's cost, so the daemon samples by default.
   uint32_t softirq_sample = 8;
+  // serve's windows turn kernel BPF statistics on (--overhead-budget), which the netfilter
+  // bracket then calibrates for too.
+  bool stats_in_windows = false;
   // Map bounds; a full map is counted in tunescope_map_full_total instead of growing.
   uint32_t max_tasks = 16384;
   uint32_t max_irqs = 1024;

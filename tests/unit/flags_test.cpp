@@ -59,6 +59,22 @@ TEST(ServeFlags, OverheadBudgetTakesAShareOrAPercentage) {
   EXPECT_EQ(ParseServe({"--overhead-budget=off"}).options.overhead_budget, 0);
 }
 
+// Only a budget turns BPF statistics on in the windows: only then does the netfilter bracket
+// calibrate for them (turning them on host-wide for a moment).
+TEST(ServeFlags, WindowsMeasureWithStatisticsOnlyUnderABudget) {
+  auto stats_in_windows = [](std::vector<std::string_view> args) {
+    Parsed p = ParseServe(args);
+    EXPECT_EQ(p.outcome.kind, ParseOutcome::kRun) << p.outcome.error;
+    EXPECT_TRUE(ResolveServeOptions(p.options).ok());
+    return p.options.probe_config.stats_in_windows;
+  };
+  EXPECT_TRUE(stats_in_windows({}));
+  EXPECT_TRUE(stats_in_windows({"--window=1s/10s", "--overhead-budget=0.5%"}));
+  EXPECT_FALSE(stats_in_windows({"--overhead-budget=off"}));
+  EXPECT_FALSE(stats_in_windows({"--window=always"}));
+  EXPECT_FALSE(stats_in_windows({"--drop-capabilities"})) << "attached for good";
+}
+
 // Attached for good, the default set leaves softirq's per-run programs out: the kernel
 // statistics carry softirq time and runs. Asked for by name, or without the kernel statistics,
 // it attaches for good.
