@@ -5,6 +5,8 @@
 #include <set>
 #include <utility>
 
+#include "advisor/rule_support.h"
+
 namespace tunescope::advisor {
 namespace {
 
@@ -70,7 +72,10 @@ Advice Advise(const Evidence& evidence) {
   advice.window_seconds = evidence.window_seconds();
   advice.finished = std::chrono::system_clock::now();
   if (auto server = evidence.ServerCpuSeconds()) {
-    advice.server_cpu_basis = server->basis;
+    // Said once for the whole report: it holds for every tuning, those without a figure too.
+    advice.server_cpu_basis =
+        server->basis + "; busy " + rule_support::Pct(server->busy_share()) + " of the window" +
+        (server->saturated() ? "" : ", not saturated: payoffs are CPU headroom");
   } else {
     advice.server_cpu_basis = "no CPU time measured";
   }
