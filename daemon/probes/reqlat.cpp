@@ -87,11 +87,20 @@ class ReqlatProbe final : public SkeletonProbe<reqlat_bpf> {
   }
 
   Status Attach(reqlat_bpf& s, const ProbeMode& mode, const ProbeConfig& config) override {
+    // Every window re-attaches: what an attach has to say is said at the first one only (a
+    // failed re-attach is reported by the probe set).
+    Status st = AttachMode(s, mode, config, !attached_);
+    if (st.ok()) attached_ = true;
+    return st;
+  }
+
+ private:
+  Status AttachMode(reqlat_bpf& s, const ProbeMode& mode, const ProbeConfig& config, bool say) {
     mode_ = std::string(mode.name);
     usdt_ = mode.name == "usdt";
     arrival_part_ = false;
     if (!usdt_) {
-      if (ports_.empty()) {
+      if (ports_.empty() && say) {
         TS_LOG(kInfo) << "probe reqlat: no --target-port, so no socket is watched";
       }
       return AttachLoadedPrograms(s.obj, links());
@@ -112,7 +121,7 @@ class ReqlatProbe final : public SkeletonProbe<reqlat_bpf> {
                                config.usdt_binary + (pid > 0 ? " pid " + std::to_string(pid) : ""),
                            errno));
           // Asked for by name: falling back to another mode must not go unsaid.
-          TS_LOG(kWarn) << "probe reqlat: --reqlat.usdt-binary: " << failed.error();
+          if (say) TS_LOG(kWarn) << "probe reqlat: --reqlat.usdt-binary: " << failed.error();
           return failed;
         }
         links().emplace_back(link);
@@ -124,9 +133,11 @@ class ReqlatProbe final : public SkeletonProbe<reqlat_bpf> {
          {s.progs.ts_reqlat_arrival, s.progs.ts_reqlat_close, s.progs.ts_reqlat_read_usdt}) {
       bpf_link* link = bpf_program__attach(prog);
       if (link == nullptr) {
-        TS_LOG(kInfo) << "probe reqlat: no arrival -> parsed histogram ("
-                      << ErrnoMessage(std::string("attach ") + bpf_program__name(prog), errno)
-                      << ")";
+        if (say) {
+          TS_LOG(kInfo) << "probe reqlat: no arrival -> parsed histogram ("
+                        << ErrnoMessage(std::string("attach ") + bpf_program__name(prog), errno)
+                        << ")";
+        }
         return {};
       }
       optional.emplace_back(link);
@@ -136,7 +147,6 @@ class ReqlatProbe final : public SkeletonProbe<reqlat_bpf> {
     return {};
   }
 
- private:
   static prometheus::ClientMetric::Histogram Read(const reqlat_bpf& s, uint32_t index) {
     ts_hist sum{};
     if (auto per_cpu = ReadPerCpu<ts_hist>(s.maps.hists, index)) sum = metrics::SumPerCpu(*per_cpu);
@@ -147,6 +157,7 @@ class ReqlatProbe final : public SkeletonProbe<reqlat_bpf> {
   std::string mode_;
   bool usdt_ = false;
   bool arrival_part_ = false;
+  bool attached_ = false;  // an attach succeeded (Start's, or a window's)
 };
 
 }  // namespace
