@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <string>
 #include <utility>
-
-#include "advisor/rule_support.h"
 
 namespace tunescope::advisor {
 namespace {
@@ -72,10 +71,15 @@ Advice Advise(const Evidence& evidence) {
   advice.window_seconds = evidence.window_seconds();
   advice.finished = std::chrono::system_clock::now();
   if (auto server = evidence.ServerCpuSeconds()) {
+    advice.server_cpu_basis = server->basis;
     // Said once for the whole report: it holds for every tuning, those without a figure too.
-    advice.server_cpu_basis =
-        server->basis + "; busy " + rule_support::Pct(server->busy_share()) + " of the window" +
-        (server->saturated() ? "" : ", not saturated: payoffs are CPU headroom");
+    // Whole percents rounded down, so that "not saturated" never sits beside "90%".
+    if (server->capacity > 0) {
+      advice.server_cpu_basis +=
+          "; busy " + std::to_string(static_cast<int>(std::floor(server->busy_share() * 100))) +
+          "% of the window" +
+          (server->saturated() ? "" : ", not saturated: payoffs are CPU headroom");
+    }
   } else {
     advice.server_cpu_basis = "no CPU time measured";
   }

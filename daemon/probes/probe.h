@@ -47,8 +47,9 @@ class Probe : public prometheus::Collectable {
   // pair with an event after it) and attaches again in the mode Start chose.
   virtual void Detach() {}
   virtual Status Reattach() { return {}; }
-  // Kernel BPF statistics went on or off while attached: a probe that corrects its figures for
-  // their cost takes the value for the new state (the netfilter bracket's own cost per hook).
+  // Kernel BPF statistics went on while attached (serve's first window keeps StartAll's
+  // attach): a probe that corrects its figures for their cost takes the value for statistics on
+  // (the netfilter bracket's own cost per hook). Later windows attach with them on.
   virtual void StatsChanged() {}
 
   // Programs that are loaded now (for BPF run-time stats).

@@ -50,7 +50,7 @@ class ProbeSet : public prometheus::Collectable {
   void DetachWindowed();
   void ReattachWindowed();
   bool HasWindowed() const;
-  // Tells the probes that are up that BPF statistics went on or off (Probe::StatsChanged).
+  // Tells the probes that are up that BPF statistics went on (Probe::StatsChanged).
   void StatsChanged();
 
   // Cumulative run time of the loaded programs (kernel BPF statistics: it grows only while

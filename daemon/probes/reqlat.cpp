@@ -72,6 +72,11 @@ class ReqlatProbe final : public SkeletonProbe<reqlat_bpf> {
     return out;
   }
 
+  void Stop() override {
+    attached_ = false;  // a new Start says what its attach has to say again
+    SkeletonProbe::Stop();
+  }
+
  protected:
   Status Configure(reqlat_bpf& s, const ProbeMode&, const ProbeConfig& config) override {
     if (Status st = UniqueTargetPorts(config, TS_REQLAT_MAX_PORTS, ports_); !st.ok()) return st;
@@ -98,6 +103,7 @@ class ReqlatProbe final : public SkeletonProbe<reqlat_bpf> {
   Status AttachMode(reqlat_bpf& s, const ProbeMode& mode, const ProbeConfig& config, bool say) {
     mode_ = std::string(mode.name);
     usdt_ = mode.name == "usdt";
+    const bool had_arrival_part = arrival_part_;  // a re-attach that loses it says so
     arrival_part_ = false;
     if (!usdt_) {
       if (ports_.empty() && say) {
@@ -133,7 +139,7 @@ class ReqlatProbe final : public SkeletonProbe<reqlat_bpf> {
          {s.progs.ts_reqlat_arrival, s.progs.ts_reqlat_close, s.progs.ts_reqlat_read_usdt}) {
       bpf_link* link = bpf_program__attach(prog);
       if (link == nullptr) {
-        if (say) {
+        if (say || had_arrival_part) {
           TS_LOG(kInfo) << "probe reqlat: no arrival -> parsed histogram ("
                         << ErrnoMessage(std::string("attach ") + bpf_program__name(prog), errno)
                         << ")";

@@ -58,7 +58,7 @@ void WindowScheduler::Run() {
   }
   double open_s = controller ? controller->FirstOpenSeconds() : max_open_s;
   double continuous_per_s = 0;  // the continuous programs' cost, measured inside windows
-  bool attached = true;         // StartAll attached the probes, with BPF statistics off
+  bool attached = true;         // StartAll attached the probes
   // Windows start every `every` from one origin, so that the hooks' time does not make them
   // drift; each lasts `open_s` from its attach.
   auto cycle = Clock::now();
@@ -93,8 +93,8 @@ void WindowScheduler::Run() {
         }
       }
       const ProbeSet::ProgramTime before = probe_set_->ProgramRunTime();
-      // The first window's probes are StartAll's, attached with statistics off; later ones
-      // attach with them on.
+      // StartAll's attach, which the first window keeps, took its values for the statistics of
+      // that time (off, unless --bpf-stats); this window has them on.
       if (attached && controller) probe_set_->StatsChanged();
       if (!attached) probe_set_->ReattachWindowed();
       attached = true;
@@ -111,6 +111,8 @@ void WindowScheduler::Run() {
       cost.attached_s = Seconds(Clock::now() - t0);
       stats.reset();
       Call(hooks_.after_detach);
+      // The first window re-attached nothing, so its cost leaves the attach out; the second is
+      // sized a little long, and the budget's debt takes back what it overspent.
       if (controller) cost.per_window_s = budget_.self_cpu() - window_cpu0;
       // A probe that failed to re-attach drops out of `after`: no negative cost.
       cost.windowed_s = std::max(0.0, after.windowed_s - before.windowed_s);

@@ -266,6 +266,23 @@ TEST(TextReport, TheHeaderCarriesTheWholeBasis) {
       << text;
 }
 
+// The header says how busy the server's CPUs were, once for the whole report: below 90% every
+// payoff is CPU headroom, the tunings' without a figure too.
+TEST(TextReport, TheHeaderSaysHowBusyTheServersCpusWere) {
+  auto basis = [](double busy) {
+    testing::Fixture f;
+    f.Server({0}, busy);  // of a 10 s window
+    return Advise(f.Build()).server_cpu_basis;
+  };
+  EXPECT_NE(basis(10).find("; busy 100% of the window"), std::string::npos) << basis(10);
+  EXPECT_EQ(basis(10).find("not saturated"), std::string::npos) << basis(10);
+  EXPECT_NE(basis(5).find("; busy 50% of the window, not saturated: payoffs are CPU headroom"),
+            std::string::npos)
+      << basis(5);
+  EXPECT_NE(basis(8.96).find("; busy 89% of the window, not saturated"), std::string::npos)
+      << "rounded down, never 90% beside not saturated: " << basis(8.96);
+}
+
 // Without ptrace access to the server, its namespace link cannot be read: the report says
 // the namespace is unknown and which facts are whose, rather than nothing.
 TEST(TextReport, AnUnreadableNamespaceIsReportedAsUnknown) {

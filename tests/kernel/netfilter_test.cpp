@@ -365,15 +365,16 @@ TEST(NetfilterProbe, ServeWindowsCalibrateTheBracketAsTheyMeasure) {
     double self_cost = 0;  // the bracket's cost per hook that the windows subtract
     double residue = 0;    // what the input hook still reads per packet, with no rules
   };
-  // Windows of 1 s every 2 s at full length: --overhead-budget=off never turns statistics on; a
-  // budget that never shortens them turns them on inside each.
+  // Windows of 5 s every 10 s: --overhead-budget=off never turns statistics on; a budget turns
+  // them on inside each. Everything below falls in the first window, which keeps StartAll's
+  // attach (made with statistics off): the statistics-on value must reach it when they go on.
   auto run = [&](const char* budget) -> std::optional<Seen> {
-    ServeInNetns daemon(pair.b_ns, 10034, {"--window=1s/2s", budget});
+    ServeInNetns daemon(pair.b_ns, 10034, {"--window=5s/10s", budget});
     std::string metrics = daemon.FirstMetrics();
     if (metrics.find("tunescope_probe_info") == std::string::npos) return std::nullopt;
     Seen seen;
     seen.bracket = !FentryOrKprobe(metrics);
-    for (int burst = 0; burst < 25; ++burst) {  // across the first two windows
+    for (int burst = 0; burst < 25; ++burst) {  // 2.5 s, inside the first window
       SendUdp(client.fd(), VethPair::kServerIp, 5001, 50);
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }

@@ -2,6 +2,7 @@
 // daemon itself (its includers define TUNESCOPE_BINARY, tests/kernel/CMakeLists.txt).
 #pragma once
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -62,27 +63,34 @@ class ServeInNetns {
   }
   ServeInNetns(const ServeInNetns&) = delete;
   ServeInNetns& operator=(const ServeInNetns&) = delete;
-  ~ServeInNetns() { Kill(SIGTERM); }
+  // A daemon that does not stop on SIGTERM fails the test that started it.
+  ~ServeInNetns() {
+    const int status = Kill(SIGTERM);
+    if (status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+      ADD_FAILURE() << "tunescope serve did not stop within 20 s of SIGTERM";
+    }
+  }
 
   bool started() const { return pid_ > 0; }
   // Sends `signal` and reaps the daemon (`ip netns exec` execs it in place, so the pid is the
-  // daemon's); its wait status, or -1 when it was not running. A daemon still there after 20 s
-  // is killed, so a hung shutdown fails its test (killed by SIGKILL) instead of hanging it.
+  // daemon's); its wait status, or -1 when it was not running or could not be reaped. A daemon
+  // still there after 20 s is killed with SIGKILL, so that a hung shutdown cannot hang the test.
   int Kill(int signal) {
     if (pid_ <= 0) return -1;
     kill(pid_, signal);
     int status = 0;
+    pid_t reaped = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
+    while ((reaped = waitpid(pid_, &status, WNOHANG)) == 0) {
       if (std::chrono::steady_clock::now() > deadline) {
         kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
+        reaped = waitpid(pid_, &status, 0);
         break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     pid_ = -1;
-    return status;
+    return reaped > 0 ? status : -1;
   }
   // The first scrape that lists the probes (empty when the daemon never answered).
   std::string FirstMetrics() const {
