@@ -94,8 +94,8 @@ int RunServe(std::span<const std::string_view> args) {
         {{}, std::vector<int>(pc.target_pids.begin(), pc.target_pids.end()), pc.target_comms}));
   }
   // Attached for good, nothing is windowed and the budget has no window to shorten: the duty
-  // is 1.
-  const double budget = options.window.always() ? 0 : options.overhead_budget;
+  // is 1. A budget is what turns statistics on in the windows (ResolveServeOptions).
+  const double budget = options.probe_config.stats_in_windows ? options.overhead_budget : 0;
   auto overhead = std::make_shared<probes::OverheadMetrics>(
       budget, options.window.always()
                   ? 1
