@@ -96,6 +96,24 @@ def cpu_busy():
     return out
 
 
+def runnable_seconds(comm):
+    """Run plus run-queue wait of every thread of the processes named `comm`
+    (/proc/PID/task/TID/schedstat: run_ns wait_ns timeslices)."""
+    total = 0
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if not pid.isdigit() or f.read().strip() != comm:
+                    continue
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    run, wait, _ = f.read().split()
+                total += int(run) + int(wait)
+        except (FileNotFoundError, ProcessLookupError, NotADirectoryError):
+            continue  # exited during the scan
+    return total * 1e-9
+
+
 class Server:
     comm = ""
 
@@ -195,17 +213,19 @@ class Load:
                 f"http://{ADDR}:{PORT}{self.server.path}")
 
     def run(self, seconds):
-        """req/s and the server CPU's busy seconds per request."""
+        """req/s, the server CPU's busy seconds per request and the server's threads' runnable
+        seconds (running or waiting for their CPU) per request."""
         hz = os.sysconf("SC_CLK_TCK")
-        before = cpu_busy()
+        before, runnable_before = cpu_busy(), runnable_seconds(self.server.comm)
         out = sh(self.command(seconds)).stdout
-        after = cpu_busy()
+        after, runnable_after = cpu_busy(), runnable_seconds(self.server.comm)
         m = re.search(r"Requests/sec:\s+([\d.]+)", out)
         if not m:
             raise RuntimeError("wrk printed no Requests/sec:\n" + out)
         rps = float(m.group(1))
+        requests = max(1.0, rps * seconds)
         busy = (after[SERVER_CPU] - before[SERVER_CPU]) / hz
-        return rps, busy / max(1.0, rps * seconds)
+        return rps, busy / requests, (runnable_after - runnable_before) / requests
 
     def start(self, seconds):
         return subprocess.Popen(self.command(seconds), shell=True, stdout=subprocess.DEVNULL,
@@ -341,6 +361,10 @@ class Scenario:
     latency = False  # the payoff is latency removed per connection, measured with BurstLoad
     expect = None  # tuning id that must rank first; None: nothing measured above QUIET_BOUND
     predicts = True  # False: `expect` names the cause without a payoff
+    # The realized share the prediction is judged by: the server CPU's busy time per request,
+    # cost on against cost off (on a saturated CPU that is the req/s gain; when the cost-free
+    # server outruns its client, CPU 0 left idle, req/s would understate it).
+    judged_share = "cpu_share"
     # Pairs of runs per realized measurement and seconds per run (--rounds and --run-seconds
     # override). A cost of +100% or more decides in 3 short pairs: its pairs fall within a few
     # points of each other.
@@ -365,7 +389,11 @@ class Quiet(Scenario):
 class CpuHog(Scenario):
     name = "cpu_hog"
     expect = "server_cpu_isolation"
-    rounds = 3
+    # The claim is the server's run-queue waits as a share of its runnable time: realized as its
+    # threads' run plus wait time per request (schedstat). CPU 0's busy time would count the
+    # hog's time as the server's.
+    judged_share = "runnable_share"
+    rounds = 2  # +100%: its pairs fall within a few points
     run_seconds = 2
     hog = None
 
@@ -413,7 +441,7 @@ class RpsAway(Scenario):
     name = "rps_away"
     expect = "rps_rfs"
     predicts = False
-    rounds = 3  # no prediction to judge: the realized gain is only reported
+    rounds = 2  # no prediction to judge: the realized gain is only reported
     run_seconds = 2
     cause = "steers"
     mask = f"{1 << CLIENT_CPU:x}"
@@ -485,17 +513,18 @@ class ListenOverflow(Scenario):
 
 SCENARIOS = {s.name: s for s in (Quiet, CpuHog, NetfilterRules, RpsAway, PfifoQdisc,
                                  ListenOverflow)}
-# What the suite runs by default. Left out, and why (docs/advisor.md, "Advisor accuracy"):
-# cpu_hog on refserver: a batching server shared with a hog reads bigger batches, cheaper per
-# request, than alone (predicted +95..97%, realized +60..76%);
-# (pfifo_qdisc was left out on 2026-12-03 for refserver, whose realized share did not
+# What the suite runs by default (docs/advisor.md, "Advisor accuracy", says why rows were left
+# out before: cpu_hog on refserver until its realized share was the server's runnable time per
+# request rather than CPU 0's busy time, which counted the hog;
+# pfifo_qdisc was left out on 2026-12-03 for refserver, whose realized share did not
 # reproduce, 0.09 and 0.10 in two CI runs against 0.01 and -0.04 outside CI, and on 2026-12-04
 # for nginx, which it over-predicted by 3 points, 0.06 against -0.01..0.03 in eight runs: what
 # each of the qdisc probe's program runs costs beyond its recorded run time, 30-40 ns here, sat
 # in the spans. Taken out since, both predict 0.02-0.03 against 0.01-0.06 realized.)
 DEFAULT = {"nginx": ["quiet", "cpu_hog", "netfilter_rules", "rps_away", "pfifo_qdisc",
                      "listen_overflow"],
-           "refserver": ["quiet", "netfilter_rules", "rps_away", "pfifo_qdisc", "listen_overflow"]}
+           "refserver": ["quiet", "cpu_hog", "netfilter_rules", "rps_away", "pfifo_qdisc",
+                         "listen_overflow"]}
 # --container: 3000 rules in the container's iptables, the container's own somaxconn, RPS on
 # the host's end of the veth and pfifo on the container's eth0, seen by tunescope from the host.
 DEFAULT_CONTAINER = ["quiet", "netfilter_rules", "rps_away", "pfifo_qdisc", "listen_overflow"]
@@ -566,8 +595,9 @@ def realized(args, scenario, load, on=None, off=None):
     gain = drift_free(on, off, lambda a, b: b[0] / a[0])
     return {"payoff": gain - 1, "share": 1 - 1 / gain,
             "cpu_share": 1 - drift_free(on, off, lambda a, b: b[1] / a[1]),
-            "rps_on": statistics.median(r for r, _ in on),
-            "rps_off": statistics.median(r for r, _ in off), "spread": (min(pairs), max(pairs)),
+            "runnable_share": 1 - drift_free(on, off, lambda a, b: b[2] / a[2]),
+            "rps_on": statistics.median(r[0] for r in on),
+            "rps_off": statistics.median(r[0] for r in off), "spread": (min(pairs), max(pairs)),
             "runs": (on, off)}
 
 
@@ -640,17 +670,14 @@ def check(scenario, report, real):
     if judged is None:
         return f"first measured tuning is {top['id'] if top else 'none'}, not {scenario.expect}"
     share, payoff = judged
-    # The claim is a share of the server's CPU removed: realized as CPU 0's busy time per
-    # request, cost on against cost off. On a saturated CPU 0 that is the req/s gain; when the
-    # cost-free server outruns its client (CPU 0 left idle), req/s would understate it.
-    real_share = real["cpu_share"]
+    real_share = real[scenario.judged_share]
     real_payoff = real_share / (1 - real_share) if real_share < 1 else float("inf")
     if abs(share - real_share) <= SHARE_BOUND:
         return ""
     if abs(payoff - real_payoff) <= PAYOFF_BOUND * abs(real_payoff):
         return ""
-    return (f"predicted +{payoff:.0%} (share {share:.2f}), realized CPU/request "
-            f"+{real_payoff:.0%} (share {real_share:.2f})")
+    return (f"predicted +{payoff:.0%} (share {share:.2f}), realized "
+            f"{scenario.judged_share} +{real_payoff:.0%} (share {real_share:.2f})")
 
 
 def summarize(server, scenario, report, real):
@@ -677,6 +704,7 @@ def summarize(server, scenario, report, real):
         row["realized"] = f"{real['payoff']:+.0%}"
         row["spread"] = "pairs %+.0f%%..%+.0f%%, share %.2f, CPU/request share %.2f" % (
             100 * real["spread"][0], 100 * real["spread"][1], real["share"], real["cpu_share"])
+        row["spread"] += ", runnable/request share %.2f" % real["runnable_share"]
     return row
 
 
