@@ -15,15 +15,15 @@ int Tier(const Prediction& p) {
     case Verdict::kMeasured:
       return p.payoff_ratio ? 0 : 1;
     case Verdict::kDocumented:
-      return 2;
+      return p.cause_found ? 2 : 3;
     case Verdict::kNotMeasured:
-      return 3;
-    case Verdict::kNotApplicable:
       return 4;
-    case Verdict::kApplied:
+    case Verdict::kNotApplicable:
       return 5;
+    case Verdict::kApplied:
+      return 6;
   }
-  return 6;
+  return 7;
 }
 
 double Score(const Prediction& p) {
@@ -59,7 +59,7 @@ void Rank(std::vector<Prediction>& predictions) {
                    [](const Prediction& a, const Prediction& b) {
                      int ta = Tier(a), tb = Tier(b);
                      if (ta != tb) return ta < tb;
-                     if (ta <= 2) return Score(a) > Score(b);
+                     if (ta <= 3) return Score(a) > Score(b);
                      return false;
                    });
   int rank = 1;

@@ -45,6 +45,10 @@ struct Prediction {
   // The server's CPUs were not saturated: the payoff is CPU headroom (CPU saved per request),
   // not more req/s now.
   bool headroom = false;
+  // Documented, and what the tuning fixes was found on this host (RPS steering the server's
+  // packets away from it), though its payoff is not predicted: it ranks before documented
+  // figures that only apply here.
+  bool cause_found = false;
   std::string confidence = "none";  // high, medium, low, none
   std::vector<Number> numbers;      // what the prediction was computed from
   std::string reason;               // one line: the evidence and the prediction, or why not

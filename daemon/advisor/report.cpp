@@ -87,7 +87,8 @@ std::string PayoffText(const Prediction& p) {
     }
   }
   if (p.verdict == Verdict::kDocumented) {
-    return p.payoff_ratio ? Percent(*p.payoff_ratio) + " (documented)" : "? (documented)";
+    if (p.payoff_ratio) return Percent(*p.payoff_ratio) + " (documented)";
+    return p.cause_found ? "cause found" : "? (documented)";
   }
   return "-";
 }
@@ -176,6 +177,7 @@ std::string JsonReport(const Advice& a) {
                        {"latency_removed_seconds", NumberOrNull(p.latency_removed_seconds)},
                        {"removed_cpu_share", NumberOrNull(p.removed_share)},
                        {"headroom", p.headroom},
+                       {"cause_found", p.cause_found},
                        {"basis", Basis(p)},
                        {"payoff", PayoffText(p)},
                        {"confidence", p.confidence},

@@ -57,6 +57,7 @@ Prediction RuleRpsRfs(const Tuning& t, const Evidence& e) {
                             "receive processing it moved, so no payoff "
                             "is predicted");
     p.confidence = "low";
+    p.cause_found = true;
     if (auto rx = e.OnServerCpus(kSoftirqSeconds, {{"vector", "net_rx"}})) {
       p.numbers.push_back({"server_cpus_net_rx_seconds", *rx, "s"});
     }

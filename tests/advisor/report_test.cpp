@@ -117,6 +117,7 @@ TEST(JsonReport, RoundTripsEveryTuningField) {
                                                  "latency_removed_seconds",
                                                  "removed_cpu_share",
                                                  "headroom",
+                                                 "cause_found",
                                                  "basis",
                                                  "payoff",
                                                  "confidence",
@@ -144,6 +145,7 @@ TEST(JsonReport, RoundTripsEveryTuningField) {
                        "latency_removed_seconds");
     ExpectNumberOrNull(j.at("removed_cpu_share"), p.removed_share, "removed_cpu_share");
     EXPECT_EQ(j.at("headroom").get<bool>(), p.headroom);
+    EXPECT_EQ(j.at("cause_found").get<bool>(), p.cause_found);
     EXPECT_EQ(j.at("basis").get<std::string>(), Basis(p));
     EXPECT_EQ(j.at("payoff").get<std::string>(), PayoffText(p));
     EXPECT_EQ(j.at("confidence").get<std::string>(), p.confidence);

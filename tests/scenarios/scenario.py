@@ -436,8 +436,8 @@ class RpsAway(Scenario):
     end of the veth sends the server's replies there). tunescope names the cause (rps_rfs,
     RFS or no mask) but predicts no payoff: clearing the mask trades the hand-off (backlog
     enqueueing, IPIs) for the receive processing it moved, which the window cannot see. The
-    check is that it says so and that no other tuning is predicted for it (the local client's
-    remote reads are inherent)."""
+    check is that it says so, ranks first (a cause found here before documented figures), and
+    that no other tuning is predicted for it (the local client's remote reads are inherent)."""
     name = "rps_away"
     expect = "rps_rfs"
     predicts = False
@@ -659,6 +659,10 @@ def check(scenario, report, real):
         named = next(t for t in report["tunings"] if t["id"] == scenario.expect)
         if named["verdict"] != "documented" or scenario.cause not in named["reason"]:
             return f"{scenario.expect} does not name the cause: {named['reason']}"
+        if named["rank"] != 1:  # a cause found here comes before documented figures
+            first = report["tunings"][0]
+            return (f"{scenario.expect} names the cause but ranks {named['rank']}, after "
+                    f"{first['id']} ({first['payoff']})")
         if top and top["payoff_ratio"] > QUIET_BOUND:
             return f"{top['id']} predicts +{top['payoff_ratio']:.0%} for a cost it does not see"
         return ""
