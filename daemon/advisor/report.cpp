@@ -81,9 +81,12 @@ std::string PayoffText(const Prediction& p) {
     if (p.payoff_ratio && p.headroom) return Percent(-*p.removed_share) + " CPU/request";
     if (p.payoff_ratio) return Percent(*p.payoff_ratio) + " req/s";
     if (p.latency_removed_seconds) {
+      // A listen queue's drops cost a second's retransmit, a run-queue wait microseconds.
+      const double s = *p.latency_removed_seconds;
       char buf[48];
-      std::snprintf(buf, sizeof(buf), "-%.0f us/request", *p.latency_removed_seconds * 1e6);
-      return buf;
+      std::snprintf(buf, sizeof(buf), s >= 1e-3 ? "-%.0f ms/" : "-%.0f us/",
+                    s >= 1e-3 ? s * 1e3 : s * 1e6);
+      return buf + std::string(p.latency_per);
     }
   }
   if (p.verdict == Verdict::kDocumented) {
@@ -218,8 +221,10 @@ std::vector<prometheus::MetricFamily> AdviceMetrics(const Advice& a) {
   auto weakens =
       metrics::GaugeFamily("tunescope_tuning_weakens_security",
                            "1 if the tuning weakens security (never recommended by the alerts).");
-  auto latency = metrics::GaugeFamily("tunescope_tuning_latency_removed_seconds",
-                                      "Predicted latency removed per request by a tuning.");
+  auto latency = metrics::GaugeFamily(
+      "tunescope_tuning_latency_removed_seconds",
+      "Predicted latency removed by a tuning, per request, connection attempt or "
+      "timeslice (its advice's payoff text says which).");
   auto applied =
       metrics::GaugeFamily("tunescope_tuning_applied", "1 if the tuning is already applied.");
   auto rank = metrics::GaugeFamily("tunescope_tuning_rank",

@@ -16,7 +16,8 @@ namespace tunescope::advisor {
 
 // "measured", "documented" or "none": whether the payoff comes from this host's numbers.
 std::string_view Basis(const Prediction& p);
-// "+22% req/s", "-18% CPU/request", "-42 us/request", "+28% (documented)", or "-".
+// "+22% req/s", "-18% CPU/request", "-42 us/timeslice", "-667 ms/connection", "+28% (documented)",
+// or "-".
 std::string PayoffText(const Prediction& p);
 
 std::string TextReport(const Advice& advice);

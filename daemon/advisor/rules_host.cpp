@@ -124,6 +124,7 @@ Prediction RuleCpuIsolation(const Tuning& t, const Evidence& e) {
   // With idle time on its CPUs the waits are latency: each wakeup waits for its turn.
   double per_slice = c.target_timeslices > 0 ? wait / c.target_timeslices : 0;
   p.latency_removed_seconds = per_slice;
+  p.latency_per = "timeslice";
   p.reason = waited + "; its CPUs were not saturated, so each of its " +
              Count(c.target_timeslices) + " timeslices waited " + Seconds(per_slice) +
              " on average: latency the tuning removes";

@@ -117,6 +117,7 @@ Prediction RuleSomaxconn(const Tuning& t, const Evidence& e) {
   double attempts = std::max(accepted, delayed);
   Prediction p = Make(t, Verdict::kMeasured, "");
   p.latency_removed_seconds = attempts > 0 ? delayed * kSynRetransmit / attempts : kSynRetransmit;
+  p.latency_per = "connection";
   // Low: a retransmit that is dropped again waits 2 s more, which the counters cannot tell.
   p.confidence = "low";
   p.reason = Count(delayed) + " connection attempts waited for a SYN or SYN-ACK retransmit (" +

@@ -221,6 +221,22 @@ TEST(AdviceBoard, StampsTheWindowEndAndTheInterval) {
   })) << "the ranking is there too";
 }
 
+// A listen queue's drops cost a second's retransmit per connection, a run-queue wait tens of
+// microseconds per timeslice: each in its own unit, not "-697674 us/request".
+TEST(PayoffText, LatencyIsScaledAndSaysWhatItIsPer) {
+  Prediction p;
+  p.verdict = Verdict::kMeasured;
+  p.latency_removed_seconds = 0.6977;
+  p.latency_per = "connection";
+  EXPECT_EQ(PayoffText(p), "-698 ms/connection");
+  p.latency_removed_seconds = 23e-6;
+  p.latency_per = "timeslice";
+  EXPECT_EQ(PayoffText(p), "-23 us/timeslice");
+  p.latency_removed_seconds = 1e-3;
+  p.latency_per = "request";
+  EXPECT_EQ(PayoffText(p), "-1 ms/request");
+}
+
 TEST(TextReport, ShowsEvidencePayoffCommandRiskAndSource) {
   testing::Fixture f;
   f.Server({0}, 10);

@@ -246,6 +246,7 @@ TEST(CpuIsolationRule, WaitsOnAnUnsaturatedCpuAreLatency) {
   EXPECT_FALSE(p.payoff_ratio);
   ASSERT_TRUE(p.latency_removed_seconds);
   EXPECT_NEAR(*p.latency_removed_seconds, 100e-6, 1e-12);
+  EXPECT_EQ(p.latency_per, "timeslice");
 }
 
 TEST(CpuIsolationRule, ShortWaitsDoNotFire) {
@@ -627,6 +628,7 @@ TEST(SomaxconnRule, DropsAtAFullListenQueueFire) {
   // 100 of 1000 accepted connections each waited out a 1 s retransmit timeout.
   ASSERT_TRUE(p.latency_removed_seconds);
   EXPECT_NEAR(*p.latency_removed_seconds, 100.0 / 1000, 1e-9);
+  EXPECT_EQ(p.latency_per, "connection");
   EXPECT_NE(p.reason.find("port 8080's backlog is at most somaxconn=128"), std::string::npos)
       << p.reason;
 }
