@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "host/text.h"
+
 namespace tunescope::advisor {
 namespace {
 
@@ -74,11 +76,23 @@ Advice Advise(const Evidence& evidence) {
     advice.server_cpu_basis = server->basis;
     // Said once for the whole report: it holds for every tuning, those without a figure too.
     // Whole percents rounded down, so that "not saturated" never sits beside "90%".
+    auto percent = [](double share) {
+      return std::to_string(static_cast<int>(std::floor(share * 100))) + "%";
+    };
     if (server->capacity > 0) {
       advice.server_cpu_basis +=
-          "; busy " + std::to_string(static_cast<int>(std::floor(server->busy_share() * 100))) +
-          "% of the window" +
+          "; busy " + percent(server->busy_share()) + " of the window" +
           (server->saturated() ? "" : ", not saturated: payoffs are CPU headroom");
+    }
+    // A load generator on this host that saturates its own CPUs caps the req/s a removed cost
+    // can show there, whatever the server could do.
+    if (auto clients = evidence.LocalClientCpus()) {
+      advice.server_cpu_basis += "; its clients on this host (" + clients->names + ") ran on CPU " +
+                                 host::FormatCpuList(clients->cpus) + ", busy " +
+                                 percent(clients->busy_share);
+      if (clients->saturated() && !server->saturated()) {
+        advice.server_cpu_basis += ": they, not the server, set the pace";
+      }
     }
   } else {
     advice.server_cpu_basis = "no CPU time measured";

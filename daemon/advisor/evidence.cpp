@@ -317,6 +317,35 @@ std::vector<std::string> Evidence::RpsAwayFromServer() const {
   return out;
 }
 
+std::optional<Evidence::ClientCpus> Evidence::LocalClientCpus() const {
+  const auto& clients = host_->target_clients;
+  const std::vector<int>& server = cpu_.target_cpus;
+  if (!clients.ok() || clients->cpus.empty() || server.empty() || window_seconds_ <= 0) {
+    return std::nullopt;
+  }
+  ClientCpus out;
+  double busy = 0;
+  for (int c : clients->cpus) {
+    auto it = cpu_.cpu_busy_seconds.find(c);
+    if (std::find(server.begin(), server.end(), c) != server.end() ||
+        it == cpu_.cpu_busy_seconds.end()) {
+      return std::nullopt;
+    }
+    busy += it->second;
+  }
+  out.cpus = clients->cpus;
+  out.busy_share = busy / (window_seconds_ * static_cast<double>(out.cpus.size()));
+  constexpr std::size_t kNamed = 3;
+  for (std::size_t i = 0; i < clients->processes.size() && i < kNamed; ++i) {
+    const host::ProcessInfo& p = clients->processes[i];
+    out.names += (i == 0 ? "" : ", ") + p.comm + "[" + std::to_string(p.pid) + "]";
+  }
+  if (clients->processes.size() > kNamed) {
+    out.names += " and " + std::to_string(clients->processes.size() - kNamed) + " more";
+  }
+  return out;
+}
+
 std::optional<double> Evidence::OnServerCpus(std::string_view family,
                                              const LabelFilter& filter) const {
   return SumDeltas(family, [&](const LabelSet& l) {

@@ -145,7 +145,8 @@ class Evidence {
     // Busy at least 90% of the window: more req/s needs less CPU per request. Below that the
     // payoff of removing a cost is CPU headroom, not req/s.
     double busy() const { return seconds + probe_seconds + local_client_seconds + others_seconds; }
-    bool saturated() const { return capacity > 0 && busy() >= 0.9 * capacity; }
+    static constexpr double kSaturated = 0.9;
+    bool saturated() const { return capacity > 0 && busy() >= kSaturated * capacity; }
     double busy_share() const { return capacity > 0 ? busy() / capacity : 0; }
   };
   std::optional<ServerCpu> ServerCpuSeconds() const;
@@ -159,6 +160,16 @@ class Evidence {
   // this host; for a server in a container, the peer of its veth here) whose masks send
   // every received packet to CPUs the server does not run on, as "lo rx-0 -> CPU 1".
   std::vector<std::string> RpsAwayFromServer() const;
+  // Where the server's clients on this host ran (their threads' last CPUs) and how busy those
+  // CPUs were in the window; absent when one of them is the server's too (their times cannot
+  // be told apart there) or the clients are not known.
+  struct ClientCpus {
+    std::vector<int> cpus;
+    std::string names;  // "wrk[1234]"
+    double busy_share = 0;
+    bool saturated() const { return busy_share >= ServerCpu::kSaturated; }
+  };
+  std::optional<ClientCpus> LocalClientCpus() const;
 
   // The two halves of the window, when it was split (Window::MarkHalf): confidence is the
   // agreement of the predictions made on each.

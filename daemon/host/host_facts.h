@@ -16,6 +16,7 @@
 #include "host/interrupts.h"
 #include "host/irq_affinity.h"
 #include "host/link_peers.h"
+#include "host/local_clients.h"
 #include "host/net_devices.h"
 #include "host/netfilter.h"
 #include "host/netns.h"
@@ -66,6 +67,8 @@ struct HostFacts {
   Result<std::vector<OwnedPacketSocket>> packet_sockets =
       Result<std::vector<OwnedPacketSocket>>::Error("not read");
   Result<PortListeners> target_listeners = Result<PortListeners>::Error("not read");
+  // The processes on this host at the other end of target_listeners' connections.
+  Result<LocalClients> target_clients = Result<LocalClients>::Error("not read");
   Result<std::vector<DeviceFacts>> devices = Result<std::vector<DeviceFacts>>::Error("not read");
   // The target's network namespace when it is not the daemon's: netstat, snmp, sockstat,
   // target_listeners and the net.* sysctls above are read there; its packet sockets are added

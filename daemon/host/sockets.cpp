@@ -187,11 +187,11 @@ PortListeners FindListeners(const std::vector<TcpSocket>& sockets, unsigned port
   pl.port = port;
   constexpr unsigned kListen = 0x0A, kEstablished = 0x01;
   // This host's sockets connected to the port: the clients' ends of local connections.
-  std::set<std::pair<std::string_view, unsigned>> clients;
+  std::map<std::pair<std::string_view, unsigned>, std::uint64_t> clients;
   for (const auto* table : {&sockets, &elsewhere}) {
     for (const auto& s : *table) {
       if (s.remote_port == port && s.local_port != port)
-        clients.emplace(s.local_address, s.local_port);
+        clients.emplace(std::pair(std::string_view(s.local_address), s.local_port), s.inode);
     }
   }
   for (const auto& s : sockets) {
@@ -199,10 +199,9 @@ PortListeners FindListeners(const std::vector<TcpSocket>& sockets, unsigned port
     if (s.state == kListen) pl.listeners.push_back(s);
     if (s.state != kEstablished) continue;
     ++pl.established;
-    if (IsLoopbackHex(s.remote_address, s.ipv6) ||
-        clients.contains({s.remote_address, s.remote_port})) {
-      ++pl.local_peers;
-    }
+    auto client = clients.find({s.remote_address, s.remote_port});
+    if (client != clients.end() && client->second != 0) pl.client_inodes.push_back(client->second);
+    if (IsLoopbackHex(s.remote_address, s.ipv6) || client != clients.end()) ++pl.local_peers;
   }
   return pl;
 }

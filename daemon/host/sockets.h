@@ -66,6 +66,9 @@ struct PortListeners {
   // that the tables read list (the client's end of the same connection; for a server in a
   // container, a client in the host's namespace reaching it over a veth).
   int local_peers = 0;
+  // The inodes of those clients' ends that the tables list (a loopback peer in a namespace not
+  // read has none): host/local_clients.h finds the processes that hold them.
+  std::vector<std::uint64_t> client_inodes;
   // Connections waiting in the listeners' accept queues now.
   std::uint64_t accept_queue() const;
   // The largest number of listeners sharing one address family and address: > 1 means an

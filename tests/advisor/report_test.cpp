@@ -301,6 +301,27 @@ TEST(TextReport, TheHeaderSaysHowBusyTheServersCpusWere) {
       << "rounded down, never 90% beside not saturated: " << basis(8.96);
 }
 
+// A load generator on this host that saturates its CPU while the server's idles sets the pace:
+// the header says where the clients ran and how busy that was.
+TEST(TextReport, TheHeaderSaysWhereTheLocalClientsRanAndHowBusy) {
+  auto basis = [](double server_busy, std::vector<int> client_cpus) {
+    testing::Fixture f;
+    f.Server({0}, server_busy, 9.8);  // the other CPUs 98% busy
+    f.after.target_clients = host::LocalClients{{{4242, "wrk"}}, std::move(client_cpus)};
+    return Advise(f.Build()).server_cpu_basis;
+  };
+  EXPECT_NE(basis(7.3, {1}).find("; busy 73% of the window, not saturated: payoffs are CPU "
+                                 "headroom; its clients on this host (wrk[4242]) ran on CPU 1, "
+                                 "busy 98%: they, not the server, set the pace"),
+            std::string::npos)
+      << basis(7.3, {1});
+  // A saturated server is its own limit.
+  EXPECT_NE(basis(10, {1}).find("(wrk[4242]) ran on CPU 1, busy 98%"), std::string::npos);
+  EXPECT_EQ(basis(10, {1}).find("set the pace"), std::string::npos) << basis(10, {1});
+  // On the server's own CPU their time cannot be told from the server's: nothing said.
+  EXPECT_EQ(basis(7.3, {0, 1}).find("clients"), std::string::npos) << basis(7.3, {0, 1});
+}
+
 // Without ptrace access to the server, its namespace link cannot be read: the report says
 // the namespace is unknown and which facts are whose, rather than nothing.
 TEST(TextReport, AnUnreadableNamespaceIsReportedAsUnknown) {

@@ -239,6 +239,10 @@ TEST(AdvisorTargetNetns, ClientsInTheDaemonsNamespaceAreLocalPeers) {
   ASSERT_TRUE(f.target_listeners.ok()) << f.target_listeners.error();
   EXPECT_EQ(f.target_listeners->established, kClients);
   EXPECT_EQ(f.target_listeners->local_peers, kClients) << "the clients' ends are in a_ns";
+  // Their process is found by those ends' inodes, across the namespaces.
+  ASSERT_TRUE(f.target_clients.ok()) << f.target_clients.error();
+  ASSERT_EQ(f.target_clients->processes.size(), 1u);
+  EXPECT_EQ(f.target_clients->processes.front().pid, getpid());
   // The server's veth end names its peer here: the device its local clients come through.
   const int a_index =
       InNetns(net.a_ns, [&] { return static_cast<int>(if_nametoindex(net.a_if.c_str())); });

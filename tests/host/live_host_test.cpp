@@ -25,6 +25,7 @@
 #include "host/cpufreq.h"
 #include "host/ethtool.h"
 #include "host/interrupts.h"
+#include "host/local_clients.h"
 #include "host/net_devices.h"
 #include "host/netfilter.h"
 #include "host/netns.h"
@@ -316,6 +317,49 @@ TEST(LiveHost, ReuseportGroupIsSeen) {
   EXPECT_EQ(group->listeners.size(), 3u);
   EXPECT_EQ(group->largest_group(), 3);
   EXPECT_TRUE(group->reuseport());
+}
+
+// A client on this host, pinned to one CPU: its end of the connection names its process, and
+// its threads' last CPUs include that one.
+TEST(LiveHost, ALocalClientIsFoundByItsSocketWithTheCpuItRanOn) {
+  cpu_set_t before;
+  ASSERT_EQ(::sched_getaffinity(0, sizeof(before), &before), 0);
+  const int pinned = CPU_COUNT(&before) > 1 ? 1 : 0;
+  ASSERT_TRUE(CPU_ISSET(pinned, &before));
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(pinned, &one);
+  ASSERT_EQ(::sched_setaffinity(0, sizeof(one), &one), 0);
+  const int listener = ListenOn(0, false);
+  ASSERT_GE(listener, 0);
+  const std::uint16_t port = PortOf(listener);
+  const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool connected = ::connect(client, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  const int accepted = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  auto listeners = ReadPortListeners(kLive, port);
+  Result<LocalClients> clients = Result<LocalClients>::Error("not read");
+  if (listeners) clients = ReadLocalClients(kLive, listeners->client_inodes);
+  ::close(accepted);
+  ::close(client);
+  ::close(listener);
+  ::sched_setaffinity(0, sizeof(before), &before);
+  ASSERT_TRUE(connected);
+  ASSERT_TRUE(listeners.ok()) << listeners.error();
+  EXPECT_EQ(listeners->established, 1);
+  EXPECT_EQ(listeners->local_peers, 1);
+  ASSERT_EQ(listeners->client_inodes.size(), 1u);
+  ASSERT_TRUE(clients.ok()) << clients.error();
+  ASSERT_EQ(clients->processes.size(), 1u);
+  EXPECT_EQ(clients->processes.front().pid, ::getpid());
+  EXPECT_NE(std::find(clients->cpus.begin(), clients->cpus.end(), pinned), clients->cpus.end())
+      << "the test ran on CPU " << pinned << " only";
+  // No client, or a socket nobody holds: said, not an empty list.
+  EXPECT_FALSE(ReadLocalClients(kLive, {}).ok());
+  EXPECT_FALSE(ReadLocalClients(kLive, {listeners->client_inodes.front()}).ok()) << "closed";
 }
 
 TEST(LiveHost, PacketSocketIsFoundWithItsOwner) {

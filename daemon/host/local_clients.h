@@ -1,0 +1,25 @@
+// The processes on this host at the other end of a server's connections (a load generator, a
+// proxy, a sidecar), found by their sockets' inodes, and the CPUs their threads last ran on:
+// when those CPUs are saturated, the clients set the server's pace, not its own CPUs.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "host/paths.h"
+#include "host/processes.h"
+#include "host/result.h"
+
+namespace tunescope::host {
+
+struct LocalClients {
+  std::vector<ProcessInfo> processes;  // by pid, each once
+  std::vector<int> cpus;               // where their threads last ran, sorted, each once
+};
+
+// `inodes`: the clients' ends of the server's connections (PortListeners::client_inodes).
+// Processes that exit meanwhile are left out; none found is an error that says so.
+Result<LocalClients> ReadLocalClients(const HostPaths& paths,
+                                      const std::vector<std::uint64_t>& inodes);
+
+}  // namespace tunescope::host
