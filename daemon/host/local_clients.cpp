@@ -1,6 +1,5 @@
 #include "host/local_clients.h"
 
-#include <algorithm>
 #include <map>
 #include <set>
 

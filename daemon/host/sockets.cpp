@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <climits>
-#include <set>
 #include <utility>
 
 #include "host/text.h"
