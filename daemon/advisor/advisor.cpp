@@ -87,11 +87,13 @@ Advice Advise(const Evidence& evidence) {
     // A load generator on this host that saturates its own CPUs caps the req/s a removed cost
     // can show there, whatever the server could do.
     if (auto clients = evidence.LocalClientCpus()) {
-      advice.server_cpu_basis += "; its clients on this host (" + clients->names + ") ran on CPU " +
-                                 host::FormatCpuList(clients->cpus) + ", busy " +
-                                 percent(clients->busy_share);
+      advice.server_cpu_basis += "; its clients on this host (" + clients->names +
+                                 ") last ran on CPU " + host::FormatCpuList(clients->cpus) +
+                                 ", busy " + percent(clients->busy_share);
       if (clients->saturated() && !server->saturated()) {
-        advice.server_cpu_basis += ": they, not the server, set the pace";
+        advice.server_cpu_basis += clients->cpus.size() == 1
+                                       ? ": that CPU, not the server's, sets the pace"
+                                       : ": those CPUs, not the server's, set the pace";
       }
     }
   } else {

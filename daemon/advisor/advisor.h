@@ -1,8 +1,9 @@
 // Evaluates every catalogue entry on one Evidence window and ranks the predictions:
 // measured throughput payoffs first (largest ratio first), then measured latency payoffs
-// (most latency removed first), then documented-only payoffs (the source's number, largest
-// first), then tunings that cannot be judged here, that show nothing to gain, and that are
-// already applied, each with its reason. A measured number outranks a borrowed one.
+// (most latency removed first), then documented tunings whose cause was found here (no figure),
+// then documented-only payoffs (the source's number, largest first), then tunings that cannot be
+// judged here, that show nothing to gain, and that are already applied, each with its reason. A
+// measured number outranks a borrowed one.
 #pragma once
 
 #include <chrono>

@@ -38,10 +38,10 @@ struct Prediction {
   Verdict verdict = Verdict::kNotMeasured;
   // Throughput: s / (1 - s) for a removed CPU share s of a saturated server.
   std::optional<double> payoff_ratio;
-  // Latency rules: the latency the tuning is predicted to remove, per `latency_per` (a request,
-  // a connection attempt, a timeslice).
+  // Latency rules: the latency the tuning is predicted to remove, per `latency_per` (a
+  // connection attempt, a timeslice; a rule that sets the one sets the other).
   std::optional<double> latency_removed_seconds;
-  std::string_view latency_per = "request";
+  std::string_view latency_per;
   // Share of the server's CPU time the tuning removes, when the prediction is one.
   std::optional<double> removed_share;
   // The server's CPUs were not saturated: the payoff is CPU headroom (CPU saved per request),

@@ -82,11 +82,16 @@ std::string PayoffText(const Prediction& p) {
     if (p.payoff_ratio) return Percent(*p.payoff_ratio) + " req/s";
     if (p.latency_removed_seconds) {
       // A listen queue's drops cost a second's retransmit, a run-queue wait microseconds.
-      const double s = *p.latency_removed_seconds;
+      const double ms = *p.latency_removed_seconds * 1e3;
       char buf[48];
-      std::snprintf(buf, sizeof(buf), s >= 1e-3 ? "-%.0f ms/" : "-%.0f us/",
-                    s >= 1e-3 ? s * 1e3 : s * 1e6);
-      return buf + std::string(p.latency_per);
+      if (ms >= 9.95) {
+        std::snprintf(buf, sizeof(buf), "-%.0f ms", ms);
+      } else if (ms >= 0.9995) {
+        std::snprintf(buf, sizeof(buf), "-%.1f ms", ms);
+      } else {
+        std::snprintf(buf, sizeof(buf), "-%.0f us", ms * 1e3);
+      }
+      return buf + (p.latency_per.empty() ? "" : "/" + std::string(p.latency_per));
     }
   }
   if (p.verdict == Verdict::kDocumented) {
@@ -178,6 +183,9 @@ std::string JsonReport(const Advice& a) {
                        {"applied", p.applied()},
                        {"payoff_ratio", NumberOrNull(p.payoff_ratio)},
                        {"latency_removed_seconds", NumberOrNull(p.latency_removed_seconds)},
+                       {"latency_per", p.latency_removed_seconds && !p.latency_per.empty()
+                                           ? nlohmann::ordered_json(p.latency_per)
+                                           : nlohmann::ordered_json(nullptr)},
                        {"removed_cpu_share", NumberOrNull(p.removed_share)},
                        {"headroom", p.headroom},
                        {"cause_found", p.cause_found},

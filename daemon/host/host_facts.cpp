@@ -91,9 +91,10 @@ HostFacts CollectHostFacts(const HostPaths& host_paths, const HostOptions& optio
     f.target_listeners = Result<PortListeners>::Error("no target port given");
   }
   // Socket inodes are the host's, whatever the namespace: one scan of this /proc finds them.
-  f.target_clients = f.target_listeners
-                         ? ReadLocalClients(host_paths, f.target_listeners->client_inodes)
-                         : Result<LocalClients>::Error(f.target_listeners.error());
+  f.target_clients =
+      f.target_listeners
+          ? ReadLocalClients(host_paths, f.target_listeners->client_inodes, options.target_pid)
+          : Result<LocalClients>::Error(f.target_listeners.error());
 
   if (options.query_netfilter) {
     f.netfilter = ReadNetfilter(host_paths, run);

@@ -1,5 +1,6 @@
 #include "host/local_clients.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -7,26 +8,41 @@
 #include "host/sockets.h"
 
 namespace tunescope::host {
+namespace {
+
+// A thread with less than this share of the busiest client thread's CPU time is idle.
+constexpr double kBusyThread = 0.05;
+
+}  // namespace
 
 Result<LocalClients> ReadLocalClients(const HostPaths& paths,
-                                      const std::vector<std::uint64_t>& inodes) {
+                                      const std::vector<std::uint64_t>& inodes,
+                                      std::optional<int> server_pid) {
   if (inodes.empty()) return Result<LocalClients>::Error("no client on this host");
   const auto owners = SocketOwners(paths);
   std::map<int, ProcessInfo> processes;
   for (std::uint64_t inode : inodes) {
     auto it = owners.find(inode);
     if (it == owners.end()) continue;
-    for (const ProcessInfo& p : it->second) processes.emplace(p.pid, p);
+    for (const ProcessInfo& p : it->second) {
+      if (p.pid != server_pid) processes.emplace(p.pid, p);
+    }
   }
   LocalClients out;
-  std::set<int> cpus;
+  std::vector<ThreadAccounting> threads;
   for (const auto& [pid, process] : processes) {
-    std::vector<ThreadAccounting> threads = ReadThreads(paths, {pid}, {});
-    if (threads.empty()) continue;  // exited meanwhile
+    std::vector<ThreadAccounting> theirs = ReadThreads(paths, {pid}, {});
+    if (theirs.empty()) continue;  // exited meanwhile
     out.processes.push_back(process);
-    for (const ThreadAccounting& t : threads) {
-      if (t.cpu >= 0) cpus.insert(t.cpu);
-    }
+    threads.insert(threads.end(), theirs.begin(), theirs.end());
+  }
+  // Idle threads (wrk's main thread, a proxy's spare workers) say nothing about where the
+  // clients' work runs, and their last CPU may be any: only the busy ones, as for the server.
+  double busiest = 0;
+  for (const ThreadAccounting& t : threads) busiest = std::max(busiest, t.cpu_seconds);
+  std::set<int> cpus;
+  for (const ThreadAccounting& t : threads) {
+    if (t.cpu >= 0 && t.cpu_seconds >= kBusyThread * busiest) cpus.insert(t.cpu);
   }
   if (out.processes.empty()) {
     return Result<LocalClients>::Error(

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "host/paths.h"
@@ -17,9 +18,11 @@ struct LocalClients {
   std::vector<int> cpus;               // where their threads last ran, sorted, each once
 };
 
-// `inodes`: the clients' ends of the server's connections (PortListeners::client_inodes).
-// Processes that exit meanwhile are left out; none found is an error that says so.
+// `inodes`: the clients' ends of the server's connections (PortListeners::client_inodes);
+// `server_pid`'s process is not its own client (a health check to its own port). Processes
+// that exit meanwhile are left out; none found is an error that says so.
 Result<LocalClients> ReadLocalClients(const HostPaths& paths,
-                                      const std::vector<std::uint64_t>& inodes);
+                                      const std::vector<std::uint64_t>& inodes,
+                                      std::optional<int> server_pid = std::nullopt);
 
 }  // namespace tunescope::host

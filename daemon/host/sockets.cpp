@@ -189,8 +189,10 @@ PortListeners FindListeners(const std::vector<TcpSocket>& sockets, unsigned port
   std::map<std::pair<std::string_view, unsigned>, std::uint64_t> clients;
   for (const auto* table : {&sockets, &elsewhere}) {
     for (const auto& s : *table) {
-      if (s.remote_port == port && s.local_port != port)
-        clients.emplace(std::pair(std::string_view(s.local_address), s.local_port), s.inode);
+      if (s.remote_port != port || s.local_port == port) continue;
+      // A TIME_WAIT or orphaned entry has no inode: a live socket's takes its place.
+      auto& inode = clients[{s.local_address, s.local_port}];
+      if (inode == 0) inode = s.inode;
     }
   }
   for (const auto& s : sockets) {

@@ -195,8 +195,9 @@ def overview():
         "Next tunings, best predicted payoff first",
         "Each documented tuning with its rank (1 = do it first), the throughput gain the "
         "measurements on this host predict (payoff ratio s/(1-s)) or, where nothing here "
-        "measures it, the source's documented gain (also in its own column), the request latency a "
-        "latency tuning removes, and whether it is already applied. Apply the top row that is "
+        "measures it, the source's documented gain (also in its own column), the latency a "
+        "latency tuning removes (per connection attempt for the listen queue, per timeslice for "
+        "run-queue waits), and whether it is already applied. Apply the top row that is "
         "not applied; the evidence and the exact apply and revert commands are in tunescope's "
         "/advice JSON and `tunescope advise`, with the published article each tuning comes "
         "from (docs/sources.md: what it measured, on what hardware).",
@@ -212,7 +213,7 @@ def overview():
              "renameByName": {"Value #A": "rank",
                               "Value #B": "payoff (measured here, else documented)",
                               "Value #C": "applied (1 = yes)",
-                              "Value #D": "latency removed per request (0: none predicted)",
+                              "Value #D": "latency removed (per connection or timeslice, /advice says which; 0: none)",
                               "Value #E": "documented payoff (the source's, not measured)"}}},
          {"id": "sortBy", "options": {"sort": [{"field": "rank"}]}}],
         w=24, h=10, hint="no advice yet: published when the first attach window ends "
@@ -223,7 +224,7 @@ def overview():
                          "options": "documented payoff (the source's, not measured)"},
              "properties": [{"id": "unit", "value": "percentunit"}]},
             {"matcher": {"id": "byName",
-                         "options": "latency removed per request (0: none predicted)"},
+                         "options": "latency removed (per connection or timeslice, /advice says which; 0: none)"},
              "properties": [{"id": "unit", "value": "s"}]}]
     b.stat("Advice age, in intervals",
            "Time since the window behind the table above ended, in advice intervals (a window "

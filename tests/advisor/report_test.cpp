@@ -84,6 +84,11 @@ TEST(JsonReport, RoundTripsEveryTuningField) {
   advice.probes_down.push_back("qdisc: \"lock\" tracepoints\nmissing");
   ASSERT_FALSE(advice.ranked.empty());
   advice.ranked[0].numbers.push_back({"uncomputable", NAN, "ratio"});
+  // The fields no rule sets on this fixture, each on one tuning.
+  ASSERT_GE(advice.ranked.size(), 3u);
+  advice.ranked[1].cause_found = true;
+  advice.ranked[2].latency_removed_seconds = 0.5;
+  advice.ranked[2].latency_per = "connection";
 
   const std::string text = JsonReport(advice);
   Json doc;
@@ -115,6 +120,7 @@ TEST(JsonReport, RoundTripsEveryTuningField) {
                                                  "applied",
                                                  "payoff_ratio",
                                                  "latency_removed_seconds",
+                                                 "latency_per",
                                                  "removed_cpu_share",
                                                  "headroom",
                                                  "cause_found",
@@ -143,6 +149,11 @@ TEST(JsonReport, RoundTripsEveryTuningField) {
     ExpectNumberOrNull(j.at("payoff_ratio"), p.payoff_ratio, "payoff_ratio");
     ExpectNumberOrNull(j.at("latency_removed_seconds"), p.latency_removed_seconds,
                        "latency_removed_seconds");
+    if (p.latency_removed_seconds) {
+      EXPECT_EQ(j.at("latency_per").get<std::string>(), p.latency_per);
+    } else {
+      EXPECT_TRUE(j.at("latency_per").is_null());
+    }
     ExpectNumberOrNull(j.at("removed_cpu_share"), p.removed_share, "removed_cpu_share");
     EXPECT_EQ(j.at("headroom").get<bool>(), p.headroom);
     EXPECT_EQ(j.at("cause_found").get<bool>(), p.cause_found);
@@ -232,9 +243,11 @@ TEST(PayoffText, LatencyIsScaledAndSaysWhatItIsPer) {
   p.latency_removed_seconds = 23e-6;
   p.latency_per = "timeslice";
   EXPECT_EQ(PayoffText(p), "-23 us/timeslice");
-  p.latency_removed_seconds = 1e-3;
-  p.latency_per = "request";
-  EXPECT_EQ(PayoffText(p), "-1 ms/request");
+  p.latency_removed_seconds = 1.4e-3;
+  EXPECT_EQ(PayoffText(p), "-1.4 ms/timeslice") << "tenths below 10 ms";
+  p.latency_removed_seconds = 0.9996e-3;
+  p.latency_per = {};
+  EXPECT_EQ(PayoffText(p), "-1.0 ms") << "not -1000 us; no unit named, none printed";
 }
 
 TEST(TextReport, ShowsEvidencePayoffCommandRiskAndSource) {
@@ -304,22 +317,32 @@ TEST(TextReport, TheHeaderSaysHowBusyTheServersCpusWere) {
 // A load generator on this host that saturates its CPU while the server's idles sets the pace:
 // the header says where the clients ran and how busy that was.
 TEST(TextReport, TheHeaderSaysWhereTheLocalClientsRanAndHowBusy) {
-  auto basis = [](double server_busy, std::vector<int> client_cpus) {
+  auto basis = [](double server_busy, std::vector<int> client_cpus,
+                  std::vector<host::ProcessInfo> clients = {{4242, "wrk"}}) {
     testing::Fixture f;
-    f.Server({0}, server_busy, 9.8);  // the other CPUs 98% busy
-    f.after.target_clients = host::LocalClients{{{4242, "wrk"}}, std::move(client_cpus)};
+    f.Server({0}, server_busy, 9.8);  // the other CPUs of 4 are 98% busy
+    f.after.target_clients = host::LocalClients{std::move(clients), std::move(client_cpus)};
     return Advise(f.Build()).server_cpu_basis;
   };
   EXPECT_NE(basis(7.3, {1}).find("; busy 73% of the window, not saturated: payoffs are CPU "
-                                 "headroom; its clients on this host (wrk[4242]) ran on CPU 1, "
-                                 "busy 98%: they, not the server, set the pace"),
+                                 "headroom; its clients on this host (wrk[4242]) last ran on CPU "
+                                 "1, busy 98%: that CPU, not the server's, sets the pace"),
             std::string::npos)
       << basis(7.3, {1});
   // A saturated server is its own limit.
-  EXPECT_NE(basis(10, {1}).find("(wrk[4242]) ran on CPU 1, busy 98%"), std::string::npos);
+  EXPECT_NE(basis(10, {1}).find("(wrk[4242]) last ran on CPU 1, busy 98%"), std::string::npos);
   EXPECT_EQ(basis(10, {1}).find("set the pace"), std::string::npos) << basis(10, {1});
-  // On the server's own CPU their time cannot be told from the server's: nothing said.
+  // Several CPUs and clients: a range, their mean, three named and a count of the rest.
+  const std::string many =
+      basis(7.3, {1, 2, 3}, {{11, "wrk"}, {12, "wrk"}, {13, "envoy"}, {14, "curl"}, {15, "curl"}});
+  EXPECT_NE(many.find("(wrk[11], wrk[12], envoy[13] and 2 more) last ran on CPU 1-3, busy 98%: "
+                      "those CPUs, not the server's, set the pace"),
+            std::string::npos)
+      << many;
+  // On the server's own CPU their time cannot be told from the server's, nor on a CPU the
+  // window did not account: nothing said.
   EXPECT_EQ(basis(7.3, {0, 1}).find("clients"), std::string::npos) << basis(7.3, {0, 1});
+  EXPECT_EQ(basis(7.3, {1, 7}).find("clients"), std::string::npos) << basis(7.3, {1, 7});
 }
 
 // Without ptrace access to the server, its namespace link cannot be read: the report says

@@ -283,6 +283,38 @@ TEST(PacketSockets, ParsesDhclientStyleSockets) {
   EXPECT_FALSE(ParseProcNetPacket("").ok());
 }
 
+// The clients' ends of local connections name their sockets' inodes, from the server's table or
+// another namespace's; a TIME_WAIT entry (inode 0) on the same address and port hides nothing.
+TEST(TcpListeners, LocalClientsEndsGiveTheirInodes) {
+  auto sock = [](std::string local, unsigned lport, std::string remote, unsigned rport,
+                 unsigned state, std::uint64_t inode) {
+    TcpSocket t;
+    t.local_address = std::move(local);
+    t.local_port = lport;
+    t.remote_address = std::move(remote);
+    t.remote_port = rport;
+    t.state = state;
+    t.inode = inode;
+    return t;
+  };
+  constexpr unsigned kEstablished = 0x01, kTimeWait = 0x06;
+  const std::string lo = "0100007F", veth_peer = "0200FD0A";
+  const std::vector<TcpSocket> server_ns{
+      sock(lo, 8080, lo, 40000, kEstablished, 100),                 // from a client listed below
+      sock(lo, 40000, lo, 8080, kTimeWait, 0),                      // an earlier connection's end
+      sock(lo, 40000, lo, 8080, kEstablished, 200),                 // the live client's end
+      sock(lo, 8080, lo, 40001, kEstablished, 101),                 // loopback, its end not listed
+      sock("0100FD0A", 8080, veth_peer, 50000, kEstablished, 102),  // from the host
+  };
+  const std::vector<TcpSocket> host_ns{sock(veth_peer, 50000, "0100FD0A", 8080, kEstablished, 300)};
+  const PortListeners pl = FindListeners(server_ns, 8080, host_ns);
+  EXPECT_EQ(pl.established, 3);
+  EXPECT_EQ(pl.local_peers, 3);
+  EXPECT_EQ(pl.client_inodes, (std::vector<std::uint64_t>{200, 300}));
+  EXPECT_TRUE(FindListeners(server_ns, 8080).client_inodes == std::vector<std::uint64_t>{200})
+      << "without the host's table its client is not found";
+}
+
 TEST(TcpListeners, ReuseportGroupOnPort) {
   auto v4 = ParseProcNetTcp(ReadFixture("tcp_reuseport.txt"), false);
   ASSERT_TRUE(v4.ok()) << v4.error();

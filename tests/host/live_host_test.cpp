@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fcntl.h>
@@ -340,9 +341,15 @@ TEST(LiveHost, ALocalClientIsFoundByItsSocketWithTheCpuItRanOn) {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   const bool connected = ::connect(client, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
   const int accepted = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  struct stat client_end {};
+  ::fstat(client, &client_end);
   auto listeners = ReadPortListeners(kLive, port);
   Result<LocalClients> clients = Result<LocalClients>::Error("not read");
-  if (listeners) clients = ReadLocalClients(kLive, listeners->client_inodes);
+  Result<LocalClients> as_server = Result<LocalClients>::Error("not read");
+  if (listeners) {
+    clients = ReadLocalClients(kLive, listeners->client_inodes);
+    as_server = ReadLocalClients(kLive, listeners->client_inodes, ::getpid());
+  }
   ::close(accepted);
   ::close(client);
   ::close(listener);
@@ -352,11 +359,14 @@ TEST(LiveHost, ALocalClientIsFoundByItsSocketWithTheCpuItRanOn) {
   EXPECT_EQ(listeners->established, 1);
   EXPECT_EQ(listeners->local_peers, 1);
   ASSERT_EQ(listeners->client_inodes.size(), 1u);
+  EXPECT_EQ(listeners->client_inodes.front(), client_end.st_ino) << "the client's end, not ours";
   ASSERT_TRUE(clients.ok()) << clients.error();
   ASSERT_EQ(clients->processes.size(), 1u);
   EXPECT_EQ(clients->processes.front().pid, ::getpid());
   EXPECT_NE(std::find(clients->cpus.begin(), clients->cpus.end(), pinned), clients->cpus.end())
       << "the test ran on CPU " << pinned << " only";
+  // The server is not its own client (here one process is both).
+  EXPECT_FALSE(as_server.ok());
   // No client, or a socket nobody holds: said, not an empty list.
   EXPECT_FALSE(ReadLocalClients(kLive, {}).ok());
   EXPECT_FALSE(ReadLocalClients(kLive, {listeners->client_inodes.front()}).ok()) << "closed";
