@@ -232,7 +232,7 @@ std::vector<prometheus::MetricFamily> AdviceMetrics(const Advice& a) {
   auto latency = metrics::GaugeFamily(
       "tunescope_tuning_latency_removed_seconds",
       "Predicted latency removed by a tuning, per request, connection attempt or "
-      "timeslice (its advice's payoff text says which).");
+      "timeslice (the advice JSON's latency_per says which).");
   auto applied =
       metrics::GaugeFamily("tunescope_tuning_applied", "1 if the tuning is already applied.");
   auto rank = metrics::GaugeFamily("tunescope_tuning_rank",
