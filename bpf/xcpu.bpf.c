@@ -6,14 +6,26 @@
  * receive softirq), so TCP reads cost one program and no map. UDP updates it only for
  * connected sockets, so for UDP sock:sk_data_ready remembers the CPU that queued the data.
  *
+ * Backlog packets: netif_rx puts a packet on a CPU's backlog (loopback, veth, and any device
+ * with RPS, which may pick another CPU). A target-port packet's enqueuing CPU is kept by its
+ * skb until net:netif_receive_skb, and the time from there to the next packet on that CPU or
+ * the end of the NET_RX run is its receive processing: what clearing an RPS mask moves back to
+ * the CPU that sent it.
+ *
  * The optional XDP program counts packets per rx queue; the per-CPU array gives the CPU,
  * so userspace gets the rx-queue -> CPU matrix (IRQ affinity / RSS placement). */
 #include "common/ts_bpf.h"
+
+#include <bpf/bpf_endian.h>
 
 #include "xcpu.bpf.h"
 
 #define TS_MSG_PEEK 2
 #define TS_IPPROTO_TCP 6
+#define TS_IPPROTO_UDP 17
+#define TS_ETH_P_IP 0x0800
+#define TS_ETH_P_IPV6 0x86DD
+#define TS_NET_RX_SOFTIRQ 3
 
 /* Local port -> slot + 1 (0: not a target). An array: one lookup with no hashing. */
 struct {
@@ -44,6 +56,30 @@ struct {
   __type(key, __u32);
   __type(value, __u64);
 } xdp_rx SEC(".maps");
+
+/* skb -> enqueuing CPU, from netif_rx to netif_receive_skb. LRU: a packet dropped on the way
+ * (a full backlog) leaves an entry that must not fill the map; an evicted one is not timed. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 8192);
+  __type(key, __u64);
+  __type(value, __u32);
+} enqueued_on SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct xcpu_rx_state);
+} rx_state SEC(".maps");
+
+/* backlog[enqueuing CPU], per processing CPU; userspace sizes it to the possible CPUs. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct xcpu_backlog);
+} backlog SEC(".maps");
 
 static __always_inline __u32 port_slot(const struct sock* sk, bool btf) {
   __u32 port = TS_READ(btf, sk, __sk_common.skc_num);
@@ -92,6 +128,82 @@ static __always_inline int on_recv(const struct sock* sk, int ret, int flags, bo
   return 0;
 }
 
+static __always_inline bool is_target_port(__u16 be_port) {
+  __u32 port = bpf_ntohs(be_port);
+  __u32* slot = bpf_map_lookup_elem(&ports, &port);
+  return slot && *slot;
+}
+
+/* Whether a packet whose data starts at its IP header (netif_rx comes after eth_type_trans)
+ * carries a target port as its source or destination. */
+static __always_inline bool carries_target_port(struct sk_buff* skb) {
+  __u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+  unsigned char* data = BPF_CORE_READ(skb, data);
+  __u8 l4;
+  __u32 offset;
+  if (proto == TS_ETH_P_IP) {
+    __u8 vihl;
+    if (bpf_probe_read_kernel(&vihl, 1, data) || bpf_probe_read_kernel(&l4, 1, data + 9)) {
+      return false;
+    }
+    offset = (vihl & 0xf) * 4;
+  } else if (proto == TS_ETH_P_IPV6) {
+    if (bpf_probe_read_kernel(&l4, 1, data + 6)) return false;
+    offset = 40;
+  } else {
+    return false;
+  }
+  if (l4 != TS_IPPROTO_TCP && l4 != TS_IPPROTO_UDP) return false;
+  __u16 ports[2];
+  if (bpf_probe_read_kernel(ports, sizeof(ports), data + (offset & 0x3f))) return false;
+  return is_target_port(ports[0]) || is_target_port(ports[1]);
+}
+
+static __always_inline int on_netif_rx(struct sk_buff* skb) {
+  if (!carries_target_port(skb)) return 0;
+  __u64 key = (__u64)skb;
+  __u32 cpu = bpf_get_smp_processor_id();
+  bpf_map_update_elem(&enqueued_on, &key, &cpu, BPF_ANY);
+  return 0;
+}
+
+/* Ends the packet this CPU was processing, if it was timed. */
+static __always_inline void close_packet(struct xcpu_rx_state* s, __u64 now) {
+  if (!s->enqueued_on) return;
+  __u32 from = s->enqueued_on - 1;
+  struct xcpu_backlog* b = bpf_map_lookup_elem(&backlog, &from);
+  if (b) {
+    b->ns += now - s->start_ns;
+    b->packets += 1;
+  }
+  s->enqueued_on = 0;
+}
+
+static __always_inline int on_receive(struct sk_buff* skb) {
+  __u32 zero = 0;
+  struct xcpu_rx_state* s = bpf_map_lookup_elem(&rx_state, &zero);
+  if (!s) return 0;
+  __u64 key = (__u64)skb;
+  __u32* from = bpf_map_lookup_elem(&enqueued_on, &key);
+  if (!from && !s->enqueued_on) return 0;  // neither this packet nor the last is timed
+  __u64 now = bpf_ktime_get_ns();
+  close_packet(s, now);
+  if (from) {
+    s->start_ns = now;
+    s->enqueued_on = *from + 1;
+    bpf_map_delete_elem(&enqueued_on, &key);
+  }
+  return 0;
+}
+
+static __always_inline int on_softirq_exit(unsigned int vec) {
+  if (vec != TS_NET_RX_SOFTIRQ) return 0;
+  __u32 zero = 0;
+  struct xcpu_rx_state* s = bpf_map_lookup_elem(&rx_state, &zero);
+  if (s && s->enqueued_on) close_packet(s, bpf_ktime_get_ns());
+  return 0;
+}
+
 SEC("tp_btf/sk_data_ready")
 int BPF_PROG(ts_xcpu_data_ready_btf, const struct sock* sk) {
   return on_data_ready(sk, true);
@@ -108,6 +220,32 @@ int BPF_PROG(ts_xcpu_data_ready_raw, const struct sock* sk) {
 SEC("raw_tp/sock_recv_length")
 int BPF_PROG(ts_xcpu_recv_raw, struct sock* sk, int ret, int flags) {
   return on_recv(sk, ret, flags, false);
+}
+
+SEC("tp_btf/netif_rx")
+int BPF_PROG(ts_xcpu_netif_rx_btf, struct sk_buff* skb) {
+  return on_netif_rx(skb);
+}
+SEC("tp_btf/netif_receive_skb")
+int BPF_PROG(ts_xcpu_receive_btf, struct sk_buff* skb) {
+  return on_receive(skb);
+}
+SEC("tp_btf/softirq_exit")
+int BPF_PROG(ts_xcpu_softirq_exit_btf, unsigned int vec) {
+  return on_softirq_exit(vec);
+}
+
+SEC("raw_tp/netif_rx")
+int BPF_PROG(ts_xcpu_netif_rx_raw, struct sk_buff* skb) {
+  return on_netif_rx(skb);
+}
+SEC("raw_tp/netif_receive_skb")
+int BPF_PROG(ts_xcpu_receive_raw, struct sk_buff* skb) {
+  return on_receive(skb);
+}
+SEC("raw_tp/softirq_exit")
+int BPF_PROG(ts_xcpu_softirq_exit_raw, unsigned int vec) {
+  return on_softirq_exit(vec);
 }
 
 SEC("xdp")

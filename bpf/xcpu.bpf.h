@@ -9,6 +9,21 @@
 #define TS_XCPU_SAME_CPU 0
 #define TS_XCPU_OTHER_CPU 1
 
+/* The receive processing of target-port packets that went through a CPU's backlog (netif_rx:
+ * loopback, veth, RPS), per CPU that processed them, keyed by the CPU that enqueued them. */
+struct xcpu_backlog {
+  __u64 ns;
+  __u64 packets;
+};
+
+/* The packet a CPU is processing: from its netif_receive_skb to the next one or the end of
+ * the NET_RX run. enqueued_on is the enqueuing CPU + 1, 0 for a packet not timed. */
+struct xcpu_rx_state {
+  __u64 start_ns;
+  __u32 enqueued_on;
+  __u32 pad;
+};
+
 /* ts_map_full slots. */
 #define TS_XCPU_FULL_SOCKETS 0
 #define TS_XCPU_FULL_XDP_QUEUES 1

@@ -33,6 +33,9 @@ inline constexpr const char* kQdiscUnpaired = probes::qdisc_metrics::kUnpairedPa
 inline constexpr const char* kQdiscDequeued = probes::qdisc_metrics::kDequeuedPackets;
 inline constexpr const char* kQdiscTimed = probes::qdisc_metrics::kTimedPackets;
 inline constexpr const char* kXcpuReads = probes::xcpu_metrics::kReads;
+inline constexpr const char* kXcpuBacklogSeconds = probes::xcpu_metrics::kBacklogSeconds;
+inline constexpr const char* kXcpuBacklogPackets = probes::xcpu_metrics::kBacklogPackets;
+inline constexpr const char* kXcpuSentAwaySeconds = probes::xcpu_metrics::kSentAwaySeconds;
 inline constexpr const char* kSoftirqSeconds = probes::softirq_metrics::kSeconds;
 inline constexpr const char* kNetRxRaiseDelay = probes::softirq_metrics::kNetRxRaiseDelay;
 inline constexpr const char* kHardirqSeconds = probes::hardirq_metrics::kSeconds;
@@ -43,9 +46,11 @@ inline constexpr const char* kProgramRuns = probes::bpf_stats_metrics::kProgramR
 
 // Every probe metric above, for that test.
 inline constexpr const char* kRuleMetrics[] = {
-    kNetfilterSeconds, kNetfilterPackets, kQdiscWaitSeconds, kQdiscSeconds,   kQdiscPackets,
-    kQdiscInfo,        kQdiscContentions, kQdiscUnpaired,    kQdiscDequeued,  kQdiscTimed,
-    kXcpuReads,        kSoftirqSeconds,   kNetRxRaiseDelay,  kHardirqSeconds, kTargetRunqueue,
+    kNetfilterSeconds,   kNetfilterPackets,    kQdiscWaitSeconds, kQdiscSeconds,
+    kQdiscPackets,       kQdiscInfo,           kQdiscContentions, kQdiscUnpaired,
+    kQdiscDequeued,      kQdiscTimed,          kXcpuReads,        kSoftirqSeconds,
+    kNetRxRaiseDelay,    kHardirqSeconds,      kTargetRunqueue,   kXcpuBacklogSeconds,
+    kXcpuBacklogPackets, kXcpuSentAwaySeconds,
 };
 
 Prediction RuleAppCode(const Tuning&, const Evidence&);

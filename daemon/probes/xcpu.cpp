@@ -18,13 +18,17 @@ namespace {
 
 constexpr ProbeMode kModes[] = {
     {"tp_btf", "_btf",
-     "BTF-typed tracepoints sock:sk_data_ready and sock:sock_recv_length (kernel >= 6.6)"},
-    {"raw_tp", "_raw", "raw tracepoints sock:sk_data_ready and sock:sock_recv_length"},
+     "BTF-typed tracepoints sock:sk_data_ready, sock:sock_recv_length (kernel >= 6.6), "
+     "net:netif_rx, net:netif_receive_skb and irq:softirq_exit"},
+    {"raw_tp", "_raw",
+     "raw tracepoints sock:sk_data_ready, sock:sock_recv_length, net:netif_rx, "
+     "net:netif_receive_skb and irq:softirq_exit"},
 };
 
 constexpr std::string_view kMapNames[] = {"sockets", "xdp_queues"};
 // The CPU each socket's data was last queued on: a read after a gap must not compare with it.
-constexpr std::string_view kTransientMaps[] = {"queued_on"};
+// Likewise a packet's enqueuing CPU, and the packet a CPU was processing when the probe went.
+constexpr std::string_view kTransientMaps[] = {"queued_on", "enqueued_on", "rx_state"};
 
 class XcpuProbe final : public SkeletonProbe<xcpu_bpf> {
  public:
@@ -32,7 +36,8 @@ class XcpuProbe final : public SkeletonProbe<xcpu_bpf> {
       : SkeletonProbe({xcpu_bpf__open_opts, xcpu_bpf__load, xcpu_bpf__destroy},
                       {"xcpu",
                        "reads of the target ports on the CPU that queued the data vs another CPU; "
-                       "optional XDP rx-queue -> CPU counts",
+                       "receive processing of their backlog packets, by the CPU that enqueued "
+                       "them; optional XDP rx-queue -> CPU counts",
                        kModes, kMapNames, kTransientMaps}) {}
 
   // XDP stays attached between windows: attaching XDP resets the rx queues of some drivers.
@@ -78,12 +83,16 @@ class XcpuProbe final : public SkeletonProbe<xcpu_bpf> {
     std::vector<prometheus::MetricFamily> out;
     metrics::Append(out, std::move(reads));
     metrics::Append(out, std::move(xdp));
+    CollectBacklog(s, out);
     return out;
   }
 
  protected:
   Status Configure(xcpu_bpf& s, const ProbeMode&, const ProbeConfig& config) override {
     if (Status st = UniqueTargetPorts(config, TS_XCPU_MAX_PORTS, ports_); !st.ok()) return st;
+    if (bpf_map__set_max_entries(s.maps.backlog, static_cast<uint32_t>(PossibleCpus())) != 0) {
+      return Status::Error(ErrnoMessage("size map backlog", errno));
+    }
     xdp_iface_ = config.xdp_iface;
     bpf_program__set_autoload(s.progs.ts_xcpu_xdp, !xdp_iface_.empty());
     if (bpf_map__set_max_entries(s.maps.queued_on, config.max_sockets) != 0) {
@@ -119,6 +128,50 @@ class XcpuProbe final : public SkeletonProbe<xcpu_bpf> {
   }
 
  private:
+  // backlog[enqueuing CPU] holds one value per processing CPU: the time is exported by the CPU
+  // that processed (same or other than the one that enqueued) and by the CPU that sent away.
+  static void CollectBacklog(const xcpu_bpf& s, std::vector<prometheus::MetricFamily>& out) {
+    const auto cpus = static_cast<uint32_t>(PossibleCpus());
+    std::vector<xcpu_backlog> same(cpus), other(cpus);
+    std::vector<double> sent_away(cpus);
+    for (uint32_t from = 0; from < cpus; ++from) {
+      auto per_cpu = ReadPerCpu<xcpu_backlog>(s.maps.backlog, from);
+      if (!per_cpu) continue;
+      for (uint32_t cpu = 0; cpu < cpus && cpu < per_cpu->size(); ++cpu) {
+        const xcpu_backlog& b = (*per_cpu)[cpu];
+        xcpu_backlog& into = cpu == from ? same[cpu] : other[cpu];
+        into.ns += b.ns;
+        into.packets += b.packets;
+        if (cpu != from) sent_away[from] += static_cast<double>(b.ns) * 1e-9;
+      }
+    }
+    auto seconds = metrics::CounterFamily(
+        xcpu_metrics::kBacklogSeconds,
+        "Receive processing time of target-port packets that went through a CPU's backlog "
+        "(loopback, veth, RPS), per CPU that processed them, by whether that CPU enqueued them "
+        "(same_cpu) or another did (other_cpu: RPS steered them).");
+    auto packets = metrics::CounterFamily(
+        xcpu_metrics::kBacklogPackets,
+        "Target-port packets timed in tunescope_xcpu_backlog_seconds_total, with its labels.");
+    auto away = metrics::CounterFamily(
+        xcpu_metrics::kSentAwaySeconds,
+        "Receive processing time other CPUs spent on target-port packets this CPU enqueued "
+        "(RPS steered them away): what clearing the mask brings back to this CPU.");
+    for (uint32_t cpu = 0; cpu < cpus; ++cpu) {
+      const std::string c = std::to_string(cpu);
+      for (const auto& [enqueued, b] :
+           {std::pair{"same_cpu", same[cpu]}, {"other_cpu", other[cpu]}}) {
+        if (b.packets == 0) continue;
+        seconds.Counter({{"cpu", c}, {"enqueued", enqueued}}, static_cast<double>(b.ns) * 1e-9);
+        packets.Counter({{"cpu", c}, {"enqueued", enqueued}}, static_cast<double>(b.packets));
+      }
+      if (sent_away[cpu] > 0) away.Counter({{"cpu", c}}, sent_away[cpu]);
+    }
+    metrics::Append(out, std::move(seconds));
+    metrics::Append(out, std::move(packets));
+    metrics::Append(out, std::move(away));
+  }
+
   std::vector<uint16_t> ports_;
   std::string xdp_iface_;
   LinkPtr xdp_link_;

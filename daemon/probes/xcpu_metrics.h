@@ -8,8 +8,12 @@ namespace tunescope::probes::xcpu_metrics {
 
 inline constexpr char kReads[] = "tunescope_xcpu_reads_total";
 inline constexpr char kXdpRxPackets[] = "tunescope_xdp_rx_packets_total";
+inline constexpr char kBacklogSeconds[] = "tunescope_xcpu_backlog_seconds_total";
+inline constexpr char kBacklogPackets[] = "tunescope_xcpu_backlog_packets_total";
+inline constexpr char kSentAwaySeconds[] = "tunescope_xcpu_backlog_sent_away_seconds_total";
 
 // Every name above, for the probe catalogue.
-inline constexpr std::string_view kAll[] = {kReads, kXdpRxPackets};
+inline constexpr std::string_view kAll[] = {kReads, kXdpRxPackets, kBacklogSeconds, kBacklogPackets,
+                                            kSentAwaySeconds};
 
 }  // namespace tunescope::probes::xcpu_metrics

@@ -363,7 +363,7 @@ class Scenario:
     name = ""
     latency = False  # the payoff is latency removed per connection, measured with BurstLoad
     expect = None  # tuning id that must rank first; None: nothing measured above QUIET_BOUND
-    predicts = True  # False: `expect` names the cause without a payoff
+    cause = None  # text that `expect`'s reason must hold: the cause it found on this host
     # The realized share the prediction is judged by: the server CPU's busy time per request,
     # cost on against cost off (on a saturated CPU that is the req/s gain; when the cost-free
     # server outruns its client, CPU 0 left idle, req/s would understate it).
@@ -437,16 +437,16 @@ class NetfilterRules(Scenario):
 class RpsAway(Scenario):
     """RPS on lo sends every packet to the client's CPU (with --container, RPS on the host's
     end of the veth sends the server's replies there). tunescope names the cause (rps_rfs,
-    RFS or no mask) but predicts no payoff: clearing the mask trades the hand-off (backlog
-    enqueueing, IPIs) for the receive processing it moved, which the window cannot see. The
-    check is that it says so, ranks first (a cause found here before documented figures), and
-    that no other tuning is predicted for it (the local client's remote reads are inherent)."""
+    RFS or no mask) and predicts what clearing the mask does: the server's CPU stops sending
+    IPIs and takes back its replies' receive processing. nginx sets the pace, and the two
+    about cancel; refserver outruns its client, whose CPU gets the processing and the IPIs
+    back. Judged by req/s: that is the claim on either side."""
     name = "rps_away"
     expect = "rps_rfs"
-    predicts = False
-    rounds = 2  # no prediction to judge: the realized gain is only reported
-    run_seconds = 2
     cause = "steers"
+    judged_share = "share"
+    rounds = 2  # pairs within a few points of each other
+    run_seconds = 2
     mask = f"{1 << CLIENT_CPU:x}"
 
     def set(self, mask, check=True):
@@ -634,8 +634,7 @@ def inconclusive(scenario, report, real):
         return high - low > NOISY_SPREAD * abs(real["latency_removed"])
     if high - low > NOISY_SPREAD:
         return True
-    judged = (None if not scenario.predicts or scenario.expect is None
-              else prediction(scenario, report))
+    judged = None if scenario.expect is None else prediction(scenario, report)
     if judged is None:
         return False
     share_low, share_high = real["share_spread"][scenario.judged_share]
@@ -658,20 +657,10 @@ def check(scenario, report, real):
             return (f"predicted {predicted * 1e3:.0f} ms less per connection, realized "
                     f"{real['latency_removed'] * 1e3:.0f} ms")
         return ""
-    if not scenario.predicts:
+    if scenario.cause:
         named = next(t for t in report["tunings"] if t["id"] == scenario.expect)
-        if named["verdict"] != "documented" or scenario.cause not in named["reason"]:
+        if scenario.cause not in named["reason"]:
             return f"{scenario.expect} does not name the cause: {named['reason']}"
-        # A cause found here comes before documented figures; only measured predictions within
-        # a quiet host's noise may rank above it.
-        before = [t for t in report["tunings"][:named["rank"] - 1]
-                  if not (t["verdict"] == "measured" and (t["payoff_ratio"] or 0) <= QUIET_BOUND)]
-        if before:
-            return (f"{scenario.expect} names the cause but ranks {named['rank']}, after "
-                    f"{before[0]['id']} ({before[0]['payoff']})")
-        if top and top["payoff_ratio"] > QUIET_BOUND:
-            return f"{top['id']} predicts +{top['payoff_ratio']:.0%} for a cost it does not see"
-        return ""
     if scenario.expect is None:
         if top and top["payoff_ratio"] > QUIET_BOUND:
             return f"quiet host, but {top['id']} predicts +{top['payoff_ratio']:.0%}"
