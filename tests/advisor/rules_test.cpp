@@ -505,30 +505,121 @@ host::PortListeners FourConnections(int local) {
   return l;
 }
 
-TEST(RpsRfsRule, AMaskSteeringAwayFromTheServersCpuIsNamedWithoutAPayoff) {
+double Num(const Prediction& p, std::string_view name) {
+  for (const Number& x : p.numbers) {
+    if (x.name == name) return x.value;
+  }
+  ADD_FAILURE() << "no number " << name << " in: " << p.reason;
+  return NAN;
+}
+
+// lo's mask sends every packet to CPU 1; the server runs on CPU 0, its 4 connections from this
+// host. `server_busy` of the 10 s window on CPU 0, 9.8 s on the others.
+Fixture RpsAwayFixture(double server_busy) {
   Fixture f;
-  f.Server({0}, 10);
+  f.Server({0}, server_busy, 9.8);
   f.after.target_listeners = FourConnections(4);
   host::DeviceFacts lo;
   lo.device.name = "lo";
   lo.device.rps = {{"rx-0", std::vector<int>{1}}};
   f.after.devices = std::vector<host::DeviceFacts>{lo};
+  return f;
+}
+
+// xcpu's backlog time: `away` seconds of CPU 1 on packets CPU 0 enqueued; and the hand-off,
+// CPU 0's NET_RX.
+void Steered(Fixture& f, double away, double handoff) {
+  f.Counter(kXcpuBacklogPackets, {{"cpu", "1"}, {"enqueued", "other_cpu"}}, 0, 1e5);
+  f.Counter(kXcpuBacklogSeconds, {{"cpu", "1"}, {"enqueued", "other_cpu"}}, 0, away);
+  f.Counter(kXcpuSentAwaySeconds, {{"cpu", "0"}}, 0, away);
+  f.Counter(kSoftirqSeconds, {{"cpu", "0"}, {"vector", "net_rx"}}, 0, handoff);
+}
+
+TEST(RpsRfsRule, AMaskSteeringAwayFromTheServersCpuIsNamedFirst) {
+  Fixture f = RpsAwayFixture(10);
   f.Counter(kSoftirqSeconds, {{"cpu", "0"}, {"vector", "net_rx"}}, 0, 2);
   Prediction p = f.Eval("rps_rfs");
   EXPECT_EQ(p.verdict, Verdict::kDocumented) << p.reason;
   EXPECT_FALSE(p.payoff_ratio);
   EXPECT_NE(p.reason.find("lo rx-0 -> CPU 1"), std::string::npos) << p.reason;
   EXPECT_NE(p.reason.find("enable RFS"), std::string::npos) << p.reason;
+  EXPECT_NE(p.reason.find("it needs probe xcpu"), std::string::npos) << p.reason;
   EXPECT_TRUE(p.cause_found);
   // Found here, it ranks before every documented figure that only applies (mitigations_off's
   // +28%, prefork_reuseport's +31%): in a whole report it comes first.
   EXPECT_EQ(Advise(f.Build()).ranked.front().tuning->id, "rps_rfs");
+  // xcpu ran but timed no steered packet (a NIC's RPS, which xcpu does not follow).
+  f.Counter(kXcpuBacklogPackets, {{"cpu", "1"}, {"enqueued", "same_cpu"}}, 0, 1e5);
+  p = f.Eval("rps_rfs");
+  EXPECT_EQ(p.verdict, Verdict::kDocumented) << p.reason;
+  EXPECT_NE(p.reason.find("no steered packet"), std::string::npos) << p.reason;
   // A mask that includes the server's CPU does not steer away.
+  host::DeviceFacts lo = f.after.devices->front();
   lo.device.rps = {{"rx-0", std::vector<int>{0, 1}}};
   f.after.devices = std::vector<host::DeviceFacts>{lo};
   p = f.Eval("rps_rfs");
   EXPECT_EQ(p.reason.find("steers"), std::string::npos);
   EXPECT_FALSE(p.cause_found);
+}
+
+// A saturated server's CPU stops the hand-off and takes back the processing: the difference,
+// as a share of its 10 s, is the payoff, a loss when the processing outweighs the hand-off.
+TEST(RpsRfsRule, ASaturatedServerGainsTheHandOffLessWhatComesBack) {
+  Fixture f = RpsAwayFixture(10);
+  Steered(f, 1, 2);
+  Prediction p = f.Eval("rps_rfs");
+  ASSERT_EQ(p.verdict, Verdict::kMeasured) << p.reason;
+  EXPECT_NEAR(*p.removed_share, 0.1, 1e-9);
+  EXPECT_NEAR(*p.payoff_ratio, ThroughputPayoff(0.1), 1e-9);
+  EXPECT_TRUE(p.cause_found);
+  EXPECT_NE(p.reason.find("lo rx-0 -> CPU 1"), std::string::npos) << p.reason;
+
+  Fixture costly = RpsAwayFixture(10);
+  Steered(costly, 2.5, 2);
+  p = costly.Eval("rps_rfs");
+  EXPECT_EQ(p.verdict, Verdict::kNotApplicable) << p.reason;
+  EXPECT_FALSE(p.payoff_ratio);
+  EXPECT_FALSE(p.cause_found) << "nothing to do here";
+  EXPECT_NEAR(Num(p, "removed_cpu_share"), -0.05, 1e-9);
+  EXPECT_NE(p.reason.find("bring back 2.50 s of receive processing"), std::string::npos)
+      << p.reason;
+  EXPECT_NE(p.reason.find("a cost of 5.0%"), std::string::npos) << p.reason;
+}
+
+// A server that outruns its client on this host: the client's CPU sets the pace and gets back
+// the steered packets' processing and the IPIs, taken as what they cost the sender.
+TEST(RpsRfsRule, ClientsThatSetThePaceGainTheirCpusShare) {
+  Fixture f = RpsAwayFixture(5);
+  f.after.target_clients = host::LocalClients{{{4242, "wrk"}}, {1}};
+  Steered(f, 1, 0.96);
+  Prediction p = f.Eval("rps_rfs");
+  ASSERT_EQ(p.verdict, Verdict::kMeasured) << p.reason;
+  const double share = (1 + 0.96) / 9.8;
+  EXPECT_NEAR(*p.payoff_ratio, ThroughputPayoff(share), 1e-9);
+  EXPECT_NEAR(Num(p, "removed_client_cpu_share"), share, 1e-9);
+  EXPECT_TRUE(p.cause_found);
+  EXPECT_NE(p.reason.find("set the pace (CPU 1, busy 98%)"), std::string::npos) << p.reason;
+  EXPECT_EQ(p.reason.find("have room"), std::string::npos) << p.reason;
+  EXPECT_EQ(Advise(f.Build()).ranked.front().tuning->id, "rps_rfs");
+
+  // The server's CPU takes the processing over: 8 + 1.5 - 0.5 s of its 10 leaves room for
+  // +11% more, less than the clients' CPU would give.
+  Fixture full = RpsAwayFixture(8);
+  full.after.target_clients = f.after.target_clients;
+  Steered(full, 1.5, 0.5);
+  p = full.Eval("rps_rfs");
+  ASSERT_EQ(p.verdict, Verdict::kMeasured) << p.reason;
+  EXPECT_NEAR(*p.payoff_ratio, 10.0 / 9 - 1, 1e-9);
+  EXPECT_NE(p.reason.find("have room for no more"), std::string::npos) << p.reason;
+
+  // Clients whose CPU has idle time do not set the pace: the server's side decides.
+  Fixture idle = RpsAwayFixture(5);
+  idle.after.target_clients = f.after.target_clients;
+  idle.cpu.cpu_busy_seconds[1] = 5;
+  Steered(idle, 1, 0.96);
+  p = idle.Eval("rps_rfs");
+  EXPECT_EQ(p.verdict, Verdict::kNotApplicable) << p.reason;
+  EXPECT_NEAR(Num(p, "removed_cpu_share"), -0.04 / 5, 1e-9);
 }
 
 // A server in a container with clients on the host: their packets cross this namespace's

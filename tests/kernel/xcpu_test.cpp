@@ -1,5 +1,6 @@
 // The xcpu probe: receive processing steered (RPS) to the reader's CPU reads locally, steered
-// to the other CPU reads remotely; the XDP counter matches the packets sent, and a daemon
+// to the other CPU reads remotely; backlog packets are timed on the CPU that processed them
+// against the CPU that enqueued them; the XDP counter matches the packets sent, and a daemon
 // killed with -9 leaves no XDP program on the interface.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -134,6 +135,73 @@ INSTANTIATE_TEST_SUITE_P(Protocols, XcpuLocality, ::testing::Values(SOCK_DGRAM, 
                          [](const ::testing::TestParamInfo<int>& p) {
                            return std::string(p.param == SOCK_STREAM ? "tcp" : "udp");
                          });
+
+// A veth's receive side goes through netif_rx, so its RPS mask picks the CPU that processes
+// each packet. Datagrams sent from CPU 1: a mask on CPU 0 steers them there (other_cpu on CPU 0,
+// sent away by CPU 1), a mask on CPU 1 keeps them (same_cpu on CPU 1). Another port's are not
+// timed.
+TEST(XcpuProbe, BacklogTimeIsKeptByTheCpuThatEnqueued) {
+  TUNESCOPE_REQUIRE_ROOT();
+  ASSERT_GE(std::thread::hardware_concurrency(), 2u) << "steering needs two CPUs";
+  VethPair pair;
+  probes::ProbeConfig config;
+  config.target_ports = {kPort};
+  auto probe = StartProbe("xcpu", "", config);
+  ASSERT_NE(probe, nullptr);
+  NsSocket server(pair.b_ns, SOCK_DGRAM);
+  server.Bind(VethPair::kServerIp, kPort);
+  NsSocket bystander(pair.b_ns, SOCK_DGRAM);
+  bystander.Bind(VethPair::kServerIp, kPort + 1);
+  NsSocket client(pair.a_ns, SOCK_DGRAM);
+  constexpr int kDatagrams = 500;
+
+  struct Delta {
+    std::vector<prometheus::MetricFamily> before, after;
+    double operator()(const char* family, const LabelFilter& f) const {
+      return SumValues(after, family, f) - SumValues(before, family, f);
+    }
+  };
+  auto send = [&](int mask, uint16_t port) {
+    SetRps(pair, mask);
+    Delta d{probe->Collect(), {}};
+    std::thread sender([&] {
+      PinToCpu(1);
+      for (int i = 0; i < kDatagrams; ++i) {
+        SendUdp(client.fd(), VethPair::kServerIp, port, 1);
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+      }
+    });
+    sender.join();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    d.after = probe->Collect();
+    return d;
+  };
+  constexpr const char* kPackets = "tunescope_xcpu_backlog_packets_total";
+  constexpr const char* kSeconds = "tunescope_xcpu_backlog_seconds_total";
+  constexpr const char* kAway = "tunescope_xcpu_backlog_sent_away_seconds_total";
+
+  Delta steered = send(1, kPort);
+  const double other = steered(kPackets, {{"cpu", "0"}, {"enqueued", "other_cpu"}});
+  const double other_seconds = steered(kSeconds, {{"cpu", "0"}, {"enqueued", "other_cpu"}});
+  std::cout << "steered to CPU 0: " << other << " packets, " << other_seconds * 1e6 << " us\n";
+  EXPECT_NEAR(other, kDatagrams, 0.02 * kDatagrams);
+  EXPECT_EQ(steered(kPackets, {{"enqueued", "same_cpu"}}), 0);
+  EXPECT_GT(other_seconds, 0);
+  EXPECT_LT(other_seconds / other, 1e-3) << "a datagram's processing takes microseconds";
+  EXPECT_NEAR(steered(kAway, {{"cpu", "1"}}), other_seconds, 1e-9 * other + 1e-9)
+      << "CPU 1 sent them away";
+  EXPECT_EQ(steered(kAway, {{"cpu", "0"}}), 0);
+
+  Delta kept = send(2, kPort);
+  EXPECT_NEAR(kept(kPackets, {{"cpu", "1"}, {"enqueued", "same_cpu"}}), kDatagrams,
+              0.02 * kDatagrams);
+  EXPECT_EQ(kept(kPackets, {{"enqueued", "other_cpu"}}), 0);
+  EXPECT_EQ(kept(kAway, {}), 0);
+
+  Delta elsewhere = send(1, kPort + 1);
+  EXPECT_EQ(elsewhere(kPackets, {}), 0) << "only the target ports' packets are timed";
+  SetRps(pair, 0);
+}
 
 double XdpPackets(const std::vector<prometheus::MetricFamily>& families, const std::string& dev) {
   return SumValues(families, "tunescope_xdp_rx_packets_total", {{"device", dev}});

@@ -587,10 +587,11 @@ def realized(args, scenario, load, on=None, off=None):
         return {"latency_removed": lat_on - lat_off, "spread": (min(pairs), max(pairs)),
                 "runs": (on, off)}
     pairs = [b[0] / a[0] - 1 for a, b in zip(on, off)]
-    # Each share of the server's time per request that went away (1 - off / on): by req/s, by
-    # CPU 0's busy time, by the server's threads' run and wait time.
+    # Each share of the server's time per request that went away (1 - off / on): by CPU 0's
+    # busy time, by the server's threads' run and wait time, by req/s.
     shares = {name: [1 - b[i] / a[i] for a, b in zip(on, off)]
               for i, name in ((1, "cpu_share"), (2, "runnable_share"))}
+    shares["share"] = [1 - a[0] / b[0] for a, b in zip(on, off)]
     gain = drift_free(on, off, lambda a, b: b[0] / a[0])
     return {"payoff": gain - 1, "share": 1 - 1 / gain,
             "cpu_share": 1 - drift_free(on, off, lambda a, b: b[1] / a[1]),
