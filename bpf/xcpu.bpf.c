@@ -136,9 +136,9 @@ static __always_inline bool is_target_port(__u16 be_port) {
 
 /* Whether a packet whose data starts at its IP header (netif_rx comes after eth_type_trans)
  * carries a target port as its source or destination. */
-static __always_inline bool carries_target_port(struct sk_buff* skb) {
-  __u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
-  unsigned char* data = BPF_CORE_READ(skb, data);
+static __always_inline bool carries_target_port(struct sk_buff* skb, bool btf) {
+  __u16 proto = bpf_ntohs(TS_READ(btf, skb, protocol));
+  unsigned char* data = TS_READ(btf, skb, data);
   __u8 l4;
   __u32 offset;
   if (proto == TS_ETH_P_IP) {
@@ -159,8 +159,8 @@ static __always_inline bool carries_target_port(struct sk_buff* skb) {
   return is_target_port(ports[0]) || is_target_port(ports[1]);
 }
 
-static __always_inline int on_netif_rx(struct sk_buff* skb) {
-  if (!carries_target_port(skb)) return 0;
+static __always_inline int on_netif_rx(struct sk_buff* skb, bool btf) {
+  if (!carries_target_port(skb, btf)) return 0;
   __u64 key = (__u64)skb;
   __u32 cpu = bpf_get_smp_processor_id();
   bpf_map_update_elem(&enqueued_on, &key, &cpu, BPF_ANY);
@@ -224,7 +224,7 @@ int BPF_PROG(ts_xcpu_recv_raw, struct sock* sk, int ret, int flags) {
 
 SEC("tp_btf/netif_rx")
 int BPF_PROG(ts_xcpu_netif_rx_btf, struct sk_buff* skb) {
-  return on_netif_rx(skb);
+  return on_netif_rx(skb, true);
 }
 SEC("tp_btf/netif_receive_skb")
 int BPF_PROG(ts_xcpu_receive_btf, struct sk_buff* skb) {
@@ -237,7 +237,7 @@ int BPF_PROG(ts_xcpu_softirq_exit_btf, unsigned int vec) {
 
 SEC("raw_tp/netif_rx")
 int BPF_PROG(ts_xcpu_netif_rx_raw, struct sk_buff* skb) {
-  return on_netif_rx(skb);
+  return on_netif_rx(skb, false);
 }
 SEC("raw_tp/netif_receive_skb")
 int BPF_PROG(ts_xcpu_receive_raw, struct sk_buff* skb) {

@@ -334,6 +334,7 @@ std::optional<Evidence::ClientCpus> Evidence::LocalClientCpus() const {
     busy += it->second;
   }
   out.cpus = clients->cpus;
+  out.busy_seconds = busy;
   out.busy_share = busy / (window_seconds_ * static_cast<double>(out.cpus.size()));
   constexpr std::size_t kNamed = 3;
   for (std::size_t i = 0; i < clients->processes.size() && i < kNamed; ++i) {
@@ -348,9 +349,14 @@ std::optional<Evidence::ClientCpus> Evidence::LocalClientCpus() const {
 
 std::optional<double> Evidence::OnServerCpus(std::string_view family,
                                              const LabelFilter& filter) const {
-  return SumDeltas(family, [&](const LabelSet& l) {
-    return Matches(l, filter) && (cpu_.target_cpus.empty() || OnAny(l, cpu_.target_cpus));
-  });
+  if (cpu_.target_cpus.empty())
+    return SumDeltas(family, [&](const LabelSet& l) { return Matches(l, filter); });
+  return OnCpus(family, filter, cpu_.target_cpus);
+}
+
+std::optional<double> Evidence::OnCpus(std::string_view family, const LabelFilter& filter,
+                                       const std::vector<int>& cpus) const {
+  return SumDeltas(family, [&](const LabelSet& l) { return Matches(l, filter) && OnAny(l, cpus); });
 }
 
 CpuSnapshot ReadCpuSnapshot(const host::HostPaths& paths, const std::vector<int>& pids,

@@ -156,6 +156,9 @@ class Evidence {
   // Delta of a counter summed over the server's CPUs (its "cpu" label); a family without a cpu
   // label, or a window without known server CPUs, sums every series.
   std::optional<double> OnServerCpus(std::string_view family, const LabelFilter& filter = {}) const;
+  // The same over the series of the given CPUs (a family without a cpu label: every series).
+  std::optional<double> OnCpus(std::string_view family, const LabelFilter& filter,
+                               const std::vector<int>& cpus) const;
   // RPS queues of the devices that carry the target's traffic (lo when most of its peers are on
   // this host; for a server in a container, the peer of its veth here) whose masks send
   // every received packet to CPUs the server does not run on, as "lo rx-0 -> CPU 1".
@@ -165,7 +168,8 @@ class Evidence {
   // be told apart there) or the clients are not known.
   struct ClientCpus {
     std::vector<int> cpus;
-    std::string names;  // "wrk[1234]"
+    std::string names;        // "wrk[1234]"
+    double busy_seconds = 0;  // of those CPUs in the window
     double busy_share = 0;
     bool saturated() const { return busy_share >= ServerCpu::kSaturated; }
   };

@@ -37,30 +37,33 @@ Prediction RuleIrqAffinity(const Tuning& t, const Evidence& e) {
 
 namespace {
 
+// A cause found ranks before documented figures, unless the rule found nothing to gain from it.
+Prediction WithCause(Prediction p) {
+  p.cause_found = p.verdict != Verdict::kNotApplicable;
+  return p;
+}
+
 // Clearing a mask that steers the server's packets away moves their receive processing back to
 // the CPUs that sent them and ends the hand-off there: the server CPUs' NET_RX, which does
 // nothing else then but send the IPIs that wake the other CPUs' backlogs. The processing is
 // measured where RPS put it (xcpu's backlog time), the hand-off on the server's CPUs (softirq).
 // Which side gains depends on which CPUs set the pace.
 Prediction RpsClearPayoff(const Tuning& t, const Evidence& e, const std::string& what) {
-  auto cause = [&](Prediction p) {
-    p.cause_found = p.verdict != Verdict::kNotApplicable;
-    return p;
-  };
   auto server = e.ServerCpuSeconds();
   // Packets a NIC's NAPI poll steers do not pass netif_rx, so xcpu does not time them.
   const double timed = e.CounterDelta(kXcpuBacklogPackets, {{"enqueued", "other_cpu"}}).value_or(0);
   if (!server || timed <= 0) {
-    Prediction p = Make(
-        t, Verdict::kDocumented,
-        what + ". No payoff is predicted: " +
-            (!e.Has(kXcpuBacklogPackets) ? std::string("it needs probe xcpu with --target-port")
-             : !server                   ? std::string("the server's CPUs are not known")
-                                         : std::string("no steered packet of the target ports "
-                                                                         "was timed (xcpu follows packets "
-                                                                         "that pass netif_rx: loopback, veth)")));
+    std::string why =
+        "no steered packet of the target ports was timed (xcpu follows packets "
+        "that pass netif_rx: loopback, veth)";
+    if (!e.Has(kXcpuBacklogPackets)) {
+      why = "it needs probe xcpu with --target-port";
+    } else if (!server) {
+      why = "the server's CPUs are not known";
+    }
+    Prediction p = Make(t, Verdict::kDocumented, what + ". No payoff is predicted: " + why);
     p.confidence = "low";
-    return cause(std::move(p));
+    return WithCause(std::move(p));
   }
   const double away = e.OnServerCpus(kXcpuSentAwaySeconds).value_or(0);
   const double handoff = e.OnServerCpus(kSoftirqSeconds, {{"vector", "net_rx"}}).value_or(0);
@@ -76,14 +79,9 @@ Prediction RpsClearPayoff(const Tuning& t, const Evidence& e, const std::string&
     // be what sending it cost the server's CPUs (measured with refserver in a 2-vCPU VM: the
     // processing alone predicted +13% req/s, +39% realized). The server's CPUs, which take the
     // processing over, must have room for it.
-    double on_clients = 0;
-    for (int c : clients->cpus) {
-      on_clients += e.CounterDelta(kXcpuBacklogSeconds,
-                                   {{"cpu", std::to_string(c)}, {"enqueued", "other_cpu"}})
-                        .value_or(0);
-    }
-    const double clients_busy =
-        clients->busy_share * e.window_seconds() * static_cast<double>(clients->cpus.size());
+    const double on_clients =
+        e.OnCpus(kXcpuBacklogSeconds, {{"enqueued", "other_cpu"}}, clients->cpus).value_or(0);
+    const double clients_busy = clients->busy_seconds;
     const double share = clients_busy > 0 ? (on_clients + handoff) / clients_busy : 0;
     const double server_after = server->busy() + away - handoff;
     const double room = server_after > 0 ? server->capacity / server_after - 1 : 0;
@@ -95,7 +93,7 @@ Prediction RpsClearPayoff(const Tuning& t, const Evidence& e, const std::string&
       Prediction p = NotApplicable(t, what + ". Its clients' CPUs spent " + Pct(share) +
                                           " of their time on the server's packets");
       p.numbers = std::move(numbers);
-      return cause(std::move(p));
+      return WithCause(std::move(p));
     }
     const double payoff = std::min(ThroughputPayoff(share), room);
     Prediction p = Make(t, Verdict::kMeasured,
@@ -115,7 +113,7 @@ Prediction RpsClearPayoff(const Tuning& t, const Evidence& e, const std::string&
     p.removed_share = payoff / (1 + payoff);
     p.confidence = "high";
     p.numbers = std::move(numbers);
-    return cause(std::move(p));
+    return WithCause(std::move(p));
   }
   // The server's CPUs set the pace (or nothing does): they lose the hand-off and take back the
   // processing.
@@ -128,10 +126,11 @@ Prediction RpsClearPayoff(const Tuning& t, const Evidence& e, const std::string&
                              (share < 0 ? "a cost of " + Pct(-share) : Pct(share)) +
                              " of the server's CPU time, no gain");
     p.numbers = std::move(numbers);
-    return cause(std::move(p));
+    return WithCause(std::move(p));
   }
-  return cause(FromShare(t, share, what + ". The hand-off (" + Seconds(handoff) + ") less " + moved,
-                         *server, std::move(numbers)));
+  return WithCause(FromShare(t, share,
+                             what + ". The hand-off (" + Seconds(handoff) + ") less " + moved,
+                             *server, std::move(numbers)));
 }
 
 }  // namespace

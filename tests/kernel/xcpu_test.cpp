@@ -108,6 +108,12 @@ double OtherCpuShare(const probes::Probe& probe, const VethPair& pair, int type,
   return same + other > 0 ? other / (same + other) : -1;
 }
 
+std::unique_ptr<probes::Probe> StartXcpu() {
+  probes::ProbeConfig config;
+  config.target_ports = {kPort};
+  return StartProbe("xcpu", "", config);
+}
+
 // UDP (remembered on sk_data_ready) and TCP (the kernel's sk_incoming_cpu).
 class XcpuLocality : public ::testing::TestWithParam<int> {};
 
@@ -115,9 +121,7 @@ TEST_P(XcpuLocality, RpsSteeringDecidesReadLocality) {
   TUNESCOPE_REQUIRE_ROOT();
   ASSERT_GE(std::thread::hardware_concurrency(), 2u) << "locality needs two CPUs";
   VethPair pair;
-  probes::ProbeConfig config;
-  config.target_ports = {kPort};
-  auto probe = StartProbe("xcpu", "", config);
+  auto probe = StartXcpu();
   ASSERT_NE(probe, nullptr);
 
   SetRps(pair, 1);  // receive processing on CPU 0, where the reader runs
@@ -144,9 +148,7 @@ TEST(XcpuProbe, BacklogTimeIsKeptByTheCpuThatEnqueued) {
   TUNESCOPE_REQUIRE_ROOT();
   ASSERT_GE(std::thread::hardware_concurrency(), 2u) << "steering needs two CPUs";
   VethPair pair;
-  probes::ProbeConfig config;
-  config.target_ports = {kPort};
-  auto probe = StartProbe("xcpu", "", config);
+  auto probe = StartXcpu();
   ASSERT_NE(probe, nullptr);
   NsSocket server(pair.b_ns, SOCK_DGRAM);
   server.Bind(VethPair::kServerIp, kPort);
