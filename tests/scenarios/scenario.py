@@ -679,9 +679,8 @@ def check(scenario, report, real):
     if scenario.cause and share < 0 and real["payoff"] <= QUIET_BOUND:
         # A cost predicted for the fix of a cause found (clearing an RPS mask under a server that
         # sets the pace): the claim is that nothing is gained. Its size runs 0.01-0.05 of the
-        # server's CPU past the realized one (likely the probes' own per-packet programs inside
-        # the steered processing timed on the other CPU; not verified), so it is reported, not
-        # judged.
+        # server's CPU past the realized one (the probes slow the server and inflate both of the
+        # rule's terms: docs/advisor.md), so it is reported, not judged.
         return ""
     return (f"predicted +{payoff:.0%} (share {share:.2f}), realized "
             f"{scenario.judged_share} +{real_payoff:.0%} (share {real_share:.2f})")
