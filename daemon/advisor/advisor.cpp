@@ -90,7 +90,7 @@ Advice Advise(const Evidence& evidence) {
       advice.server_cpu_basis += "; its clients on this host (" + clients->names +
                                  ") last ran on CPU " + host::FormatCpuList(clients->cpus) +
                                  ", busy " + percent(clients->busy_share);
-      if (clients->saturated() && !server->saturated()) {
+      if (clients->SetThePace(*server)) {
         advice.server_cpu_basis += clients->cpus.size() == 1
                                        ? ": that CPU, not the server's, sets the pace"
                                        : ": those CPUs, not the server's, set the pace";

@@ -172,6 +172,8 @@ class Evidence {
     double busy_seconds = 0;  // of those CPUs in the window
     double busy_share = 0;
     bool saturated() const { return busy_share >= ServerCpu::kSaturated; }
+    // Their CPUs saturated and the server's not: they, not the server, cap its req/s.
+    bool SetThePace(const ServerCpu& server) const { return saturated() && !server.saturated(); }
   };
   std::optional<ClientCpus> LocalClientCpus() const;
 

@@ -72,7 +72,7 @@ Prediction RpsClearPayoff(const Tuning& t, const Evidence& e, const std::string&
                               {"steered_packets", timed, "count"}};
   const std::string moved = Seconds(away) + " of receive processing that other CPUs did for it";
   auto clients = e.LocalClientCpus();
-  if (clients && clients->saturated() && !server->saturated()) {
+  if (clients && clients->SetThePace(*server)) {
     // The clients' CPUs set the pace: they get back the time they spent on the server's packets
     // and on the interrupts that brought them. What an interrupt costs the CPU it lands on (the
     // entry, and in a guest the exits of its delivery) shows on no clock there; it is taken to

@@ -482,6 +482,29 @@ def probes():
             rate("tunescope_xcpu_reads_total", 'locality="other_cpu"'),
             rate("tunescope_xcpu_reads_total")), "legendFormat": "port {{port}}"}],
         hint=HINT_PORT_XCPU)
+    b.timeseries(
+        "Target-port receive processing per CPU",
+        "Share of each CPU spent processing the target ports' packets that passed a backlog "
+        "(loopback, veth, RPS), by whether that CPU enqueued them (same_cpu) or another did "
+        "(other_cpu: RPS steered them there). other_cpu on the clients' CPUs while the server's "
+        "CPUs send them the work: advise's rps_rfs says what clearing the mask would do.",
+        "percentunit",
+        [{"expr": per_attached_second("sum by (cpu, enqueued) (%s)" % rate(
+            "tunescope_xcpu_backlog_seconds_total"), "xcpu"),
+          "legendFormat": "CPU {{cpu}} {{enqueued}}"}],
+        hint=HINT_PORT_XCPU)
+    b.timeseries(
+        "Receive processing per packet, steered or not",
+        "Mean receive processing time of a target-port packet, processed by the CPU that "
+        "enqueued it (same_cpu) or by the CPU RPS steered it to (other_cpu). RPS batches "
+        "steered packets, so other_cpu is often cheaper; the IPIs that hand them off show as "
+        "the sending CPUs' NET_RX time.",
+        "s",
+        [{"expr": "sum by (enqueued) (%s) / sum by (enqueued) (%s)" % (
+            rate("tunescope_xcpu_backlog_seconds_total"),
+            rate("tunescope_xcpu_backlog_packets_total")),
+          "legendFormat": "{{enqueued}}"}],
+        hint=HINT_PORT_XCPU)
     b.matrix(
         "RX queue to CPU matrix",
         "Packets per second from each receive queue (rows) handled on each CPU (columns), "
