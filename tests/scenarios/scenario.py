@@ -522,9 +522,11 @@ DEFAULT = {"nginx": ["quiet", "cpu_hog", "netfilter_rules", "rps_away", "pfifo_q
                      "listen_overflow"],
            "refserver": ["quiet", "cpu_hog", "netfilter_rules", "rps_away", "pfifo_qdisc",
                          "listen_overflow"]}
-# --container: 3000 rules in the container's iptables, the container's own somaxconn, RPS on
-# the host's end of the veth and pfifo on the container's eth0, seen by tunescope from the host.
-DEFAULT_CONTAINER = ["quiet", "netfilter_rules", "rps_away", "pfifo_qdisc", "listen_overflow"]
+# --container: a busy loop on the server's CPU, 3000 rules in the container's iptables, the
+# container's own somaxconn, RPS on the host's end of the veth and pfifo on the container's
+# eth0, seen by tunescope from the host.
+DEFAULT_CONTAINER = ["quiet", "cpu_hog", "netfilter_rules", "rps_away", "pfifo_qdisc",
+                     "listen_overflow"]
 
 
 def advise(args, ns, server, load):
