@@ -90,11 +90,13 @@ HostFacts CollectHostFacts(const HostPaths& host_paths, const HostOptions& optio
   } else {
     f.target_listeners = Result<PortListeners>::Error("no target port given");
   }
-  // Socket inodes are the host's, whatever the namespace: one scan of this /proc finds them.
-  f.target_clients =
-      f.target_listeners
-          ? ReadLocalClients(host_paths, f.target_listeners->client_inodes, options.target_pid)
-          : Result<LocalClients>::Error(f.target_listeners.error());
+  // Socket inodes are the host's, whatever the namespace: one scan of this /proc finds the
+  // owners of the clients' sockets and of the packet sockets below.
+  SocketOwnerIndex owners(host_paths);
+  f.target_clients = f.target_listeners
+                         ? ReadLocalClients(host_paths, owners, f.target_listeners->client_inodes,
+                                            options.target_pid)
+                         : Result<LocalClients>::Error(f.target_listeners.error());
 
   if (options.query_netfilter) {
     f.netfilter = ReadNetfilter(host_paths, run);
@@ -102,10 +104,10 @@ HostFacts CollectHostFacts(const HostPaths& host_paths, const HostOptions& optio
     f.netfilter = Result<NetfilterState>::Error("netfilter queries disabled");
   }
   f.cpufreq = ReadCpufreq(paths);
-  f.packet_sockets = ReadOwnedPacketSockets(host_paths);
+  f.packet_sockets = ReadOwnedPacketSockets(host_paths, owners);
   if (netns && f.packet_sockets) {
     // A tap in the container sees its traffic as one on the host does.
-    if (auto theirs = ReadOwnedPacketSockets(paths)) {
+    if (auto theirs = ReadOwnedPacketSockets(paths, owners)) {
       f.packet_sockets->insert(f.packet_sockets->end(), theirs->begin(), theirs->end());
     }
   }

@@ -15,16 +15,13 @@ constexpr double kBusyThread = 0.05;
 
 }  // namespace
 
-Result<LocalClients> ReadLocalClients(const HostPaths& paths,
+Result<LocalClients> ReadLocalClients(const HostPaths& paths, SocketOwnerIndex& owners,
                                       const std::vector<std::uint64_t>& inodes,
                                       std::optional<int> server_pid) {
   if (inodes.empty()) return Result<LocalClients>::Error("no client on this host");
-  const auto owners = SocketOwners(paths);
   std::map<int, ProcessInfo> processes;
   for (std::uint64_t inode : inodes) {
-    auto it = owners.find(inode);
-    if (it == owners.end()) continue;
-    for (const ProcessInfo& p : it->second) {
+    for (const ProcessInfo& p : owners.Find(inode)) {
       if (p.pid != server_pid) processes.emplace(p.pid, p);
     }
   }

@@ -10,6 +10,7 @@
 #include "host/paths.h"
 #include "host/processes.h"
 #include "host/result.h"
+#include "host/sockets.h"
 
 namespace tunescope::host {
 
@@ -21,7 +22,7 @@ struct LocalClients {
 // `inodes`: the clients' ends of the server's connections (PortListeners::client_inodes);
 // `server_pid`'s process is not its own client (a health check to its own port). Processes
 // that exit meanwhile are left out; none found is an error that says so.
-Result<LocalClients> ReadLocalClients(const HostPaths& paths,
+Result<LocalClients> ReadLocalClients(const HostPaths& paths, SocketOwnerIndex& owners,
                                       const std::vector<std::uint64_t>& inodes,
                                       std::optional<int> server_pid = std::nullopt);
 

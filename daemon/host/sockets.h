@@ -6,8 +6,10 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "host/paths.h"
@@ -48,15 +50,26 @@ struct TcpSocket {
 Result<std::vector<TcpSocket>> ParseProcNetTcp(std::string_view text, bool ipv6,
                                                std::string_view source = "/proc/net/tcp");
 
-// socket inode -> owning processes, from readlink(/proc/PID/fd/N) == "socket:[INODE]".
-std::map<std::uint64_t, std::vector<ProcessInfo>> SocketOwners(const HostPaths& paths);
+// socket inode -> owning processes, from readlink(/proc/PID/fd/N) == "socket:[INODE]": one
+// scan of every process's fds, on the first lookup, for all the lookups of one read of facts.
+class SocketOwnerIndex {
+ public:
+  explicit SocketOwnerIndex(HostPaths paths) : paths_(std::move(paths)) {}
+  // Empty when no process here holds the socket (another namespace's /proc, no permission).
+  const std::vector<ProcessInfo>& Find(std::uint64_t inode);
+
+ private:
+  HostPaths paths_;
+  std::optional<std::map<std::uint64_t, std::vector<ProcessInfo>>> owners_;
+};
 
 struct OwnedPacketSocket {
   PacketSocket socket;
   std::vector<ProcessInfo> owners;  // empty if not found (other netns, or no permission)
 };
 
-Result<std::vector<OwnedPacketSocket>> ReadOwnedPacketSockets(const HostPaths& paths);
+Result<std::vector<OwnedPacketSocket>> ReadOwnedPacketSockets(const HostPaths& paths,
+                                                              SocketOwnerIndex& owners);
 
 struct PortListeners {
   unsigned port = 0;

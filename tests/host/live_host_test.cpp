@@ -347,8 +347,9 @@ TEST(LiveHost, ALocalClientIsFoundByItsSocketWithTheCpuItRanOn) {
   Result<LocalClients> clients = Result<LocalClients>::Error("not read");
   Result<LocalClients> as_server = Result<LocalClients>::Error("not read");
   if (listeners) {
-    clients = ReadLocalClients(kLive, listeners->client_inodes);
-    as_server = ReadLocalClients(kLive, listeners->client_inodes, ::getpid());
+    SocketOwnerIndex owners(kLive);
+    clients = ReadLocalClients(kLive, owners, listeners->client_inodes);
+    as_server = ReadLocalClients(kLive, owners, listeners->client_inodes, ::getpid());
   }
   ::close(accepted);
   ::close(client);
@@ -368,15 +369,18 @@ TEST(LiveHost, ALocalClientIsFoundByItsSocketWithTheCpuItRanOn) {
   // The server is not its own client (here one process is both).
   EXPECT_FALSE(as_server.ok());
   // No client, or a socket nobody holds: said, not an empty list.
-  EXPECT_FALSE(ReadLocalClients(kLive, {}).ok());
-  EXPECT_FALSE(ReadLocalClients(kLive, {listeners->client_inodes.front()}).ok()) << "closed";
+  SocketOwnerIndex after_close(kLive);
+  EXPECT_FALSE(ReadLocalClients(kLive, after_close, {}).ok());
+  EXPECT_FALSE(ReadLocalClients(kLive, after_close, {listeners->client_inodes.front()}).ok())
+      << "closed";
 }
 
 TEST(LiveHost, PacketSocketIsFoundWithItsOwner) {
   TUNESCOPE_REQUIRE_ROOT();
   const int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
   ASSERT_GE(fd, 0) << std::strerror(errno);
-  auto socks = ReadOwnedPacketSockets(kLive);
+  SocketOwnerIndex owners(kLive);
+  auto socks = ReadOwnedPacketSockets(kLive, owners);
   ::close(fd);
   ASSERT_TRUE(socks.ok()) << socks.error();
   bool mine = false;
