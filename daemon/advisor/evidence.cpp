@@ -432,7 +432,7 @@ CpuTimes CpuDelta(const CpuSnapshot& before, const CpuSnapshot& after) {
     wait += d.wait;
     slices += d.slices;
     // Idle threads (an nginx master, a timer thread) say nothing about where the work runs.
-    if (busiest > 0 && std::max(d.run, d.cpu) >= 0.05 * busiest) {
+    if (busiest > 0 && std::max(d.run, d.cpu) >= host::kBusyThreadShare * busiest) {
       cpus.insert(d.cpus.begin(), d.cpus.end());
     }
   }

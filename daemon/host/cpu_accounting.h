@@ -20,6 +20,10 @@
 
 namespace tunescope::host {
 
+// A thread with less than this share of its process group's busiest thread's time is idle (an
+// nginx master, wrk's main thread): its last CPU says nothing about where the work runs.
+inline constexpr double kBusyThreadShare = 0.05;
+
 // Cumulative busy seconds per CPU: user nice system irq softirq steal (guest time is inside
 // user; idle and iowait are not busy).
 using CpuBusy = std::map<int, double>;

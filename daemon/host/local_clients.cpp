@@ -8,13 +8,6 @@
 #include "host/sockets.h"
 
 namespace tunescope::host {
-namespace {
-
-// A thread with less than this share of the busiest client thread's CPU time is idle.
-constexpr double kBusyThread = 0.05;
-
-}  // namespace
-
 Result<LocalClients> ReadLocalClients(const HostPaths& paths, SocketOwnerIndex& owners,
                                       const std::vector<std::uint64_t>& inodes,
                                       std::optional<int> server_pid) {
@@ -39,7 +32,7 @@ Result<LocalClients> ReadLocalClients(const HostPaths& paths, SocketOwnerIndex& 
   for (const ThreadAccounting& t : threads) busiest = std::max(busiest, t.cpu_seconds);
   std::set<int> cpus;
   for (const ThreadAccounting& t : threads) {
-    if (t.cpu >= 0 && t.cpu_seconds >= kBusyThread * busiest) cpus.insert(t.cpu);
+    if (t.cpu >= 0 && t.cpu_seconds >= kBusyThreadShare * busiest) cpus.insert(t.cpu);
   }
   if (out.processes.empty()) {
     return Result<LocalClients>::Error(
