@@ -120,7 +120,7 @@ Result<std::vector<TcpSocket>> ParseProcNetTcp(std::string_view text, bool ipv6,
 }
 
 const std::vector<ProcessInfo>& SocketOwnerIndex::Find(std::uint64_t inode) {
-  static const std::vector<ProcessInfo> kNone;
+  static const std::vector<ProcessInfo> none;
   if (!owners_) {
     owners_.emplace();
     if (auto procs = ListProcesses(paths_)) {
@@ -143,7 +143,7 @@ const std::vector<ProcessInfo>& SocketOwnerIndex::Find(std::uint64_t inode) {
     }
   }
   auto it = owners_->find(inode);
-  return it == owners_->end() ? kNone : it->second;
+  return it == owners_->end() ? none : it->second;
 }
 
 Result<std::vector<OwnedPacketSocket>> ReadOwnedPacketSockets(const HostPaths& paths,
