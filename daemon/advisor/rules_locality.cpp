@@ -47,7 +47,9 @@ Prediction WithCause(Prediction p) {
 // the CPUs that sent them and ends the hand-off there: the server CPUs' NET_RX, which does
 // nothing else then but send the IPIs that wake the other CPUs' backlogs. The processing is
 // measured where RPS put it (xcpu's backlog time), the hand-off on the server's CPUs (softirq).
-// Which side gains depends on which CPUs set the pace.
+// Which side gains depends on which CPUs set the pace. Where the server does, the processing
+// comes back dearer than RPS's batches made it, and every probe attached swells both terms;
+// the two about cancel, with the cost 0.01-0.05 of the server's CPU too large (docs/advisor.md).
 Prediction RpsClearPayoff(const Tuning& t, const Evidence& e, const std::string& what) {
   auto server = e.ServerCpuSeconds();
   // Packets a NIC's NAPI poll steers do not pass netif_rx, so xcpu does not time them.
@@ -70,7 +72,6 @@ Prediction RpsClearPayoff(const Tuning& t, const Evidence& e, const std::string&
   std::vector<Number> numbers{{"receive_processing_sent_away_seconds", away, "s"},
                               {"server_cpus_net_rx_seconds", handoff, "s"},
                               {"steered_packets", timed, "count"}};
-  const std::string moved = Seconds(away) + " of receive processing that other CPUs did for it";
   auto clients = e.LocalClientCpus();
   if (clients && clients->SetThePace(*server)) {
     // The clients' CPUs set the pace: they get back the time they spent on the server's packets
@@ -96,6 +97,10 @@ Prediction RpsClearPayoff(const Tuning& t, const Evidence& e, const std::string&
       return WithCause(std::move(p));
     }
     const double payoff = std::min(ThroughputPayoff(share), room);
+    std::string capped;
+    if (payoff < ThroughputPayoff(share)) {
+      capped = " (the server's CPUs, which take the work over, have room for no more)";
+    }
     Prediction p = Make(t, Verdict::kMeasured,
                         what + ". Its clients on this host set the pace (CPU " +
                             host::FormatCpuList(clients->cpus) + ", busy " +
@@ -104,11 +109,7 @@ Prediction RpsClearPayoff(const Tuning& t, const Evidence& e, const std::string&
                             ") and the IPIs that brought them (taken as the " + Seconds(handoff) +
                             " they cost the sender): clearing the mask gives that back, "
                             "predicted +" +
-                            Pct(payoff) + " req/s" +
-                            (payoff < ThroughputPayoff(share)
-                                 ? " (the server's CPUs, which take the work over, have room "
-                                   "for no more)"
-                                 : ""));
+                            Pct(payoff) + " req/s" + capped);
     p.payoff_ratio = payoff;
     p.removed_share = payoff / (1 + payoff);
     p.confidence = "high";
@@ -117,6 +118,7 @@ Prediction RpsClearPayoff(const Tuning& t, const Evidence& e, const std::string&
   }
   // The server's CPUs set the pace (or nothing does): they lose the hand-off and take back the
   // processing.
+  const std::string moved = Seconds(away) + " of receive processing that other CPUs did for it";
   const double share = (handoff - away) / server->seconds;
   if (share < kMinShare) {
     numbers.push_back({"removed_cpu_share", share, "ratio"});

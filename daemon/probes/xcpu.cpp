@@ -156,7 +156,8 @@ class XcpuProbe final : public SkeletonProbe<xcpu_bpf> {
     auto away = metrics::CounterFamily(
         xcpu_metrics::kSentAwaySeconds,
         "Receive processing time other CPUs spent on target-port packets this CPU enqueued "
-        "(RPS steered them away): what clearing the mask brings back to this CPU.");
+        "(RPS steered them away): the work clearing the mask brings back to this CPU, timed "
+        "where RPS put it.");
     for (uint32_t cpu = 0; cpu < cpus; ++cpu) {
       const std::string c = std::to_string(cpu);
       for (const auto& [enqueued, b] :
