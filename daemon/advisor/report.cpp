@@ -231,8 +231,7 @@ std::vector<prometheus::MetricFamily> AdviceMetrics(const Advice& a) {
                            "1 if the tuning weakens security (never recommended by the alerts).");
   auto latency = metrics::GaugeFamily(
       "tunescope_tuning_latency_removed_seconds",
-      "Predicted latency removed by a tuning, per request, connection attempt or "
-      "timeslice (the advice JSON's latency_per says which).");
+      "Predicted latency removed by a tuning, per connection attempt or timeslice (label per).");
   auto applied =
       metrics::GaugeFamily("tunescope_tuning_applied", "1 if the tuning is already applied.");
   auto rank = metrics::GaugeFamily("tunescope_tuning_rank",
@@ -244,7 +243,12 @@ std::vector<prometheus::MetricFamily> AdviceMetrics(const Advice& a) {
       documented.Gauge(labels, *p.payoff_ratio);
     }
     weakens.Gauge(labels, p.tuning->weakens_security ? 1 : 0);
-    if (p.latency_removed_seconds) latency.Gauge(labels, *p.latency_removed_seconds);
+    if (p.latency_removed_seconds) {
+      // Seconds per connection and per timeslice do not add up: the unit goes in the series.
+      metrics::Labels per = labels;
+      per.push_back({"per", std::string(p.latency_per)});
+      latency.Gauge(per, *p.latency_removed_seconds);
+    }
     applied.Gauge(labels, p.applied() ? 1 : 0);
     rank.Gauge(labels, p.rank);
   }

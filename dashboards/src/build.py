@@ -213,7 +213,7 @@ def overview():
              "renameByName": {"Value #A": "rank",
                               "Value #B": "payoff (measured here, else documented)",
                               "Value #C": "applied (1 = yes)",
-                              "Value #D": "latency removed (per connection or timeslice, /advice says which; 0: none)",
+                              "Value #D": "latency removed (0: none)",
                               "Value #E": "documented payoff (the source's, not measured)"}}},
          {"id": "sortBy", "options": {"sort": [{"field": "rank"}]}}],
         w=24, h=10, hint="no advice yet: published when the first attach window ends "
@@ -224,7 +224,7 @@ def overview():
                          "options": "documented payoff (the source's, not measured)"},
              "properties": [{"id": "unit", "value": "percentunit"}]},
             {"matcher": {"id": "byName",
-                         "options": "latency removed (per connection or timeslice, /advice says which; 0: none)"},
+                         "options": "latency removed (0: none)"},
              "properties": [{"id": "unit", "value": "s"}]}]
     b.stat("Advice age, in intervals",
            "Time since the window behind the table above ended, in advice intervals (a window "

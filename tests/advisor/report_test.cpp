@@ -199,6 +199,19 @@ TEST(JsonReport, RoundTripsEveryTuningField) {
     }
   }
   EXPECT_TRUE(found);
+  // The latency series says what it is per: connection and timeslice seconds do not add up.
+  std::vector<std::pair<std::string, std::string>> latency;
+  for (const auto& fam : families) {
+    if (fam.name != "tunescope_tuning_latency_removed_seconds") continue;
+    for (const auto& m : fam.metric) {
+      ASSERT_EQ(m.label.size(), 2u);
+      EXPECT_EQ(m.label[1].name, "per");
+      latency.emplace_back(m.label[0].value, m.label[1].value);
+      EXPECT_EQ(m.gauge.value, 0.5);
+    }
+  }
+  EXPECT_EQ(latency, (std::vector<std::pair<std::string, std::string>>{
+                         {std::string(advice.ranked[2].tuning->id), "connection"}}));
 }
 
 double Gauge(const std::vector<prometheus::MetricFamily>& families, const std::string& name) {
