@@ -119,29 +119,37 @@ Result<std::vector<TcpSocket>> ParseProcNetTcp(std::string_view text, bool ipv6,
   return out;
 }
 
-const std::vector<ProcessInfo>& SocketOwnerIndex::Find(std::uint64_t inode) {
-  static const std::vector<ProcessInfo> none;
-  if (!owners_) {
-    owners_.emplace();
-    if (auto procs = ListProcesses(paths_)) {
-      for (const auto& p : *procs) {
-        const std::string fddir = paths_.proc + "/" + std::to_string(p.pid) + "/fd";
-        auto fds = ListDirectory(fddir);
-        if (!fds) continue;
-        for (const auto& fd : *fds) {
-          char buf[64];
-          const ssize_t n = ::readlink((fddir + "/" + fd).c_str(), buf, sizeof(buf) - 1);
-          if (n <= 0) continue;
-          const std::string_view target(buf, static_cast<std::size_t>(n));
-          if (!StartsWith(target, "socket:[") || target.back() != ']') continue;
-          const auto socket = ParseU64(target.substr(8, target.size() - 9));
-          if (!socket) continue;
-          auto& list = (*owners_)[*socket];
-          if (list.empty() || list.back().pid != p.pid) list.push_back(p);
-        }
-      }
+namespace {
+
+// socket inode -> owning processes: every process's fds, read once.
+std::map<std::uint64_t, std::vector<ProcessInfo>> ScanSocketOwners(const HostPaths& paths) {
+  std::map<std::uint64_t, std::vector<ProcessInfo>> owners;
+  auto procs = ListProcesses(paths);
+  if (!procs) return owners;
+  for (const auto& p : *procs) {
+    const std::string fddir = paths.proc + "/" + std::to_string(p.pid) + "/fd";
+    auto fds = ListDirectory(fddir);
+    if (!fds) continue;
+    for (const auto& fd : *fds) {
+      char buf[64];
+      const ssize_t n = ::readlink((fddir + "/" + fd).c_str(), buf, sizeof(buf) - 1);
+      if (n <= 0) continue;
+      const std::string_view target(buf, static_cast<std::size_t>(n));
+      if (!StartsWith(target, "socket:[") || target.back() != ']') continue;
+      const auto inode = ParseU64(target.substr(8, target.size() - 9));
+      if (!inode) continue;
+      auto& list = owners[*inode];
+      if (list.empty() || list.back().pid != p.pid) list.push_back(p);
     }
   }
+  return owners;
+}
+
+}  // namespace
+
+const std::vector<ProcessInfo>& SocketOwnerIndex::Find(std::uint64_t inode) {
+  static const std::vector<ProcessInfo> none;
+  if (!owners_) owners_ = ScanSocketOwners(paths_);
   auto it = owners_->find(inode);
   return it == owners_->end() ? none : it->second;
 }
