@@ -57,14 +57,36 @@ struct {
   __type(value, __u64);
 } xdp_rx SEC(".maps");
 
-/* skb -> enqueuing CPU, from netif_rx to netif_receive_skb. LRU: a packet dropped on the way
- * (a full backlog) leaves an entry that must not fill the map; an evicted one is not timed. */
+/* skb -> enqueuing CPU, from netif_rx to netif_receive_skb: a direct-mapped table indexed by
+ * the skb's address, each slot the address's low 48 bits with the CPU + 1 above them, so that
+ * one 64-bit store and load pass both between CPUs. An array lookup is inlined and takes no
+ * lock: with the LRU hash before it, the netif_rx and netif_receive_skb programs took twice
+ * the time (bench/README.md, "xcpu's packet table"). A packet whose slot holds one still in
+ * flight overwrites it, and the earlier packet is not timed (counted in ts_map_full); one
+ * dropped on the way keeps its slot until the next packet there takes it over. */
 struct {
-  __uint(type, BPF_MAP_TYPE_LRU_HASH);
-  __uint(max_entries, 8192);
-  __type(key, __u64);
-  __type(value, __u32);
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, TS_XCPU_ENQUEUED_SLOTS);
+  __type(key, __u32);
+  __type(value, __u64);
 } enqueued_on SEC(".maps");
+
+#define TS_XCPU_ADDR_MASK 0xffffffffffffULL
+
+/* The skb (the tracepoint's first argument) as a number. A BTF-typed pointer allows no
+ * arithmetic, so tp_btf programs read the raw argument; raw_tp ones have a number already. */
+static __always_inline __u64 skb_address(unsigned long long* ctx, bool btf) {
+  if (!btf) return ctx[0];
+  __u64 v = 0;
+  bpf_probe_read_kernel(&v, sizeof(v), ctx);
+  return v;
+}
+
+static __always_inline __u64* enqueued_slot(__u64 addr) {
+  /* skb heads are 256-byte slab objects: the bits above that pick the slot. */
+  __u32 key = (__u32)((addr >> 8) ^ (addr >> 22)) & (TS_XCPU_ENQUEUED_SLOTS - 1);
+  return bpf_map_lookup_elem(&enqueued_on, &key);
+}
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -139,31 +161,28 @@ static __always_inline bool is_target_port(__u16 be_port) {
 static __always_inline bool carries_target_port(struct sk_buff* skb, bool btf) {
   __u16 proto = bpf_ntohs(TS_READ(btf, skb, protocol));
   unsigned char* data = TS_READ(btf, skb, data);
-  __u8 l4;
-  __u32 offset;
-  if (proto == TS_ETH_P_IP) {
-    __u8 vihl;
-    if (bpf_probe_read_kernel(&vihl, 1, data) || bpf_probe_read_kernel(&l4, 1, data + 9)) {
-      return false;
-    }
-    offset = (vihl & 0xf) * 4;
-  } else if (proto == TS_ETH_P_IPV6) {
-    if (bpf_probe_read_kernel(&l4, 1, data + 6)) return false;
-    offset = 40;
-  } else {
-    return false;
-  }
+  bool v4 = proto == TS_ETH_P_IP;
+  if (!v4 && proto != TS_ETH_P_IPV6) return false;
+  /* One read covers both families' fields: IPv4's version/IHL (0) and protocol (9), IPv6's
+   * next header (6). */
+  __u8 ip[10];
+  if (bpf_probe_read_kernel(ip, sizeof(ip), data)) return false;
+  __u8 l4 = v4 ? ip[9] : ip[6];
+  __u32 offset = v4 ? (ip[0] & 0xf) * 4 : 40;
   if (l4 != TS_IPPROTO_TCP && l4 != TS_IPPROTO_UDP) return false;
   __u16 ports[2];
   if (bpf_probe_read_kernel(ports, sizeof(ports), data + (offset & 0x3f))) return false;
   return is_target_port(ports[0]) || is_target_port(ports[1]);
 }
 
-static __always_inline int on_netif_rx(struct sk_buff* skb, bool btf) {
+static __always_inline int on_netif_rx(unsigned long long* ctx, struct sk_buff* skb, bool btf) {
   if (!carries_target_port(skb, btf)) return 0;
-  __u64 key = (__u64)skb;
-  __u32 cpu = bpf_get_smp_processor_id();
-  bpf_map_update_elem(&enqueued_on, &key, &cpu, BPF_ANY);
+  __u64 addr = skb_address(ctx, btf);
+  __u64* slot = enqueued_slot(addr);
+  if (!slot) return 0;
+  if (*slot) ts_note_map_full(TS_XCPU_FULL_PACKETS);
+  __u64 cpu = bpf_get_smp_processor_id();
+  *slot = (addr & TS_XCPU_ADDR_MASK) | ((cpu + 1) << 48);
   return 0;
 }
 
@@ -179,19 +198,21 @@ static __always_inline void close_packet(struct xcpu_rx_state* s, __u64 now) {
   s->enqueued_on = 0;
 }
 
-static __always_inline int on_receive(struct sk_buff* skb) {
+static __always_inline int on_receive(__u64 addr) {
   __u32 zero = 0;
   struct xcpu_rx_state* s = bpf_map_lookup_elem(&rx_state, &zero);
   if (!s) return 0;
-  __u64 key = (__u64)skb;
-  __u32* from = bpf_map_lookup_elem(&enqueued_on, &key);
-  if (!from && !s->enqueued_on) return 0;  // neither this packet nor the last is timed
+  __u64* slot = enqueued_slot(addr);
+  if (!slot) return 0;
+  __u64 entry = *slot;
+  bool timed = entry && (entry & TS_XCPU_ADDR_MASK) == (addr & TS_XCPU_ADDR_MASK);
+  if (!timed && !s->enqueued_on) return 0;  // neither this packet nor the last is timed
+  if (timed) *slot = 0;                     // before the clock read: outside the span
   __u64 now = bpf_ktime_get_ns();
   close_packet(s, now);
-  if (from) {
+  if (timed) {
     s->start_ns = now;
-    s->enqueued_on = *from + 1;
-    bpf_map_delete_elem(&enqueued_on, &key);
+    s->enqueued_on = (__u32)(entry >> 48);
   }
   return 0;
 }
@@ -224,11 +245,11 @@ int BPF_PROG(ts_xcpu_recv_raw, struct sock* sk, int ret, int flags) {
 
 SEC("tp_btf/netif_rx")
 int BPF_PROG(ts_xcpu_netif_rx_btf, struct sk_buff* skb) {
-  return on_netif_rx(skb, true);
+  return on_netif_rx(ctx, skb, true);
 }
 SEC("tp_btf/netif_receive_skb")
 int BPF_PROG(ts_xcpu_receive_btf, struct sk_buff* skb) {
-  return on_receive(skb);
+  return on_receive(skb_address(ctx, true));
 }
 SEC("tp_btf/softirq_exit")
 int BPF_PROG(ts_xcpu_softirq_exit_btf, unsigned int vec) {
@@ -237,11 +258,11 @@ int BPF_PROG(ts_xcpu_softirq_exit_btf, unsigned int vec) {
 
 SEC("raw_tp/netif_rx")
 int BPF_PROG(ts_xcpu_netif_rx_raw, struct sk_buff* skb) {
-  return on_netif_rx(skb, false);
+  return on_netif_rx(ctx, skb, false);
 }
 SEC("raw_tp/netif_receive_skb")
 int BPF_PROG(ts_xcpu_receive_raw, struct sk_buff* skb) {
-  return on_receive(skb);
+  return on_receive(skb_address(ctx, false));
 }
 SEC("raw_tp/softirq_exit")
 int BPF_PROG(ts_xcpu_softirq_exit_raw, unsigned int vec) {

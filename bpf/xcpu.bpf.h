@@ -27,5 +27,9 @@ struct xcpu_rx_state {
 /* ts_map_full slots. */
 #define TS_XCPU_FULL_SOCKETS 0
 #define TS_XCPU_FULL_XDP_QUEUES 1
+#define TS_XCPU_FULL_PACKETS 2
+
+/* Slots of the skb -> enqueuing CPU table (a power of two). */
+#define TS_XCPU_ENQUEUED_SLOTS 16384
 
 #endif

@@ -76,8 +76,16 @@ Status ClearMap(const bpf_map* map) {
   if (type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY) {
     size_t copies = type == BPF_MAP_TYPE_PERCPU_ARRAY ? static_cast<size_t>(PossibleCpus()) : 1;
     // Per-CPU values are laid out in 8-byte strides.
-    std::vector<uint8_t> zeros(copies * ((bpf_map__value_size(map) + 7) / 8 * 8));
-    for (uint32_t key = 0; key < bpf_map__max_entries(map); ++key) {
+    const size_t value_bytes = copies * ((bpf_map__value_size(map) + 7) / 8 * 8);
+    const uint32_t entries = bpf_map__max_entries(map);
+    // One syscall for the whole array (xcpu's packet table has 16,384 slots), one per key
+    // on a kernel without batch operations.
+    std::vector<uint32_t> keys(entries);
+    for (uint32_t key = 0; key < entries; ++key) keys[key] = key;
+    std::vector<uint8_t> zeros(value_bytes * entries);
+    uint32_t count = entries;
+    if (bpf_map_update_batch(fd, keys.data(), zeros.data(), &count, nullptr) == 0) return {};
+    for (uint32_t key = 0; key < entries; ++key) {
       if (bpf_map_update_elem(fd, &key, zeros.data(), BPF_ANY) != 0) {
         return Status::Error(ErrnoMessage("clear map " + name, errno));
       }

@@ -25,7 +25,7 @@ constexpr ProbeMode kModes[] = {
      "net:netif_receive_skb and irq:softirq_exit"},
 };
 
-constexpr std::string_view kMapNames[] = {"sockets", "xdp_queues"};
+constexpr std::string_view kMapNames[] = {"sockets", "xdp_queues", "packets"};
 // The CPU each socket's data was last queued on: a read after a gap must not compare with it.
 // Likewise a packet's enqueuing CPU, and the packet a CPU was processing when the probe went.
 constexpr std::string_view kTransientMaps[] = {"queued_on", "enqueued_on", "rx_state"};
