@@ -24,6 +24,9 @@ inline constexpr const char* kNetfilterSeconds = probes::netfilter_metrics::kSec
 inline constexpr const char* kNetfilterPackets = probes::netfilter_metrics::kPackets;
 inline constexpr const char* kNetfilterTargetNetns =
     probes::netfilter_metrics::kTargetNetnsMeasured;
+// Exported in bracket mode only: which netfilter mode measured the window.
+inline constexpr const char* kNetfilterBracketSelfCost =
+    probes::netfilter_metrics::kBracketSelfCost;
 inline constexpr const char* kQdiscWaitSeconds = probes::qdisc_metrics::kLockWaitSeconds;
 inline constexpr const char* kQdiscSeconds = probes::qdisc_metrics::kSeconds;
 inline constexpr const char* kQdiscPackets = probes::qdisc_metrics::kPackets;
@@ -46,11 +49,25 @@ inline constexpr const char* kProgramRuns = probes::bpf_stats_metrics::kProgramR
 
 // Every probe metric above, for that test.
 inline constexpr const char* kRuleMetrics[] = {
-    kNetfilterSeconds,   kNetfilterPackets,    kQdiscWaitSeconds, kQdiscSeconds,
-    kQdiscPackets,       kQdiscInfo,           kQdiscContentions, kQdiscUnpaired,
-    kQdiscDequeued,      kQdiscTimed,          kXcpuReads,        kSoftirqSeconds,
-    kNetRxRaiseDelay,    kHardirqSeconds,      kTargetRunqueue,   kXcpuBacklogSeconds,
-    kXcpuBacklogPackets, kXcpuSentAwaySeconds,
+    kNetfilterSeconds,
+    kNetfilterPackets,
+    kQdiscWaitSeconds,
+    kQdiscSeconds,
+    kQdiscPackets,
+    kQdiscInfo,
+    kQdiscContentions,
+    kQdiscUnpaired,
+    kQdiscDequeued,
+    kQdiscTimed,
+    kXcpuReads,
+    kSoftirqSeconds,
+    kNetRxRaiseDelay,
+    kHardirqSeconds,
+    kTargetRunqueue,
+    kXcpuBacklogSeconds,
+    kXcpuBacklogPackets,
+    kXcpuSentAwaySeconds,
+    kNetfilterBracketSelfCost,
 };
 
 Prediction RuleAppCode(const Tuning&, const Evidence&);

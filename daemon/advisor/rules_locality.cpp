@@ -48,8 +48,9 @@ Prediction WithCause(Prediction p) {
 // nothing else then but send the IPIs that wake the other CPUs' backlogs. The processing is
 // measured where RPS put it (xcpu's backlog time), the hand-off on the server's CPUs (softirq).
 // Which side gains depends on which CPUs set the pace. Where the server does, the processing
-// comes back dearer than RPS's batches made it, and every probe attached swells both terms;
-// the two about cancel, with the cost 0.01-0.05 of the server's CPU too large (docs/advisor.md).
+// comes back packet by packet, dearer than in RPS's batches, which neither term measures; the
+// netfilter bracket's programs inside the steered processing about make up for it, so the size
+// is given only with the bracket attached (docs/advisor.md).
 Prediction RpsClearPayoff(const Tuning& t, const Evidence& e, const std::string& what) {
   auto server = e.ServerCpuSeconds();
   // Packets a NIC's NAPI poll steers do not pass netif_rx, so xcpu does not time them.
@@ -118,6 +119,18 @@ Prediction RpsClearPayoff(const Tuning& t, const Evidence& e, const std::string&
   }
   // The server's CPUs set the pace (or nothing does): they lose the hand-off and take back the
   // processing.
+  if (!e.Has(kNetfilterBracketSelfCost)) {
+    Prediction p = Make(t, Verdict::kDocumented,
+                        what +
+                            ". No payoff is predicted: the server sets the pace, and the "
+                            "processing would come back to it packet by packet, dearer than "
+                            "in RPS's batches; the hand-off less the steered processing has "
+                            "matched the realized gain only with the netfilter probe in "
+                            "bracket mode (docs/advisor.md)");
+    p.confidence = "low";
+    p.numbers = std::move(numbers);
+    return WithCause(std::move(p));
+  }
   const std::string moved = Seconds(away) + " of receive processing that other CPUs did for it";
   const double share = (handoff - away) / server->seconds;
   if (share < kMinShare) {

@@ -527,12 +527,14 @@ Fixture RpsAwayFixture(double server_busy) {
 }
 
 // xcpu's backlog time: `away` seconds of CPU 1 on packets CPU 0 enqueued; and the hand-off,
-// CPU 0's NET_RX.
-void Steered(Fixture& f, double away, double handoff) {
+// CPU 0's NET_RX. With `bracket`, the netfilter probe ran in bracket mode (the rule weighs the
+// server's side only then).
+void Steered(Fixture& f, double away, double handoff, bool bracket = true) {
   f.Counter(kXcpuBacklogPackets, {{"cpu", "1"}, {"enqueued", "other_cpu"}}, 0, 1e5);
   f.Counter(kXcpuBacklogSeconds, {{"cpu", "1"}, {"enqueued", "other_cpu"}}, 0, away);
   f.Counter(kXcpuSentAwaySeconds, {{"cpu", "0"}}, 0, away);
   f.Counter(kSoftirqSeconds, {{"cpu", "0"}, {"vector", "net_rx"}}, 0, handoff);
+  if (bracket) f.Counter(kNetfilterBracketSelfCost, {}, 8e-8, 8e-8);
 }
 
 TEST(RpsRfsRule, AMaskSteeringAwayFromTheServersCpuIsNamedFirst) {
@@ -584,6 +586,17 @@ TEST(RpsRfsRule, ASaturatedServerGainsTheHandOffLessWhatComesBack) {
   EXPECT_NE(p.reason.find("bring back 2.50 s of receive processing"), std::string::npos)
       << p.reason;
   EXPECT_NE(p.reason.find("a cost of 5.0%"), std::string::npos) << p.reason;
+
+  // Without the bracket (another probe set, or the netfilter probe in fentry mode) the same
+  // terms give no size: the processing that comes back is dearer than they say.
+  Fixture unweighed = RpsAwayFixture(10);
+  Steered(unweighed, 1, 2, false);
+  p = unweighed.Eval("rps_rfs");
+  EXPECT_EQ(p.verdict, Verdict::kDocumented) << p.reason;
+  EXPECT_FALSE(p.payoff_ratio);
+  EXPECT_TRUE(p.cause_found);
+  EXPECT_NE(p.reason.find("in bracket mode"), std::string::npos) << p.reason;
+  EXPECT_NEAR(Num(p, "server_cpus_net_rx_seconds"), 2, 1e-9);
 }
 
 // A server that outruns its client on this host: the client's CPU sets the pace and gets back

@@ -439,8 +439,8 @@ class RpsAway(Scenario):
     end of the veth sends the server's replies there). tunescope names the cause (rps_rfs,
     RFS or no mask) and predicts what clearing the mask does: the server's CPU stops sending
     IPIs and takes back its replies' receive processing. nginx sets the pace, and the two
-    about cancel; refserver outruns its client, whose CPU gets the processing and the IPIs
-    back. Judged by req/s: that is the claim on either side."""
+    about cancel (a cost of a few percent); refserver outruns its client, whose CPU gets the
+    processing and the IPIs back. Judged by req/s: that is the claim on either side."""
     name = "rps_away"
     expect = "rps_rfs"
     cause = "steers"
@@ -677,12 +677,6 @@ def check(scenario, report, real):
     if abs(share - real_share) <= SHARE_BOUND:
         return ""
     if abs(payoff - real_payoff) <= PAYOFF_BOUND * abs(real_payoff):
-        return ""
-    if scenario.cause and share < 0 and real["payoff"] <= QUIET_BOUND:
-        # A cost predicted for the fix of a cause found (clearing an RPS mask under a server that
-        # sets the pace): the claim is that nothing is gained. Its size runs 0.01-0.05 of the
-        # server's CPU past the realized one (the probes slow the server and inflate both of the
-        # rule's terms: docs/advisor.md), so it is reported, not judged.
         return ""
     return (f"predicted +{payoff:.0%} (share {share:.2f}), realized "
             f"{scenario.judged_share} +{real_payoff:.0%} (share {real_share:.2f})")
