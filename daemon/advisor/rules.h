@@ -49,25 +49,13 @@ inline constexpr const char* kProgramRuns = probes::bpf_stats_metrics::kProgramR
 
 // Every probe metric above, for that test.
 inline constexpr const char* kRuleMetrics[] = {
-    kNetfilterSeconds,
-    kNetfilterPackets,
-    kQdiscWaitSeconds,
-    kQdiscSeconds,
-    kQdiscPackets,
-    kQdiscInfo,
-    kQdiscContentions,
-    kQdiscUnpaired,
-    kQdiscDequeued,
-    kQdiscTimed,
-    kXcpuReads,
-    kSoftirqSeconds,
-    kNetRxRaiseDelay,
-    kHardirqSeconds,
-    kTargetRunqueue,
-    kXcpuBacklogSeconds,
-    kXcpuBacklogPackets,
+    kNetfilterSeconds,    kNetfilterPackets,   kNetfilterBracketSelfCost,
+    kQdiscWaitSeconds,    kQdiscSeconds,       kQdiscPackets,
+    kQdiscInfo,           kQdiscContentions,   kQdiscUnpaired,
+    kQdiscDequeued,       kQdiscTimed,         kXcpuReads,
+    kSoftirqSeconds,      kNetRxRaiseDelay,    kHardirqSeconds,
+    kTargetRunqueue,      kXcpuBacklogSeconds, kXcpuBacklogPackets,
     kXcpuSentAwaySeconds,
-    kNetfilterBracketSelfCost,
 };
 
 Prediction RuleAppCode(const Tuning&, const Evidence&);
