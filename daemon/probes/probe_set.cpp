@@ -201,7 +201,9 @@ std::vector<prometheus::MetricFamily> ProbeSet::Collect() const {
       "windows (divide its rates by this one's to get rates per attached second).");
   const auto now = std::chrono::steady_clock::now();
   auto map_full = metrics::CounterFamily(
-      "tunescope_map_full_total", "BPF map inserts that failed because the bounded map was full.");
+      "tunescope_map_full_total",
+      "BPF map inserts lost to a bounded map: it was full, or (xcpu's packets table) the slot "
+      "held another packet.");
   ProgramStatsCollector program_stats;
   const bool stats_active = export_program_stats_.load() || BpfStats::Active();
   std::vector<prometheus::MetricFamily> out;

@@ -203,6 +203,15 @@ TEST(XcpuProbe, BacklogTimeIsKeptByTheCpuThatEnqueued) {
   Delta elsewhere = send(1, kPort + 1);
   EXPECT_EQ(elsewhere(kPackets, {}), 0) << "only the target ports' packets are timed";
   SetRps(pair, 0);
+  // One packet in flight at a time: none may find its slot in the packet table taken.
+  bool reported = false;
+  for (const probes::MapFullCount& m : probe->MapFullCounts()) {
+    if (m.map == "packets") {
+      reported = true;
+      EXPECT_EQ(m.count, 0u);
+    }
+  }
+  EXPECT_TRUE(reported) << "xcpu reports its packet table's lost slots";
 }
 
 double XdpPackets(const std::vector<prometheus::MetricFamily>& families, const std::string& dev) {
