@@ -7,10 +7,10 @@
  * connected sockets, so for UDP sock:sk_data_ready remembers the CPU that queued the data.
  *
  * Backlog packets: netif_rx puts a packet on a CPU's backlog (loopback, veth, and any device
- * with RPS, which may pick another CPU). A target-port packet's enqueuing CPU is kept by its
- * skb until net:netif_receive_skb, and the time from there to the next packet on that CPU or
- * the end of the NET_RX run is its receive processing: what clearing an RPS mask moves back to
- * the CPU that sent it.
+ * with RPS, which may pick another CPU). A target-port packet's enqueuing CPU is kept, by its
+ * skb's address, until net:netif_receive_skb, and the time from there to the next packet on that
+ * CPU or the end of the NET_RX run is its receive processing: what clearing an RPS mask moves back
+ * to the CPU that sent it.
  *
  * The optional XDP program counts packets per rx queue; the per-CPU array gives the CPU,
  * so userspace gets the rx-queue -> CPU matrix (IRQ affinity / RSS placement). */

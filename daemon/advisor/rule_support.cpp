@@ -119,6 +119,17 @@ Prediction FromShare(const Tuning& t, double share, const std::string& what,
   return p;
 }
 
+bool RanInMode(const Evidence& e, std::string_view probe, std::string_view mode) {
+  for (const LabelSet& info : e.Series(kProbeInfo)) {
+    auto p = info.find("probe");
+    auto m = info.find("mode");
+    if (p != info.end() && m != info.end() && p->second == probe && m->second == mode) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::optional<long long> SysctlInt(const Evidence& e, std::string_view name) {
   return e.host().sysctls.get_int(name);
 }

@@ -49,6 +49,8 @@ Prediction FromShare(const Tuning& t, double share, const std::string& what,
                      const Evidence::ServerCpu& server, std::vector<Number> numbers);
 
 std::optional<long long> SysctlInt(const Evidence& e, std::string_view name);
+// Whether `probe` ran in `mode` in the window (the probe set's info metric).
+bool RanInMode(const Evidence& e, std::string_view probe, std::string_view mode);
 std::optional<std::string> SysctlText(const Evidence& e, std::string_view name);
 // Devices that carry the server's traffic: up, not loopback.
 std::vector<const host::DeviceFacts*> TrafficDevices(const Evidence& e, bool physical_only);

@@ -6,6 +6,7 @@
 #include "probes/bpf_stats_metrics.h"
 #include "probes/hardirq_metrics.h"
 #include "probes/netfilter_metrics.h"
+#include "probes/probe_set_metrics.h"
 #include "probes/qdisc_metrics.h"
 #include "probes/runqlat_metrics.h"
 #include "probes/softirq_metrics.h"
@@ -24,9 +25,6 @@ inline constexpr const char* kNetfilterSeconds = probes::netfilter_metrics::kSec
 inline constexpr const char* kNetfilterPackets = probes::netfilter_metrics::kPackets;
 inline constexpr const char* kNetfilterTargetNetns =
     probes::netfilter_metrics::kTargetNetnsMeasured;
-// Exported in bracket mode only: which netfilter mode measured the window.
-inline constexpr const char* kNetfilterBracketSelfCost =
-    probes::netfilter_metrics::kBracketSelfCost;
 inline constexpr const char* kQdiscWaitSeconds = probes::qdisc_metrics::kLockWaitSeconds;
 inline constexpr const char* kQdiscSeconds = probes::qdisc_metrics::kSeconds;
 inline constexpr const char* kQdiscPackets = probes::qdisc_metrics::kPackets;
@@ -46,16 +44,16 @@ inline constexpr const char* kTargetRunqueue = probes::runqlat_metrics::kTargetL
 // tunescope's own programs' run time (the probe set's BPF stats, not a probe's metric).
 inline constexpr const char* kProgramSeconds = probes::bpf_stats_metrics::kProgramRunSeconds;
 inline constexpr const char* kProgramRuns = probes::bpf_stats_metrics::kProgramRuns;
+// The mode each running probe chose (the probe set's, not a probe's metric).
+inline constexpr const char* kProbeInfo = probes::probe_set_metrics::kProbeInfo;
 
 // Every probe metric above, for that test.
 inline constexpr const char* kRuleMetrics[] = {
-    kNetfilterSeconds,    kNetfilterPackets,   kNetfilterBracketSelfCost,
-    kQdiscWaitSeconds,    kQdiscSeconds,       kQdiscPackets,
-    kQdiscInfo,           kQdiscContentions,   kQdiscUnpaired,
-    kQdiscDequeued,       kQdiscTimed,         kXcpuReads,
-    kSoftirqSeconds,      kNetRxRaiseDelay,    kHardirqSeconds,
-    kTargetRunqueue,      kXcpuBacklogSeconds, kXcpuBacklogPackets,
-    kXcpuSentAwaySeconds,
+    kNetfilterSeconds,   kNetfilterPackets,    kQdiscWaitSeconds, kQdiscSeconds,
+    kQdiscPackets,       kQdiscInfo,           kQdiscContentions, kQdiscUnpaired,
+    kQdiscDequeued,      kQdiscTimed,          kXcpuReads,        kSoftirqSeconds,
+    kNetRxRaiseDelay,    kHardirqSeconds,      kTargetRunqueue,   kXcpuBacklogSeconds,
+    kXcpuBacklogPackets, kXcpuSentAwaySeconds,
 };
 
 Prediction RuleAppCode(const Tuning&, const Evidence&);

@@ -119,7 +119,7 @@ Prediction RpsClearPayoff(const Tuning& t, const Evidence& e, const std::string&
   }
   // The server's CPUs set the pace (or nothing does): they lose the hand-off and take back the
   // processing.
-  if (!e.Has(kNetfilterBracketSelfCost)) {
+  if (!RanInMode(e, "netfilter", "bracket")) {
     Prediction p = Make(t, Verdict::kDocumented,
                         what +
                             ". No payoff is predicted: the server sets the pace, and the "

@@ -6,6 +6,7 @@
 #include "kernelstats/clock_read.h"
 #include "metrics/family.h"
 #include "probes/bpf_stats_metrics.h"
+#include "probes/probe_set_metrics.h"
 
 namespace tunescope::probes {
 
@@ -193,7 +194,7 @@ std::vector<prometheus::MetricFamily> ProbeSet::Collect() const {
   std::shared_lock lock(mutex_);
   auto up = metrics::GaugeFamily("tunescope_probe_up",
                                  "1 if the probe is loaded and attached, 0 if it could not run.");
-  auto info = metrics::GaugeFamily("tunescope_probe_info",
+  auto info = metrics::GaugeFamily(probe_set_metrics::kProbeInfo,
                                    "The mode each running probe chose for this kernel.");
   auto attached = metrics::CounterFamily(
       "tunescope_probe_attached_seconds_total",

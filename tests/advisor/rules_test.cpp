@@ -534,7 +534,7 @@ void Steered(Fixture& f, double away, double handoff, bool bracket = true) {
   f.Counter(kXcpuBacklogSeconds, {{"cpu", "1"}, {"enqueued", "other_cpu"}}, 0, away);
   f.Counter(kXcpuSentAwaySeconds, {{"cpu", "0"}}, 0, away);
   f.Counter(kSoftirqSeconds, {{"cpu", "0"}, {"vector", "net_rx"}}, 0, handoff);
-  if (bracket) f.Counter(kNetfilterBracketSelfCost, {}, 8e-8, 8e-8);
+  if (bracket) f.Counter(kProbeInfo, {{"probe", "netfilter"}, {"mode", "bracket"}}, 1, 1);
 }
 
 TEST(RpsRfsRule, AMaskSteeringAwayFromTheServersCpuIsNamedFirst) {
